@@ -85,6 +85,11 @@ class Naming:
         """``{project}-{suffix}``: the prefix every physical name starts with."""
         return f"{self.project_name}-{self.environment_suffix}"
 
+    @property
+    def metrics_namespace(self) -> str:
+        """CloudWatch namespace of the stack's custom (EMF) metrics, e.g. ``cw-analytics/dev``."""
+        return f"{self.project_name}/{self.environment_suffix}"
+
     def name(self, resource_type: str) -> str:
         """The physical name of a registered resource type, e.g. ``cw-analytics-dev-db``."""
         if resource_type not in NAME_RULES:

@@ -1,0 +1,45 @@
+# Two commands need nothing else on a fresh machine: `make preview` and `make test`.
+# Both create (or reuse) the virtual environment in venv/ first.
+
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STACK ?= dev
+REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt \
+	functions/api_handler/requirements.txt functions/metric_aggregator/requirements.txt
+
+.PHONY: venv test lint pytest preview bench clean
+
+venv: $(STAMP)
+
+# Reinstalls only when a requirements file is newer than the last install.
+$(STAMP): $(REQUIREMENTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Lint and type-check, then the whole suite: components under Pulumi's mocks, the policy
+# pack (also launched as the engine launches it), the Lambda code against moto and a
+# PostgreSQL server the tests start themselves, and the offline preview of every stack.
+test: lint pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy components tools policies
+
+pytest: venv
+	$(BIN)/python -m pytest
+
+# The offline preview: the program under Pulumi's mock runtime, checked by the policy pack.
+preview: venv
+	$(BIN)/python -m tools.preview --stack $(STACK)
+
+bench: venv
+	$(BIN)/python bench/preview.py
+	$(BIN)/python bench/api_handler.py
+	$(BIN)/python bench/aggregator.py
+
+clean:
+	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .hypothesis
