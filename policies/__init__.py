@@ -1,0 +1,1 @@
+"""The cw-analytics CrossGuard policy pack ``cw-analytics-guard``; rules live in ``rules``."""

@@ -1,0 +1,1 @@
+"""Policy rules grouped by AWS service; :data:`policies.rules.registry.POLICIES` lists them all."""

@@ -1,0 +1,161 @@
+"""RDS rules: every instance and cluster can be destroyed; encrypted with our key; not public."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from .common import UNKNOWN, config_value, get, is_truthy, label
+
+INSTANCE = "aws:rds/instance:Instance"
+CLUSTER = "aws:rds/cluster:Cluster"
+RDS_TYPES = frozenset({INSTANCE, CLUSTER})
+_FROZEN_FIELDS = ("deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier")
+
+
+def _normalise(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _is_set(value: object) -> bool:
+    """A final snapshot identifier that is (or will be, once known) a non-empty string."""
+    return value is UNKNOWN or (isinstance(value, str) and value.strip() != "")
+
+
+def _option_problems(args: ResourceValidationArgs) -> list[str]:
+    problems: list[str] = []
+    if args.opts is not None and args.opts.protect:
+        problems.append(
+            f"{label(args)} has the protect resource option; remove protect=True so "
+            "`pulumi destroy` can delete it (stacks must stay destroyable)"
+        )
+    ignored = list(args.opts.ignore_changes or []) if args.opts is not None else []
+    frozen = {_normalise(f): f for f in _FROZEN_FIELDS}
+    for entry in ignored:
+        key = _normalise(str(entry))
+        if key == "*" or key in frozen:
+            what = "every property" if key == "*" else frozen[key]
+            problems.append(
+                f"{label(args)} lists {entry!r} in ignore_changes, which freezes {what}; "
+                f"remove it so {', '.join(_FROZEN_FIELDS)} changes reach AWS"
+            )
+    return problems
+
+
+def _property_problems(args: ResourceValidationArgs, allow_protection: bool) -> list[str]:
+    props = args.props
+    is_replica = args.resource_type == INSTANCE and get(props, "replicateSourceDb") not in (
+        None,
+        "",
+    )
+    protection = get(props, "deletionProtection")
+    skip = get(props, "skipFinalSnapshot")
+    snapshot_id = get(props, "finalSnapshotIdentifier")
+    problems: list[str] = []
+    if is_truthy(protection) and not allow_protection:
+        problems.append(
+            f"{label(args)} sets deletion_protection=True; stacks must stay destroyable "
+            "(set deletion_protection=False, or allowDeletionProtection in this stack's "
+            "policy config)"
+        )
+    if is_replica:
+        if _is_set(snapshot_id):
+            problems.append(
+                f"{label(args)} is a read replica (replicate_source_db) and sets "
+                "final_snapshot_identifier; AWS takes no final snapshot of a replica, so remove it"
+            )
+        return problems
+    if allow_protection:
+        if skip is UNKNOWN:
+            return problems
+        if is_truthy(skip) or not _is_set(snapshot_id):
+            problems.append(
+                f"{label(args)}: this stack allows deletion protection, so it must keep a final "
+                "snapshot: set skip_final_snapshot=False and a final_snapshot_identifier"
+            )
+        return problems
+    if skip is not UNKNOWN and not is_truthy(skip) and not _is_set(snapshot_id):
+        problems.append(
+            f"{label(args)} would need a final snapshot to be deleted but names none: set "
+            "skip_final_snapshot=True, or a final_snapshot_identifier"
+        )
+    return problems
+
+
+def validate_destroyable(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Report RDS instances/clusters that `pulumi destroy` could not delete."""
+    if args.resource_type not in RDS_TYPES:
+        return
+    allow_protection = bool(config_value(args, "allowDeletionProtection", False))
+    for problem in _option_problems(args) + _property_problems(args, allow_protection):
+        report(problem, None)
+
+
+def validate_not_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Report RDS instances that are publicly accessible."""
+    if args.resource_type != INSTANCE:
+        return
+    if is_truthy(get(args.props, "publiclyAccessible")):
+        report(
+            f"{label(args)} sets publicly_accessible=True; keep databases in private subnets "
+            "with publicly_accessible=False and reach them through the VPC",
+            None,
+        )
+
+
+def validate_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Report RDS storage that is unencrypted or not encrypted with a customer managed key."""
+    if args.resource_type not in RDS_TYPES:
+        return
+    props = args.props
+    if args.resource_type == INSTANCE and get(props, "replicateSourceDb") not in (None, ""):
+        return  # a replica inherits the source's encryption
+    encrypted = get(props, "storageEncrypted")
+    if encrypted is UNKNOWN:
+        return
+    if not is_truthy(encrypted) or get(props, "kmsKeyId") in (None, ""):
+        report(
+            f"{label(args)} must set storage_encrypted=True and kms_key_id to the stack's "
+            "customer managed KMS key",
+            None,
+        )
+
+
+destroyable = ResourceValidationPolicy(
+    name="rds-destroyable",
+    description=(
+        "RDS instances and clusters must be destroyable: no deletion protection, a final snapshot "
+        "skipped or named (never on a replica), no protect option, "
+        "no ignore_changes on those fields."
+    ),
+    validate=validate_destroyable,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowDeletionProtection": {
+                "type": "boolean",
+                "default": False,
+                "description": "Allow deletion protection; then a final snapshot is required.",
+            },
+        },
+    ),
+)
+
+not_public = ResourceValidationPolicy(
+    name="rds-not-public",
+    description="RDS instances must not be publicly accessible.",
+    validate=validate_not_public,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
+
+encrypted_cmk = ResourceValidationPolicy(
+    name="rds-encrypted-cmk",
+    description="RDS storage must be encrypted with a customer managed KMS key.",
+    validate=validate_encrypted,
+    enforcement_level=EnforcementLevel.ADVISORY,
+)

@@ -1,0 +1,30 @@
+"""Every policy of the pack, in the order the pack lists them."""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from . import awslambda, encryption, iam, network, observability, rds, resource_policies
+
+PACK_NAME = "cw-analytics-guard"
+
+POLICIES: list[Policy] = [
+    iam.no_wildcard,
+    iam.no_broad_managed_policy,
+    rds.destroyable,
+    rds.not_public,
+    rds.encrypted_cmk,
+    resource_policies.no_open_principal,
+    resource_policies.key_policy_service_condition,
+    encryption.key_rotation,
+    encryption.dynamodb_cmk,
+    encryption.sns_cmk,
+    encryption.sqs_cmk,
+    encryption.log_group_cmk,
+    encryption.secret_cmk,
+    observability.log_retention,
+    observability.stage_access_logs,
+    observability.vpc_flow_logs,
+    awslambda.permission_source,
+    network.no_public_ingress,
+]

@@ -1,0 +1,158 @@
+"""rds-destroyable, rds-not-public and rds-encrypted-cmk, called as the engine calls them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policies.rules import rds
+
+from .helpers import UNKNOWN, engine_args, run
+
+INSTANCE = "aws:rds/instance:Instance"
+CLUSTER = "aws:rds/cluster:Cluster"
+PROD = {"allowDeletionProtection": True}
+DESTROYABLE = {"deletionProtection": False, "skipFinalSnapshot": True}
+
+
+def destroyable(resource_type: str, props: dict[str, Any], **kwargs: Any) -> list[str]:
+    return run(rds.validate_destroyable, engine_args(resource_type, props, name="db", **kwargs))
+
+
+@pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
+def test_rds_destroyable_accepts_skip_final_snapshot(resource_type: str) -> None:
+    found = destroyable(resource_type, DESTROYABLE)
+    assert found == [], f"{resource_type} 'db' was flagged: {found}"
+
+
+@pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
+def test_rds_destroyable_accepts_named_final_snapshot(resource_type: str) -> None:
+    found = destroyable(
+        resource_type, {"skipFinalSnapshot": False, "finalSnapshotIdentifier": "db-final"}
+    )
+    assert found == [], f"{resource_type} 'db' was flagged: {found}"
+
+
+@pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
+def test_rds_destroyable_rejects_deletion_protection(resource_type: str) -> None:
+    found = destroyable(resource_type, {**DESTROYABLE, "deletionProtection": True})
+    assert any("deletion_protection=True" in m for m in found), f"{resource_type} 'db': {found}"
+
+
+@pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
+def test_rds_destroyable_rejects_default_final_snapshot_without_name(resource_type: str) -> None:
+    found = destroyable(resource_type, {"deletionProtection": False})
+    assert any("final_snapshot_identifier" in m for m in found), f"{resource_type} 'db': {found}"
+
+
+def test_rds_destroyable_rejects_empty_final_snapshot_name() -> None:
+    found = destroyable(INSTANCE, {"skipFinalSnapshot": False, "finalSnapshotIdentifier": " "})
+    assert found, "instance 'db' with a blank final snapshot name was accepted"
+
+
+def test_rds_destroyable_accepts_final_snapshot_name_unknown_in_preview() -> None:
+    found = destroyable(INSTANCE, {"skipFinalSnapshot": False, "finalSnapshotIdentifier": UNKNOWN})
+    assert found == [], f"instance 'db' with a computed snapshot name was flagged: {found}"
+
+
+def test_rds_destroyable_accepts_replica_without_snapshot_name() -> None:
+    found = destroyable(INSTANCE, {"replicateSourceDb": "src", "skipFinalSnapshot": False})
+    assert found == [], f"replica 'db' was flagged: {found}"
+
+
+def test_rds_destroyable_rejects_replica_with_snapshot_name() -> None:
+    found = destroyable(
+        INSTANCE,
+        {
+            "replicateSourceDb": "src",
+            "skipFinalSnapshot": True,
+            "finalSnapshotIdentifier": "replica-final",
+        },
+    )
+    assert any("read replica" in m for m in found), (
+        f"replica 'db' snapshot name not reported: {found}"
+    )
+
+
+@pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
+def test_rds_destroyable_rejects_protect_option(resource_type: str) -> None:
+    found = destroyable(resource_type, DESTROYABLE, protect=True)
+    assert any("protect" in m for m in found), f"{resource_type} 'db' protect not reported: {found}"
+
+
+@pytest.mark.parametrize(
+    "field", ["deletionProtection", "skip_final_snapshot", "finalSnapshotIdentifier", "*"]
+)
+def test_rds_destroyable_rejects_ignore_changes_on_frozen_field(field: str) -> None:
+    found = destroyable(INSTANCE, DESTROYABLE, ignore_changes=[field])
+    assert any("ignore_changes" in m for m in found), (
+        f"instance 'db' ignore_changes={field} accepted"
+    )
+
+
+def test_rds_destroyable_accepts_unrelated_ignore_changes() -> None:
+    found = destroyable(INSTANCE, DESTROYABLE, ignore_changes=["password", "engineVersion"])
+    assert found == [], f"instance 'db' with harmless ignore_changes was flagged: {found}"
+
+
+def test_rds_destroyable_prod_config_allows_deletion_protection_with_snapshot() -> None:
+    props = {
+        "deletionProtection": True,
+        "skipFinalSnapshot": False,
+        "finalSnapshotIdentifier": "db-final",
+    }
+    found = destroyable(INSTANCE, props, config=PROD)
+    assert found == [], (
+        f"prod instance 'db' with protection and a final snapshot was flagged: {found}"
+    )
+
+
+@pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
+def test_rds_destroyable_prod_config_requires_final_snapshot(resource_type: str) -> None:
+    found = destroyable(
+        resource_type, {"deletionProtection": True, "skipFinalSnapshot": True}, config=PROD
+    )
+    assert any("must keep a final snapshot" in m for m in found), (
+        f"prod {resource_type} 'db': {found}"
+    )
+
+
+def test_rds_destroyable_prod_config_still_rejects_protect_option() -> None:
+    props = {"deletionProtection": True, "skipFinalSnapshot": False, "finalSnapshotIdentifier": "f"}
+    found = destroyable(INSTANCE, props, config=PROD, protect=True)
+    assert any("protect" in m for m in found), f"prod instance 'db' protect accepted: {found}"
+
+
+def test_rds_destroyable_ignores_other_types() -> None:
+    found = destroyable(
+        "aws:rds/clusterInstance:ClusterInstance", {"deletionProtection": True}, protect=True
+    )
+    assert found == [], f"cluster instance 'db' judged by rds-destroyable: {found}"
+
+
+def test_rds_not_public_rejects_public_instance() -> None:
+    found = run(
+        rds.validate_not_public, engine_args(INSTANCE, {"publiclyAccessible": True}, name="db")
+    )
+    assert found, "instance 'db' publicly_accessible=True was accepted"
+
+
+def test_rds_not_public_accepts_private_instance() -> None:
+    found = run(
+        rds.validate_not_public, engine_args(INSTANCE, {"publiclyAccessible": False}, name="db")
+    )
+    assert found == [], f"private instance 'db' was flagged: {found}"
+
+
+@pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
+def test_rds_encrypted_cmk_accepts_kms_key(resource_type: str) -> None:
+    props = {"storageEncrypted": True, "kmsKeyId": "arn:aws:kms:us-east-1:1:key/abc"}
+    found = run(rds.validate_encrypted, engine_args(resource_type, props, name="db"))
+    assert found == [], f"{resource_type} 'db' encrypted with a CMK was flagged: {found}"
+
+
+@pytest.mark.parametrize("props", [{"storageEncrypted": False}, {"storageEncrypted": True}])
+def test_rds_encrypted_cmk_rejects_missing_key_or_encryption(props: dict[str, Any]) -> None:
+    found = run(rds.validate_encrypted, engine_args(INSTANCE, props, name="db"))
+    assert found, f"instance 'db' {props} was accepted"
