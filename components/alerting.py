@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.dashboard import DashboardSection, alarm_status_widget, dashboard_body
-from components.naming import Naming
+from components.naming import RDS_LOG_EXPORTS, Naming
 from components.settings import Settings
 
 TOKEN = "cw-analytics:alerting:AlertingHub"
@@ -48,9 +48,11 @@ class AccountContext:
 
 def log_group_names(naming: Naming) -> list[str]:
     """Every log group the stack creates (the key policy names exactly these)."""
-    return [naming.lambda_log_group(t) for t in _LAMBDA_FUNCTION_TYPES] + [
-        naming.full_name(t) for t in _OTHER_LOG_GROUP_TYPES
-    ]
+    return (
+        [naming.lambda_log_group(t) for t in _LAMBDA_FUNCTION_TYPES]
+        + [naming.full_name(t) for t in _OTHER_LOG_GROUP_TYPES]
+        + [naming.rds_log_group(export) for export in RDS_LOG_EXPORTS]
+    )
 
 
 def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:

@@ -46,6 +46,9 @@ _RULES: dict[str, NameRule] = {
     "db-subnets": NameRule(255, "DB subnet group"),
     "flow-logs": NameRule(512, "CloudWatch log group", prefix="/aws/vpc/"),
     "flow-logs-role": NameRule(64, "IAM role"),
+    "flow-logs-policy": NameRule(128, "IAM inline policy"),
+    "rejected-packets": NameRule(512, "CloudWatch Logs metric filter"),
+    "default-sg": NameRule(255, "default security group Name tag"),
     # MonitoredDatabase
     "db": NameRule(63, "RDS instance identifier"),
     "db-params": NameRule(255, "DB parameter group"),
@@ -70,6 +73,9 @@ _RULES: dict[str, NameRule] = {
 }
 NAME_RULES: Mapping[str, NameRule] = MappingProxyType(_RULES)
 LAMBDA_LOG_GROUP_PREFIX = "/aws/lambda/"
+RDS_LOG_GROUP_PREFIX = "/aws/rds/instance/"
+# The PostgreSQL logs the database exports to CloudWatch Logs; RDS names their log groups.
+RDS_LOG_EXPORTS = ("postgresql", "upgrade")
 ALARM_NAME_LIMIT = 255
 
 
@@ -107,6 +113,12 @@ class Naming:
     def lambda_log_group(self, function_type: str) -> str:
         """The log group Lambda writes to for a registered function."""
         return LAMBDA_LOG_GROUP_PREFIX + self.name(function_type)
+
+    def rds_log_group(self, export: str) -> str:
+        """The log group RDS writes an exported log to: ``/aws/rds/instance/{db}/{export}``."""
+        if export not in RDS_LOG_EXPORTS:
+            raise KeyError(f"'{export}' is not one of the exported RDS logs {RDS_LOG_EXPORTS}")
+        return f"{RDS_LOG_GROUP_PREFIX}{self.name('db')}/{export}"
 
     def alarm(self, slug: str) -> str:
         """An alarm name: ``{project}-{suffix}-{slug}``, checked against CloudWatch's limit."""

@@ -10,6 +10,7 @@ a few components) and returns what was registered.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import runpy
@@ -129,16 +130,28 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         if not args.custom:
             return None, inputs
         resource_id, computed = self._computed(args.typ, args.name, inputs)
-        return resource_id, {**computed, **inputs, **self._always_computed(args.typ, args.name)}
+        return resource_id, {
+            **computed,
+            **inputs,
+            **self._always_computed(args.typ, args.name, inputs),
+        }
 
     def _arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
         return f"arn:aws:{service}:{region}:{self.account_id}:{resource}"
 
-    def _always_computed(self, typ: str, name: str) -> dict[str, Any]:
+    def _always_computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """Outputs the provider computes even when an input of the same name was given."""
         if typ == "random:index/randomPassword:RandomPassword":
             return {"result": "Offline-" + _digest(typ, name, length=24)}
+        if typ == "random:index/randomId:RandomId":
+            raw = bytes.fromhex(_digest(typ, name, length=2 * int(inputs.get("byteLength", 8))))
+            return {
+                "hex": raw.hex(),
+                "dec": str(int.from_bytes(raw, "big")),
+                "b64Std": base64.standard_b64encode(raw).decode(),
+                "b64Url": base64.urlsafe_b64encode(raw).decode().rstrip("="),
+            }
         return {}
 
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict]:

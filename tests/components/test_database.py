@@ -1,0 +1,298 @@
+"""MonitoredDatabase: engine, encryption, TLS, secret, destroyability, alarms and dashboard."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
+from components.database import MonitoredDatabase, MonitoredDatabaseArgs
+from components.instance_classes import GIB
+from components.settings import Settings
+from tests.harness import MockRun, is_secret, make_settings, parse_document, run_components
+
+INSTANCE = "aws:rds/instance:Instance"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+SECRET = "aws:secretsmanager/secret:Secret"
+SUBNET_GROUP_NAME = "cw-analytics-test-db-subnets"
+DB_SG = "sg-0123456789abcdef0"
+PROTECTED = {"dbDeletionProtection": "true", "dbBackupRetentionDays": "14"}
+
+
+def build_database(settings: Settings) -> None:
+    hub = AlertingHub("alerting", AlertingHubArgs(settings))
+    MonitoredDatabase(
+        "database",
+        MonitoredDatabaseArgs(settings=settings, hub=hub, subnet_group_name=SUBNET_GROUP_NAME,
+                              security_group_ids=[DB_SG]),  # fmt: skip
+    )
+    hub.finish()
+
+
+def database(**overrides: str) -> MockRun:
+    return run_components(build_database, **overrides)
+
+
+@pytest.fixture(scope="module")
+def run() -> MockRun:
+    return database()
+
+
+@pytest.fixture(scope="module")
+def protected() -> MockRun:
+    return database(**PROTECTED)
+
+
+def key_arn(run: MockRun) -> str:
+    return str(run.one("aws:kms/key:Key").outputs["arn"])
+
+
+def alarms(run: MockRun) -> dict[str, dict[str, Any]]:
+    prefix = "cw-analytics-test-"
+    return {a.inputs["name"].removeprefix(prefix): a.inputs for a in run.of_type(ALARM)}
+
+
+def test_database_engine_postgres_16_by_default(run: MockRun) -> None:
+    """Failure analysis point 6: the engine version is set, PostgreSQL 16, family postgres16."""
+    instance = run.one(INSTANCE).inputs
+    assert (instance["engine"], instance["engineVersion"]) == ("postgres", "16")
+    assert instance["instanceClass"] == "db.t3.small"
+    group = run.one("aws:rds/parameterGroup:ParameterGroup").inputs
+    assert group["family"] == "postgres16"
+    assert instance["parameterGroupName"] == group["name"]
+
+
+def test_database_engine_minor_version_keeps_family() -> None:
+    """Failure analysis point 6: '15.4' is passed as is; the family follows the major."""
+    run = database(dbEngineVersion="15.4")
+    assert run.one(INSTANCE).inputs["engineVersion"] == "15.4"
+    assert run.one("aws:rds/parameterGroup:ParameterGroup").inputs["family"] == "postgres15"
+
+
+def test_database_performance_insights_on_small(run: MockRun) -> None:
+    """Failure analysis point 6: Performance Insights on db.t3.small, with the key, 7 days."""
+    instance = run.one(INSTANCE).inputs
+    assert instance["performanceInsightsEnabled"] is True
+    assert instance["performanceInsightsKmsKeyId"] == key_arn(run)
+    assert instance["performanceInsightsRetentionPeriod"] == 7
+
+
+def test_database_performance_insights_off_on_micro() -> None:
+    """Failure analysis point 6: Performance Insights off on db.t3.micro."""
+    instance = database(dbInstanceClass="db.t3.micro").one(INSTANCE)
+    assert instance.inputs["performanceInsightsEnabled"] is False, instance.urn
+    assert "performanceInsightsKmsKeyId" not in instance.inputs, instance.urn
+    assert "performanceInsightsRetentionPeriod" not in instance.inputs, instance.urn
+
+
+def test_database_parameter_group_forces_tls_and_logs_slow_statements(run: MockRun) -> None:
+    group = run.one("aws:rds/parameterGroup:ParameterGroup")
+    parameters = {p["name"]: p["value"] for p in group.inputs["parameters"]}
+    assert parameters["rds.force_ssl"] == "1", group.urn
+    assert int(parameters["log_min_duration_statement"]) == 1000
+    assert parameters["log_connections"] == "1"
+
+
+def test_database_storage_encrypted_gp3_with_autoscaling(run: MockRun) -> None:
+    """Failure analysis point 8: storage encrypted with the stack's key."""
+    instance = run.one(INSTANCE).inputs
+    assert instance["storageEncrypted"] is True
+    assert instance["kmsKeyId"] == key_arn(run)
+    assert instance["storageType"] == "gp3"
+    assert instance["allocatedStorage"] == 20
+    assert instance["maxAllocatedStorage"] > instance["allocatedStorage"]
+
+
+def test_database_private_in_given_network(run: MockRun) -> None:
+    """Failure analysis point 5: subnet group and security groups from the network."""
+    instance = run.one(INSTANCE).inputs
+    assert instance["publiclyAccessible"] is False
+    assert instance["dbSubnetGroupName"] == SUBNET_GROUP_NAME
+    assert instance["vpcSecurityGroupIds"] == [DB_SG]
+
+
+def test_database_backups_and_maintenance(run: MockRun) -> None:
+    instance = run.one(INSTANCE).inputs
+    assert instance["backupRetentionPeriod"] == 1
+    assert instance["multiAz"] is False
+    assert instance["autoMinorVersionUpgrade"] is True
+    assert instance["copyTagsToSnapshot"] is True
+    assert instance["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+
+
+def test_database_log_groups_precreated_encrypted(run: MockRun) -> None:
+    """Failure analysis point 8: the exported logs land in encrypted groups the key allows."""
+    groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    allowed = log_group_names(make_settings().naming)
+    assert sorted(g.inputs["name"] for g in groups) == [
+        "/aws/rds/instance/cw-analytics-test-db/postgresql",
+        "/aws/rds/instance/cw-analytics-test-db/upgrade",
+    ]
+    for group in groups:
+        assert group.inputs["kmsKeyId"] == key_arn(run), group.urn
+        assert group.inputs["retentionInDays"] == 14, group.urn
+        assert group.inputs["name"] in allowed, f"{group.urn} is not in the key policy"
+
+
+def test_database_instance_depends_on_parameter_group_and_log_groups(run: MockRun) -> None:
+    """Failure analysis point 7: the instance waits for its parameter group (an input) and
+    for the log groups RDS writes to by name (explicit depends_on)."""
+    instance = run.one(INSTANCE)
+    group = run.one("aws:rds/parameterGroup:ParameterGroup").urn
+    assert group in instance.property_dependencies["parameterGroupName"], instance.urn
+    through_inputs = {u for urns in instance.property_dependencies.values() for u in urns}
+    for log_group in run.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        assert log_group.urn in instance.dependencies, f"{instance.urn} misses {log_group.urn}"
+        assert log_group.urn not in through_inputs
+
+
+def test_database_password_random_and_accepted_by_rds(run: MockRun) -> None:
+    password = run.one("random:index/randomPassword:RandomPassword").inputs
+    assert password["length"] >= 32
+    assert password["special"] is True
+    assert not set(password["overrideSpecial"]) & set('/@" '), password["overrideSpecial"]
+
+
+def test_database_password_secret_on_the_wire(run: MockRun) -> None:
+    instance = run.one(INSTANCE)
+    assert is_secret(instance.inputs["password"]), f"{instance.urn} password is not secret"
+    version = run.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert is_secret(version.inputs["secretString"]), f"{version.urn} secret_string not secret"
+
+
+def _plain_strings(value: Any) -> Iterator[str]:
+    if is_secret(value):
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _plain_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _plain_strings(item)
+
+
+def test_database_password_never_in_plain_text(run: MockRun) -> None:
+    """The password appears in no input outside a secret (no dashboard, tag, description)."""
+    password = run.one("random:index/randomPassword:RandomPassword").outputs["result"]
+    assert password
+    for resource in run.resources:
+        for text in _plain_strings(resource.inputs):
+            assert password not in text, f"{resource.urn} carries the password in plain text"
+
+
+def test_database_secret_document(run: MockRun) -> None:
+    version = run.one("aws:secretsmanager/secretVersion:SecretVersion")
+    document = json.loads(version.inputs["secretString"]["value"])
+    instance = run.one(INSTANCE)
+    assert document == {
+        "username": instance.inputs["username"],
+        "password": run.one("random:index/randomPassword:RandomPassword").outputs["result"],
+        "host": instance.outputs["address"],
+        "port": 5432,
+        "dbname": "analytics",
+        "engine": "postgres",
+    }
+    assert version.inputs["secretId"] == run.one(SECRET).outputs["id"]
+
+
+def test_database_secret_encrypted_and_named(run: MockRun) -> None:
+    secret = run.one(SECRET).inputs
+    assert secret["name"] == "cw-analytics-test-db-credentials"
+    assert secret["kmsKeyId"] == key_arn(run)
+
+
+def test_database_destroyable_by_default(run: MockRun) -> None:
+    """Failure analysis point 9: no deletion protection, no final snapshot, immediate secret
+    deletion, nothing protected or frozen by ignore_changes."""
+    instance = run.one(INSTANCE)
+    assert instance.inputs["deletionProtection"] is False, instance.urn
+    assert instance.inputs["skipFinalSnapshot"] is True, instance.urn
+    assert "finalSnapshotIdentifier" not in instance.inputs, instance.urn
+    assert instance.inputs["applyImmediately"] is True
+    assert not instance.protect and not instance.ignore_changes, instance.urn
+    assert run.one(SECRET).inputs["recoveryWindowInDays"] == 0
+    assert not run.of_type("random:index/randomId:RandomId")
+
+
+def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> None:
+    """Failure analysis point 9: protected stacks take a final snapshot under a unique name
+    (a fixed one fails the second destroy with DBSnapshotAlreadyExists)."""
+    instance = protected.one(INSTANCE)
+    random_id = protected.one("random:index/randomId:RandomId")
+    assert instance.inputs["deletionProtection"] is True
+    assert instance.inputs["skipFinalSnapshot"] is False
+    assert instance.inputs["applyImmediately"] is False
+    assert re.fullmatch(r"cw-analytics-test-db-final-[0-9a-f]{8}",
+                        instance.inputs["finalSnapshotIdentifier"]), instance.urn  # fmt: skip
+    assert instance.inputs["finalSnapshotIdentifier"].endswith(random_id.outputs["hex"])
+    assert random_id.urn in instance.property_dependencies["finalSnapshotIdentifier"]
+    assert random_id.inputs["byteLength"] == 4
+    assert protected.one(SECRET).inputs["recoveryWindowInDays"] >= 7
+
+
+def test_database_settings_flow_through(protected: MockRun) -> None:
+    instance = protected.one(INSTANCE).inputs
+    assert instance["backupRetentionPeriod"] == 14
+
+
+def test_database_alarms_all_through_the_topic(run: MockRun) -> None:
+    """Failure analysis point 2: the six alarms exist and notify on alarm and on OK."""
+    topic = run.one("aws:sns/topic:Topic").outputs["arn"]
+    found = alarms(run)
+    assert sorted(found) == sorted(
+        f"db-{m}" for m in ("cpu", "free-storage", "freeable-memory", "connections",
+                            "read-latency", "write-latency")
+    )  # fmt: skip
+    identifier = run.one(INSTANCE).outputs["identifier"]
+    for name, alarm in found.items():
+        assert alarm["alarmActions"] == [topic] and alarm["okActions"] == [topic], name
+        assert alarm["namespace"] == "AWS/RDS", name
+        assert alarm["dimensions"] == {"DBInstanceIdentifier": identifier}, name
+
+
+def test_database_alarm_thresholds_derive_from_class_and_storage() -> None:
+    """Storage: 10 % of the allocation; memory: 10 % of the class; connections: 80 % of
+    max_connections for the class."""
+    settings = make_settings(dbInstanceClass="db.m6g.large", dbAllocatedStorage="100")
+    found = alarms(database(dbInstanceClass="db.m6g.large", dbAllocatedStorage="100"))
+    assert found["db-free-storage"]["threshold"] == pytest.approx(10 * GIB)
+    assert found["db-free-storage"]["comparisonOperator"] == "LessThanThreshold"
+    assert found["db-freeable-memory"]["threshold"] == pytest.approx(0.8 * GIB)
+    max_connections = settings.instance_class.max_connections
+    assert found["db-connections"]["threshold"] == int(0.8 * max_connections)
+    assert found["db-cpu"]["threshold"] == 80
+
+
+def test_database_critical_alarms_page(run: MockRun) -> None:
+    rule = run.one("aws:cloudwatch/compositeAlarm:CompositeAlarm").inputs["alarmRule"]
+    assert rule == 'ALARM("cw-analytics-test-db-cpu") OR ALARM("cw-analytics-test-db-free-storage")'
+
+
+def test_database_dashboard_draws_what_the_alarms_watch(run: MockRun) -> None:
+    body = parse_document(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    assert {"type": "text", "width": 24, "height": 1, "x": 0, "y": 4,
+            "properties": {"markdown": "## Database"}} in body["widgets"]  # fmt: skip
+    graphs = {
+        w["properties"]["metrics"][0][1]: w["properties"]
+        for w in body["widgets"] if w["type"] == "metric"
+    }  # fmt: skip
+    identifier = run.one(INSTANCE).outputs["identifier"]
+    for alarm in alarms(run).values():
+        graph = graphs[alarm["metricName"]]
+        assert graph["metrics"] == [["AWS/RDS", alarm["metricName"], "DBInstanceIdentifier",
+                                     identifier]]  # fmt: skip
+        lines = [line["value"] for line in graph["annotations"]["horizontal"]]
+        assert lines == [pytest.approx(alarm["threshold"])], alarm["name"]
+
+
+def test_database_outputs_and_parent(run: MockRun) -> None:
+    component = run.one("cw-analytics:database:MonitoredDatabase")
+    for resource in run.resources:
+        if resource.name.startswith("database-") and resource.type != component.type:
+            assert resource.parent == component.urn, f"{resource.urn} is not under the database"

@@ -1,0 +1,281 @@
+"""MonitoredVpc: subnets, routes, security groups, endpoints, flow logs and their alarm."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
+from components.network import MonitoredVpc, MonitoredVpcArgs, plan_subnets
+from components.settings import Settings
+from tests.harness import (
+    ACCOUNT_ID,
+    REGION,
+    MockRun,
+    RecordedResource,
+    as_list,
+    make_settings,
+    parse_document,
+    run_components,
+    statements,
+)
+
+SUBNET = "aws:ec2/subnet:Subnet"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+
+
+def build_network(settings: Settings) -> None:
+    hub = AlertingHub("alerting", AlertingHubArgs(settings))
+    MonitoredVpc("network", MonitoredVpcArgs(settings=settings, hub=hub))
+    hub.finish()
+
+
+@pytest.fixture(scope="module")
+def run() -> MockRun:
+    return run_components(build_network)
+
+
+def out(run: MockRun, type_token: str, name: str, key: str = "id") -> str:
+    return str(run.one(type_token, name).outputs[key])
+
+
+def sg_id(run: MockRun, key: str) -> str:
+    return out(run, SG, f"network-{key}")
+
+
+def explicit_dependencies(resource: RecordedResource) -> set[str]:
+    """Dependencies that do not come through an input: the ones depends_on added."""
+    through_inputs = {u for urns in resource.property_dependencies.values() for u in urns}
+    return set(resource.dependencies) - through_inputs
+
+
+def test_network_vpc_cidr_and_dns(run: MockRun) -> None:
+    """Failure analysis point 5: VPC from settings, DNS on for the endpoint's private DNS."""
+    vpc = run.one("aws:ec2/vpc:Vpc")
+    assert vpc.inputs["cidrBlock"] == "10.0.0.0/16"
+    assert vpc.inputs["enableDnsSupport"] is True, vpc.urn
+    assert vpc.inputs["enableDnsHostnames"] is True, vpc.urn
+    assert vpc.inputs["tags"]["Name"] == "cw-analytics-test-vpc"
+
+
+def test_network_subnets_two_zones_per_tier(run: MockRun) -> None:
+    """Failure analysis point 5: public and private subnets in two availability zones."""
+    subnets = {r.name: r for r in run.of_type(SUBNET)}
+    assert sorted(subnets) == [f"network-{t}-{z}" for t in ("private", "public") for z in "ab"]
+    for tier in ("public", "private"):
+        zones = [subnets[f"network-{tier}-{z}"].inputs["availabilityZone"] for z in "ab"]
+        assert zones == [f"{REGION}a", f"{REGION}b"], f"{tier} subnets are in {zones}"
+    for subnet in subnets.values():
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False, subnet.urn
+
+
+def test_network_subnet_cidrs_inside_vpc_and_disjoint(run: MockRun) -> None:
+    """Failure analysis point 5: CIDRs carved from the VPC range without overlap."""
+    vpc = ipaddress.IPv4Network("10.0.0.0/16")
+    blocks = [ipaddress.IPv4Network(s.inputs["cidrBlock"]) for s in run.of_type(SUBNET)]
+    assert all(block.subnet_of(vpc) for block in blocks), blocks
+    assert all(not a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1:]), blocks
+
+
+@pytest.mark.parametrize(
+    ("cidr", "public", "private"),
+    [("10.0.0.0/16", ("10.0.0.0/20", "10.0.16.0/20"), ("10.0.32.0/20", "10.0.48.0/20")),
+     ("172.16.0.0/24", ("172.16.0.0/26", "172.16.0.64/26"),
+      ("172.16.0.128/26", "172.16.0.192/26")),
+     ("192.168.4.0/22", ("192.168.4.0/26", "192.168.4.64/26"),
+      ("192.168.4.128/26", "192.168.4.192/26"))],
+)  # fmt: skip
+def test_network_plan_subnets(cidr: str, public: tuple[str, ...], private: tuple[str, ...]) -> None:
+    plan = plan_subnets(cidr)
+    assert (plan.public, plan.private) == (public, private)
+
+
+def test_network_subnets_follow_configured_cidr() -> None:
+    run = run_components(build_network, vpcCidr="172.16.0.0/24")
+    assert run.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "172.16.0.0/24"
+    assert sorted(s.inputs["cidrBlock"] for s in run.of_type(SUBNET)) == [
+        "172.16.0.0/26", "172.16.0.128/26", "172.16.0.192/26", "172.16.0.64/26",
+    ]  # fmt: skip
+
+
+def test_network_public_route_to_internet_gateway(run: MockRun) -> None:
+    igw = out(run, "aws:ec2/internetGateway:InternetGateway", "network-igw")
+    table = run.one(ROUTE_TABLE, "network-public-rt")
+    assert table.inputs["routes"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": igw}], table.urn
+
+
+def test_network_private_route_table_has_no_default_route(run: MockRun) -> None:
+    table = run.one(ROUTE_TABLE, "network-private-rt")
+    assert not table.inputs.get("routes"), f"{table.urn} routes {table.inputs.get('routes')}"
+
+
+def test_network_subnets_associated_with_their_tier_table(run: MockRun) -> None:
+    associations = run.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+    pairs = {(a.inputs["subnetId"], a.inputs["routeTableId"]) for a in associations}
+    for tier in ("public", "private"):
+        table = out(run, ROUTE_TABLE, f"network-{tier}-rt")
+        for zone in "ab":
+            assert (out(run, SUBNET, f"network-{tier}-{zone}"), table) in pairs, (tier, zone)
+    assert len(associations) == 4
+
+
+def test_network_no_nat_gateway(run: MockRun) -> None:
+    """No NAT by default: ~$32/month per AZ; endpoints cover what the Lambdas call."""
+    types = {r.type for r in run.resources}
+    assert "aws:ec2/natGateway:NatGateway" not in types
+    assert "aws:ec2/eip:Eip" not in types
+
+
+def test_network_security_groups_have_no_inline_rules(run: MockRun) -> None:
+    """Failure analysis point 3: no inline rule, so AWS's default allow-all egress is revoked
+    by the provider on create and only the standalone rules remain."""
+    groups = run.of_type(SG)
+    assert sorted(g.inputs["name"] for g in groups) == [
+        "cw-analytics-test-db-sg", "cw-analytics-test-endpoints-sg", "cw-analytics-test-lambda-sg",
+    ]  # fmt: skip
+    for group in groups:
+        assert not group.inputs.get("egress"), f"{group.urn} has inline egress"
+        assert not group.inputs.get("ingress"), f"{group.urn} has inline ingress"
+
+
+def test_network_default_security_group_stripped(run: MockRun) -> None:
+    group = run.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert not group.inputs.get("ingress") and not group.inputs.get("egress"), group.urn
+
+
+def test_network_no_rule_opens_to_the_internet(run: MockRun) -> None:
+    """Failure analysis point 3: no 0.0.0.0/0 or ::/0, no all-protocol rule."""
+    for rule in [*run.of_type(EGRESS), *run.of_type(INGRESS)]:
+        assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.urn
+        assert rule.inputs["ipProtocol"] == "tcp", rule.urn
+        assert rule.inputs["fromPort"] == rule.inputs["toPort"], rule.urn
+
+
+def test_network_lambda_egress_only_to_what_it_needs(run: MockRun) -> None:
+    """Failure analysis point 3: 5432 to the DB group, 443 to endpoints and DynamoDB."""
+    prefix_list = out(run, ENDPOINT, "network-dynamodb-endpoint", "prefixListId")
+    egress = {
+        (r.inputs.get("referencedSecurityGroupId") or r.inputs.get("prefixListId"),
+         r.inputs["fromPort"])
+        for r in run.of_type(EGRESS) if r.inputs["securityGroupId"] == sg_id(run, "lambda-sg")
+    }  # fmt: skip
+    assert egress == {
+        (sg_id(run, "db-sg"), 5432), (sg_id(run, "endpoints-sg"), 443), (prefix_list, 443),
+    }  # fmt: skip
+    assert len(run.of_type(EGRESS)) == 3, "only the Lambda group has egress rules"
+
+
+@pytest.mark.parametrize(("group", "port"), [("db-sg", 5432), ("endpoints-sg", 443)])
+def test_network_ingress_only_from_lambda(run: MockRun, group: str, port: int) -> None:
+    """Failure analysis point 3: the database and endpoints accept only the Lambda group."""
+    rules = [r for r in run.of_type(INGRESS) if r.inputs["securityGroupId"] == sg_id(run, group)]
+    assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"]) for r in rules] == [
+        (sg_id(run, "lambda-sg"), port)
+    ]
+    assert len(run.of_type(INGRESS)) == 2, "the Lambda group accepts nothing"
+
+
+def test_network_dynamodb_gateway_endpoint_on_private_routes(run: MockRun) -> None:
+    endpoint = run.one(ENDPOINT, "network-dynamodb-endpoint")
+    assert endpoint.inputs["serviceName"] == f"com.amazonaws.{REGION}.dynamodb"
+    assert endpoint.inputs["vpcEndpointType"] == "Gateway"
+    assert endpoint.inputs["routeTableIds"] == [out(run, ROUTE_TABLE, "network-private-rt")]
+
+
+def test_network_secrets_interface_endpoint_private_dns(run: MockRun) -> None:
+    endpoint = run.one(ENDPOINT, "network-secrets-endpoint")
+    assert endpoint.inputs["serviceName"] == f"com.amazonaws.{REGION}.secretsmanager"
+    assert endpoint.inputs["vpcEndpointType"] == "Interface"
+    assert endpoint.inputs["privateDnsEnabled"] is True, endpoint.urn
+    assert endpoint.inputs["securityGroupIds"] == [sg_id(run, "endpoints-sg")]
+    assert endpoint.inputs["subnetIds"] == [out(run, SUBNET, f"network-private-{z}") for z in "ab"]
+
+
+def test_network_db_subnet_group_over_private_subnets(run: MockRun) -> None:
+    """Failure analysis point 5: RDS gets a subnet group spanning two AZs, private only."""
+    group = run.one("aws:rds/subnetGroup:SubnetGroup")
+    assert group.inputs["name"] == "cw-analytics-test-db-subnets"
+    assert group.inputs["subnetIds"] == [out(run, SUBNET, f"network-private-{z}") for z in "ab"]
+
+
+def test_network_flow_log_group_encrypted_with_retention(run: MockRun) -> None:
+    """Failure analysis point 8: the group is encrypted with the key whose policy names it."""
+    group = run.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    assert group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"], group.urn
+    assert group.inputs["retentionInDays"] == 14
+    assert group.inputs["name"] in log_group_names(make_settings().naming), group.urn
+
+
+def test_network_flow_logs_role_trust_is_scoped(run: MockRun) -> None:
+    """Failure analysis point 3: confused-deputy conditions on the flow-logs trust policy."""
+    [statement] = statements(run.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT_ID}
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == (
+        f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:vpc-flow-log/*"
+    )
+
+
+def test_network_flow_logs_policy_names_the_log_group_only(run: MockRun) -> None:
+    """Failure analysis point 3: no Resource '*', no wildcard action."""
+    policy = run.one("aws:iam/rolePolicy:RolePolicy")
+    group_arn = out(run, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", "arn")
+    for statement in statements(policy.inputs["policy"]):
+        assert as_list(statement["Resource"]) == [f"{group_arn}:*"], policy.urn
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{policy.urn} grants {action}"
+
+
+def test_network_flow_log_rejected_traffic_to_the_group(run: MockRun) -> None:
+    flow_log = run.one("aws:ec2/flowLog:FlowLog")
+    assert flow_log.inputs["trafficType"] == "REJECT"
+    assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
+    assert flow_log.inputs["logDestination"] == out(
+        run, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", "arn"
+    )
+    assert flow_log.inputs["vpcId"] == out(run, "aws:ec2/vpc:Vpc", "network-vpc")
+
+
+def test_network_flow_log_depends_on_role_policy(run: MockRun) -> None:
+    """Failure analysis point 7: the flow log waits for its role's permissions."""
+    flow_log = run.one("aws:ec2/flowLog:FlowLog")
+    policy = run.one("aws:iam/rolePolicy:RolePolicy").urn
+    assert policy in explicit_dependencies(flow_log), f"{flow_log.urn} misses {policy}"
+
+
+def test_network_rejected_packets_filter_and_alarm(run: MockRun) -> None:
+    """Failure analysis point 2: the alarm watches the metric the filter produces."""
+    metric_filter = run.one("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    assert 'action="REJECT"' in metric_filter.inputs["pattern"]
+    assert metric_filter.inputs["logGroupName"] == "/aws/vpc/cw-analytics-test-flow-logs"
+    transformation = metric_filter.inputs["metricTransformation"]
+    assert transformation["namespace"] == "cw-analytics/test"
+    [alarm] = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarm.inputs["name"] == "cw-analytics-test-vpc-rejected-packets"
+    assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == (
+        transformation["namespace"], transformation["name"],
+    )  # fmt: skip
+    topic = run.one("aws:sns/topic:Topic").outputs["arn"]
+    assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
+
+
+def test_network_dashboard_section(run: MockRun) -> None:
+    body = parse_document(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    [graph] = [w for w in body["widgets"] if w["type"] == "metric"]
+    assert graph["properties"]["metrics"] == [["cw-analytics/test", "VpcRejectedPackets"]]
+    assert graph["properties"]["annotations"]["horizontal"][0]["value"] == 100
+
+
+def test_network_children_parented_to_component(run: MockRun) -> None:
+    component = run.one("cw-analytics:network:MonitoredVpc")
+    children = run.children_of(component.urn)
+    assert len(children) > 20
+    for resource in run.resources:
+        if "network-" in resource.name and resource.type != component.type:
+            assert resource.parent == component.urn, f"{resource.urn} is not under the network"

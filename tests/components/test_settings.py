@@ -1,0 +1,227 @@
+"""Stack config validation, without Pulumi: each rule's message names the key, value and rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.settings import ConfigError, Settings, settings_from_config
+from tests.harness import REGION, base_config
+
+
+def settings_with(region: str | None = REGION, **overrides: str) -> Settings:
+    return settings_from_config(base_config(**overrides), region)
+
+
+def test_settings_defaults() -> None:
+    """Failure analysis point 12: the documented defaults, projectName 'cw-analytics' first."""
+    settings = settings_with()
+    assert settings.project_name == "cw-analytics"
+    assert settings.naming.name("db") == "cw-analytics-test-db"
+    assert settings.vpc_cidr == "10.0.0.0/16"
+    assert settings.db_instance_class == "db.t3.small"
+    assert settings.db_engine_version == "16"
+    assert settings.engine_major == 16
+    assert settings.db_deletion_protection is False
+    assert settings.is_protected is False
+    assert settings.db_multi_az is False
+    assert settings.db_allocated_storage_gb == 20
+    assert settings.log_retention_days == 14
+    assert settings.aggregator_schedule == "rate(5 minutes)"
+    assert settings.alarm_emails == ("oncall@example.com",)
+    assert settings.region == REGION
+
+
+def test_settings_reads_every_override() -> None:
+    settings = settings_with(
+        projectName="shop", vpcCidr="172.16.0.0/20", dbInstanceClass="db.m6g.large",
+        dbEngineVersion="15.4", dbAllocatedStorage="100", dbMultiAz="true",
+        dbBackupRetentionDays="14", dbDeletionProtection="yes", logRetentionDays="90",
+        alarmEmails='["a@example.com", "b@example.com"]', aggregatorSchedule="rate(1 hour)",
+    )  # fmt: skip
+    assert (settings.project_name, settings.vpc_cidr) == ("shop", "172.16.0.0/20")
+    assert (settings.db_instance_class, settings.engine_major) == ("db.m6g.large", 15)
+    assert (settings.db_allocated_storage_gb, settings.db_multi_az) == (100, True)
+    assert (settings.db_backup_retention_days, settings.is_protected) == (14, True)
+    assert settings.log_retention_days == 90
+    assert settings.alarm_emails == ("a@example.com", "b@example.com")
+    assert settings.aggregator_period_seconds == 3600
+
+
+def test_settings_is_frozen() -> None:
+    settings = settings_with()
+    with pytest.raises(AttributeError):
+        settings.environment_suffix = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("suffix", ["Dev", "dev_1", "1dev", "dev-", "de--v"])
+def test_settings_rejects_suffix_pattern(suffix: str) -> None:
+    """Failure analysis point 1: the suffix goes into RDS identifiers, so lowercase only."""
+    with pytest.raises(ValueError, match=rf"environmentSuffix '{suffix}' must match .*lowercase"):
+        settings_with(environmentSuffix=suffix)
+
+
+def test_settings_rejects_missing_suffix() -> None:
+    """Failure analysis point 1: no suffix, no deployment (names would collide)."""
+    config = base_config()
+    del config["environmentSuffix"]
+    with pytest.raises(ValueError, match=r"cw-analytics:environmentSuffix is required"):
+        settings_from_config(config, REGION)
+
+
+def test_settings_rejects_suffix_too_long_for_rds_identifier() -> None:
+    """Failure analysis point 1: the RDS identifier limit (63) is named in the message."""
+    suffix = "a" * 48  # cw-analytics-<48>-db = 64 characters
+    with pytest.raises(
+        ValueError, match=r"RDS instance identifier name 'cw-analytics-a+-db' would be 64 "
+        r"characters \(limit 63\)",
+    ):  # fmt: skip
+        settings_with(environmentSuffix=suffix)
+
+
+def test_settings_rejects_suffix_too_long_for_iam_role() -> None:
+    """Failure analysis point 1: the IAM role limit (64) is named in the message."""
+    suffix = "a" * 30  # cw-analytics-<30>-apigw-cloudwatch-role = 65 characters
+    with pytest.raises(ValueError, match=r"too long: IAM role name '.*' would be 65 .*limit 64"):
+        settings_with(environmentSuffix=suffix)
+
+
+def test_settings_rejects_suffix_too_long_for_lambda() -> None:
+    """Failure analysis point 1: the Lambda function name limit (64) is named in the message."""
+    suffix = "a" * 40  # cw-analytics-<40>-api-handler = 65 characters
+    with pytest.raises(
+        ValueError, match=r"Lambda function name 'cw-analytics-a+-api-handler' would be 65"
+    ):
+        settings_with(environmentSuffix=suffix)
+
+
+def test_settings_accepts_longest_suffix_that_fits() -> None:
+    suffix = "a" * 29
+    assert settings_with(environmentSuffix=suffix).naming.too_long() == []
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/33", "not-a-cidr", "10.0.0.1/16"])
+def test_settings_rejects_invalid_cidr(cidr: str) -> None:
+    with pytest.raises(ValueError, match=rf"vpcCidr '{cidr}' is not a valid IPv4 network"):
+        settings_with(vpcCidr=cidr)
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/8", "10.0.0.0/25"])
+def test_settings_rejects_wrong_prefix(cidr: str) -> None:
+    with pytest.raises(ValueError, match=r"vpcCidr .* must have a prefix between /16 and /24"):
+        settings_with(vpcCidr=cidr)
+
+
+def test_settings_rejects_public_cidr() -> None:
+    with pytest.raises(ValueError, match=r"vpcCidr '8\.8\.0\.0/16' must be a private"):
+        settings_with(vpcCidr="8.8.0.0/16")
+
+
+@pytest.mark.parametrize("days", ["10", "0", "4000"])
+def test_settings_rejects_retention_logs_does_not_accept(days: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"logRetentionDays '{days}' is not a retention CloudWatch Logs accepts"
+    ):
+        settings_with(logRetentionDays=days)
+
+
+def test_settings_rejects_unknown_instance_family() -> None:
+    """Failure analysis point 6: alarm sizing and Performance Insights need a known class."""
+    with pytest.raises(ValueError, match=r"dbInstanceClass 'db\.x9\.large' unknown instance class"):
+        settings_with(dbInstanceClass="db.x9.large")
+
+
+def test_settings_rejects_unknown_instance_size() -> None:
+    """Failure analysis point 6: a size the family does not come in."""
+    with pytest.raises(ValueError, match=r"dbInstanceClass 'db\.t3\.huge' family 't3' has no size"):
+        settings_with(dbInstanceClass="db.t3.huge")
+
+
+def test_settings_rejects_malformed_instance_class() -> None:
+    with pytest.raises(ValueError, match=r"dbInstanceClass 't3\.small' must look like db\."):
+        settings_with(dbInstanceClass="t3.small")
+
+
+@pytest.mark.parametrize(
+    ("version", "rule"),
+    [("16.x", "must be a PostgreSQL version"), ("11", "must be a PostgreSQL major RDS supports")],
+)
+def test_settings_rejects_bad_engine_version(version: str, rule: str) -> None:
+    """Failure analysis point 6: the engine version is validated before any resource."""
+    with pytest.raises(ValueError, match=rf"dbEngineVersion '{version}' {rule}"):
+        settings_with(dbEngineVersion=version)
+
+
+def test_settings_rejects_bad_email() -> None:
+    with pytest.raises(ValueError, match=r"alarmEmails .* contains 'oncall', which is not an"):
+        settings_with(alarmEmails="oncall,ops@example.com")
+
+
+def test_settings_rejects_missing_email() -> None:
+    config = base_config()
+    del config["alarmEmails"]
+    with pytest.raises(ValueError, match=r"cw-analytics:alarmEmails is required"):
+        settings_from_config(config, REGION)
+
+
+def test_settings_rejects_empty_email_list() -> None:
+    with pytest.raises(ValueError, match=r"alarmEmails '\[\]' must name at least one address"):
+        settings_with(alarmEmails="[]")
+
+
+def test_settings_rejects_bad_schedule() -> None:
+    with pytest.raises(
+        ValueError, match=r"aggregatorSchedule 'every 5 minutes' must be an EventBridge rate"
+    ):
+        settings_with(aggregatorSchedule="every 5 minutes")
+
+
+def test_settings_rejects_schedule_too_slow() -> None:
+    with pytest.raises(
+        ValueError, match=r"aggregatorSchedule 'rate\(12 hours\)' must run at least every 8 hours"
+    ):
+        settings_with(aggregatorSchedule="rate(12 hours)")
+
+
+def test_settings_rejects_missing_region() -> None:
+    with pytest.raises(ValueError, match=r"aws:region is required"):
+        settings_with(region=None)
+
+
+def test_settings_rejects_malformed_region() -> None:
+    with pytest.raises(ValueError, match=r"aws:region 'Ireland' is not an AWS region name"):
+        settings_with(region="Ireland")
+
+
+@pytest.mark.parametrize("key", ["dbMultiAz", "dbDeletionProtection", "manageApiGatewayAccount"])
+def test_settings_rejects_bad_boolean(key: str) -> None:
+    with pytest.raises(ValueError, match=rf"{key} 'maybe' must be true or false"):
+        settings_with(**{key: "maybe"})
+
+
+@pytest.mark.parametrize("key", ["dbAllocatedStorage", "dbBackupRetentionDays", "logRetentionDays"])
+def test_settings_rejects_bad_integer(key: str) -> None:
+    with pytest.raises(ValueError, match=rf"{key} 'ten' must be a whole number"):
+        settings_with(**{key: "ten"})
+
+
+def test_settings_rejects_storage_out_of_range() -> None:
+    with pytest.raises(ValueError, match=r"dbAllocatedStorage '10' must be between 20 and 65536"):
+        settings_with(dbAllocatedStorage="10")
+
+
+def test_settings_rejects_deletion_protection_without_backups() -> None:
+    """Failure analysis point 9: a protected database keeps backups."""
+    with pytest.raises(
+        ValueError, match=r"dbBackupRetentionDays '0' must be at least 1 when dbDeletionProtection"
+    ):
+        settings_with(dbDeletionProtection="true", dbBackupRetentionDays="0")
+
+
+def test_settings_lists_every_problem_at_once() -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_with(region=None, environmentSuffix="Dev", vpcCidr="8.8.0.0/16")
+    problems = raised.value.problems
+    assert len(problems) == 3, problems
+    assert any("environmentSuffix" in p for p in problems)
+    assert any("vpcCidr" in p for p in problems)
+    assert any("aws:region" in p for p in problems)
