@@ -1,0 +1,190 @@
+"""One PostgreSQL connection per container: timeouts, TLS, credential re-fetch, one reconnect."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pg8000.native
+from pg8000.exceptions import DatabaseError, InterfaceError
+
+from api import sql
+from api.errors import DependencyUnavailable
+
+T = TypeVar("T")
+
+AUTH_FAILED = frozenset({"28P01", "28000"})
+"""invalid_password, invalid_authorization_specification: the secret may have rotated."""
+CONNECTION_GONE = frozenset({"57P01", "57P02", "57P03", "08000", "08003", "08006"})
+"""admin_shutdown, crash_shutdown, cannot_connect_now and connection exceptions."""
+QUERY_CANCELED = "57014"
+"""statement_timeout fired (or a cancel request)."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Database login from the Secrets Manager secret."""
+
+    username: str
+    password: str
+
+
+CredentialsProvider = Callable[[bool], Credentials]
+"""Called with ``refresh=True`` after an authentication failure to bypass its cache."""
+
+
+@dataclass(frozen=True)
+class ConnectParams:
+    """Everything needed to open a connection except the credentials."""
+
+    host: str
+    port: int
+    database: str
+    connect_timeout_s: float
+    statement_timeout_ms: int
+    ca_bundle: str | None = None
+
+
+class _ConnectionLost(Exception):
+    """Internal: the connection broke while in use (or could not be made)."""
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a pg8000 ``DatabaseError``, if it carries one."""
+    if exc.args and isinstance(exc.args[0], dict):
+        code = exc.args[0].get("C")
+        return code if isinstance(code, str) else None
+    return None
+
+
+def ssl_context_for(ca_bundle: str | None) -> ssl.SSLContext | None:
+    """A verifying TLS context; None (no bundle) lets pg8000 use TLS if offered, unverified."""
+    if ca_bundle is None:
+        return None
+    context = ssl.create_default_context(cafile=ca_bundle)
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Connection:
+    """Open a connection with bounded connect time and a server-side statement timeout."""
+    con = pg8000.native.Connection(
+        credentials.username,
+        host=params.host,
+        port=params.port,
+        database=params.database,
+        password=credentials.password,
+        ssl_context=ssl_context_for(params.ca_bundle),
+        timeout=params.connect_timeout_s,
+        application_name="cw-analytics-api",
+        startup_params={
+            "statement_timeout": str(params.statement_timeout_ms),
+            "TimeZone": "UTC",
+        },
+    )
+    # After the handshake, reads may legitimately wait for a statement up to its timeout.
+    sock = getattr(con, "_usock", None)
+    if sock is not None:
+        sock.settimeout(params.statement_timeout_ms / 1000 + params.connect_timeout_s)
+    return con
+
+
+class Database:
+    """The container's connection, opened lazily, re-opened once when the server dropped it."""
+
+    def __init__(
+        self,
+        params: ConnectParams,
+        credentials: CredentialsProvider,
+        connector: Callable[[ConnectParams, Credentials], Any] = connect,
+    ) -> None:
+        self._params = params
+        self._credentials = credentials
+        self._connector = connector
+        self._con: Any = None
+        self._schema_ready = False
+
+    @property
+    def connection(self) -> Any:
+        """The open connection, or None (tests and the benchmark look at it)."""
+        return self._con
+
+    def close(self) -> None:
+        """Close the connection if open."""
+        con, self._con = self._con, None
+        if con is not None:
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - closing a dead socket may fail; nothing to do
+                pass
+
+    def _open(self) -> Any:
+        try:
+            try:
+                return self._connector(self._params, self._credentials(False))
+            except DatabaseError as exc:
+                if sqlstate(exc) not in AUTH_FAILED:
+                    raise
+            # The password may have been rotated: fetch the secret again and retry once.
+            return self._connector(self._params, self._credentials(True))
+        except DatabaseError as exc:
+            code = sqlstate(exc)
+            reason = "authentication failed" if code in AUTH_FAILED else f"error {code}"
+            raise DependencyUnavailable("database", reason) from exc
+        except (InterfaceError, OSError) as exc:
+            raise DependencyUnavailable("database", _describe(exc)) from exc
+
+    def _attempt(self, fn: Callable[[Any], T], needs_schema: bool) -> T:
+        if self._con is None:
+            self._con = self._open()
+        try:
+            if needs_schema and not self._schema_ready:
+                sql.ensure_schema(self._con)
+                self._schema_ready = True
+            return fn(self._con)
+        except (InterfaceError, OSError) as exc:
+            self.close()
+            raise _ConnectionLost(_describe(exc)) from exc
+        except DatabaseError as exc:
+            code = sqlstate(exc)
+            if code in CONNECTION_GONE:
+                self.close()
+                raise _ConnectionLost(f"server closed the session ({code})") from exc
+            if code == QUERY_CANCELED:
+                raise DependencyUnavailable("database", "statement timed out") from exc
+            raise
+
+    def run(self, fn: Callable[[Any], T], *, needs_schema: bool = False) -> T:
+        """Run ``fn(connection)``; 503 when PostgreSQL is unreachable, after one reconnect.
+
+        A connection made earlier in the container may have been dropped by the server (pg8000
+        then keeps raising ``InterfaceError``): reconnect and retry once. A connection made in
+        this call that fails is not retried again.
+        """
+        reused = self._con is not None
+        try:
+            return self._attempt(fn, needs_schema)
+        except _ConnectionLost as first:
+            if not reused:
+                raise DependencyUnavailable("database", str(first)) from first
+        try:
+            return self._attempt(fn, needs_schema)
+        except _ConnectionLost as second:
+            raise DependencyUnavailable("database", str(second)) from second
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "TLS certificate verification failed"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS error"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    cause = exc.__cause__
+    if isinstance(exc, InterfaceError) and cause is not None and cause is not exc:
+        return _describe(cause)
+    return "connection failed" if isinstance(exc, InterfaceError | OSError) else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Route modules: one ``Router`` each, included by ``api.app``."""

@@ -1,0 +1,67 @@
+"""POST /events and GET /events/summary: events stored in PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from api import deps, sql
+from api.routes._request import header, query_params
+from api.validation import (
+    decode_body,
+    parse_idempotency_key,
+    parse_json,
+    parse_summary_query,
+    require_json,
+    validate_event,
+)
+
+router = APIGatewayRouter()
+
+
+@router.post("/events")
+def post_event() -> Response:
+    """Validate and store one event; an Idempotency-Key makes retries return the first result.
+
+    Checks run cheapest first: 415 (Content-Type), 413 (size), 400 (base64/JSON/header), 422
+    (schema). Reusing a key with a different body is 422 ``idempotency_key_reused``.
+    """
+    event = router.current_event.raw_event
+    require_json(header(event, "content-type"))
+    raw = decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
+    doc = parse_json(raw)
+    key = parse_idempotency_key(header(event, "idempotency-key"))
+    new_event = validate_event(doc, datetime.now(UTC))
+    stored, replayed = deps.container().database.run(
+        lambda con: sql.insert_event(con, new_event, key), needs_schema=True
+    )
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=stored.to_json(),
+        headers=headers,
+    )
+
+
+@router.get("/events/summary")
+def get_summary() -> dict[str, Any]:
+    """count, sum, avg, p95 per minute/hour/day bucket for one event name."""
+    query = parse_summary_query(
+        query_params(router.current_event.raw_event), datetime.now(UTC)
+    )
+    buckets = deps.container().database.run(
+        lambda con: sql.summarise(con, query), needs_schema=True
+    )
+    return {
+        "name": query.name,
+        "bucket": query.bucket,
+        "start": query.start.isoformat(),
+        "end": query.end.isoformat(),
+        "buckets": [b.to_json() for b in buckets],
+    }

@@ -1,0 +1,227 @@
+"""The database layer: connection handling (with fakes) and SQL against the real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pg8000.native
+import pytest
+from api import sql
+from api.db import ConnectParams, Credentials, Database, connect
+from api.errors import DependencyUnavailable, IdempotencyKeyReused
+from api.validation import NewEvent, SummaryQuery
+from pg8000.exceptions import DatabaseError, InterfaceError
+
+from tests.functions.conftest import PgDatabase
+
+PARAMS = ConnectParams(host="db", port=5432, database="d", connect_timeout_s=1,
+                       statement_timeout_ms=1000)
+
+
+class FakeConnection:
+    """Answers ``run`` until told to break like a dropped pg8000 connection."""
+
+    def __init__(self) -> None:
+        self.broken = False
+        self.closed = False
+
+    def run(self, statement: str, **_: Any) -> list[list[Any]]:
+        """Raise InterfaceError once broken, else answer 1."""
+        if self.broken:
+            raise InterfaceError("network error")
+        return [[1]]
+
+    def close(self) -> None:
+        """Remember it was closed."""
+        self.closed = True
+
+
+class FakeConnector:
+    """Records connection attempts; fails authentication for passwords it does not accept."""
+
+    def __init__(self, accepted_password: str) -> None:
+        self.accepted_password = accepted_password
+        self.connections: list[FakeConnection] = []
+        self.refused = False
+
+    def __call__(self, params: ConnectParams, credentials: Credentials) -> FakeConnection:
+        """Open a fake connection or raise like PostgreSQL would."""
+        if self.refused:
+            raise InterfaceError("Can't create a connection")
+        if credentials.password != self.accepted_password:
+            raise DatabaseError({"C": "28P01", "M": "password authentication failed"})
+        self.connections.append(FakeConnection())
+        return self.connections[-1]
+
+
+class FakeSecret:
+    """A credentials provider whose secret can be rotated; counts fetches."""
+
+    def __init__(self, password: str) -> None:
+        self.password = password
+        self.cached: Credentials | None = None
+        self.fetches = 0
+
+    def __call__(self, refresh: bool) -> Credentials:
+        """Serve the cached value unless asked to refresh."""
+        if self.cached is None or refresh:
+            self.fetches += 1
+            self.cached = Credentials("app", self.password)
+        return self.cached
+
+
+def test_database_reuses_one_connection() -> None:
+    """Several calls share the container's one connection."""
+    connector, secret = FakeConnector("pw"), FakeSecret("pw")
+    db = Database(PARAMS, secret, connector)
+    for _ in range(3):
+        db.run(sql.ping)
+    assert len(connector.connections) == 1
+
+
+def test_database_reconnects_once_after_drop() -> None:
+    """A dropped connection is replaced once and the call succeeds."""
+    connector, secret = FakeConnector("pw"), FakeSecret("pw")
+    db = Database(PARAMS, secret, connector)
+    db.run(sql.ping)
+    connector.connections[0].broken = True
+    db.run(sql.ping)
+    assert len(connector.connections) == 2
+    assert connector.connections[0].closed
+
+
+def test_database_refused_reconnect_is_unavailable() -> None:
+    """Dropped and the server unreachable: DependencyUnavailable, not InterfaceError."""
+    connector, secret = FakeConnector("pw"), FakeSecret("pw")
+    db = Database(PARAMS, secret, connector)
+    db.run(sql.ping)
+    connector.connections[0].broken = True
+    connector.refused = True
+    with pytest.raises(DependencyUnavailable):
+        db.run(sql.ping)
+    assert db.connection is None
+
+
+def test_database_refetches_secret_after_auth_failure() -> None:
+    """Cached password rotated away: one failure, one re-fetch, connected."""
+    connector, secret = FakeConnector("old"), FakeSecret("old")
+    db = Database(PARAMS, secret, connector)
+    db.run(sql.ping)
+    db.close()
+    connector.accepted_password = secret.password = "new"
+    db.run(sql.ping)
+    assert secret.fetches == 2
+
+
+def test_database_auth_failure_after_refetch_is_unavailable() -> None:
+    """The secret is wrong even after re-fetching: 503, only one re-fetch."""
+    connector, secret = FakeConnector("right"), FakeSecret("wrong")
+    db = Database(PARAMS, secret, connector)
+    with pytest.raises(DependencyUnavailable, match="authentication failed"):
+        db.run(sql.ping)
+    assert secret.fetches == 2
+
+
+def _connect(db: PgDatabase, statement_timeout_ms: int = 5000) -> pg8000.native.Connection:
+    params = ConnectParams(host=db.host, port=db.port, database=db.name, connect_timeout_s=2,
+                           statement_timeout_ms=statement_timeout_ms)
+    return connect(params, Credentials(db.user, db.password))
+
+
+@pytest.mark.postgres
+def test_database_statement_timeout_is_unavailable(pg_database: PgDatabase) -> None:
+    """A statement past DB_STATEMENT_TIMEOUT_MS is cancelled by the server: 503 error."""
+    params = ConnectParams(host=pg_database.host, port=pg_database.port,
+                           database=pg_database.name, connect_timeout_s=2,
+                           statement_timeout_ms=200)
+    db = Database(params, lambda _: Credentials(pg_database.user, pg_database.password))
+    with pytest.raises(DependencyUnavailable, match="timed out"):
+        db.run(lambda con: con.run("SELECT pg_sleep(3)"))
+    db.run(sql.ping)
+
+
+@pytest.mark.postgres
+def test_ensure_schema_concurrent_creators_do_not_fail(pg_database: PgDatabase) -> None:
+    """Eight sessions racing to create the schema: no error, exactly one creates it."""
+    connections = [_connect(pg_database) for _ in range(8)]
+    barrier = threading.Barrier(len(connections))
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def race(con: pg8000.native.Connection) -> None:
+        barrier.wait()
+        try:
+            results.append(sql.ensure_schema(con))
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=race, args=(con,)) for con in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for con in connections:
+        con.close()
+    assert errors == []
+    assert sorted(results) == [False] * 7 + [True]
+
+
+@pytest.mark.postgres
+def test_insert_event_concurrent_same_key_stores_once(pg_database: PgDatabase) -> None:
+    """Two sessions posting the same key at once: one row, both get the same event."""
+    setup = _connect(pg_database)
+    sql.ensure_schema(setup)
+    event = NewEvent(name="pay", value=5.0, timestamp=None, dimensions={"a": "b"})
+    connections = [_connect(pg_database) for _ in range(4)]
+    barrier = threading.Barrier(len(connections))
+    stored: list[tuple[sql.StoredEvent, bool]] = []
+
+    def post(con: pg8000.native.Connection) -> None:
+        barrier.wait()
+        stored.append(sql.insert_event(con, event, "same-key"))
+
+    threads = [threading.Thread(target=post, args=(con,)) for con in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({s[0].id for s in stored}) == 1
+    assert all(s[0].to_json() == stored[0][0].to_json() for s in stored)
+    assert sorted(s[1] for s in stored) == [False, True, True, True]
+    assert setup.run("SELECT count(*) FROM events")[0][0] == 1
+    for con in [setup, *connections]:
+        con.close()
+
+
+@pytest.mark.postgres
+def test_insert_event_reused_key_raises(pg_database: PgDatabase) -> None:
+    """Same key, different request: IdempotencyKeyReused."""
+    con = _connect(pg_database)
+    sql.ensure_schema(con)
+    sql.insert_event(con, NewEvent("a", 1.0, None, {}), "k")
+    with pytest.raises(IdempotencyKeyReused):
+        sql.insert_event(con, NewEvent("a", 2.0, None, {}), "k")
+    con.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("bucket", ["minute", "hour", "day"])
+def test_summarise_buckets_align_to_utc(pg_database: PgDatabase, bucket: str) -> None:
+    """Buckets start at UTC boundaries whatever the session time zone."""
+    con = _connect(pg_database)
+    sql.ensure_schema(con)
+    con.run("SET TIME ZONE 'America/New_York'")
+    ts = datetime(2026, 11, 27, 23, 30, 30, tzinfo=UTC)
+    sql.insert_event(con, NewEvent("tz", 1.0, ts, {}), None)
+    query = SummaryQuery(name="tz", start=ts - timedelta(days=1), end=ts + timedelta(days=1),
+                         bucket=bucket)
+    (only,) = sql.summarise(con, query)
+    expected = {
+        "minute": datetime(2026, 11, 27, 23, 30, tzinfo=UTC),
+        "hour": datetime(2026, 11, 27, 23, 0, tzinfo=UTC),
+        "day": datetime(2026, 11, 27, tzinfo=UTC),
+    }[bucket]
+    assert only.start == expected
+    con.close()

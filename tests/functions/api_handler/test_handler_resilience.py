@@ -1,0 +1,164 @@
+"""Failure modes end to end: dropped connections, a dead server, rotation, TLS, timeouts."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.functions.api_handler.conftest import ApiEnv
+from tests.functions.pg_server import make_ca_and_server_cert
+
+pytestmark = pytest.mark.postgres
+
+
+def _backend_pids(api_env: ApiEnv) -> list[int]:
+    con = api_env.db.server.superuser_connection()
+    try:
+        rows = con.run(
+            "SELECT pid FROM pg_stat_activity WHERE datname = :d AND usename = :u",
+            d=api_env.db.name, u=api_env.db.user,
+        )
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def test_handler_reconnects_after_backend_terminated(api_env: ApiEnv) -> None:
+    """pg_terminate_backend on the handler's session: the next request reconnects and succeeds."""
+    from api import deps
+
+    assert api_env.call("GET", "/health").status == 200
+    before = _backend_pids(api_env)
+    assert api_env.db.server.terminate_backends(api_env.db.name) == 1
+    answer = api_env.call("POST", "/events", body='{"name": "a", "value": 1}',
+                          headers={"Content-Type": "application/json"})
+    assert answer.status == 201, answer.body
+    assert _backend_pids(api_env) != before
+    assert deps.container().credentials.fetches == 1
+
+
+def test_handler_database_down_is_503_then_recovers(api_env: ApiEnv) -> None:
+    """Server stopped: /health and POST /events answer 503 quickly; after restart, 200/201."""
+    assert api_env.call("GET", "/health").status == 200
+    server = api_env.db.server
+    server.stop()
+    try:
+        started = time.monotonic()
+        health = api_env.call("GET", "/health")
+        post = api_env.post_event({"name": "during-outage", "value": 1})
+        elapsed = time.monotonic() - started
+    finally:
+        server.start()
+    assert health.status == 503
+    assert health.body["checks"]["database"]["status"] == "unavailable"
+    assert health.body["checks"]["metrics_table"]["status"] == "ok"
+    assert post.status == 503
+    assert post.body["error"]["code"] == "dependency_unavailable"
+    assert elapsed < 5, f"outage answers took {elapsed:.1f}s"
+    assert api_env.call("GET", "/health").status == 200
+    assert api_env.post_event({"name": "after-outage", "value": 1}).status == 201
+
+
+def test_handler_credential_rotation_refetches_secret_once(api_env: ApiEnv) -> None:
+    """Password rotated in PG and the secret: one auth failure, one re-fetch, then success."""
+    from api import deps
+
+    assert api_env.call("GET", "/health").status == 200
+    api_env.rotate_password("rotated-" + "x" * 12)
+    api_env.db.server.terminate_backends(api_env.db.name)
+    answer = api_env.post_event({"name": "after-rotation", "value": 3})
+    assert answer.status == 201, answer.body
+    assert deps.container().credentials.fetches == 2
+
+
+def test_handler_wrong_password_everywhere_is_503(api_env: ApiEnv) -> None:
+    """PG password changed but the secret not updated: 503, no crash, no loop."""
+    api_env.db.server.set_password(api_env.db.user, "not-in-the-secret")
+    answer = api_env.call("GET", "/health")
+    assert answer.status == 503
+    assert "authentication failed" in answer.body["checks"]["database"]["message"]
+
+
+def test_handler_tls_verified_with_ca_bundle(api_env: ApiEnv) -> None:
+    """DB_CA_BUNDLE set: the session is TLS, verified against the CA made for this server."""
+    from api import deps
+
+    tls = api_env.db.server.tls
+    assert tls is not None
+    api_env.monkeypatch.setenv("DB_CA_BUNDLE", str(tls.ca_cert))
+    deps.reset()
+    assert api_env.call("GET", "/health").status == 200
+    con = api_env.db.server.superuser_connection()
+    try:
+        rows = con.run(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+            "WHERE a.datname = :d AND a.usename = :u",
+            d=api_env.db.name, u=api_env.db.user,
+        )
+    finally:
+        con.close()
+    assert rows == [[True]]
+
+
+def test_handler_tls_wrong_ca_is_503(api_env: ApiEnv, tmp_path: Path) -> None:
+    """A CA bundle that did not sign the server's certificate: 503, TLS named in the message."""
+    from api import deps
+
+    other = make_ca_and_server_cert(tmp_path, common_name="some other CA")
+    api_env.monkeypatch.setenv("DB_CA_BUNDLE", str(other.ca_cert))
+    deps.reset()
+    answer = api_env.call("GET", "/health")
+    assert answer.status == 503
+    assert "TLS" in answer.body["checks"]["database"]["message"]
+    post = api_env.post_event({"name": "x", "value": 1})
+    assert post.status == 503
+
+
+@pytest.fixture()
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never says a word (a hung database)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                accepted.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+def test_handler_hung_database_answers_within_timeout(api_env: ApiEnv, silent_server: int) -> None:
+    """A server that never answers: /health is 503 after about DB_CONNECT_TIMEOUT, not later."""
+    from api import deps
+
+    api_env.monkeypatch.setenv("DB_PORT", str(silent_server))
+    api_env.monkeypatch.setenv("DB_CONNECT_TIMEOUT", "0.5")
+    deps.reset()
+    started = time.monotonic()
+    answer = api_env.call("GET", "/health")
+    elapsed = time.monotonic() - started
+    assert answer.status == 503
+    assert answer.body["checks"]["database"]["message"].endswith("timed out")
+    assert elapsed < 2.5, f"health took {elapsed:.2f}s"

@@ -1,0 +1,178 @@
+"""Unit tests of the pure request validation (no Lambda, no AWS, no database)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from api.validation import (
+    MAX_BODY_BYTES,
+    decode_body,
+    parse_epoch_range,
+    parse_idempotency_key,
+    parse_json,
+    parse_page,
+    parse_summary_query,
+    require_json,
+    validate_event,
+    validate_series_id,
+)
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "Application/JSON; charset=utf-8", "application/vnd.api+json"],
+)
+def test_require_json_accepts_json_media_types(content_type: str) -> None:
+    """JSON media types (with parameters, any case, +json) pass."""
+    require_json(content_type)
+
+
+@pytest.mark.parametrize("content_type", [None, "", "text/plain", "application/jsonx"])
+def test_require_json_rejects_other_media_types(content_type: str | None) -> None:
+    """Anything else is 415."""
+    with pytest.raises(UnsupportedMediaType):
+        require_json(content_type)
+
+
+def test_decode_body_over_limit_is_413() -> None:
+    """One byte over the limit is too large."""
+    with pytest.raises(PayloadTooLarge):
+        decode_body("a" * (MAX_BODY_BYTES + 1), False)
+
+
+def test_decode_body_multibyte_counts_bytes() -> None:
+    """The limit is in bytes: multi-byte characters count as such."""
+    with pytest.raises(PayloadTooLarge):
+        decode_body("é" * (MAX_BODY_BYTES // 2 + 1), False)
+
+
+def test_decode_body_base64_over_limit_is_413() -> None:
+    """Base64 bodies are measured decoded."""
+    encoded = base64.b64encode(b"a" * (MAX_BODY_BYTES + 1)).decode()
+    with pytest.raises(PayloadTooLarge):
+        decode_body(encoded, True)
+
+
+def test_decode_body_broken_base64_is_400() -> None:
+    """A body flagged base64 that is not base64 is the caller's mistake."""
+    with pytest.raises(BadRequest):
+        decode_body("not*base64", True)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"{", b'{"a": NaN}', b'{"a": Infinity}', b'{"a": 1, "a": 2}', b"\xff\xfe", b"[" * 5000],
+)
+def test_parse_json_rejects_malformed(raw: bytes) -> None:
+    """Empty, broken, NaN/Infinity, duplicate keys, bad UTF-8, absurd nesting: 400."""
+    with pytest.raises(BadRequest):
+        parse_json(raw)
+
+
+def test_validate_event_accepts_minimal() -> None:
+    """name + value is enough; timestamp stays None (the server sets it)."""
+    event = validate_event({"name": "signup", "value": 1}, NOW)
+    assert (event.name, event.value, event.timestamp, event.dimensions) == ("signup", 1.0, None, {})
+
+
+def test_validate_event_parses_iso_and_epoch_timestamps() -> None:
+    """Timestamps as ISO 8601 with offset or epoch seconds are the same instant."""
+    iso = validate_event({"name": "a", "value": 1, "timestamp": "2026-11-28T11:00:00+01:00"}, NOW)
+    epoch = validate_event({"name": "a", "value": 1, "timestamp": iso.timestamp.timestamp()}, NOW)
+    assert iso.timestamp == epoch.timestamp == datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        ([], "body"),
+        ({"value": 1}, "name"),
+        ({"name": "", "value": 1}, "name"),
+        ({"name": "a" * 129, "value": 1}, "name"),
+        ({"name": "bad name", "value": 1}, "name"),
+        ({"name": "a"}, "value"),
+        ({"name": "a", "value": True}, "value"),
+        ({"name": "a", "value": "1"}, "value"),
+        ({"name": "a", "value": 10**400}, "value"),
+        ({"name": "a", "value": 1e300}, "value"),
+        ({"name": "a", "value": 1, "timestamp": "2026-11-28T10:00:00"}, "timestamp"),
+        ({"name": "a", "value": 1, "timestamp": (NOW - timedelta(days=400)).isoformat()},
+         "timestamp"),
+        ({"name": "a", "value": 1, "timestamp": (NOW + timedelta(hours=1)).timestamp()},
+         "timestamp"),
+        ({"name": "a", "value": 1, "timestamp": True}, "timestamp"),
+        ({"name": "a", "value": 1, "dimensions": []}, "dimensions"),
+        ({"name": "a", "value": 1, "dimensions": {f"k{i}": "v" for i in range(11)}},
+         "dimensions"),
+        ({"name": "a", "value": 1, "dimensions": {"k": 1}}, "dimensions.k"),
+        ({"name": "a", "value": 1, "dimensions": {"k": "x" * 257}}, "dimensions.k"),
+        ({"name": "a", "value": 1, "dimensions": {"k": "a\x00b"}}, "dimensions.k"),
+        ({"name": "a", "value": 1, "dimensions": {"k": "\ud800"}}, "dimensions.k"),
+        ({"name": "a", "value": 1, "extra": 1}, "extra"),
+    ],
+)
+def test_validate_event_names_the_bad_field(doc: object, field: str) -> None:
+    """Every schema violation is a 422 naming its field."""
+    with pytest.raises(ValidationFailed) as caught:
+        validate_event(doc, NOW)
+    assert caught.value.field == field
+    assert caught.value.message.startswith(f"{field}:")
+
+
+def test_fingerprint_ignores_number_spelling() -> None:
+    """1 and 1.0 are the same request; another value is not."""
+    a = validate_event({"name": "a", "value": 1}, NOW).fingerprint()
+    b = validate_event({"name": "a", "value": 1.0}, NOW).fingerprint()
+    c = validate_event({"name": "a", "value": 2}, NOW).fingerprint()
+    assert a == b != c
+
+
+@pytest.mark.parametrize("key", ["", "a b", "é", "x" * 256])
+def test_parse_idempotency_key_rejects_bad_keys(key: str) -> None:
+    """Keys must be 1-255 visible ASCII characters."""
+    with pytest.raises(BadRequest):
+        parse_idempotency_key(key)
+
+
+@pytest.mark.parametrize("series", ["", "a/b", "a b", "x" * 201, "série"])
+def test_validate_series_id_rejects_outside_pattern(series: str) -> None:
+    """Series ids outside ^[A-Za-z0-9._:-]{1,200}$ are 400."""
+    with pytest.raises(BadRequest):
+        validate_series_id(series)
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "1001", "abc", "1.5", ""])
+def test_parse_page_rejects_bad_limit(limit: str) -> None:
+    """limit must be an integer from 1 to 1000."""
+    with pytest.raises(BadRequest):
+        parse_page({"limit": limit})
+
+
+def test_parse_epoch_range_rejects_inverted_range() -> None:
+    """start after end is a 400."""
+    with pytest.raises(BadRequest):
+        parse_epoch_range({"start": "200", "end": "100"}, NOW)
+
+
+def test_parse_summary_query_defaults_to_last_day_hourly() -> None:
+    """Without start/end/bucket: the last 24 hours in hour buckets."""
+    query = parse_summary_query({"name": "x"}, NOW)
+    assert (query.start, query.end, query.bucket) == (NOW - timedelta(days=1), NOW, "hour")
+
+
+def test_parse_summary_query_caps_range_per_bucket() -> None:
+    """Minute buckets over a long range would be huge: 400."""
+    with pytest.raises(BadRequest, match="range too long"):
+        parse_summary_query({"name": "x", "bucket": "minute", "start": "0"}, NOW)
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+01:00", "9999999999999", "yesterday"])
+def test_parse_summary_query_rejects_unusable_start(start: str) -> None:
+    """Out-of-range or unparseable times are 400, never an overflow."""
+    with pytest.raises(BadRequest):
+        parse_summary_query({"name": "x", "start": start}, NOW)

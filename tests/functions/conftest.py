@@ -1,0 +1,76 @@
+"""Fixtures shared by the Lambda tests: a real PostgreSQL server and a neutral AWS environment.
+
+Moto fixtures live next to the tests that use them (each function's test package owns its own).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.functions.pg_server import PgServer, PostgresUnavailableError, start_server
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL server (TLS on, SCRAM over TCP) for the whole session, stopped at the end."""
+    try:
+        server = start_server(tls=True)
+    except PostgresUnavailableError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@dataclass(frozen=True)
+class PgDatabase:
+    """A fresh database on the session server, owned by its own login role."""
+
+    server: PgServer
+    name: str
+    user: str
+    password: str
+
+    @property
+    def host(self) -> str:
+        """TCP host of the server."""
+        return self.server.host
+
+    @property
+    def port(self) -> int:
+        """TCP port of the server."""
+        return self.server.port
+
+
+@pytest.fixture()
+def pg_database(pg_server: PgServer) -> PgDatabase:
+    """A new empty database and role per test (names are random; nothing is shared)."""
+    suffix = secrets.token_hex(6)
+    db = PgDatabase(
+        server=pg_server,
+        name=f"test_{suffix}",
+        user=f"app_{suffix}",
+        password=secrets.token_urlsafe(16),
+    )
+    pg_server.create_database(db.name, db.user, db.password)
+    return db
+
+
+@pytest.fixture()
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Fake credentials and a fixed region, so no test can reach a real AWS account."""
+    region = "eu-west-1"
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", region)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    return region
