@@ -1,0 +1,86 @@
+"""Helpers for the metric aggregator tests: its code on sys.path, a fake clock, moto table."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+FUNCTION_DIR = Path(__file__).resolve().parents[3] / "functions" / "metric_aggregator"
+if str(FUNCTION_DIR) not in sys.path:
+    sys.path.insert(0, str(FUNCTION_DIR))
+
+REGION = "eu-west-1"
+TABLE = "cw-analytics-test-metrics"
+NAMESPACE = "cw-analytics/test"
+
+
+class FakeClock:
+    """A monotonic clock that only moves when ``sleep`` is called (or ``advance``)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, "negative sleep"
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def create_table(client: Any, name: str = TABLE) -> None:
+    """The metrics table exactly as the MetricAggregator component declares it."""
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def scan_all(client: Any, table: str = TABLE) -> list[dict[str, Any]]:
+    """Every item of the table (paginated)."""
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator("scan").paginate(TableName=table):
+        items.extend(page["Items"])
+    return items
+
+
+def load_handler_module() -> ModuleType:
+    """Import handler.py under a name of its own (api_handler has a handler.py too)."""
+    spec = importlib.util.spec_from_file_location(
+        "metric_aggregator_handler", FUNCTION_DIR / "handler.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class LambdaContextStub:
+    """The parts of LambdaContext the handler and Powertools read."""
+
+    function_name = "cw-analytics-test-aggregator"
+    memory_limit_in_mb = 256
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{function_name}"
+    aws_request_id = "11111111-2222-3333-4444-555555555555"
+
+    def __init__(self, remaining_ms: int = 60_000) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms

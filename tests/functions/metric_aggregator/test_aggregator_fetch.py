@@ -1,0 +1,213 @@
+"""GetMetricData through botocore's Stubber: what moto cannot do (percentiles, paging, errors)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from aggregator.fetch import fetch_metric_data
+from aggregator.queries import MetricQuery, build_queries
+from aggregator.retry import Deadline, DeadlineExceeded
+from aggregator.sources import MetricSources
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from .helpers import REGION, FakeClock
+
+START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+END = START + timedelta(minutes=15)
+
+
+def _client() -> Any:
+    return boto3.client(
+        "cloudwatch",
+        region_name=REGION,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
+def _stamps(n: int, first: int = 0) -> list[datetime]:
+    return [START + timedelta(minutes=first + i) for i in range(n)]
+
+
+def _result(query: MetricQuery, n: int, status: str = "Complete", first: int = 0) -> dict:
+    return {
+        "Id": query.query_id,
+        "Label": query.series_id,
+        "Timestamps": _stamps(n, first),
+        "Values": [float(first + i) for i in range(n)],
+        "StatusCode": status,
+    }
+
+
+def _expected(token: str | None = None, queries: Any = ANY) -> dict:
+    params = {
+        "MetricDataQueries": queries,
+        "StartTime": START,
+        "EndTime": END,
+        "ScanBy": "TimestampAscending",
+    }
+    if token:
+        params["NextToken"] = token
+    return params
+
+
+def _p99(sources: MetricSources) -> MetricQuery:
+    return next(q for q in build_queries(sources, 60) if q.series_id.endswith("Duration.p99"))
+
+
+def test_fetch_metric_data_returns_percentile_datapoints(sources: MetricSources) -> None:
+    query = _p99(sources)
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": [_result(query, 3)]},
+            _expected(queries=[query.to_api()]),
+        )
+        result = fetch_metric_data(client, [query], START, END)
+        stub.assert_no_pending_responses()
+    assert [(p.series_id, p.stat, p.value) for p in result.datapoints] == [
+        (query.series_id, "p99", 0.0),
+        (query.series_id, "p99", 1.0),
+        (query.series_id, "p99", 2.0),
+    ]
+    assert result.datapoints[0].ts == int(START.timestamp())
+
+
+def test_fetch_metric_data_follows_next_token_across_calls(sources: MetricSources) -> None:
+    query = _p99(sources)
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": [_result(query, 5, "PartialData")], "NextToken": "t1"},
+            _expected(),
+        )
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": [_result(query, 5, "PartialData", first=5)], "NextToken": "t2"},
+            _expected("t1"),
+        )
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": [_result(query, 5, "Complete", first=10)]},
+            _expected("t2"),
+        )
+        result = fetch_metric_data(client, [query], START, END)
+        stub.assert_no_pending_responses()
+    assert [p.value for p in result.datapoints] == [float(i) for i in range(15)]
+    assert result.calls == 3
+    assert result.partial == set()
+
+
+def test_fetch_metric_data_keeps_partial_data_without_a_token(sources: MetricSources) -> None:
+    query = _p99(sources)
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": [_result(query, 4, "PartialData")]},
+            _expected(),
+        )
+        result = fetch_metric_data(client, [query], START, END)
+    assert len(result.datapoints) == 4
+    assert result.partial == {query.series_id}
+
+
+def test_fetch_metric_data_counts_per_query_errors_and_keeps_the_rest(
+    sources: MetricSources,
+) -> None:
+    queries = build_queries(sources, 60)[:3]
+    failed = {
+        "Id": queries[1].query_id,
+        "Timestamps": [],
+        "Values": [],
+        "StatusCode": "InternalError",
+        "Messages": [{"Code": "InternalError", "Value": "try again"}],
+    }
+    forbidden = {**failed, "Id": queries[2].query_id, "StatusCode": "Forbidden"}
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": [_result(queries[0], 2), failed, forbidden]},
+            _expected(),
+        )
+        result = fetch_metric_data(client, queries, START, END)
+    assert [p.series_id for p in result.datapoints] == [queries[0].series_id] * 2
+    assert result.query_errors == {
+        queries[1].series_id: "InternalError InternalError: try again",
+        queries[2].series_id: "Forbidden InternalError: try again",
+    }
+
+
+def test_fetch_metric_data_splits_over_500_queries_into_calls(sources: MetricSources) -> None:
+    base = build_queries(sources, 60)[0]
+    queries = [
+        MetricQuery(f"q{i}", f"{base.series_id}{i}", base.namespace, base.metric,
+                    base.dimensions, base.stat, base.unit, 60)
+        for i in range(1201)
+    ]
+    client = _client()
+    sizes: list[int] = []
+    with Stubber(client) as stub:
+        for chunk_start in range(0, 1201, 500):
+            chunk = queries[chunk_start : chunk_start + 500]
+            sizes.append(len(chunk))
+            stub.add_response(
+                "get_metric_data",
+                {"MetricDataResults": [_result(q, 1) for q in chunk]},
+                _expected(queries=[q.to_api() for q in chunk]),
+            )
+        result = fetch_metric_data(client, queries, START, END)
+        stub.assert_no_pending_responses()
+    assert result.calls == math.ceil(1201 / 500) == 3
+    assert sizes == [500, 500, 201]
+    assert len(result.datapoints) == 1201
+
+
+def test_fetch_metric_data_retries_throttling_with_backoff(
+    sources: MetricSources, clock: FakeClock
+) -> None:
+    query = _p99(sources)
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_client_error("get_metric_data", "ThrottlingException", http_status_code=400)
+        stub.add_client_error("get_metric_data", "Throttling", http_status_code=400)
+        stub.add_response("get_metric_data", {"MetricDataResults": [_result(query, 2)]})
+        result = fetch_metric_data(
+            client, [query], START, END,
+            deadline=Deadline.after(30, clock), sleep=clock.sleep, rng=lambda: 1.0,
+        )
+    assert len(result.datapoints) == 2
+    assert result.throttled == 2
+    assert clock.sleeps == [0.05, 0.1]
+
+
+def test_fetch_metric_data_raises_when_throttled_past_the_deadline(
+    sources: MetricSources, clock: FakeClock
+) -> None:
+    query = _p99(sources)
+    client = _client()
+    with Stubber(client) as stub:
+        for _ in range(20):
+            stub.add_client_error("get_metric_data", "ThrottlingException", http_status_code=400)
+        with pytest.raises(DeadlineExceeded, match="1 queries unfetched"):
+            fetch_metric_data(
+                client, [query], START, END,
+                deadline=Deadline.after(1.0, clock), sleep=clock.sleep, rng=lambda: 1.0,
+            )
+    assert sum(clock.sleeps) <= 1.0
+
+
+def test_fetch_metric_data_raises_other_client_errors_at_once(sources: MetricSources) -> None:
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_client_error("get_metric_data", "InvalidParameterValue", http_status_code=400)
+        with pytest.raises(ClientError, match="InvalidParameterValue"):
+            fetch_metric_data(client, [_p99(sources)], START, END)

@@ -1,0 +1,249 @@
+"""The handler end to end: moto CloudWatch (basic statistics) into moto DynamoDB."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aggregator.run import Runtime, Settings, build_runtime
+from aggregator.sources import MetricSources
+from aggregator.writer import WriteIncomplete
+
+from .helpers import NAMESPACE, TABLE, FakeClock, LambdaContextStub, load_handler_module, scan_all
+
+EVENT = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+
+
+class ReturnedDatapoints:
+    """Counts the datapoints GetMetricData really returned; drops percentile queries first,
+    because moto 5.2.5 crashes on them (they are covered with the Stubber)."""
+
+    def __init__(self, client: Any) -> None:
+        self.count = 0
+        self.series_with_data = 0
+        client.meta.events.register("provide-client-params.cloudwatch.GetMetricData", self._drop)
+        client.meta.events.register("after-call.cloudwatch.GetMetricData", self._count)
+
+    @staticmethod
+    def _drop(params: dict[str, Any], **_: Any) -> dict[str, Any]:
+        queries = [
+            q for q in params["MetricDataQueries"] if not q["MetricStat"]["Stat"].startswith("p")
+        ]
+        return {**params, "MetricDataQueries": queries}
+
+    def _count(self, parsed: dict[str, Any], **_: Any) -> None:
+        for result in parsed.get("MetricDataResults", []):
+            self.count += len(result.get("Values", []))
+            self.series_with_data += bool(result.get("Values"))
+
+
+def _put(cloudwatch: Any, sources: MetricSources, now: datetime) -> None:
+    api_dims = [{"Name": "ApiName", "Value": sources.api_name}, {"Name": "Stage", "Value": "v1"}]
+    fn_dims = [{"Name": "FunctionName", "Value": sources.functions[0]}]
+    data = []
+    for minutes_ago, value in [(2, 3.0), (2, 4.0), (3, 1.0), (7, 10.0), (40, 99.0)]:
+        stamp = now - timedelta(minutes=minutes_ago)
+        data.append(
+            {"MetricName": "Count", "Dimensions": api_dims, "Timestamp": stamp, "Value": value}
+        )
+    for minutes_ago in (1, 5, 9):
+        data.append(
+            {
+                "MetricName": "Invocations",
+                "Dimensions": fn_dims,
+                "Timestamp": now - timedelta(minutes=minutes_ago),
+                "Value": 2.0,
+            }
+        )
+    cloudwatch.put_metric_data(Namespace="AWS/ApiGateway", MetricData=data[:5])
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=data[5:])
+    cloudwatch.put_metric_data(
+        Namespace=NAMESPACE,
+        MetricData=[
+            {
+                "MetricName": "Requests",
+                "Dimensions": [{"Name": "service", "Value": "api"}],
+                "Timestamp": now - timedelta(minutes=4),
+                "Value": 7.0,
+            }
+        ],
+    )
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, sources: MetricSources, aws_env: None) -> None:
+    monkeypatch.setenv("METRICS_TABLE", TABLE)
+    monkeypatch.setenv("METRIC_SOURCES", sources.to_env())
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "aggregator")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+
+
+@pytest.fixture
+def now() -> datetime:
+    # Mid-minute, so puts "n minutes ago" fall inside whole periods of the window.
+    return datetime.fromtimestamp(time.time() // 60 * 60 + 30, tz=UTC)
+
+
+@pytest.fixture
+def runtime(
+    env: None, dynamodb: Any, cloudwatch: Any, now: datetime, clock: FakeClock
+) -> Runtime:
+    import os
+
+    built = build_runtime(os.environ)
+    return Runtime(
+        settings=built.settings,
+        cloudwatch=cloudwatch,
+        dynamodb=dynamodb,
+        wall_clock=now.timestamp,
+        monotonic=clock,
+        sleep=clock.sleep,
+    )
+
+
+class _CurrentStdout:
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@pytest.fixture
+def handler_module(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> ModuleType:
+    module = load_handler_module()
+    # Powertools reuses the handler (and the stream) of the first Logger named "aggregator" in
+    # this process; make it write to whatever sys.stdout is when it logs (capsys's, in a test).
+    for log_handler in logging.getLogger(module.logger.service).handlers:
+        monkeypatch.setattr(log_handler, "stream", _CurrentStdout())
+    monkeypatch.setattr(module, "runtime", lambda: runtime)
+    return module
+
+
+def _stdout_json(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_handler_stores_one_item_per_returned_datapoint(
+    handler_module: ModuleType, runtime: Runtime, sources: MetricSources, now: datetime
+) -> None:
+    _put(runtime.cloudwatch, sources, now)
+    returned = ReturnedDatapoints(runtime.cloudwatch)
+    stats = handler_module.handler(EVENT, LambdaContextStub())
+    items = scan_all(runtime.dynamodb)
+    catalogue = [i for i in items if i["pk"]["S"] == "catalogue"]
+    # Count: 3 minutes inside the window (the 40-minute-old one is outside); Invocations: 3;
+    # Requests: 1.
+    assert returned.count == 3 + 3 + 1
+    assert len(items) - len(catalogue) == returned.count == stats["datapoints"]
+    assert len(catalogue) == returned.series_with_data == 3
+
+
+def test_handler_stores_the_sum_per_period(
+    handler_module: ModuleType, runtime: Runtime, sources: MetricSources, now: datetime
+) -> None:
+    _put(runtime.cloudwatch, sources, now)
+    handler_module.handler(EVENT, LambdaContextStub())
+    minute = int((now - timedelta(minutes=2)).timestamp()) // 60 * 60
+    item = runtime.dynamodb.get_item(
+        TableName=TABLE,
+        Key={
+            "pk": {"S": f"series#apigw.{sources.api_name}.Count.Sum"},
+            "sk": {"S": f"{minute:010d}"},
+        },
+    )["Item"]
+    assert item["value"] == {"N": "7.0"}
+    assert item["expires_at"] == {"N": str(minute + 30 * 86400)}
+    assert item["stat"] == {"S": "Sum"}
+
+
+def test_handler_rerun_of_the_same_window_overwrites(
+    handler_module: ModuleType, runtime: Runtime, sources: MetricSources, now: datetime
+) -> None:
+    _put(runtime.cloudwatch, sources, now)
+    handler_module.handler(EVENT, LambdaContextStub())
+    first = sorted(json.dumps(i, sort_keys=True) for i in scan_all(runtime.dynamodb))
+    handler_module.handler(EVENT, LambdaContextStub())
+    second = sorted(json.dumps(i, sort_keys=True) for i in scan_all(runtime.dynamodb))
+    assert len(first) == 10
+    assert second == first
+
+
+def test_handler_emits_the_heartbeat_on_success(
+    handler_module: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler_module.handler(EVENT, LambdaContextStub())
+    emf = [r for r in _stdout_json(capsys.readouterr().out) if "_aws" in r]
+    assert len(emf) == 1
+    directive = emf[0]["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == NAMESPACE
+    assert ["service"] in directive["Dimensions"]
+    assert emf[0]["service"] == "aggregator"
+    assert emf[0]["AggregatorHeartbeat"] == [1.0]
+
+
+def test_handler_logs_one_structured_line_per_run(
+    handler_module: ModuleType,
+    runtime: Runtime,
+    sources: MetricSources,
+    now: datetime,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _put(runtime.cloudwatch, sources, now)
+    handler_module.handler(EVENT, LambdaContextStub())
+    out = capsys.readouterr().out
+    lines = [r for r in _stdout_json(out) if r.get("message") == "aggregation run"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["queries"] == 32
+    assert line["datapoints"] == 7
+    assert line["items"] == 10
+    assert line["writes"] == 1
+    assert line["retries"] == 0
+    assert "duration_ms" in line
+    assert line["function_request_id"] == LambdaContextStub.aws_request_id
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_handler_raises_and_skips_the_heartbeat_when_writes_fail(
+    handler_module: ModuleType,
+    runtime: Runtime,
+    sources: MetricSources,
+    now: datetime,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _put(runtime.cloudwatch, sources, now)
+    runtime.dynamodb.delete_table(TableName=TABLE)
+    with pytest.raises(WriteIncomplete, match="10 items not written"):
+        handler_module.handler(EVENT, LambdaContextStub())
+    out = capsys.readouterr().out
+    assert "AggregatorHeartbeat" not in out
+
+
+def test_settings_from_env_names_the_bad_variable(sources: MetricSources) -> None:
+    env = {"METRICS_TABLE": TABLE, "METRIC_SOURCES": sources.to_env(), "PERIOD_SECONDS": "45"}
+    with pytest.raises(ValueError, match="PERIOD_SECONDS 45"):
+        Settings.from_env(env)
+
+
+def test_settings_from_env_reports_metric_sources_errors(sources: MetricSources) -> None:
+    env = {"METRICS_TABLE": TABLE, "METRIC_SOURCES": '{"v":1}'}
+    with pytest.raises(ValueError, match="^METRIC_SOURCES: METRIC_SOURCES is missing field"):
+        Settings.from_env(env)
+
+
+def test_settings_from_env_applies_defaults(sources: MetricSources) -> None:
+    settings = Settings.from_env({"METRICS_TABLE": TABLE, "METRIC_SOURCES": sources.to_env()})
+    assert (settings.lookback_minutes, settings.retention_days, settings.period_seconds) == (
+        15,
+        30,
+        60,
+    )
