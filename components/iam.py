@@ -1,0 +1,211 @@
+"""IAM policy documents for the stack's Lambda functions and the API Gateway logging role.
+
+Every statement names exact ARNs. ``Resource "*"`` appears only for actions AWS cannot scope to
+a resource (checked against AWS's IAM definition data by
+tests/components/test_iam_least_privilege.py) and always with a condition that narrows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from components.alerting import AccountContext
+
+Statement = dict[str, Any]
+VERSION = "2012-10-17"
+
+
+def document(statements: Sequence[Statement]) -> dict[str, Any]:
+    """A policy document holding ``statements``."""
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def in_region(region: str) -> dict[str, Any]:
+    """The condition that narrows a wildcard-only action to this stack's region."""
+    return {"StringEquals": {"aws:RequestedRegion": region}}
+
+
+def lambda_trust_policy() -> dict[str, Any]:
+    """Trust policy of a Lambda execution role."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    )
+
+
+def apigateway_trust_policy(where: AccountContext) -> dict[str, Any]:
+    """Trust policy of the API Gateway CloudWatch role: API Gateway, for this account only."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": where.account_id}},
+            }
+        ]
+    )
+
+
+def apigateway_push_to_logs_policy_arn(partition: str) -> str:
+    """AWS's managed policy for the API Gateway account role (the one managed policy we use)."""
+    return f"arn:{partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+
+
+def function_base_statements(log_group_arn: str, region: str) -> list[Statement]:
+    """What every function of the stack needs: its own log group, and X-Ray (tracing is on)."""
+    return [
+        {
+            "Sid": "WriteOwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        },
+        {
+            # X-Ray has no resource types: these actions accept only "*".
+            "Sid": "PublishTracesInRegion",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+            "Condition": in_region(region),
+        },
+    ]
+
+
+def ec2_arn(where: AccountContext, resource: str) -> str:
+    """An EC2 ARN in the stack's account and region, e.g. ``subnet/subnet-0abc``."""
+    return f"arn:{where.partition}:ec2:{where.region}:{where.account_id}:{resource}"
+
+
+def vpc_network_interface_statements(
+    where: AccountContext, vpc_id: str, subnet_ids: Sequence[str], security_group_id: str
+) -> list[Statement]:
+    """What Lambda needs to attach a function to the VPC, scoped to its subnets and group."""
+    vpc_arn = ec2_arn(where, f"vpc/{vpc_id}")
+    interfaces = ec2_arn(where, "network-interface/*")
+    return [
+        {
+            "Sid": "CreateInterfacesInFunctionSubnetsAndGroup",
+            "Effect": "Allow",
+            "Action": "ec2:CreateNetworkInterface",
+            "Resource": [
+                *(ec2_arn(where, f"subnet/{subnet}") for subnet in subnet_ids),
+                ec2_arn(where, f"security-group/{security_group_id}"),
+            ],
+        },
+        {
+            # Interface ids are chosen by EC2 at creation; the VPC condition keeps these to
+            # interfaces in this stack's VPC.
+            "Sid": "ManageInterfacesInStackVpc",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": interfaces,
+            "Condition": {"ArnEquals": {"ec2:Vpc": vpc_arn}},
+        },
+        {
+            # Describe calls have no resource types: they accept only "*".
+            "Sid": "DescribeNetworkInRegion",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            "Resource": "*",
+            "Condition": in_region(where.region),
+        },
+    ]
+
+
+def kms_via_statement(
+    sid: str, key_arn: str, actions: Sequence[str], services: Sequence[str], region: str
+) -> Statement:
+    """Use of the hub key, only through the given services (``dynamodb``, ``secretsmanager``)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": list(actions),
+        "Resource": key_arn,
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in services]
+            }
+        },
+    }
+
+
+def api_handler_statements(
+    *, where: AccountContext, secret_arn: str, table_arn: str, key_arn: str
+) -> list[Statement]:
+    """The API handler's data access: its secret, reads of the metrics table, the key."""
+    return [
+        {
+            "Sid": "ReadDatabaseSecret",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secret_arn,
+        },
+        {
+            "Sid": "ReadMetricsTable",
+            "Effect": "Allow",
+            "Action": ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DescribeTable"],
+            "Resource": table_arn,
+        },
+        kms_via_statement(
+            "DecryptSecretAndTable",
+            key_arn,
+            ["kms:Decrypt"],
+            ["secretsmanager", "dynamodb"],
+            where.region,
+        ),
+    ]
+
+
+def aggregator_statements(*, region: str, table_arn: str, key_arn: str) -> list[Statement]:
+    """The aggregator's access: read CloudWatch metrics, write the metrics table."""
+    return [
+        {
+            # GetMetricData has no resource types: it accepts only "*".
+            "Sid": "ReadMetricsInRegion",
+            "Effect": "Allow",
+            "Action": "cloudwatch:GetMetricData",
+            "Resource": "*",
+            "Condition": in_region(region),
+        },
+        {
+            "Sid": "WriteMetricsTable",
+            "Effect": "Allow",
+            "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+            "Resource": table_arn,
+        },
+        kms_via_statement(
+            "EncryptTableItems",
+            key_arn,
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            ["dynamodb"],
+            region,
+        ),
+    ]
+
+
+def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
+    """Only the aggregator's EventBridge rule may send to its dead-letter queue."""
+    return document(
+        [
+            {
+                "Sid": "ScheduleRuleSendsFailedEvents",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            }
+        ]
+    )

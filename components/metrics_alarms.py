@@ -1,0 +1,200 @@
+"""The aggregator's alarms (heartbeat, dead letters, failed invocations, table throttling and
+system errors) and the dashboard widgets that draw them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alerting import AlertingHub
+from components.dashboard import DashboardSection, Threshold, metric_widget
+from components.monitoring import metric_alarm
+
+HEARTBEAT_METRIC = "AggregatorHeartbeat"
+HEARTBEAT_SERVICE = "aggregator"
+MISSED_RUNS = 3
+PERIOD_SECONDS = 300
+# Operations on the table: the aggregator writes, the API handler reads.
+TABLE_OPERATIONS = ("BatchWriteItem", "PutItem", "Query", "GetItem")
+
+
+@dataclass
+class AggregatorAlarms:
+    """The aggregator's own alarms and the widgets drawing what they watch."""
+
+    alarms: list[aws.cloudwatch.MetricAlarm]
+    widgets: list[dict[str, Any]] = field(default_factory=list)
+
+    def section(self, title: str, extra: list[dict[str, Any]]) -> DashboardSection:
+        """The component's dashboard section: these widgets, then ``extra``."""
+        return DashboardSection(title, [*self.widgets, *extra])
+
+
+def table_operation_queries(
+    metric: str, table_name: pulumi.Input[str]
+) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
+    """``metric`` of the table summed over every operation the stack performs on it."""
+    queries = [
+        aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id=operation.lower(),
+            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace="AWS/DynamoDB",
+                metric_name=metric,
+                dimensions={"TableName": table_name, "Operation": operation},
+                period=PERIOD_SECONDS,
+                stat="Sum",
+            ),
+            return_data=False,
+        )
+        for operation in TABLE_OPERATIONS
+    ]
+    total = ", ".join(f"FILL({operation.lower()}, 0)" for operation in TABLE_OPERATIONS)
+    return [
+        *queries,
+        aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id="total", expression=f"SUM([{total}])", label=f"{metric}, all operations",
+            return_data=True,
+        ),
+    ]  # fmt: skip
+
+
+def create_aggregator_alarms(
+    name: str,
+    *,
+    hub: AlertingHub,
+    parent: pulumi.Resource,
+    rule_name: pulumi.Output[str],
+    queue_name: pulumi.Output[str],
+    table_name: pulumi.Output[str],
+) -> AggregatorAlarms:
+    """Heartbeat and dead letters (both page), failed invocations, table health."""
+    settings = hub.settings
+    period = settings.aggregator_period_seconds
+    at_least_one: dict[str, Any] = {
+        "comparison_operator": "GreaterThanThreshold",
+        "threshold": 0,
+        "evaluation_periods": 1,
+        "treat_missing_data": "notBreaching",
+    }
+    heartbeat = metric_alarm(
+        f"{name}-heartbeat",
+        hub=hub,
+        parent=parent,
+        slug="aggregator-heartbeat",
+        description=(
+            f"Metric aggregator: no successful run in {MISSED_RUNS} schedule periods "
+            f"({MISSED_RUNS * period // 60} minutes); no data counts as missed."
+        ),
+        critical=True,
+        namespace=hub.naming.metrics_namespace,
+        metric_name=HEARTBEAT_METRIC,
+        dimensions={"service": HEARTBEAT_SERVICE},
+        statistic="Sum",
+        period=period,
+        evaluation_periods=MISSED_RUNS,
+        comparison_operator="LessThanThreshold",
+        threshold=1,
+        treat_missing_data="breaching",
+    )
+    dead_letters = metric_alarm(
+        f"{name}-dlq-not-empty",
+        hub=hub,
+        parent=parent,
+        slug="aggregator-dlq-not-empty",
+        description="Metric aggregator: scheduled events gave up after retries (see the DLQ).",
+        critical=True,
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue_name},
+        statistic="Maximum",
+        period=PERIOD_SECONDS,
+        **at_least_one,
+    )
+    failed = metric_alarm(
+        f"{name}-failed-invocations",
+        hub=hub,
+        parent=parent,
+        slug="aggregator-failed-invocations",
+        description="Metric aggregator: EventBridge could not invoke the function.",
+        namespace="AWS/Events",
+        metric_name="FailedInvocations",
+        dimensions={"RuleName": rule_name},
+        statistic="Sum",
+        period=PERIOD_SECONDS,
+        **at_least_one,
+    )
+    throttled = metric_alarm(
+        f"{name}-table-throttled",
+        hub=hub,
+        parent=parent,
+        slug="metrics-table-throttled",
+        description="Metrics table: requests throttled (on-demand limits or a hot partition).",
+        metric_queries=table_operation_queries("ThrottledRequests", table_name),
+        **at_least_one,
+    )
+    system_errors = metric_alarm(
+        f"{name}-table-system-errors",
+        hub=hub,
+        parent=parent,
+        slug="metrics-table-system-errors",
+        description="Metrics table: DynamoDB answered with server errors (HTTP 500).",
+        metric_queries=table_operation_queries("SystemErrors", table_name),
+        **at_least_one,
+    )
+    return AggregatorAlarms(
+        alarms=[heartbeat, dead_letters, failed, throttled, system_errors],
+        widgets=_widgets(hub, rule_name, queue_name, table_name),
+    )
+
+
+def _widgets(
+    hub: AlertingHub,
+    rule_name: pulumi.Output[str],
+    queue_name: pulumi.Output[str],
+    table_name: pulumi.Output[str],
+) -> list[dict[str, Any]]:
+    region = hub.settings.region
+    period = hub.settings.aggregator_period_seconds
+    return [
+        metric_widget(
+            "Aggregator: successful runs (heartbeat)",
+            [[hub.naming.metrics_namespace, HEARTBEAT_METRIC, "service", HEARTBEAT_SERVICE]],
+            region=region,
+            stat="Sum",
+            period=period,
+            thresholds=[Threshold("heartbeat alarm (< 1 for 3 periods)", 1)],
+        ),
+        metric_widget(
+            "Aggregator: dead letters and failed invocations",
+            [
+                [
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    "QueueName",
+                    queue_name,
+                    {"stat": "Maximum"},
+                ],
+                ["AWS/Events", "FailedInvocations", "RuleName", rule_name],
+                ["AWS/Events", "Invocations", "RuleName", rule_name],
+            ],  # fmt: skip
+            region=region,
+            stat="Sum",
+            period=PERIOD_SECONDS,
+            thresholds=[Threshold("DLQ / failed invocations alarm (> 0)", 0)],
+        ),
+        metric_widget(
+            "Metrics table: throttles and system errors",
+            [
+                ["AWS/DynamoDB", metric, "TableName", table_name, "Operation", operation]
+                for metric in ("ThrottledRequests", "SystemErrors")
+                for operation in TABLE_OPERATIONS
+            ],
+            region=region,
+            stat="Sum",
+            period=PERIOD_SECONDS,
+            thresholds=[Threshold("throttle / system error alarms (> 0)", 0)],
+        ),
+    ]

@@ -1,0 +1,362 @@
+"""ApiWithHandler under Pulumi's mocks: the handler Lambda, the REST API, its stage and alarms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.alerting import AlertingHub, AlertingHubArgs
+from components.api import API_STAGE_NAME, ApiWithHandler, ApiWithHandlerArgs
+from components.api_routes import ROUTES, Route, definitions_hash
+from components.settings import Settings
+from tests.components.support import (
+    ALARM,
+    COMPOSITE,
+    FUNCTION,
+    LOG_GROUP,
+    REPO_ROOT,
+    ROLE,
+    SECRET_ARN,
+    TABLE_ARN,
+    archive_member,
+    explicit_dependencies,
+    role_statements,
+)
+from tests.harness import ACCOUNT_ID, REGION, MockRun, as_list, parse_document, run_components
+
+VPC_ID = "vpc-0123456789abcdef0"
+SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+LAMBDA_SG = "sg-0lambda000000000"
+TABLE_NAME = "cw-analytics-test-metrics"
+METHOD = "aws:apigateway/method:Method"
+INTEGRATION = "aws:apigateway/integration:Integration"
+API_RESOURCE = "aws:apigateway/resource:Resource"
+ACCOUNT = "aws:apigateway/account:Account"
+STAGE = "aws:apigateway/stage:Stage"
+PERMISSION = "aws:lambda/permission:Permission"
+
+
+def _build(settings: Settings) -> None:
+    hub = AlertingHub("alerting", AlertingHubArgs(settings=settings))
+    api = ApiWithHandler(
+        "api",
+        ApiWithHandlerArgs(
+            settings=settings,
+            hub=hub,
+            vpc_id=VPC_ID,
+            subnet_ids=SUBNETS,
+            security_group_id=LAMBDA_SG,
+            db_address="db.internal.example",
+            db_port=5432,
+            db_name="analytics",
+            db_secret_arn=SECRET_ARN,
+            metrics_table_name=TABLE_NAME,
+            metrics_table_arn=TABLE_ARN,
+        ),
+    )
+    hub.finish()
+    pulumi.export("apiUrl", api.api_url)
+    pulumi.export("healthUrl", api.health_url)
+    pulumi.export("apiKeyId", api.api_key_id)
+
+
+@pytest.fixture(scope="module")
+def run() -> MockRun:
+    return run_components(_build, manageApiGatewayAccount="true")
+
+
+@pytest.fixture(scope="module")
+def unmanaged_run() -> MockRun:
+    return run_components(_build, manageApiGatewayAccount="false", apiReservedConcurrency="25")
+
+
+def _handler(run: MockRun) -> Any:
+    return run.one(FUNCTION)
+
+
+def _route_of(run: MockRun, method: Any) -> str:
+    """The full path of a method's resource, e.g. ``/metrics/{series}``."""
+    by_id = {r.outputs.get("id"): r for r in run.of_type(API_RESOURCE)}
+    parts, resource = [], by_id.get(method.inputs["resourceId"])
+    while resource is not None:
+        parts.insert(0, resource.inputs["pathPart"])
+        resource = by_id.get(resource.inputs["parentId"])
+    return "/" + "/".join(parts)
+
+
+def test_api_handler_runs_in_private_subnets_with_lambda_security_group(run: MockRun) -> None:
+    """Failure analysis point 11: the API Lambda runs in the private subnets with the Lambda
+    security group."""
+    vpc = _handler(run).inputs.get("vpcConfig") or {}
+    assert vpc.get("subnetIds") == SUBNETS, f"api handler subnets are {vpc.get('subnetIds')}"
+    assert vpc.get("securityGroupIds") == [LAMBDA_SG], "api handler lacks the Lambda SG"
+
+
+def test_api_handler_role_manages_interfaces_only_in_its_subnets_and_vpc(run: MockRun) -> None:
+    """Failure analysis point 11: the handler's role may create its network interfaces, but
+    only in the function's subnets, with its security group, inside the stack's VPC."""
+    found = role_statements(run, run.one(ROLE, "api-handler-role"))
+    arn = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}"
+    create = [s for s in found if "ec2:CreateNetworkInterface" in as_list(s["Action"])]
+    resources = {r for s in create for r in as_list(s["Resource"])}
+    assert resources == {
+        *(f"{arn}:subnet/{s}" for s in SUBNETS),
+        f"{arn}:security-group/{LAMBDA_SG}",
+        f"{arn}:network-interface/*",
+    }, f"api handler role creates interfaces on {resources}"
+    for statement in create:
+        if as_list(statement["Resource"]) == [f"{arn}:network-interface/*"]:
+            vpc_arn = f"{arn}:vpc/{VPC_ID}"
+            assert statement["Condition"] == {"ArnEquals": {"ec2:Vpc": vpc_arn}}, statement
+
+
+def test_api_handler_moves_interfaces_to_empty_group_on_destroy(run: MockRun) -> None:
+    """Destroy must not wait for the function's interfaces: they move to an empty group."""
+    group = run.one("aws:ec2/securityGroup:SecurityGroup")
+    inputs = _handler(run).inputs
+    assert inputs.get("replaceSecurityGroupsOnDestroy") is True, "api handler keeps its SG"
+    assert inputs.get("replacementSecurityGroupIds") == [group.outputs["id"]]
+    assert group.inputs["name"] == "cw-analytics-test-api-handler-destroy-sg"
+    assert group.inputs["vpcId"] == VPC_ID, "destroy SG is not in the function's VPC"
+    assert group.inputs.get("ingress") == [] and group.inputs.get("egress") == [], (
+        f"destroy SG {group.name} has rules: {group.inputs}"
+    )
+
+
+def test_api_handler_is_created_after_its_log_group(run: MockRun) -> None:
+    """Failure analysis point 7: the handler depends (depends_on) on its own log group, which
+    is encrypted with the hub key and has the configured retention."""
+    log_group = run.one(LOG_GROUP, "api-handler-logs")
+    assert log_group.urn in explicit_dependencies(_handler(run)), "no depends_on log group"
+    assert log_group.inputs["name"] == "/aws/lambda/cw-analytics-test-api-handler"
+    assert log_group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]
+    assert log_group.inputs["retentionInDays"] == 14
+
+
+def test_api_handler_package_holds_the_real_handler(run: MockRun) -> None:
+    """Failure analysis point 4: the archive the function gets contains functions/api_handler's
+    handler.py, byte for byte."""
+    expected = (REPO_ROOT / "functions/api_handler/handler.py").read_bytes()
+    assert archive_member(_handler(run), "handler.py") == expected
+
+
+def test_api_handler_runtime_is_python312_on_arm64_with_tracing(run: MockRun) -> None:
+    inputs = _handler(run).inputs
+    assert (inputs["runtime"], inputs["architectures"], inputs["handler"]) == (
+        "python3.12", ["arm64"], "handler.handler"
+    ), "api handler runtime"  # fmt: skip
+    assert inputs["tracingConfig"] == {"mode": "Active"}, "api handler tracing is off"
+    assert inputs["sourceCodeHash"], "api handler has no source code hash"
+
+
+def test_api_handler_environment_follows_lambda_contract(run: MockRun) -> None:
+    assert _handler(run).inputs["environment"]["variables"] == {
+        "DB_HOST": "db.internal.example",
+        "DB_PORT": "5432",
+        "DB_NAME": "analytics",
+        "DB_SECRET_ARN": SECRET_ARN,
+        "METRICS_TABLE": TABLE_NAME,
+        "POWERTOOLS_SERVICE_NAME": "api",
+        "POWERTOOLS_METRICS_NAMESPACE": "cw-analytics/test",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def test_api_handler_reserved_concurrency_follows_settings(
+    run: MockRun, unmanaged_run: MockRun
+) -> None:
+    assert _handler(run).inputs["reservedConcurrentExecutions"] == -1, "default is unreserved"
+    assert _handler(unmanaged_run).inputs["reservedConcurrentExecutions"] == 25
+
+
+def test_api_routes_match_lambda_contract(run: MockRun) -> None:
+    routes = {(m.inputs["httpMethod"], _route_of(run, m)) for m in run.of_type(METHOD)}
+    assert routes == {
+        ("GET", "/health"),
+        ("GET", "/metrics"),
+        ("GET", "/metrics/{series}"),
+        ("POST", "/events"),
+        ("GET", "/events/summary"),
+    }
+
+
+def test_api_key_required_on_post_events_only(run: MockRun) -> None:
+    guarded = {
+        (m.inputs["httpMethod"], _route_of(run, m))
+        for m in run.of_type(METHOD)
+        if m.inputs.get("apiKeyRequired")
+    }
+    assert guarded == {("POST", "/events")}
+
+
+def test_api_integrations_are_lambda_proxy_to_the_handler(run: MockRun) -> None:
+    integrations = run.of_type(INTEGRATION)
+    assert len(integrations) == len(ROUTES)
+    for integration in integrations:
+        inputs = integration.inputs
+        assert inputs["type"] == "AWS_PROXY", f"{integration.name} is {inputs['type']}"
+        assert inputs["integrationHttpMethod"] == "POST", integration.name
+        assert inputs["uri"] == _handler(run).outputs["invokeArn"], integration.name
+
+
+def test_api_deployment_waits_for_every_method_and_integration(run: MockRun) -> None:
+    deployment = run.one("aws:apigateway/deployment:Deployment")
+    needed = {r.urn for r in (*run.of_type(METHOD), *run.of_type(INTEGRATION))}
+    missing = needed - explicit_dependencies(deployment)
+    assert not missing, f"deployment does not depend on {missing}"
+    assert deployment.inputs["triggers"]["routes"] == definitions_hash(
+        ROUTES, _handler(run).outputs["invokeArn"]
+    )
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        (*ROUTES, Route("GET", "/status")),
+        tuple(replace(r, api_key_required=r.method == "GET") for r in ROUTES),
+        ROUTES[1:],
+    ],
+    ids=["route-added", "key-requirement-changed", "route-removed"],
+)
+def test_api_deployment_trigger_changes_when_routes_change(changed: tuple[Route, ...]) -> None:
+    uri = "arn:aws:apigateway:eu-west-1:lambda:path/functions/x/invocations"
+    assert definitions_hash(changed, uri) != definitions_hash(ROUTES, uri)
+    assert definitions_hash(ROUTES, uri) != definitions_hash(ROUTES, uri + "2"), "uri ignored"
+
+
+def test_api_stage_writes_json_access_logs_to_encrypted_group(run: MockRun) -> None:
+    stage = run.one(STAGE)
+    log_group = run.one(LOG_GROUP, "api-access-logs")
+    settings = stage.inputs["accessLogSettings"]
+    assert settings["destinationArn"] == log_group.outputs["arn"]
+    fields = json.loads(settings["format"])
+    for field in ("requestId", "ip", "httpMethod", "resourcePath", "status", "responseLength",
+                  "integrationLatency"):  # fmt: skip
+        assert field in fields, f"access log format lacks {field}"
+    assert log_group.inputs["name"] == "/aws/apigateway/cw-analytics-test-api-access-logs"
+    assert log_group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]
+    assert log_group.inputs["retentionInDays"] == 14
+    assert stage.inputs["stageName"] == API_STAGE_NAME
+    assert stage.inputs["xrayTracingEnabled"] is True, "stage tracing off"
+
+
+def test_api_stage_depends_on_account_cloudwatch_role(run: MockRun) -> None:
+    """Failure analysis point 10: with manageApiGatewayAccount the stack sets the account's
+    CloudWatch role, and the stage (and its method settings) wait for it."""
+    account = run.one(ACCOUNT)
+    role = run.one(ROLE, "api-cloudwatch-role")
+    assert account.inputs["cloudwatchRoleArn"] == role.outputs["arn"]
+    assert account.urn in explicit_dependencies(run.one(STAGE)), "stage does not wait"
+    settings = run.one("aws:apigateway/methodSettings:MethodSettings")
+    assert account.urn in explicit_dependencies(settings), "method settings do not wait"
+
+
+def test_api_account_role_trusts_apigateway_of_this_account_only(run: MockRun) -> None:
+    """Failure analysis point 10: the account role is API Gateway's, for this account."""
+    role = run.one(ROLE, "api-cloudwatch-role")
+    (statement,) = parse_document(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment.inputs["policyArn"] == (
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    )
+    assert attachment.urn in explicit_dependencies(run.one(ACCOUNT)), "account before policy"
+
+
+def test_api_account_left_alone_when_not_managed(unmanaged_run: MockRun) -> None:
+    assert not unmanaged_run.of_type(ACCOUNT), "account setting managed although disabled"
+    assert not unmanaged_run.of_type(ROLE) or all(
+        r.name != "api-cloudwatch-role" for r in unmanaged_run.of_type(ROLE)
+    )
+
+
+def test_api_method_settings_enable_metrics_and_throttle_from_settings(run: MockRun) -> None:
+    settings = run.one("aws:apigateway/methodSettings:MethodSettings")
+    assert settings.inputs["methodPath"] == "*/*"
+    assert settings.inputs["settings"] == {
+        "metricsEnabled": True,
+        "loggingLevel": "INFO",
+        "dataTraceEnabled": False,
+        "throttlingRateLimit": 50.0,
+        "throttlingBurstLimit": 100,
+    }
+
+
+def test_api_usage_plan_binds_key_to_stage_with_throttle(run: MockRun) -> None:
+    plan = run.one("aws:apigateway/usagePlan:UsagePlan")
+    api = run.one("aws:apigateway/restApi:RestApi")
+    assert plan.inputs["apiStages"] == [{"apiId": api.outputs["id"], "stage": API_STAGE_NAME}]
+    assert plan.inputs["throttleSettings"] == {"rateLimit": 50.0, "burstLimit": 100}
+    key = run.one("aws:apigateway/usagePlanKey:UsagePlanKey")
+    assert key.inputs["keyId"] == run.one("aws:apigateway/apiKey:ApiKey").outputs["id"]
+    assert key.inputs["usagePlanId"] == plan.outputs["id"]
+    assert key.inputs["keyType"] == "API_KEY"
+
+
+def test_api_rest_api_is_regional(run: MockRun) -> None:
+    api = run.one("aws:apigateway/restApi:RestApi")
+    assert api.inputs["endpointConfiguration"]["types"] == "REGIONAL"
+    assert api.inputs["name"] == "cw-analytics-test-api"
+
+
+def test_api_lambda_permissions_name_this_api_and_route(run: MockRun) -> None:
+    execution_arn = run.one("aws:apigateway/restApi:RestApi").outputs["executionArn"]
+    sources = {p.inputs["sourceArn"] for p in run.of_type(PERMISSION)}
+    assert sources == {
+        f"{execution_arn}/v1/GET/health",
+        f"{execution_arn}/v1/GET/metrics",
+        f"{execution_arn}/v1/GET/metrics/*",
+        f"{execution_arn}/v1/POST/events",
+        f"{execution_arn}/v1/GET/events/summary",
+    }
+    for permission in run.of_type(PERMISSION):
+        assert permission.inputs["principal"] == "apigateway.amazonaws.com", permission.name
+        assert permission.inputs["function"] == _handler(run).outputs["name"], permission.name
+
+
+def test_api_5xx_alarm_is_a_guarded_rate_not_a_count(run: MockRun) -> None:
+    alarm = run.one(ALARM, "api-5xx-rate")
+    queries = {q["id"]: q for q in alarm.inputs["metricQueries"]}
+    assert queries["errors"]["metric"]["metricName"] == "5XXError"
+    assert queries["requests"]["metric"]["metricName"] == "Count"
+    expression = queries["rate"]["expression"]
+    assert "/" in expression and "FILL" in expression and "IF" in expression, expression
+    assert [q["id"] for q in alarm.inputs["metricQueries"] if q.get("returnData")] == ["rate"]
+    assert 0 < alarm.inputs["threshold"] < 1, "5XX rate threshold must be a fraction"
+    dimensions = queries["errors"]["metric"]["dimensions"]
+    assert dimensions == {"ApiName": "cw-analytics-test-api", "Stage": API_STAGE_NAME}
+
+
+def test_api_latency_alarm_watches_p99(run: MockRun) -> None:
+    alarm = run.one(ALARM, "api-latency-p99")
+    assert alarm.inputs["extendedStatistic"] == "p99"
+    assert alarm.inputs["metricName"] == "Latency"
+
+
+def test_api_handler_duration_alarm_at_80_percent_of_timeout(run: MockRun) -> None:
+    alarm = run.one(ALARM, "api-handler-duration")
+    timeout = _handler(run).inputs["timeout"]
+    assert alarm.inputs["threshold"] == pytest.approx(timeout * 1000 * 0.8)
+    assert alarm.inputs["dimensions"] == {"FunctionName": "cw-analytics-test-api-handler"}
+
+
+def test_api_critical_alarms_are_5xx_rate_and_handler_errors(run: MockRun) -> None:
+    rule = run.one(COMPOSITE).inputs["alarmRule"]
+    assert 'ALARM("cw-analytics-test-api-5xx-rate")' in rule
+    assert 'ALARM("cw-analytics-test-api-handler-errors")' in rule
+    assert "api-4xx-rate" not in rule and "latency" not in rule, rule
+
+
+def test_api_outputs_invoke_and_health_urls_and_key_id(run: MockRun) -> None:
+    invoke_url = run.one(STAGE).outputs["invokeUrl"]
+    assert invoke_url.endswith("/v1"), invoke_url
+    assert run.outputs == {
+        "apiUrl": invoke_url,
+        "healthUrl": invoke_url + "/health",
+        "apiKeyId": run.one("aws:apigateway/apiKey:ApiKey").outputs["id"],
+    }

@@ -1,0 +1,96 @@
+"""The dev stack's dashboard: every widget draws something that exists in the stack."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.components.support import (
+    ALARM,
+    COMPOSITE,
+    dashboard_body,
+    unresolved_metric,
+    whole_stack,
+    widget_metric_dimensions,
+)
+from tests.harness import MockRun
+
+
+@pytest.fixture(scope="module")
+def run() -> MockRun:
+    return whole_stack("dev")
+
+
+@pytest.fixture(scope="module")
+def widgets(run: MockRun) -> list[dict[str, Any]]:
+    return list(dashboard_body(run)["widgets"])
+
+
+def test_dashboard_every_metric_names_a_resource_of_the_stack(
+    run: MockRun, widgets: list[dict[str, Any]]
+) -> None:
+    problems, checked = [], 0
+    for widget in (w for w in widgets if w["type"] == "metric"):
+        for metric in widget["properties"]["metrics"]:
+            parsed = widget_metric_dimensions(metric)
+            if parsed is None:
+                continue
+            checked += 1
+            if why := unresolved_metric(run, *parsed):
+                problems.append(f"widget '{widget['properties']['title']}': {why}")
+    assert checked > 20, f"only {checked} metrics found in the dashboard"
+    assert not problems, problems
+
+
+def test_dashboard_expressions_reference_metrics_of_their_widget(
+    widgets: list[dict[str, Any]],
+) -> None:
+    for widget in (w for w in widgets if w["type"] == "metric"):
+        metrics = widget["properties"]["metrics"]
+        ids = {part["id"] for m in metrics for part in m if isinstance(part, dict) and "id" in part}
+        for metric in metrics:
+            options = metric[-1] if isinstance(metric[-1], dict) else {}
+            for token in _identifiers(options.get("expression", "")):
+                assert token in ids, f"{widget['properties']['title']}: {token} is not defined"
+
+
+def _identifiers(expression: str) -> set[str]:
+    words = set(re.findall(r"\b[a-z][A-Za-z0-9_]*\b", expression))
+    return words - {"e"}
+
+
+def test_dashboard_alarm_widget_lists_alarms_of_the_stack(
+    run: MockRun, widgets: list[dict[str, Any]]
+) -> None:
+    arns = {a.outputs["arn"] for a in (*run.of_type(ALARM), *run.of_type(COMPOSITE))}
+    listed = [arn for w in widgets if w["type"] == "alarm" for arn in w["properties"]["alarms"]]
+    assert set(listed) == arns, "the alarm overview differs from the stack's alarms"
+
+
+@pytest.mark.parametrize("title", ["API", "Metric aggregator"])
+def test_dashboard_has_a_section_per_component_with_thresholds(
+    widgets: list[dict[str, Any]], title: str
+) -> None:
+    titles = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
+    assert f"## {title}" in titles, f"no '{title}' section in {titles}"
+    start = next(i for i, w in enumerate(widgets) if w.get("properties", {}).get("markdown")
+                 == f"## {title}")  # fmt: skip
+    section = []
+    for widget in widgets[start + 1 :]:
+        if widget["type"] == "text":
+            break
+        section.append(widget)
+    drawn = [w for w in section if w["properties"].get("annotations", {}).get("horizontal")]
+    assert len(drawn) >= 3, f"section '{title}' draws {len(drawn)} alarm thresholds"
+
+
+def test_dashboard_draws_the_api_5xx_rate_threshold(widgets: list[dict[str, Any]]) -> None:
+    lines = [
+        line
+        for w in widgets
+        if w["type"] == "metric"
+        for line in w["properties"].get("annotations", {}).get("horizontal", [])
+    ]
+    assert {"label": "5XX rate alarm (pages)", "value": 0.05} in lines

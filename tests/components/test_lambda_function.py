@@ -1,0 +1,143 @@
+"""The shared monitored-Lambda helper: environment limit, log group first, role, alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from components.alerting import AlertingHub, AlertingHubArgs
+from components.lambda_function import (
+    ENVIRONMENT_LIMIT_BYTES,
+    EnvironmentTooLargeError,
+    FunctionSpec,
+    check_environment,
+    duration_threshold_ms,
+    environment_size,
+    monitored_function,
+)
+from components.settings import Settings
+from tests.components.support import (
+    ALARM,
+    COMPOSITE,
+    FUNCTION,
+    LOG_GROUP,
+    REPO_ROOT,
+    ROLE,
+    archive_member,
+    explicit_dependencies,
+    role_statements,
+)
+from tests.harness import MockRun, as_list, parse_document, run_components
+
+EXTRA = {"Sid": "Extra", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:x"}
+
+
+def _spec(**overrides: object) -> FunctionSpec:
+    values: dict[str, object] = {
+        "function_type": "aggregator",
+        "role_type": "aggregator-role",
+        "code_dir": "metric_aggregator",
+        "label": "Test function",
+        "timeout_seconds": 30,
+        "memory_mb": 128,
+        "environment": {"A": "1"},
+    }
+    values.update(overrides)
+    return FunctionSpec(**values)  # type: ignore[arg-type]
+
+
+def _builder(spec: FunctionSpec) -> Callable[[Settings], None]:
+    def build(settings: Settings) -> None:
+        hub = AlertingHub("alerting", AlertingHubArgs(settings=settings))
+        monitored_function("fn", spec, hub=hub, parent=hub, statements=[EXTRA])
+        hub.finish()
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def run() -> MockRun:
+    return run_components(_builder(_spec()))
+
+
+def test_environment_size_counts_utf8_keys_and_values() -> None:
+    assert environment_size({"AB": "cd", "É": "€"}) == 2 + 2 + 2 + 3
+
+
+def test_check_environment_accepts_exactly_the_limit() -> None:
+    variables = {"K": "v" * (ENVIRONMENT_LIMIT_BYTES - 1)}
+    assert check_environment("fn", variables) == variables
+
+
+def test_check_environment_rejects_one_byte_over_naming_the_largest_variable() -> None:
+    variables = {"SMALL": "x", "BIG": "v" * (ENVIRONMENT_LIMIT_BYTES - 8)}
+    with pytest.raises(EnvironmentTooLargeError, match=r"'fn'.* 4097 bytes.*largest is BIG"):
+        check_environment("fn", variables)
+
+
+@pytest.mark.parametrize(("timeout", "threshold"), [(15, 12_000), (120, 96_000), (3, 2_400)])
+def test_duration_threshold_is_80_percent_of_timeout_in_ms(timeout: int, threshold: int) -> None:
+    assert duration_threshold_ms(timeout) == threshold
+
+
+def test_monitored_function_is_created_after_its_encrypted_log_group(run: MockRun) -> None:
+    """Failure analysis point 7: the function depends on its own log group (explicit
+    depends_on, not an input), which has the hub key and the configured retention."""
+    log_group = run.one(LOG_GROUP)
+    assert log_group.urn in explicit_dependencies(run.one(FUNCTION)), "fn: no log group dep"
+    assert log_group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]
+    assert log_group.inputs["retentionInDays"] == 14
+
+
+def test_monitored_function_is_created_after_its_role_policy(run: MockRun) -> None:
+    policy = run.one("aws:iam/rolePolicy:RolePolicy")
+    assert policy.urn in explicit_dependencies(run.one(FUNCTION)), "fn: created before policy"
+
+
+def test_monitored_function_package_holds_the_code_dir_handler(run: MockRun) -> None:
+    """Failure analysis point 4: the function's archive is built from functions/<code_dir>."""
+    expected = (REPO_ROOT / "functions/metric_aggregator/handler.py").read_bytes()
+    assert archive_member(run.one(FUNCTION), "handler.py") == expected
+
+
+def test_monitored_function_policy_adds_own_logs_and_xray_to_given_statements(
+    run: MockRun,
+) -> None:
+    found = role_statements(run, run.one(ROLE))
+    log_arn = run.one(LOG_GROUP).outputs["arn"]
+    by_sid = {s.get("Sid"): s for s in found}
+    assert by_sid["WriteOwnLogGroup"]["Resource"] == [log_arn, f"{log_arn}:*"]
+    assert set(as_list(by_sid["PublishTracesInRegion"]["Action"])) == {
+        "xray:PutTraceSegments", "xray:PutTelemetryRecords"
+    }  # fmt: skip
+    assert by_sid["PublishTracesInRegion"]["Condition"]
+    assert by_sid["Extra"] == EXTRA
+
+
+def test_monitored_function_role_is_assumable_by_lambda_only(run: MockRun) -> None:
+    (statement,) = parse_document(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+
+
+def test_monitored_function_without_vpc_has_no_vpc_settings(run: MockRun) -> None:
+    inputs = run.one(FUNCTION).inputs
+    assert not inputs.get("vpcConfig") and not inputs.get("replaceSecurityGroupsOnDestroy")
+
+
+def test_monitored_function_alarms_route_alarm_and_ok_to_hub_topic(run: MockRun) -> None:
+    topic = run.one("aws:sns/topic:Topic").outputs["arn"]
+    alarms = run.of_type(ALARM)
+    assert {a.name for a in alarms} == {"fn-errors", "fn-throttles", "fn-duration"}
+    for alarm in alarms:
+        assert alarm.inputs["alarmActions"] == [topic], f"{alarm.name} alarm actions"
+        assert alarm.inputs["okActions"] == [topic], f"{alarm.name} ok actions"
+        assert alarm.inputs["dimensions"] == {"FunctionName": "cw-analytics-test-aggregator"}
+
+
+def test_monitored_function_errors_page_only_when_asked(run: MockRun) -> None:
+    assert not run.of_type(COMPOSITE), "errors of a non-critical function feed the page"
+    critical = run_components(_builder(_spec(errors_are_critical=True)))
+    rule = critical.one(COMPOSITE).inputs["alarmRule"]
+    assert rule == 'ALARM("cw-analytics-test-aggregator-errors")'

@@ -1,0 +1,311 @@
+"""MetricAggregator under Pulumi's mocks: table, scheduled Lambda, dead-letter queue, alarms."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from components.alerting import AlertingHub, AlertingHubArgs
+from components.lambda_function import ENVIRONMENT_LIMIT_BYTES
+from components.metrics import (
+    MetricAggregator,
+    MetricAggregatorArgs,
+    WatchedResources,
+    lookback_minutes,
+)
+from components.naming import Naming
+from components.settings import ConfigError, Settings
+from tests.components.support import (
+    ALARM,
+    COMPOSITE,
+    FUNCTION,
+    LOG_GROUP,
+    REPO_ROOT,
+    ROLE,
+    archive_member,
+    explicit_dependencies,
+    role_statements,
+)
+from tests.harness import MockRun, as_list, make_settings, parse_document, run_components
+
+API_FUNCTION = "cw-analytics-test-api-handler"
+DB_IDENTIFIER = "cw-analytics-test-db"
+QUEUE = "aws:sqs/queue:Queue"
+RULE = "aws:cloudwatch/eventRule:EventRule"
+
+
+def _builder(function_names: Sequence[str] = (API_FUNCTION,), db: str = DB_IDENTIFIER) -> Any:
+    def build(settings: Settings) -> None:
+        hub = AlertingHub("alerting", AlertingHubArgs(settings=settings))
+        MetricAggregator(
+            "metrics",
+            MetricAggregatorArgs(
+                settings=settings,
+                hub=hub,
+                watched=WatchedResources(
+                    api_name=settings.naming.name("api"),
+                    api_stage="v1",
+                    function_names=list(function_names),
+                    db_identifier=db,
+                ),
+            ),
+        )
+        hub.finish()
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def run() -> MockRun:
+    return run_components(_builder())
+
+
+def _function(run: MockRun) -> Any:
+    return run.one(FUNCTION)
+
+
+def _environment(run: MockRun) -> dict[str, str]:
+    return dict(_function(run).inputs["environment"]["variables"])
+
+
+def longest_suffix() -> str:
+    """The longest environment suffix the settings accept (every name within its limit)."""
+    suffix = "a"
+    while True:
+        try:
+            make_settings(suffix + "a")
+        except ConfigError:
+            return suffix
+        suffix += "a"
+
+
+def test_metrics_table_schema_follows_lambda_contract(run: MockRun) -> None:
+    table = run.one("aws:dynamodb/table:Table")
+    inputs = table.inputs
+    assert (inputs["hashKey"], inputs["rangeKey"]) == ("pk", "sk")
+    assert sorted((a["name"], a["type"]) for a in inputs["attributes"]) == [
+        ("pk", "S"), ("sk", "S")
+    ]  # fmt: skip
+    assert inputs["ttl"] == {"attributeName": "expires_at", "enabled": True}
+    assert inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert inputs["serverSideEncryption"] == {
+        "enabled": True,
+        "kmsKeyArn": run.one("aws:kms/key:Key").outputs["arn"],
+    }
+    assert inputs["pointInTimeRecovery"] == {"enabled": True}
+    assert inputs["name"] == "cw-analytics-test-metrics"
+
+
+def test_metrics_table_deletion_protection_follows_settings(run: MockRun) -> None:
+    assert run.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is False
+    protected = run_components(
+        _builder(), dbDeletionProtection="true", dbBackupRetentionDays="7"
+    ).one("aws:dynamodb/table:Table")
+    assert protected.inputs["deletionProtectionEnabled"] is True
+
+
+def test_aggregator_environment_follows_lambda_contract(run: MockRun) -> None:
+    env = _environment(run)
+    assert {k: v for k, v in env.items() if k != "METRIC_SOURCES"} == {
+        "METRICS_TABLE": "cw-analytics-test-metrics",
+        "LOOKBACK_MINUTES": "15",
+        "RETENTION_DAYS": "30",
+        "PERIOD_SECONDS": "60",
+        "POWERTOOLS_SERVICE_NAME": "aggregator",
+        "POWERTOOLS_METRICS_NAMESPACE": "cw-analytics/test",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def test_aggregator_metric_sources_is_compact_schema_v1(run: MockRun) -> None:
+    text = _environment(run)["METRIC_SOURCES"]
+    assert json.loads(text) == {
+        "v": 1,
+        "api": {"name": "cw-analytics-test-api", "stage": "v1"},
+        "functions": [API_FUNCTION, "cw-analytics-test-aggregator"],
+        "db": DB_IDENTIFIER,
+        "table": "cw-analytics-test-metrics",
+        "namespace": "cw-analytics/test",
+    }
+    assert text == json.dumps(json.loads(text), separators=(",", ":")), "not compact"
+
+
+def test_aggregator_environment_is_accepted_by_the_function_code(
+    run: MockRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment the stack sets parses with the aggregator's own settings reader."""
+    # The function's code imports its package as ``aggregator`` (the zip's top level).
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "functions/metric_aggregator"))
+    from aggregator.run import Settings as FunctionSettings
+
+    parsed = FunctionSettings.from_env(_environment(run))
+    assert parsed.sources.functions == (API_FUNCTION, "cw-analytics-test-aggregator")
+    assert parsed.lookback_minutes * 60 >= parsed.period_seconds
+
+
+def test_aggregator_environment_fits_with_the_longest_suffix() -> None:
+    suffix = longest_suffix()
+    assert len(suffix) > 10, f"longest accepted suffix is only {suffix!r}"
+    naming = Naming("cw-analytics", suffix)
+    run = run_components(_builder([naming.name("api-handler")], naming.name("db")), suffix=suffix)
+    env = _environment(run)
+    assert json.loads(env["METRIC_SOURCES"])["db"] == naming.name("db")
+    assert sum(len(k) + len(v) for k, v in env.items()) <= ENVIRONMENT_LIMIT_BYTES
+
+
+def test_aggregator_environment_over_4kb_fails_naming_metric_sources() -> None:
+    long_names = [f"{'f' * 60}-{index:03d}" for index in range(70)]
+    # Pulumi re-raises the program's error as a ValueError carrying its message.
+    expected = r"over Lambda's 4096-byte limit; the largest is METRIC_SOURCES"
+    with pytest.raises(ValueError, match=expected):
+        run_components(_builder(long_names))
+
+
+@pytest.mark.parametrize(("period", "minutes"), [(60, 15), (300, 15), (600, 30), (3600, 180)])
+def test_aggregator_lookback_covers_three_periods_at_least_15_minutes(
+    period: int, minutes: int
+) -> None:
+    assert lookback_minutes(period) == minutes
+
+
+def test_aggregator_runs_outside_the_vpc_on_python312_arm64(run: MockRun) -> None:
+    inputs = _function(run).inputs
+    assert not inputs.get("vpcConfig"), "aggregator needs no VPC (public CloudWatch/DynamoDB)"
+    assert (inputs["runtime"], inputs["architectures"]) == ("python3.12", ["arm64"])
+    assert (inputs["timeout"], inputs["memorySize"]) == (120, 256)
+    assert inputs["tracingConfig"] == {"mode": "Active"}
+
+
+def test_aggregator_reserves_one_concurrent_run(run: MockRun) -> None:
+    assert _function(run).inputs["reservedConcurrentExecutions"] == 1
+
+
+def test_aggregator_package_holds_the_real_handler(run: MockRun) -> None:
+    """Failure analysis point 4: the archive the function gets contains
+    functions/metric_aggregator's handler.py, byte for byte."""
+    expected = (REPO_ROOT / "functions/metric_aggregator/handler.py").read_bytes()
+    assert archive_member(_function(run), "handler.py") == expected
+
+
+def test_aggregator_is_created_after_its_log_group(run: MockRun) -> None:
+    """Failure analysis point 7: the aggregator depends (depends_on) on its own encrypted log
+    group with retention."""
+    log_group = run.one(LOG_GROUP)
+    assert log_group.urn in explicit_dependencies(_function(run)), "no depends_on log group"
+    assert log_group.inputs["name"] == "/aws/lambda/cw-analytics-test-aggregator"
+    assert log_group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]
+    assert log_group.inputs["retentionInDays"] == 14
+
+
+def test_aggregator_permission_names_and_waits_for_the_rule(run: MockRun) -> None:
+    """Failure analysis point 7: the Lambda permission depends on the EventBridge rule and
+    allows only that rule."""
+    rule = run.one(RULE)
+    permission = run.one("aws:lambda/permission:Permission")
+    assert rule.urn in permission.dependencies, "permission does not depend on the rule"
+    assert permission.inputs["sourceArn"] == rule.outputs["arn"]
+    assert permission.inputs["principal"] == "events.amazonaws.com"
+    assert permission.inputs["function"] == _function(run).outputs["name"]
+
+
+def test_aggregator_rule_runs_on_the_configured_schedule(run: MockRun) -> None:
+    rule = run.one(RULE)
+    assert rule.inputs["scheduleExpression"] == "rate(5 minutes)"
+    assert rule.inputs["name"] == "cw-analytics-test-aggregator-schedule"
+
+
+def test_aggregator_target_retries_then_dead_letters(run: MockRun) -> None:
+    target = run.one("aws:cloudwatch/eventTarget:EventTarget")
+    assert target.inputs["arn"] == _function(run).outputs["arn"]
+    retry = target.inputs["retryPolicy"]
+    assert 60 <= retry["maximumEventAgeInSeconds"] <= 300, retry
+    assert retry["maximumRetryAttempts"] >= 1, retry
+    assert target.inputs["deadLetterConfig"] == {"arn": run.one(QUEUE).outputs["arn"]}
+
+
+def test_aggregator_dead_letter_queue_is_encrypted_and_keeps_14_days(run: MockRun) -> None:
+    queue = run.one(QUEUE)
+    assert queue.inputs["kmsMasterKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]
+    assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert queue.inputs["name"] == "cw-analytics-test-aggregator-dlq"
+
+
+def test_aggregator_dead_letter_queue_accepts_only_the_rule(run: MockRun) -> None:
+    policy = run.one("aws:sqs/queuePolicy:QueuePolicy")
+    (statement,) = parse_document(policy.inputs["policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert as_list(statement["Action"]) == ["sqs:SendMessage"]
+    assert statement["Resource"] == run.one(QUEUE).outputs["arn"]
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": run.one(RULE).outputs["arn"]}}
+
+
+def test_aggregator_role_reads_metrics_in_region_and_writes_only_the_table(run: MockRun) -> None:
+    found = role_statements(run, run.one(ROLE))
+    table_arn = run.one("aws:dynamodb/table:Table").outputs["arn"]
+    by_action = {a: s for s in found for a in as_list(s["Action"])}
+    assert by_action["cloudwatch:GetMetricData"]["Condition"] == {
+        "StringEquals": {"aws:RequestedRegion": "eu-west-1"}
+    }
+    writes = {a for a in by_action if a.startswith("dynamodb:")}
+    assert writes == {"dynamodb:BatchWriteItem", "dynamodb:PutItem"}, writes
+    for action in writes:
+        assert by_action[action]["Resource"] == table_arn, action
+
+
+def test_aggregator_heartbeat_alarm_breaches_after_three_silent_periods(run: MockRun) -> None:
+    alarm = run.one(ALARM, "metrics-heartbeat").inputs
+    assert (alarm["namespace"], alarm["metricName"]) == ("cw-analytics/test", "AggregatorHeartbeat")
+    assert alarm["dimensions"] == {"service": "aggregator"}
+    assert (alarm["statistic"], alarm["period"], alarm["evaluationPeriods"]) == ("Sum", 300, 3)
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("LessThanThreshold", 1)
+    assert alarm["treatMissingData"] == "breaching"
+
+
+def test_aggregator_heartbeat_period_follows_the_schedule() -> None:
+    alarm = run_components(_builder(), aggregatorSchedule="rate(10 minutes)").one(
+        ALARM, "metrics-heartbeat"
+    )
+    assert alarm.inputs["period"] == 600
+
+
+def test_aggregator_dead_letter_alarm_fires_on_one_message(run: MockRun) -> None:
+    alarm = run.one(ALARM, "metrics-dlq-not-empty").inputs
+    assert alarm["namespace"] == "AWS/SQS"
+    assert alarm["metricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["dimensions"] == {"QueueName": "cw-analytics-test-aggregator-dlq"}
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_aggregator_failed_invocations_alarm_watches_the_rule(run: MockRun) -> None:
+    alarm = run.one(ALARM, "metrics-failed-invocations").inputs
+    assert (alarm["namespace"], alarm["metricName"]) == ("AWS/Events", "FailedInvocations")
+    assert alarm["dimensions"] == {"RuleName": "cw-analytics-test-aggregator-schedule"}
+
+
+@pytest.mark.parametrize("metric", ["ThrottledRequests", "SystemErrors"])
+def test_metrics_table_alarm_sums_every_operation(run: MockRun, metric: str) -> None:
+    slug = {"ThrottledRequests": "throttled", "SystemErrors": "system-errors"}[metric]
+    queries = run.one(ALARM, f"metrics-table-{slug}").inputs["metricQueries"]
+    metrics = [q["metric"] for q in queries if q.get("metric")]
+    assert {m["metricName"] for m in metrics} == {metric}
+    assert {m["dimensions"]["Operation"] for m in metrics} >= {"BatchWriteItem", "Query"}
+    assert {m["dimensions"]["TableName"] for m in metrics} == {"cw-analytics-test-metrics"}
+    (total,) = [q for q in queries if q.get("returnData")]
+    assert total["expression"].startswith("SUM("), total
+
+
+def test_aggregator_duration_alarm_at_80_percent_of_timeout(run: MockRun) -> None:
+    alarm = run.one(ALARM, "metrics-aggregator-duration").inputs
+    assert alarm["threshold"] == pytest.approx(120 * 1000 * 0.8)
+    assert alarm["dimensions"] == {"FunctionName": "cw-analytics-test-aggregator"}
+
+
+def test_aggregator_critical_alarms_are_heartbeat_and_dead_letters(run: MockRun) -> None:
+    rule = run.one(COMPOSITE).inputs["alarmRule"]
+    assert set(rule.split(" OR ")) == {
+        'ALARM("cw-analytics-test-aggregator-heartbeat")',
+        'ALARM("cw-analytics-test-aggregator-dlq-not-empty")',
+    }
