@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -15,7 +16,12 @@ from components.alerting import AccountContext, AlertingHub
 from components.api_alarms import create_api_alarms
 from components.api_logging import ACCESS_LOG_FORMAT, create_account_logging_role
 from components.api_routes import create_permissions, create_routes
-from components.lambda_function import FunctionSpec, VpcPlacement, monitored_function
+from components.lambda_function import (
+    FUNCTIONS_DIR,
+    FunctionSpec,
+    VpcPlacement,
+    monitored_function,
+)
 from components.settings import Settings
 
 TOKEN = "cw-analytics:api:ApiWithHandler"
@@ -23,6 +29,17 @@ API_STAGE_NAME = "v1"
 # Below API Gateway's 29 s integration timeout, so the function reports its own failure.
 HANDLER_TIMEOUT_SECONDS = 15
 HANDLER_MEMORY_MB = 512
+# Amazon's RDS CA bundle, when it is placed here, ships in the archive and the handler then
+# verifies the server's certificate; without it the connection is still TLS (the parameter
+# group forces it) but unverified. Lambda unpacks the archive in /var/task.
+RDS_CA_BUNDLE = "rds-ca-bundle.pem"
+
+
+def database_tls_environment(function_dir: Path) -> dict[str, str]:
+    """``DB_CA_BUNDLE`` when the RDS CA bundle is in the function's directory, else nothing."""
+    if (function_dir / RDS_CA_BUNDLE).is_file():
+        return {"DB_CA_BUNDLE": f"/var/task/{RDS_CA_BUNDLE}"}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -152,6 +169,7 @@ class ApiWithHandler(pulumi.ComponentResource):
                 "POWERTOOLS_SERVICE_NAME": "api",
                 "POWERTOOLS_METRICS_NAMESPACE": naming.metrics_namespace,
                 "LOG_LEVEL": "INFO",
+                **database_tls_environment(FUNCTIONS_DIR / "api_handler"),
             },
             reserved_concurrency=args.settings.api_reserved_concurrency,
             vpc=VpcPlacement(
@@ -166,17 +184,16 @@ class ApiWithHandler(pulumi.ComponentResource):
     def _handler_statements(self, args: ApiWithHandlerArgs) -> pulumi.Output[list[iam.Statement]]:
         def build(values: list[Any]) -> list[iam.Statement]:
             where: AccountContext = values[0]
-            vpc_id, security_group, secret, table, key = values[1:6]
+            security_group, secret, table, key = values[1:5]
             return [
                 *iam.api_handler_statements(
                     where=where, secret_arn=secret, table_arn=table, key_arn=key
                 ),
-                *iam.vpc_network_interface_statements(where, vpc_id, values[6:], security_group),
+                *iam.vpc_network_interface_statements(where, values[5:], security_group),
             ]
 
         return pulumi.Output.all(
             self._hub.account,
-            args.vpc_id,
             args.security_group_id,
             args.db_secret_arn,
             args.metrics_table_arn,

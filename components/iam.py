@@ -84,10 +84,9 @@ def ec2_arn(where: AccountContext, resource: str) -> str:
 
 
 def vpc_network_interface_statements(
-    where: AccountContext, vpc_id: str, subnet_ids: Sequence[str], security_group_id: str
+    where: AccountContext, subnet_ids: Sequence[str], security_group_id: str
 ) -> list[Statement]:
     """What Lambda needs to attach a function to the VPC, scoped to its subnets and group."""
-    vpc_arn = ec2_arn(where, f"vpc/{vpc_id}")
     interfaces = ec2_arn(where, "network-interface/*")
     return [
         {
@@ -100,9 +99,13 @@ def vpc_network_interface_statements(
             ],
         },
         {
-            # Interface ids are chosen by EC2 at creation; the VPC condition keeps these to
-            # interfaces in this stack's VPC.
-            "Sid": "ManageInterfacesInStackVpc",
+            # Interface ids are chosen by EC2 at creation, so they are named by type, in this
+            # account and region. No ec2:Vpc condition: Lambda checks these permissions when
+            # it creates the function, by simulation without VPC context keys, and a condition
+            # there fails the deployment ("The provided execution role does not have
+            # permissions to call CreateNetworkInterface on EC2"). A real create must also be
+            # allowed on the subnet and the security group, which the statement above limits.
+            "Sid": "ManageFunctionInterfaces",
             "Effect": "Allow",
             "Action": [
                 "ec2:CreateNetworkInterface",
@@ -111,7 +114,6 @@ def vpc_network_interface_statements(
                 "ec2:UnassignPrivateIpAddresses",
             ],
             "Resource": interfaces,
-            "Condition": {"ArnEquals": {"ec2:Vpc": vpc_arn}},
         },
         {
             # Describe calls have no resource types: they accept only "*".
