@@ -6,10 +6,11 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
+PREVIEW_ARGS ?=
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt \
 	functions/api_handler/requirements.txt functions/metric_aggregator/requirements.txt
 
-.PHONY: venv test lint pytest preview bench clean
+.PHONY: venv test lint pytest preview preview-all bench clean
 
 venv: $(STAMP)
 
@@ -34,7 +35,12 @@ pytest: venv
 
 # The offline preview: the program under Pulumi's mock runtime, checked by the policy pack.
 preview: venv
-	$(BIN)/python -m tools.preview --stack $(STACK)
+	$(BIN)/python -m tools.preview --stack $(STACK) $(PREVIEW_ARGS)
+
+# Every Pulumi.<stack>.yaml in the repository (make test runs the same through pytest).
+preview-all: venv
+	@set -e; for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; \
+	  $(BIN)/python -m tools.preview --stack $$s; done
 
 bench: venv
 	$(BIN)/python bench/preview.py

@@ -1,0 +1,59 @@
+"""Every stack of this repository previews offline and satisfies the policy pack.
+
+Part of ``make test``: CI rejects a change that breaks the program or violates the pack.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.tools.helpers import REPO_ROOT, ToolRun, run_tool
+
+STACKS = sorted(p.name.split(".")[1] for p in REPO_ROOT.glob("Pulumi.*.yaml"))
+COMPONENTS = (
+    "cw-analytics:alerting:AlertingHub",
+    "cw-analytics:network:MonitoredVpc",
+    "cw-analytics:database:MonitoredDatabase",
+    "cw-analytics:api:ApiWithHandler",
+    "cw-analytics:metrics:MetricAggregator",
+)
+
+
+@pytest.fixture(scope="module")
+def previews(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ToolRun]:
+    """The offline preview of every stack, run side by side (independent processes)."""
+    out = tmp_path_factory.mktemp("stacks")
+    with ThreadPoolExecutor(max_workers=max(1, len(STACKS))) as pool:
+        futures = {
+            stack: pool.submit(run_tool, "--stack", stack, json_path=out / f"{stack}.json")
+            for stack in STACKS
+        }
+        return {stack: future.result() for stack, future in futures.items()}
+
+
+def test_repo_has_dev_and_prod_stacks() -> None:
+    assert {"dev", "prod"} <= set(STACKS), STACKS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", STACKS)
+def test_repo_stack_previews_without_mandatory_violation(
+    stack: str, previews: dict[str, ToolRun]
+) -> None:
+    run = previews[stack]
+    assert run.returncode == 0, run.describe()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_repo_stack_declares_the_five_components(
+    stack: str, previews: dict[str, ToolRun]
+) -> None:
+    run = previews[stack]
+    assert run.report is not None, run.describe()
+    types = [r["type"] for r in run.report["resources"]]
+    for token in COMPONENTS:
+        assert types.count(token) == 1, f"{stack}: {token} appears {types.count(token)} times"
+        assert token in run.stdout, f"{stack}: {token} missing from the printed tree"

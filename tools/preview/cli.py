@@ -1,0 +1,146 @@
+"""``python -m tools.preview``: preview a stack offline and check it against the policy pack.
+
+Exit status: 0 no mandatory violation, 1 at least one, 2 the config, the program or the pack
+could not run (the error on stderr; its traceback only with ``--verbose``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.policy_analyzer import PolicyPackError, PolicyPackProcess, load_policy_config
+from tools.preview.analysis import analyse
+from tools.preview.errors import PreviewError
+from tools.preview.program import TOOLS_ROOT, start_program
+from tools.preview.render import render_preview
+from tools.preview.report_json import build_report, write_report
+from tools.preview.stack_config import load_stack_config
+from tools.preview.values import secret_strings
+
+EXIT_OK = 0
+EXIT_MANDATORY_VIOLATION = 1
+EXIT_COULD_NOT_RUN = 2
+REPO_ROOT = TOOLS_ROOT
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The command line, with defaults resolved against the repository root."""
+
+    stack: str
+    program: Path
+    policy_pack: Path
+    policy_pack_config: Path | None
+    json: Path | None
+    verbose: bool
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
+    """Parse the command line; the pack config defaults to ``<pack>/config/<stack>.json``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.preview",
+        description="Run a Pulumi Python program under mocks and check it with a policy pack.",
+    )
+    parser.add_argument("--stack", default="dev", help="stack name (Pulumi.<stack>.yaml)")
+    parser.add_argument("--program", type=Path, default=REPO_ROOT,
+                        help="program directory (default: the repository root)")  # fmt: skip
+    parser.add_argument("--policy-pack", type=Path, default=REPO_ROOT / "policies",
+                        help="policy pack directory (default: policies/)")  # fmt: skip
+    parser.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        default=None,
+        help="policy config JSON (default: <pack>/config/<stack>.json when it exists)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="write a JSON report here")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show inputs, the program's output and tracebacks")  # fmt: skip
+    namespace = parser.parse_args(argv)
+    config = namespace.policy_pack_config
+    if config is None:
+        candidate = namespace.policy_pack / "config" / f"{namespace.stack}.json"
+        config = candidate if candidate.is_file() else None
+    return Arguments(
+        stack=namespace.stack,
+        program=namespace.program,
+        policy_pack=namespace.policy_pack,
+        policy_pack_config=config,
+        json=namespace.json,
+        verbose=namespace.verbose,
+    )
+
+
+def preview(args: Arguments) -> int:
+    """Run the preview; the exit status for the policy result. Raises ``PreviewError``."""
+    stack = load_stack_config(args.program, args.stack)
+    if not (args.policy_pack / "PulumiPolicy.yaml").is_file():
+        raise PreviewError(f"policy pack {args.policy_pack} has no PulumiPolicy.yaml")
+    pack_config = _pack_config(args.policy_pack_config)
+    run = start_program(stack)
+    try:
+        # The pack starts while the program runs in its own process: the two overlap.
+        with PolicyPackProcess(args.policy_pack, config=pack_config, project=stack.project,
+                               stack=stack.stack, stack_config=stack.config) as pack:  # fmt: skip
+            program = run.result()
+            if args.verbose and program.log:
+                sys.stderr.write(program.log)
+            secrets = set().union(*(secret_strings(r.inputs) for r in program.resources))
+            secrets |= {v for k, v in stack.config.items() if k in stack.secret_keys and len(v) > 3}
+            report = analyse(pack, args.policy_pack, program.resources, secrets)
+    finally:
+        run.close()
+    sys.stdout.write(
+        render_preview(args.stack, program.resources, report, show_inputs=args.verbose)
+    )
+    if args.json is not None:
+        write_report(args.json, build_report(args.stack, program.resources,
+                                             report.findings, secrets))  # fmt: skip
+    return EXIT_MANDATORY_VIOLATION if report.mandatory else EXIT_OK
+
+
+def _pack_config(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise PreviewError(f"policy pack config {path} not found")
+    try:
+        return load_policy_config(path)
+    except ValueError as error:
+        raise PreviewError(str(error)) from error
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: 0 no mandatory violation, 1 a mandatory violation, 2 could not run."""
+    args = parse_arguments(argv)
+    try:
+        return preview(args)
+    except PreviewError as error:
+        _report_failure(str(error), error.detail if args.verbose else "")
+    except PolicyPackError as error:
+        if args.verbose:
+            _report_failure(str(error), traceback.format_exc())
+        else:
+            _report_failure(_without_traceback(str(error)), "")
+    except Exception as error:  # noqa: BLE001 - any failure must become exit 2, not a crash
+        detail = traceback.format_exc() if args.verbose else ""
+        _report_failure(f"{type(error).__name__}: {error}", detail)
+    return EXIT_COULD_NOT_RUN
+
+
+def _without_traceback(message: str) -> str:
+    """A pack error's first line and the last line of the pack's stderr (its exception)."""
+    head, _, stderr = message.partition("\n--- pack stderr ---\n")
+    last = [line for line in stderr.splitlines() if line.strip()][-1:]
+    return head.splitlines()[0] + "".join(f": {line.strip()}" for line in last)
+
+
+def _report_failure(message: str, detail: str) -> None:
+    if detail:
+        sys.stderr.write(detail.rstrip() + "\n")
+    sys.stderr.write(f"error: {message}\n")

@@ -1,0 +1,50 @@
+"""What the preview records of one resource: identity, wire inputs and the options a pack sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from google.protobuf import struct_pb2
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+
+
+@dataclass(frozen=True)
+class ResourceOptions:
+    """The resource options the engine hands a policy pack, as the program registered them."""
+
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    delete_before_replace: bool | None = None
+    retain_on_delete: bool = False
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    provider: str = ""
+    """The provider reference (``urn::id``), empty for the default provider."""
+
+
+@dataclass(frozen=True)
+class PreviewResource:
+    """One registered resource: URN, type, name, parent, inputs on the wire and its options."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: struct_pb2.Struct
+    """The inputs exactly as the SDK serialised them (secrets, assets and references marked)."""
+    outputs: struct_pb2.Struct
+    """The state the mocks returned, serialised the same way (what AnalyzeStack receives)."""
+    options: ResourceOptions = field(default_factory=ResourceOptions)
+
+    @property
+    def is_stack(self) -> bool:
+        """Whether this is the root ``pulumi:pulumi:Stack`` resource."""
+        return self.type == STACK_TYPE
+
+    @property
+    def is_provider(self) -> bool:
+        """Whether this is an explicit provider resource (``pulumi:providers:<pkg>``)."""
+        return self.type.startswith(PROVIDER_TYPE_PREFIX)
