@@ -1,4 +1,8 @@
-"""Physical names: every one carries the stack's suffix, and two stacks never collide."""
+"""Physical names: every one carries the stack's suffix, and two stacks never collide.
+
+The whole program runs under mocks for two suffixes, so a resource any component adds is
+checked too.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,10 @@ from typing import Any
 
 import pytest
 
-from components.alerting import AlertingHub, AlertingHubArgs
-from components.database import MonitoredDatabase, MonitoredDatabaseArgs
 from components.naming import NAME_RULES, Naming
-from components.network import MonitoredVpc, MonitoredVpcArgs
-from components.settings import Settings
-from tests.harness import MockRun, RecordedResource, run_components
+from tests.components.support import REPO_ROOT, stack_config
+from tests.harness import MockRun, RecordedResource
+from tools.pulumi_mocks import run_program_in_mocks
 
 # Input keys whose value is a name AWS stores (and that must be unique per account/region).
 PHYSICAL_NAME_KEYS = (
@@ -30,23 +32,28 @@ NAMELESS_TYPES = {
     "aws:secretsmanager/secretVersion:SecretVersion",
     "random:index/randomPassword:RandomPassword",
     "random:index/randomId:RandomId",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:lambda/permission:Permission",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    # API Gateway parts live inside the named REST API (the stage name "v1" is per API).
+    "aws:apigateway/resource:Resource",
+    "aws:apigateway/method:Method",
+    "aws:apigateway/integration:Integration",
+    "aws:apigateway/deployment:Deployment",
+    "aws:apigateway/stage:Stage",
+    "aws:apigateway/methodSettings:MethodSettings",
+    "aws:apigateway/usagePlanKey:UsagePlanKey",
+    # One per account and region; it points at the named CloudWatch role.
+    "aws:apigateway/account:Account",
+    "pulumi:providers:aws",
 }
 
 
-def build_core(settings: Settings) -> None:
-    """The hub, the network and the database, wired as __main__.py wires them."""
-    hub = AlertingHub("alerting", AlertingHubArgs(settings))
-    network = MonitoredVpc("network", MonitoredVpcArgs(settings=settings, hub=hub))
-    MonitoredDatabase(
-        "database",
-        MonitoredDatabaseArgs(
-            settings=settings,
-            hub=hub,
-            subnet_group_name=network.db_subnet_group_name,
-            security_group_ids=[network.database_security_group_id],
-        ),
-    )
-    hub.finish()
+def whole_program(suffix: str) -> MockRun:
+    """The real program (``__main__.py``) with the dev config and another suffix."""
+    config = {**stack_config("dev"), "cw-analytics:environmentSuffix": suffix}
+    return run_program_in_mocks(REPO_ROOT, config=config, project="cw-analytics", stack=suffix)
 
 
 def physical_names(resource: RecordedResource) -> list[str]:
@@ -65,7 +72,7 @@ def all_names(run: MockRun) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def stacks() -> dict[str, MockRun]:
-    return {suffix: run_components(build_core, suffix) for suffix in ("alpha", "qa-7")}
+    return {suffix: whole_program(suffix) for suffix in ("alpha", "qa-7")}
 
 
 @pytest.mark.parametrize("suffix", ["alpha", "qa-7"])
