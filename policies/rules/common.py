@@ -23,6 +23,7 @@ __all__ = [
     "get_item",
     "has_key",
     "is_truthy",
+    "known_strings",
     "label",
     "read_document",
     "statements",
@@ -65,9 +66,20 @@ def has_key(mapping: Mapping[str, Any], key: str) -> bool:
     return any(k == key for k in mapping)
 
 
+# The provider reads a string given for a bool input with Go's ``strconv.ParseBool``.
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
 def is_truthy(value: Any) -> bool:
-    """A known, true boolean (unknown values are not true)."""
-    return value is not UNKNOWN and bool(value) and value not in ("false", "False")
+    """A known, true boolean (unknown values are not true); strings read as the provider reads
+    them (``"FALSE"``, ``"0"`` and ``"f"`` are false), other strings by their truth value."""
+    if value is UNKNOWN:
+        return False
+    if isinstance(value, str):
+        if value in _GO_TRUE or value in _GO_FALSE:
+            return value in _GO_TRUE
+    return bool(value)
 
 
 def config_value(args: ResourceValidationArgs, key: str, default: Any) -> Any:
@@ -80,6 +92,22 @@ def config_value(args: ResourceValidationArgs, key: str, default: Any) -> Any:
 def label(args: ResourceValidationArgs) -> str:
     """``"aws:iam/policy:Policy 'name'"`` for messages."""
     return f"{args.resource_type} '{args.name}'"
+
+
+def known_strings(value: Any, what: str) -> tuple[list[str], bool]:
+    """Like :func:`as_strings`, for a value that may be (partly) unknown during preview.
+
+    Returns the known strings and whether some of the value is not known yet, so a known
+    ``"*"`` next to an unknown element is still judged.
+    """
+    if value is UNKNOWN:
+        return [], True
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items = [get_item(value, index) for index in range(len(value))]
+        known = [item for item in items if item is not UNKNOWN]
+        if all(isinstance(item, str) for item in known):
+            return known, len(known) != len(items)
+    return as_strings(value, what), False
 
 
 def as_strings(value: Any, what: str) -> list[str]:
@@ -132,11 +160,16 @@ def statement_label(statement: Mapping[str, Any], index: int) -> str:
 
 
 def effect_is_allow(statement: Mapping[str, Any]) -> bool:
-    """True for ``Allow``; ``Deny`` is never a violation; anything else is a document error."""
+    """True for ``Allow``; ``Deny`` is never a violation; anything else is a document error.
+
+    AWS reads ``Effect`` case-sensitively: ``"allow"``/``"deny"`` are invalid, not synonyms.
+    """
     effect = statement.get("Effect")
-    if isinstance(effect, str) and effect.lower() in ("allow", "deny"):
-        return effect.lower() == "allow"
-    raise PolicyDocumentError(f"Effect must be 'Allow' or 'Deny', got {effect!r}")
+    if effect in ("Allow", "Deny"):
+        return bool(effect == "Allow")
+    raise PolicyDocumentError(
+        f"Effect must be exactly 'Allow' or 'Deny' (case-sensitive), got {effect!r}"
+    )
 
 
 def has_condition(statement: Mapping[str, Any]) -> bool:

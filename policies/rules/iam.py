@@ -18,13 +18,13 @@ from .common import (
     UNKNOWN,
     PolicyDocumentError,
     UnknownValueError,
-    as_strings,
     config_value,
     effect_is_allow,
     get,
     get_item,
     has_condition,
     has_key,
+    known_strings,
     label,
     read_document,
     statement_label,
@@ -75,14 +75,23 @@ def _documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Any]]:
 
 
 def is_effectively_any_resource(resource: str) -> bool:
-    """``*`` or an ARN whose resource part is only wildcards (``arn:aws:s3:::*``, ``arn:*``)."""
+    """``*``, or an ARN pattern whose wildcards cover every resource of a service or more.
+
+    IAM's ``*`` also matches ``:``, so a pattern with fewer than six ARN segments whose last
+    segment holds a ``*`` swallows the rest (``arn*``, ``*:*``, ``arn:aws:s*``,
+    ``arn:aws:iam::*``); with six segments, a resource part of only wildcards and separators
+    (``arn:aws:s3:::*``, ``arn:aws:s3:::*/*``, ``arn:aws:logs:*:*:*:*``) is any resource too.
+    Wildcards in the region or account segments alone (``arn:aws:iam::*:role/*``) are not:
+    the ARN still names a resource type, and another account's resources are reachable only
+    through that account's resource policies.
+    """
     text = resource.strip()
     if text.strip("*?") == "":
         return True
-    if not text.lower().startswith("arn:"):
-        return False
     parts = text.split(":", 5)
-    return parts[-1].strip("*?") == ""
+    if len(parts) < 6:
+        return "*" in parts[-1]
+    return parts[-1].strip("*?/:") == ""
 
 
 def _action_problem(action: str) -> str | None:
@@ -132,16 +141,19 @@ def statement_problems(statement: Any, where: str, require_condition: bool) -> l
             )
     if not has_key(statement, "Action"):
         return problems or [f"{where} is an Allow with no Action"]
-    actions = as_strings(statement["Action"], f"{where} Action")
+    # Elements not known yet (preview) are skipped; the known ones are still judged.
+    actions, partial = known_strings(get(statement, "Action"), f"{where} Action")
+    if not actions and not partial:
+        raise PolicyDocumentError(f"{where} Action is empty")
     action_problems = [p for p in (_action_problem(a) for a in actions) if p]
     problems.extend(f"{where}: {p}; name the exact actions needed" for p in action_problems)
     if action_problems or has_key(statement, "NotResource"):
         return problems
     if not has_key(statement, "Resource"):
         return [*problems, f"{where} is an Allow with no Resource"]
-    resources = as_strings(statement["Resource"], f"{where} Resource")
+    resources, _ = known_strings(get(statement, "Resource"), f"{where} Resource")
     broad = [r for r in resources if is_effectively_any_resource(r)]
-    if not broad:
+    if not broad or not actions:
         return problems
     scopable, unknown = _scopable_actions(actions)
     if unknown:

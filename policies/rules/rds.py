@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -15,11 +17,28 @@ from .common import UNKNOWN, config_value, get, is_truthy, label
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
 RDS_TYPES = frozenset({INSTANCE, CLUSTER})
+# Judged for destroyability too: a global cluster has deletion protection but no snapshot
+# settings; a cluster instance has neither, but `protect` still blocks `pulumi destroy`.
+GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+DESTROYABLE_TYPES = RDS_TYPES | {GLOBAL_CLUSTER, CLUSTER_INSTANCE}
 _FROZEN_FIELDS = ("deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier")
+# A property path's first element: `["key"]` (quoted) or up to the first `.` / `[`.
+_QUOTED_ROOT = re.compile(r'^\[\s*"((?:[^"\\]|\\.)*)"\s*\]')
 
 
 def _normalise(name: str) -> str:
     return name.replace("_", "").replace("-", "").lower()
+
+
+def _root_property(path: str) -> str:
+    """The top-level property an ignore_changes path names (``["deletionProtection"]``,
+    ``deletionProtection.x`` and ``deletionProtection`` all name ``deletionProtection``)."""
+    text = path.strip()
+    quoted = _QUOTED_ROOT.match(text)
+    if quoted:
+        return quoted.group(1).strip()
+    return re.split(r"[.\[]", text, maxsplit=1)[0].strip()
 
 
 def _is_set(value: object) -> bool:
@@ -37,7 +56,7 @@ def _option_problems(args: ResourceValidationArgs) -> list[str]:
     ignored = list(args.opts.ignore_changes or []) if args.opts is not None else []
     frozen = {_normalise(f): f for f in _FROZEN_FIELDS}
     for entry in ignored:
-        key = _normalise(str(entry))
+        key = _normalise(_root_property(str(entry)))
         if key == "*" or key in frozen:
             what = "every property" if key == "*" else frozen[key]
             problems.append(
@@ -49,31 +68,40 @@ def _option_problems(args: ResourceValidationArgs) -> list[str]:
 
 def _property_problems(args: ResourceValidationArgs, allow_protection: bool) -> list[str]:
     props = args.props
-    is_replica = args.resource_type == INSTANCE and get(props, "replicateSourceDb") not in (
-        None,
-        "",
-    )
     protection = get(props, "deletionProtection")
-    skip = get(props, "skipFinalSnapshot")
-    snapshot_id = get(props, "finalSnapshotIdentifier")
     problems: list[str] = []
-    if is_truthy(protection) and not allow_protection:
+    if is_truthy(protection) and not allow_protection and args.resource_type != CLUSTER_INSTANCE:
         problems.append(
             f"{label(args)} sets deletion_protection=True; stacks must stay destroyable "
             "(set deletion_protection=False, or allowDeletionProtection in this stack's "
             "policy config)"
         )
+    if args.resource_type not in RDS_TYPES:
+        return problems  # no final snapshot settings
+    is_replica = args.resource_type == INSTANCE and get(props, "replicateSourceDb") not in (
+        None,
+        "",
+    )
+    skip = get(props, "skipFinalSnapshot")
+    snapshot_id = get(props, "finalSnapshotIdentifier")
     if is_replica:
         if _is_set(snapshot_id):
             problems.append(
                 f"{label(args)} is a read replica (replicate_source_db) and sets "
                 "final_snapshot_identifier; AWS takes no final snapshot of a replica, so remove it"
             )
+        elif skip is not UNKNOWN and not is_truthy(skip):
+            # The provider refuses to delete without a snapshot name when skip is false, and
+            # AWS refuses a snapshot name for a replica: only skip_final_snapshot=True deletes.
+            problems.append(
+                f"{label(args)} is a read replica (replicate_source_db) without "
+                "skip_final_snapshot=True; a replica can only be deleted with "
+                "skip_final_snapshot=True"
+            )
         return problems
     if allow_protection:
-        if skip is UNKNOWN:
-            return problems
-        if is_truthy(skip) or not _is_set(snapshot_id):
+        # Without a snapshot name the resource fails either way, whatever skip turns out to be.
+        if not _is_set(snapshot_id) or (skip is not UNKNOWN and is_truthy(skip)):
             problems.append(
                 f"{label(args)}: this stack allows deletion protection, so it must keep a final "
                 "snapshot: set skip_final_snapshot=False and a final_snapshot_identifier"
@@ -89,9 +117,9 @@ def _property_problems(args: ResourceValidationArgs, allow_protection: bool) -> 
 
 def validate_destroyable(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """Report RDS instances/clusters that `pulumi destroy` could not delete."""
-    if args.resource_type not in RDS_TYPES:
+    if args.resource_type not in DESTROYABLE_TYPES:
         return
-    allow_protection = bool(config_value(args, "allowDeletionProtection", False))
+    allow_protection = is_truthy(config_value(args, "allowDeletionProtection", False))
     for problem in _option_problems(args) + _property_problems(args, allow_protection):
         report(problem, None)
 
@@ -129,9 +157,9 @@ def validate_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
 destroyable = ResourceValidationPolicy(
     name="rds-destroyable",
     description=(
-        "RDS instances and clusters must be destroyable: no deletion protection, a final snapshot "
-        "skipped or named (never on a replica), no protect option, "
-        "no ignore_changes on those fields."
+        "RDS instances, clusters and global clusters must be destroyable: no deletion "
+        "protection, a final snapshot skipped or named (a replica must skip it), no protect "
+        "option (cluster instances included), no ignore_changes on those fields."
     ),
     validate=validate_destroyable,
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -316,3 +316,48 @@ def test_iam_no_broad_managed_policy_config_adds_names() -> None:
 def test_iam_no_broad_managed_policy_skips_unknown_arn() -> None:
     found = broad("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"policyArn": UNKNOWN})
     assert found == [], f"attachment 'a' with an unknown ARN was flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_star_action_next_to_unknown_action() -> None:
+    found = policy(allow([UNKNOWN, "*"], "arn:aws:s3:::bucket/key"), as_json=False)
+    assert any("'*'" in m for m in found), f"policy 'p' known '*' hidden by an unknown: {found}"
+
+
+def test_iam_no_wildcard_rejects_star_resource_next_to_unknown_resource() -> None:
+    found = policy(allow("kms:Decrypt", [UNKNOWN, "*"]), as_json=False)
+    assert any("kms:Decrypt" in m for m in found), (
+        f"policy 'p' known Resource '*' hidden by an unknown: {found}"
+    )
+
+
+@pytest.mark.parametrize("arn", ["arn*", "*:*", "a*", "arn:aws:s*", "arn:aws:iam::*"])
+def test_iam_no_wildcard_rejects_short_pattern_swallowing_arn(arn: str) -> None:
+    # IAM's '*' also matches ':', so a trailing '*' before the resource segment covers it all.
+    found = policy(allow(["s3:GetObject", "iam:PassRole"], arn))
+    assert found, f"policy 'p' with Resource {arn} was accepted"
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:s3:::*/*", "arn:aws:logs:*:*:*:*"])
+def test_iam_no_wildcard_rejects_wildcard_only_resource_path(arn: str) -> None:
+    found = policy(allow(["s3:GetObject", "logs:PutLogEvents"], arn))
+    assert found, f"policy 'p' with Resource {arn} was accepted"
+
+
+def test_iam_no_wildcard_accepts_account_wildcard_with_resource_type() -> None:
+    # Decision: region/account wildcards alone do not make an ARN '*'; it still names a type.
+    found = policy(allow("iam:PassRole", "arn:aws:iam::*:role/cw-analytics-*"))
+    assert found == [], f"policy 'p' scoped to role/cw-analytics-* was flagged: {found}"
+
+
+@pytest.mark.parametrize("effect", ["allow", "deny", "ALLOW"])
+def test_iam_no_wildcard_rejects_effect_in_wrong_case(effect: str) -> None:
+    statement = {"Effect": effect, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}
+    found = policy(statement)
+    assert any("cannot be checked" in m and "Effect" in m for m in found), (
+        f"policy 'p' Effect {effect!r} (invalid in IAM) accepted: {found}"
+    )
+
+
+def test_iam_no_wildcard_rejects_empty_action_list() -> None:
+    found = policy(allow([], "*"))
+    assert any("Action is empty" in m for m in found), f"policy 'p' Action []: {found}"

@@ -57,7 +57,7 @@ def test_rds_destroyable_accepts_final_snapshot_name_unknown_in_preview() -> Non
 
 
 def test_rds_destroyable_accepts_replica_without_snapshot_name() -> None:
-    found = destroyable(INSTANCE, {"replicateSourceDb": "src", "skipFinalSnapshot": False})
+    found = destroyable(INSTANCE, {"replicateSourceDb": "src", "skipFinalSnapshot": True})
     assert found == [], f"replica 'db' was flagged: {found}"
 
 
@@ -125,10 +125,76 @@ def test_rds_destroyable_prod_config_still_rejects_protect_option() -> None:
 
 
 def test_rds_destroyable_ignores_other_types() -> None:
-    found = destroyable(
-        "aws:rds/clusterInstance:ClusterInstance", {"deletionProtection": True}, protect=True
+    found = destroyable("aws:rds/parameterGroup:ParameterGroup", {"family": "postgres16"})
+    assert found == [], f"parameter group 'db' judged by rds-destroyable: {found}"
+
+
+@pytest.mark.parametrize("spelling", ["FALSE", "0", "f"])
+def test_rds_destroyable_rejects_skip_final_snapshot_false_spelled_as_go_string(
+    spelling: str,
+) -> None:
+    # The provider parses bool strings with Go's strconv.ParseBool: these all mean false.
+    found = destroyable(INSTANCE, {"deletionProtection": False, "skipFinalSnapshot": spelling})
+    assert any("final_snapshot_identifier" in m for m in found), (
+        f"instance 'db' skipFinalSnapshot={spelling!r} without a snapshot name accepted: {found}"
     )
-    assert found == [], f"cluster instance 'db' judged by rds-destroyable: {found}"
+
+
+@pytest.mark.parametrize("props", [{}, {"skipFinalSnapshot": False}])
+def test_rds_destroyable_rejects_replica_without_skip_final_snapshot(props: dict[str, Any]) -> None:
+    # The provider demands a snapshot name when skip is false; AWS refuses one for a replica.
+    found = destroyable(INSTANCE, {"replicateSourceDb": "src", **props})
+    assert any("skip_final_snapshot=True" in m for m in found), (
+        f"replica 'db' {props} (undeletable) accepted: {found}"
+    )
+
+
+@pytest.mark.parametrize(
+    "path", ['["deletionProtection"]', " skipFinalSnapshot ", "finalSnapshotIdentifier.x", '["*"]']
+)
+def test_rds_destroyable_rejects_ignore_changes_path_spellings(path: str) -> None:
+    found = destroyable(INSTANCE, DESTROYABLE, ignore_changes=[path])
+    assert any("ignore_changes" in m for m in found), (
+        f"instance 'db' ignore_changes={path!r} accepted: {found}"
+    )
+
+
+def test_rds_destroyable_accepts_unrelated_quoted_ignore_changes_path() -> None:
+    found = destroyable(INSTANCE, DESTROYABLE, ignore_changes=['["tags"]', "tags.owner"])
+    assert found == [], f"instance 'db' with harmless quoted ignore_changes was flagged: {found}"
+
+
+def test_rds_destroyable_prod_config_rejects_missing_snapshot_name_when_skip_unknown() -> None:
+    # Whatever skipFinalSnapshot resolves to, no snapshot name breaks the prod requirement.
+    found = destroyable(
+        INSTANCE, {"deletionProtection": True, "skipFinalSnapshot": UNKNOWN}, config=PROD
+    )
+    assert any("must keep a final snapshot" in m for m in found), f"prod instance 'db': {found}"
+
+
+def test_rds_destroyable_config_string_false_does_not_allow_protection() -> None:
+    props = {"deletionProtection": True, "skipFinalSnapshot": False, "finalSnapshotIdentifier": "f"}
+    found = destroyable(INSTANCE, props, config={"allowDeletionProtection": "false"})
+    assert any("deletion_protection=True" in m for m in found), f"instance 'db': {found}"
+
+
+def test_rds_destroyable_rejects_global_cluster_deletion_protection() -> None:
+    found = destroyable(
+        "aws:rds/globalCluster:GlobalCluster", {"deletionProtection": True, "forceDestroy": True}
+    )
+    assert any("deletion_protection=True" in m for m in found), f"global cluster 'db': {found}"
+
+
+def test_rds_destroyable_rejects_protect_on_cluster_instance() -> None:
+    found = destroyable("aws:rds/clusterInstance:ClusterInstance", {}, protect=True)
+    assert any("protect" in m for m in found), f"cluster instance 'db' protect accepted: {found}"
+
+
+def test_rds_destroyable_accepts_cluster_instance_without_snapshot_settings() -> None:
+    found = destroyable(
+        "aws:rds/clusterInstance:ClusterInstance", {"clusterIdentifier": "c", "instanceClass": "x"}
+    )
+    assert found == [], f"cluster instance 'db' was flagged: {found}"
 
 
 def test_rds_not_public_rejects_public_instance() -> None:
