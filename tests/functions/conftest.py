@@ -16,9 +16,9 @@ from tests.functions.pg_server import PgServer, PostgresUnavailableError, start_
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """A PostgreSQL server (TLS on, SCRAM over TCP) for the whole session, stopped at the end."""
+    """A PostgreSQL server (TLS forced as on RDS, SCRAM over TCP) for the session, then stopped."""
     try:
-        server = start_server(tls=True)
+        server = start_server(tls=True, force_ssl=True)
     except PostgresUnavailableError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:

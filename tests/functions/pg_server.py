@@ -225,13 +225,16 @@ class PgServer:
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
 
-def start_server(tls: bool = True) -> PgServer:
+def start_server(tls: bool = True, force_ssl: bool = False) -> PgServer:
     """initdb a fresh cluster in a temporary directory, start it and return it.
 
     TCP connections need a password (SCRAM); the Unix socket trusts the superuser. With
     ``tls`` the server also accepts TLS with a certificate signed by a fresh CA whose PEM is
-    ``server.tls.ca_cert``; plain TCP stays allowed so tests can use both.
+    ``server.tls.ca_cert``. ``force_ssl`` (needs ``tls``) rejects plaintext TCP, as RDS does
+    with ``rds.force_ssl=1``; without it plain TCP stays allowed.
     """
+    if force_ssl and not tls:
+        raise ValueError("force_ssl needs tls")
     bin_dir = find_bin_dir()
     base_dir = Path(tempfile.mkdtemp(prefix="cwa-pg-"))
     base_dir.chmod(0o755)
@@ -267,5 +270,9 @@ def start_server(tls: bool = True) -> PgServer:
         server.tls = material
     with (data_dir / "postgresql.conf").open("a") as fh:
         fh.write("\n" + "\n".join(conf) + "\n")
+    if force_ssl:
+        hba = data_dir / "pg_hba.conf"
+        # First match wins: plaintext TCP is turned away before the scram-sha-256 host lines.
+        hba.write_text("hostnossl all all all reject\n" + hba.read_text())
     server.start()
     return server

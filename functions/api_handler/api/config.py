@@ -29,7 +29,7 @@ class Settings:
     region: str | None
     """AWS region (from the runtime's ``AWS_REGION``)."""
     db_ca_bundle: str | None
-    """PEM bundle to verify the server with; None means TLS without verification if offered."""
+    """PEM bundle to verify the server with; None: TLS is still required, but unverified."""
     connect_timeout_s: float
     """Bound on TCP connect, TLS and authentication with PostgreSQL."""
     statement_timeout_ms: int

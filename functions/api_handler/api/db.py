@@ -59,13 +59,21 @@ def sqlstate(exc: BaseException) -> str | None:
     return None
 
 
-def ssl_context_for(ca_bundle: str | None) -> ssl.SSLContext | None:
-    """A verifying TLS context; None (no bundle) lets pg8000 use TLS if offered, unverified."""
+def ssl_context_for(ca_bundle: str | None) -> ssl.SSLContext:
+    """TLS is always required; the server's certificate is verified when a CA bundle is given.
+
+    Never pass pg8000 ``ssl_context=None``: it then falls back to plaintext when the server (or
+    anyone in the path) answers the SSLRequest with "N", and hands the password to whoever asks
+    for it in clear text. With a context, pg8000 fails with "Server refuses SSL" instead.
+    """
     if ca_bundle is None:
-        return None
-    context = ssl.create_default_context(cafile=ca_bundle)
-    context.check_hostname = True
-    context.verify_mode = ssl.CERT_REQUIRED
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        context = ssl.create_default_context(cafile=ca_bundle)
+        context.check_hostname = True
+        context.verify_mode = ssl.CERT_REQUIRED
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
@@ -184,6 +192,8 @@ def _describe(exc: BaseException) -> str:
         return "TLS error"
     if isinstance(exc, TimeoutError):
         return "timed out"
+    if isinstance(exc, InterfaceError) and "refuses SSL" in str(exc):
+        return "server refused TLS"
     cause = exc.__cause__
     if isinstance(exc, InterfaceError) and cause is not None and cause is not exc:
         return _describe(cause)

@@ -89,6 +89,9 @@ def fetch_metric_data(
                 break
     for series_id, status in sorted(result.query_errors.items()):
         logger.warning("metric query failed", extra={"series": series_id, "status": status})
+    if result.messages:
+        # Call-level Messages (e.g. MaxQueryTimeRangeExceeded) say the answer is incomplete.
+        logger.warning("GetMetricData returned messages", extra={"messages": result.messages})
     return result
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pg8000.native
 import pytest
 from api import sql
-from api.db import ConnectParams, Credentials, Database, connect
+from api.db import ConnectParams, Credentials, Database, connect, sqlstate
 from api.errors import DependencyUnavailable, IdempotencyKeyReused
 from api.validation import NewEvent, SummaryQuery
 from pg8000.exceptions import DatabaseError, InterfaceError
@@ -128,6 +131,74 @@ def _connect(db: PgDatabase, statement_timeout_ms: int = 5000) -> pg8000.native.
     params = ConnectParams(host=db.host, port=db.port, database=db.name, connect_timeout_s=2,
                            statement_timeout_ms=statement_timeout_ms)
     return connect(params, Credentials(db.user, db.password))
+
+
+@pytest.mark.postgres
+def test_connect_without_ca_bundle_is_tls_where_plaintext_is_refused(
+    pg_database: PgDatabase,
+) -> None:
+    """No DB_CA_BUNDLE against a server that rejects plaintext (rds.force_ssl=1): TLS session."""
+    with pytest.raises(DatabaseError) as refused:
+        pg8000.native.Connection(
+            pg_database.user, host=pg_database.host, port=pg_database.port,
+            database=pg_database.name, password=pg_database.password, ssl_context=False,
+        )
+    assert sqlstate(refused.value) == "28000", "the test server must refuse plaintext"
+    con = _connect(pg_database)
+    try:
+        assert con.run("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == [[True]]
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def tls_declining_server() -> Iterator[tuple[int, list[bytes]]]:
+    """Answers the SSLRequest with "N", then asks for the password in clear text; records bytes.
+
+    What a man in the middle (or a server without TLS) can do to a client that falls back.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(5)
+    received: list[bytes] = []
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(2)
+            try:
+                received.append(conn.recv(8))  # SSLRequest
+                conn.sendall(b"N")
+                received.append(conn.recv(4096))  # StartupMessage, if the client goes on
+                conn.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
+                received.append(conn.recv(4096))  # PasswordMessage
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1]), received
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_connect_refuses_a_server_that_declines_tls(
+    tls_declining_server: tuple[int, list[bytes]],
+) -> None:
+    """TLS is required even without a CA bundle: no plaintext fallback, no password sent."""
+    port, received = tls_declining_server
+    params = ConnectParams(host="127.0.0.1", port=port, database="d", connect_timeout_s=2,
+                           statement_timeout_ms=1000)
+    db = Database(params, lambda _: Credentials("app", "s3cret-password"))
+    with pytest.raises(DependencyUnavailable, match="refused TLS"):
+        db.run(sql.ping)
+    assert not any(b"s3cret-password" in chunk for chunk in received), received
 
 
 @pytest.mark.postgres

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -211,3 +212,30 @@ def test_fetch_metric_data_raises_other_client_errors_at_once(sources: MetricSou
         stub.add_client_error("get_metric_data", "InvalidParameterValue", http_status_code=400)
         with pytest.raises(ClientError, match="InvalidParameterValue"):
             fetch_metric_data(client, [_p99(sources)], START, END)
+
+
+def test_fetch_metric_data_logs_call_level_messages(
+    sources: MetricSources, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = _p99(sources)
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_metric_data",
+            {
+                "MetricDataResults": [_result(query, 1)],
+                "Messages": [{"Code": "MaxQueryTimeRangeExceeded", "Value": "range too long"}],
+            },
+            _expected(),
+        )
+        # Attached to the module's logger: Powertools' "aggregator" logger does not propagate.
+        fetch_logger = logging.getLogger("aggregator.fetch")
+        fetch_logger.addHandler(caplog.handler)
+        try:
+            result = fetch_metric_data(client, [query], START, END)
+        finally:
+            fetch_logger.removeHandler(caplog.handler)
+    assert result.messages == ["MaxQueryTimeRangeExceeded: range too long"]
+    logged = [r for r in caplog.records if r.getMessage() == "GetMetricData returned messages"]
+    # One record, possibly seen twice (caplog's root handler too, when the logger propagates).
+    assert logged and all(r.messages == result.messages for r in logged)  # type: ignore[attr-defined]
