@@ -26,10 +26,10 @@ $(STAMP): $(REQUIREMENTS)
 # PostgreSQL server the tests start themselves, and the offline preview of every stack.
 test: lint pytest
 
+# mypy checks each function on its own: both have a top-level handler.py.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy components tools policies
-	# One run per function: both have a top-level handler.py, which mypy cannot hold twice.
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator
 
