@@ -21,9 +21,6 @@ _KEY_USE_ACTIONS = [
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
 ]
-# Services that encrypt this stack's data through the key on a caller's behalf; each statement
-# is limited to callers of this account going through that service.
-_VIA_SERVICES = ("dynamodb", "rds", "secretsmanager", "sqs", "sns")
 # Log groups the stack creates, by registered resource type; Logs may use the key only for these.
 _LAMBDA_FUNCTION_TYPES = ("api-handler", "aggregator")
 _OTHER_LOG_GROUP_TYPES = ("flow-logs", "api-access-logs")
@@ -110,22 +107,9 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
             },
         },
     ]
-    for service in _VIA_SERVICES:
-        statements.append(
-            {
-                "Sid": f"UseThrough{service.capitalize()}",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": [*_KEY_USE_ACTIONS, "kms:CreateGrant"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:ViaService": f"{service}.{region}.amazonaws.com",
-                        "kms:CallerAccount": account,
-                    }
-                },
-            }
-        )
+    # DynamoDB, RDS, Secrets Manager, SQS and SNS act with the caller's own credentials: the
+    # account statement above lets IAM grant them, and each role's policy narrows its use with
+    # kms:ViaService (components/iam.py). A root statement here would add nothing to it.
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -157,7 +157,7 @@ def api_handler_statements(
         {
             "Sid": "ReadMetricsTable",
             "Effect": "Allow",
-            "Action": ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DescribeTable"],
+            "Action": ["dynamodb:Query", "dynamodb:GetItem"],
             "Resource": table_arn,
         },
         kms_via_statement(
@@ -184,7 +184,7 @@ def aggregator_statements(*, region: str, table_arn: str, key_arn: str) -> list[
         {
             "Sid": "WriteMetricsTable",
             "Effect": "Allow",
-            "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+            "Action": "dynamodb:BatchWriteItem",
             "Resource": table_arn,
         },
         kms_via_statement(

@@ -175,7 +175,7 @@ def monitored_function(
         runtime=RUNTIME,
         architectures=[ARCHITECTURE],
         handler=HANDLER,
-        code=pulumi.FileArchive(str(archive.path)),
+        code=archive.asset(),
         source_code_hash=archive.sha256_base64,
         timeout=spec.timeout_seconds,
         memory_size=spec.memory_mb,

@@ -216,9 +216,9 @@ class MetricAggregator(pulumi.ComponentResource):
             action="lambda:InvokeFunction",
             function=self.function.name,
             principal="events.amazonaws.com",
+            # The rule's ARN is an input, so the rule is created first without a depends_on.
             source_arn=self.rule.arn,
-            # Failure analysis point 7: the permission names the rule, which must exist first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.rule]),
+            opts=child,
         )
         retry: dict[str, Any] = {
             # A run older than one period is superseded by the next one.

@@ -42,6 +42,15 @@ MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 24
 MIN_STORAGE_GB, MAX_STORAGE_GB = 20, 65536
 
 T = TypeVar("T")
+# Every key ``settings_from_config`` reads; ``load_settings`` fetches exactly these, and
+# ``read`` refuses a key missing here, so a new key cannot be silently never loaded.
+CONFIG_KEYS = (
+    "environmentSuffix", "projectName", "vpcCidr", "dbInstanceClass", "dbEngineVersion",
+    "dbAllocatedStorage", "dbMultiAz", "dbBackupRetentionDays", "dbDeletionProtection",
+    "logRetentionDays", "alarmEmails", "aggregatorSchedule", "metricsRetentionDays",
+    "apiThrottleRateLimit", "apiThrottleBurstLimit", "apiReservedConcurrency",
+    "manageApiGatewayAccount",
+)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -240,6 +249,8 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
         check: Callable[[T], None] | None = None,
         required: bool = False,
     ) -> None:
+        if key not in CONFIG_KEYS:
+            raise KeyError(f"config key '{key}' is not in CONFIG_KEYS: load_settings would skip it")
         raw = config.get(key)
         if raw is None or (isinstance(raw, str) and raw.strip() == "" and required):
             if required:
@@ -300,12 +311,5 @@ def _check_combinations(values: dict[str, object], problems: list[str]) -> None:
 def load_settings() -> Settings:
     """Read the current stack's config through Pulumi and validate it."""
     config = pulumi.Config(NAMESPACE)
-    keys = (
-        "environmentSuffix", "projectName", "vpcCidr", "dbInstanceClass", "dbEngineVersion",
-        "dbAllocatedStorage", "dbMultiAz", "dbBackupRetentionDays", "dbDeletionProtection",
-        "logRetentionDays", "alarmEmails", "aggregatorSchedule", "metricsRetentionDays",
-        "apiThrottleRateLimit", "apiThrottleBurstLimit", "apiReservedConcurrency",
-        "manageApiGatewayAccount",
-    )  # fmt: skip
-    raw = {key: value for key in keys if (value := config.get(key)) is not None}
+    raw = {key: value for key in CONFIG_KEYS if (value := config.get(key)) is not None}
     return settings_from_config(raw, pulumi.Config("aws").get("region"))

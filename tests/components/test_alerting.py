@@ -94,13 +94,16 @@ def test_alerting_key_policy_logs_names_exactly_the_stack_log_groups(run: MockRu
     assert all("*" not in arn for arn in arns), arns
 
 
-@pytest.mark.parametrize("service", ["dynamodb", "rds", "secretsmanager", "sqs", "sns"])
-def test_alerting_key_policy_via_service(run: MockRun, service: str) -> None:
-    """Failure analysis point 8: services use the key only on this account's behalf."""
-    statement = key_statements(run)[f"UseThrough{service.capitalize()}"]
-    condition = statement["Condition"]["StringEquals"]
-    assert condition["kms:ViaService"] == f"{service}.{REGION}.amazonaws.com"
-    assert condition["kms:CallerAccount"] == ACCOUNT_ID
+def test_alerting_key_policy_delegates_to_iam_once(run: MockRun) -> None:
+    """Failure analysis point 8: the account statement is the only one naming an AWS
+    principal; every other statement names a service. (Conditional statements for the account
+    root would grant nothing the unconditional one does not, and only look like a limit.)"""
+    by_principal = {
+        sid: next(iter(statement["Principal"])) for sid, statement in key_statements(run).items()
+    }
+    assert [sid for sid, kind in by_principal.items() if kind != "Service"] == [
+        "AccountAdministersKey"
+    ], by_principal
 
 
 @pytest.mark.parametrize(

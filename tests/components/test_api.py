@@ -123,6 +123,21 @@ def test_api_handler_role_creates_interfaces_only_in_its_subnets_and_group(run: 
         assert "Condition" not in statement, f"Lambda's create-time check fails on {statement}"
 
 
+def test_api_handler_role_reads_only_its_secret_and_table(run: MockRun) -> None:
+    """The handler reads its secret and queries the metrics table; it never writes the table."""
+    found = role_statements(run, run.one(ROLE, "api-handler-role"))
+    by_action = {a: s for s in found for a in as_list(s["Action"])}
+    assert by_action["secretsmanager:GetSecretValue"]["Resource"] == SECRET_ARN
+    table_actions = {a for a in by_action if a.startswith("dynamodb:")}
+    assert table_actions == {"dynamodb:Query", "dynamodb:GetItem"}, table_actions
+    for action in table_actions:
+        assert by_action[action]["Resource"] == TABLE_ARN, action
+    assert as_list(by_action["kms:Decrypt"]["Resource"]) == [
+        run.one("aws:kms/key:Key").outputs["arn"]
+    ]
+    assert "kms:ViaService" in by_action["kms:Decrypt"]["Condition"]["StringEquals"]
+
+
 def test_api_handler_moves_interfaces_to_empty_group_on_destroy(run: MockRun) -> None:
     """Destroy must not wait for the function's interfaces: they move to an empty group."""
     group = run.one("aws:ec2/securityGroup:SecurityGroup")
