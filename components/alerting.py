@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.dashboard import DashboardSection, alarm_status_widget, dashboard_body
-from components.naming import RDS_LOG_EXPORTS, Naming
+from components.naming import API_EXECUTION_LOG_GROUP_PREFIX, RDS_LOG_EXPORTS, Naming
 from components.settings import Settings
 
 TOKEN = "cw-analytics:alerting:AlertingHub"
@@ -76,6 +76,21 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
             "Action": _KEY_USE_ACTIONS,
             "Resource": "*",
             "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}},
+        },
+        {
+            # API Gateway picks its execution log group's name from the API's id, which does
+            # not exist yet when the key does; the stack creates that group with this key.
+            "Sid": "CloudWatchLogsEncryptsApiExecutionLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": _KEY_USE_ACTIONS,
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:{p}:logs:{region}:{account}:"
+                    f"log-group:{API_EXECUTION_LOG_GROUP_PREFIX}*"
+                }
+            },
         },
         {
             # CloudWatch alarms publish to the encrypted topic.

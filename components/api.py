@@ -22,6 +22,7 @@ from components.lambda_function import (
     VpcPlacement,
     monitored_function,
 )
+from components.naming import API_EXECUTION_LOG_GROUP_PREFIX
 from components.settings import Settings
 
 TOKEN = "cw-analytics:api:ApiWithHandler"
@@ -214,6 +215,17 @@ class ApiWithHandler(pulumi.ComponentResource):
             kms_key_id=hub.key_arn,
             opts=child,
         )
+        # API Gateway would create this group itself on the first INFO log line: unencrypted,
+        # kept forever, and left behind by `pulumi destroy`.
+        self.execution_log_group = aws.cloudwatch.LogGroup(
+            f"{self._name}-execution-logs",
+            name=pulumi.Output.concat(
+                API_EXECUTION_LOG_GROUP_PREFIX, self.rest_api.id, "/", API_STAGE_NAME
+            ),
+            retention_in_days=settings.log_retention_days,
+            kms_key_id=hub.key_arn,
+            opts=child,
+        )
         self.stage = aws.apigateway.Stage(
             f"{self._name}-stage",
             rest_api=self.rest_api.id,
@@ -239,8 +251,11 @@ class ApiWithHandler(pulumi.ComponentResource):
                 throttling_rate_limit=settings.api_throttle_rate_limit,
                 throttling_burst_limit=settings.api_throttle_burst_limit,
             ),
-            # Execution logging (logging_level) needs the account's CloudWatch role too.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=needs_account),
+            # Execution logging (logging_level) needs the account's CloudWatch role too, and
+            # writes to its log group by name, not through an input.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*needs_account, self.execution_log_group]
+            ),
         )
 
     def _create_key(self) -> None:

@@ -73,6 +73,8 @@ _RULES: dict[str, NameRule] = {
 }
 NAME_RULES: Mapping[str, NameRule] = MappingProxyType(_RULES)
 LAMBDA_LOG_GROUP_PREFIX = "/aws/lambda/"
+# API Gateway names its execution log group itself: {prefix}{rest api id}/{stage}.
+API_EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"
 RDS_LOG_GROUP_PREFIX = "/aws/rds/instance/"
 # The PostgreSQL logs the database exports to CloudWatch Logs; RDS names their log groups.
 RDS_LOG_EXPORTS = ("postgresql", "upgrade")

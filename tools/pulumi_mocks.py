@@ -70,9 +70,13 @@ class RecordedResource:
 class DeterministicMocks(pulumi.runtime.Mocks):
     """Answers for the AWS, random and Pulumi resources a program declares, the same each run."""
 
-    def __init__(self, region: str = DEFAULT_REGION, account_id: str = ACCOUNT_ID) -> None:
+    def __init__(
+        self, region: str = DEFAULT_REGION, account_id: str = ACCOUNT_ID, stack: str = ""
+    ) -> None:
         self.region = region
         self.account_id = account_id
+        # Ids AWS generates (API ids, ENI ids, ...) differ between stacks, as they do in AWS.
+        self.stack = stack
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         """Invoke results: availability zones, caller identity, region and partition."""
@@ -143,9 +147,11 @@ class DeterministicMocks(pulumi.runtime.Mocks):
     def _always_computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """Outputs the provider computes even when an input of the same name was given."""
         if typ == "random:index/randomPassword:RandomPassword":
-            return {"result": "Offline-" + _digest(typ, name, length=24)}
+            return {"result": "Offline-" + _digest(self.stack, typ, name, length=24)}
         if typ == "random:index/randomId:RandomId":
-            raw = bytes.fromhex(_digest(typ, name, length=2 * int(inputs.get("byteLength", 8))))
+            raw = bytes.fromhex(_digest(
+                self.stack, typ, name, length=2 * int(inputs.get("byteLength", 8))
+            ))
             return {
                 "hex": raw.hex(),
                 "dec": str(int.from_bytes(raw, "big")),
@@ -156,7 +162,7 @@ class DeterministicMocks(pulumi.runtime.Mocks):
 
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict]:
         """Outputs the provider fills in; inputs given by the program win over these."""
-        digest = _digest(typ, name)
+        digest = _digest(self.stack, typ, name)
         physical = str(inputs.get("name") or f"{name}-{digest[:7]}")
         kind = typ.rsplit(":", 1)[-1]
         module = typ.split(":")[1].split("/", maxsplit=1)[0] if typ.count(":") == 2 else ""
@@ -422,7 +428,7 @@ def run_in_mocks(
     Exceptions from the body propagate after the runtime has settled.
     """
     region = region or config.get("aws:region") or DEFAULT_REGION
-    mocks = DeterministicMocks(region=region)
+    mocks = DeterministicMocks(region=region, stack=stack)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     SETTINGS.rpc_manager.clear()

@@ -395,3 +395,29 @@ def test_api_handler_verifies_database_when_ca_bundle_is_shipped(tmp_path: Path)
 def test_api_handler_has_no_ca_bundle_variable_without_the_bundle(tmp_path: Path) -> None:
     """No bundle, no variable: the handler then uses TLS without verifying the server."""
     assert database_tls_environment(tmp_path) == {}
+
+
+def test_api_execution_log_group_is_owned_encrypted_and_expires(run: MockRun) -> None:
+    """INFO execution logging writes to a group API Gateway would otherwise create itself:
+    unencrypted, kept forever and left behind by destroy. The stack creates it first."""
+    api = run.one("aws:apigateway/restApi:RestApi")
+    group = run.one(LOG_GROUP, "api-execution-logs")
+    assert group.inputs["name"] == f"API-Gateway-Execution-Logs_{api.outputs['id']}/v1"
+    assert group.inputs.get("retentionInDays") == 14, f"{group.urn} never expires"
+    assert group.inputs.get("kmsKeyId") == run.one("aws:kms/key:Key").outputs["arn"]
+    settings = run.one("aws:apigateway/methodSettings:MethodSettings")
+    assert group.urn in explicit_dependencies(settings), f"{settings.urn} may log first"
+
+
+def test_api_execution_log_group_may_use_the_hub_key(run: MockRun) -> None:
+    """Logs must be allowed to use the key for the execution log group, or creating the
+    encrypted group fails with AccessDenied: the key policy names its (id-based) ARN pattern."""
+    policy = parse_document(run.one("aws:kms/key:Key").inputs["policy"])
+    patterns = [
+        statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+        for statement in policy["Statement"]
+        if "ArnLike" in statement.get("Condition", {})
+        and statement["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
+    ]
+    expected = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:API-Gateway-Execution-Logs_*"
+    assert patterns == [expected], patterns
