@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alerting import AlertingHub
-from components.dashboard import DashboardSection, Threshold, metric_widget
-from components.monitoring import metric_alarm
+from components.dashboard import Threshold, metric_widget
+from components.monitoring import AlarmGroup, metric_alarm
 
 NAMESPACE = "AWS/ApiGateway"
 RATE_PERIOD_SECONDS = 60
@@ -22,18 +21,6 @@ LATENCY_PERIOD_SECONDS = 300
 LATENCY_P99_THRESHOLD_MS = 3000
 # Zero traffic is not an error: no requests → rate 0, never a division by zero.
 RATE_EXPRESSION = "IF(FILL(requests, 0) > 0, FILL(errors, 0) / requests, 0)"
-
-
-@dataclass
-class ApiAlarms:
-    """The API-level alarms and the widgets drawing what they watch."""
-
-    alarms: list[aws.cloudwatch.MetricAlarm]
-    widgets: list[dict[str, Any]] = field(default_factory=list)
-
-    def section(self, title: str, extra: list[dict[str, Any]]) -> DashboardSection:
-        """The component's dashboard section: these widgets, then ``extra``."""
-        return DashboardSection(title, [*self.widgets, *extra])
 
 
 def _api_metric(
@@ -75,7 +62,7 @@ def create_api_alarms(
     parent: pulumi.Resource,
     api_name: pulumi.Output[str],
     stage_name: pulumi.Output[str],
-) -> ApiAlarms:
+) -> AlarmGroup:
     """5XX rate (pages), 4XX rate and p99 latency of the stage, with their widgets."""
     rate_alarm: dict[str, Any] = {
         "comparison_operator": "GreaterThanThreshold",
@@ -127,7 +114,7 @@ def create_api_alarms(
         threshold=LATENCY_P99_THRESHOLD_MS,
         treat_missing_data="notBreaching",
     )
-    return ApiAlarms(
+    return AlarmGroup(
         alarms=[server_errors, client_errors, latency],
         widgets=_widgets(hub, api_name, stage_name),
     )

@@ -3,15 +3,14 @@ system errors) and the dashboard widgets that draw them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alerting import AlertingHub
-from components.dashboard import DashboardSection, Threshold, metric_widget
-from components.monitoring import metric_alarm
+from components.dashboard import Threshold, metric_widget
+from components.monitoring import AlarmGroup, metric_alarm
 
 HEARTBEAT_METRIC = "AggregatorHeartbeat"
 HEARTBEAT_SERVICE = "aggregator"
@@ -19,18 +18,6 @@ MISSED_RUNS = 3
 PERIOD_SECONDS = 300
 # Operations on the table: the aggregator writes, the API handler reads.
 TABLE_OPERATIONS = ("BatchWriteItem", "PutItem", "Query", "GetItem")
-
-
-@dataclass
-class AggregatorAlarms:
-    """The aggregator's own alarms and the widgets drawing what they watch."""
-
-    alarms: list[aws.cloudwatch.MetricAlarm]
-    widgets: list[dict[str, Any]] = field(default_factory=list)
-
-    def section(self, title: str, extra: list[dict[str, Any]]) -> DashboardSection:
-        """The component's dashboard section: these widgets, then ``extra``."""
-        return DashboardSection(title, [*self.widgets, *extra])
 
 
 def table_operation_queries(
@@ -69,7 +56,7 @@ def create_aggregator_alarms(
     rule_name: pulumi.Output[str],
     queue_name: pulumi.Output[str],
     table_name: pulumi.Output[str],
-) -> AggregatorAlarms:
+) -> AlarmGroup:
     """Heartbeat and dead letters (both page), failed invocations, table health."""
     settings = hub.settings
     period = settings.aggregator_period_seconds
@@ -144,7 +131,7 @@ def create_aggregator_alarms(
         metric_queries=table_operation_queries("SystemErrors", table_name),
         **at_least_one,
     )
-    return AggregatorAlarms(
+    return AlarmGroup(
         alarms=[heartbeat, dead_letters, failed, throttled, system_errors],
         widgets=_widgets(hub, rule_name, queue_name, table_name),
     )

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.dashboard import DashboardSection
+
 if TYPE_CHECKING:
     from components.alerting import AlertingHub
+
+
+@dataclass
+class AlarmGroup:
+    """A component's alarms and the widgets drawing what they watch."""
+
+    alarms: list[aws.cloudwatch.MetricAlarm]
+    widgets: list[dict[str, Any]] = field(default_factory=list)
+
+    def section(self, title: str, extra: list[dict[str, Any]]) -> DashboardSection:
+        """The component's dashboard section: these widgets, then ``extra``."""
+        return DashboardSection(title, [*self.widgets, *extra])
 
 
 def metric_alarm(
