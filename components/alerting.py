@@ -52,6 +52,14 @@ def log_group_names(naming: Naming) -> list[str]:
     )
 
 
+def stack_alarms_arn(naming: Naming, where: AccountContext) -> str:
+    """An ARN pattern matching every alarm of this stack (their names start with the base)."""
+    return (
+        f"arn:{where.partition}:cloudwatch:{where.region}:{where.account_id}:"
+        f"alarm:{naming.base}-*"
+    )
+
+
 def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
     """The key policy: the account administers the key; services use it under conditions."""
     p, region, account = where.partition, where.region, where.account_id
@@ -101,9 +109,7 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
             "Resource": "*",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account},
-                "ArnLike": {
-                    "aws:SourceArn": f"arn:{p}:cloudwatch:{region}:{account}:alarm:{naming.base}-*"
-                },
+                "ArnLike": {"aws:SourceArn": stack_alarms_arn(naming, where)},
             },
         },
         {
@@ -128,23 +134,20 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def topic_policy(topic_arn: str, where: AccountContext) -> dict[str, Any]:
-    """Only CloudWatch alarms of this account may publish to the topic."""
+def topic_policy(topic_arn: str, naming: Naming, where: AccountContext) -> dict[str, Any]:
+    """Only this stack's CloudWatch alarms, in this account, may publish to the topic."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "CloudWatchAlarmsOfThisAccountPublish",
+                "Sid": "CloudWatchAlarmsOfThisStackPublish",
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {
                     "StringEquals": {"aws:SourceAccount": where.account_id},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{where.partition}:cloudwatch:{where.region}:"
-                        f"{where.account_id}:alarm:*"
-                    },
+                    "ArnLike": {"aws:SourceArn": stack_alarms_arn(naming, where)},
                 },
             }
         ],
@@ -215,7 +218,7 @@ class AlertingHub(pulumi.ComponentResource):
             f"{name}-alerts-policy",
             arn=self.topic.arn,
             policy=pulumi.Output.all(self.topic.arn, self.account).apply(
-                lambda values: json.dumps(topic_policy(values[0], values[1]))
+                lambda values: json.dumps(topic_policy(values[0], self.naming, values[1]))
             ),
             opts=child,
         )

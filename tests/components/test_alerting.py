@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 import pytest
@@ -146,6 +147,17 @@ def test_alerting_topic_policy_only_cloudwatch_of_this_account(run: MockRun) -> 
     assert statement["Action"] == "sns:Publish"
     assert statement["Resource"] == topic_arn
     assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT_ID
+
+
+def test_alerting_topic_policy_only_this_stacks_alarms(run: MockRun) -> None:
+    """Failure analysis point 3: another stack's alarms in the same account cannot publish."""
+    [statement] = statements(run.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    source = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source == f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:cw-analytics-test-*"
+    alarms = run.of_type(ALARM)
+    assert alarms, "the test stack has no alarm to check"
+    for alarm in alarms:
+        assert fnmatch.fnmatchcase(alarm.outputs["arn"], source), f"{alarm.urn} cannot publish"
 
 
 def test_alerting_one_email_subscription_per_address(run: MockRun) -> None:
