@@ -29,6 +29,7 @@ test: lint pytest
 # mypy checks each function on its own: both have a top-level handler.py.
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy components tools policies
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator

@@ -32,8 +32,13 @@ def best_of(repeat: int, action: Callable[[], object]) -> float:
 
 
 def _fresh(*args: str) -> None:
-    subprocess.run([sys.executable, *args], cwd=REPO_ROOT, check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO_ROOT,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def main() -> None:
@@ -59,21 +64,29 @@ def main() -> None:
             analyse(pack, pack_dir, resources)
 
     rows = [
-        ("whole tool: python -m tools.preview",
-         best_of(args.repeat, lambda: _fresh("-m", "tools.preview", "--stack", args.stack))),
-        ("  program under mocks (child interpreter)",
-         best_of(args.repeat, lambda: run_program(stack))),
-        ("  policy analysis (pack start + Analyze + AnalyzeStack)",
-         best_of(args.repeat, analysis)),
-        ("floor: import pulumi_aws (fresh interpreter)",
-         best_of(args.repeat, lambda: _fresh("-c", "import pulumi_aws"))),
-        ("floor: import pulumi_policy (fresh interpreter)",
-         best_of(args.repeat, lambda: _fresh("-c", "import pulumi_policy"))),
-        ("floor: empty interpreter",
-         best_of(args.repeat, lambda: _fresh("-c", "pass"))),
-    ]  # fmt: skip
-    print(f"offline preview of stack {args.stack!r}: {len(resources)} resources, "
-          f"best of {args.repeat}")  # fmt: skip
+        (
+            "whole tool: python -m tools.preview",
+            best_of(args.repeat, lambda: _fresh("-m", "tools.preview", "--stack", args.stack)),
+        ),
+        (
+            "  program under mocks (child interpreter)",
+            best_of(args.repeat, lambda: run_program(stack)),
+        ),
+        ("  policy analysis (pack start + Analyze + AnalyzeStack)", best_of(args.repeat, analysis)),
+        (
+            "floor: import pulumi_aws (fresh interpreter)",
+            best_of(args.repeat, lambda: _fresh("-c", "import pulumi_aws")),
+        ),
+        (
+            "floor: import pulumi_policy (fresh interpreter)",
+            best_of(args.repeat, lambda: _fresh("-c", "import pulumi_policy")),
+        ),
+        ("floor: empty interpreter", best_of(args.repeat, lambda: _fresh("-c", "pass"))),
+    ]
+    print(
+        f"offline preview of stack {args.stack!r}: {len(resources)} resources, "
+        f"best of {args.repeat}"
+    )
     for label, seconds in rows:
         print(f"  {label:<58} {seconds:6.2f} s")
 

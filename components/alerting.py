@@ -55,8 +55,7 @@ def log_group_names(naming: Naming) -> list[str]:
 def stack_alarms_arn(naming: Naming, where: AccountContext) -> str:
     """An ARN pattern matching every alarm of this stack (their names start with the base)."""
     return (
-        f"arn:{where.partition}:cloudwatch:{where.region}:{where.account_id}:"
-        f"alarm:{naming.base}-*"
+        f"arn:{where.partition}:cloudwatch:{where.region}:{where.account_id}:alarm:{naming.base}-*"
     )
 
 

@@ -111,10 +111,15 @@ class MonitoredDatabase(pulumi.ComponentResource):
         protected = settings.is_protected
         self.database_name = DATABASE_NAME
         self.password = random.RandomPassword(
-            f"{name}-password", length=PASSWORD_LENGTH, special=True,
-            override_special=PASSWORD_SPECIALS, min_lower=1, min_upper=1, min_numeric=1,
+            f"{name}-password",
+            length=PASSWORD_LENGTH,
+            special=True,
+            override_special=PASSWORD_SPECIALS,
+            min_lower=1,
+            min_upper=1,
+            min_numeric=1,
             opts=child,
-        )  # fmt: skip
+        )
         # Major upgrades change the family, which replaces the group: the name carries the
         # major so the new group can exist next to the old one until the instance moves.
         self.parameter_group = aws.rds.ParameterGroup(
@@ -134,17 +139,20 @@ class MonitoredDatabase(pulumi.ComponentResource):
         # RDS would create these itself, unencrypted and kept forever.
         self.log_groups = [
             aws.cloudwatch.LogGroup(
-                f"{name}-logs-{export}", name=naming.rds_log_group(export),
-                kms_key_id=hub.key_arn, retention_in_days=settings.log_retention_days,
+                f"{name}-logs-{export}",
+                name=naming.rds_log_group(export),
+                kms_key_id=hub.key_arn,
+                retention_in_days=settings.log_retention_days,
                 opts=child,
-            )  # fmt: skip
+            )
             for export in RDS_LOG_EXPORTS
         ]
         self.final_snapshot_id = (
             # A fixed name would fail the second destroy with DBSnapshotAlreadyExists.
             random.RandomId(f"{name}-final-snapshot-id", byte_length=4, opts=child)
-            if protected else None
-        )  # fmt: skip
+            if protected
+            else None
+        )
         insights = settings.instance_class.supports_performance_insights
         self.instance = aws.rds.Instance(
             f"{name}-instance",
@@ -172,8 +180,9 @@ class MonitoredDatabase(pulumi.ComponentResource):
             skip_final_snapshot=not protected,
             final_snapshot_identifier=(
                 self.final_snapshot_id.hex.apply(lambda h: f"{naming.name('db-final')}-{h}")
-                if self.final_snapshot_id is not None else None
-            ),  # fmt: skip
+                if self.final_snapshot_id is not None
+                else None
+            ),
             apply_immediately=not protected,
             enabled_cloudwatch_logs_exports=list(RDS_LOG_EXPORTS),
             performance_insights_enabled=insights,
@@ -227,43 +236,92 @@ class MonitoredDatabase(pulumi.ComponentResource):
         limits = thresholds_for(self._settings)
         specs = [
             # slug, metric, statistic, comparison, threshold, critical, what it means
-            ("db-cpu", "CPUUtilization", "Average", "GreaterThanThreshold",
-             limits.cpu_percent, True, "CPU above 80 % for 15 minutes"),
-            ("db-free-storage", "FreeStorageSpace", "Minimum", "LessThanThreshold",
-             limits.free_storage_bytes, True,
-             "less than 10 % of the allocated storage free (autoscaling lagging or at its limit)"),
-            ("db-freeable-memory", "FreeableMemory", "Average", "LessThanThreshold",
-             limits.freeable_memory_bytes, False,
-             "less than 10 % of the class's memory free for 15 minutes (swap follows)"),
-            ("db-connections", "DatabaseConnections", "Maximum", "GreaterThanThreshold",
-             limits.connections, False,
-             "connections above 80 % of max_connections for the class"),
-            ("db-read-latency", "ReadLatency", "Average", "GreaterThanThreshold",
-             limits.read_latency_seconds, False, "read latency above 20 ms for 15 minutes"),
-            ("db-write-latency", "WriteLatency", "Average", "GreaterThanThreshold",
-             limits.write_latency_seconds, False, "write latency above 50 ms for 15 minutes"),
-        ]  # fmt: skip
+            (
+                "db-cpu",
+                "CPUUtilization",
+                "Average",
+                "GreaterThanThreshold",
+                limits.cpu_percent,
+                True,
+                "CPU above 80 % for 15 minutes",
+            ),
+            (
+                "db-free-storage",
+                "FreeStorageSpace",
+                "Minimum",
+                "LessThanThreshold",
+                limits.free_storage_bytes,
+                True,
+                "less than 10 % of the allocated storage free (autoscaling lagging or capped)",
+            ),
+            (
+                "db-freeable-memory",
+                "FreeableMemory",
+                "Average",
+                "LessThanThreshold",
+                limits.freeable_memory_bytes,
+                False,
+                "less than 10 % of the class's memory free for 15 minutes (swap follows)",
+            ),
+            (
+                "db-connections",
+                "DatabaseConnections",
+                "Maximum",
+                "GreaterThanThreshold",
+                limits.connections,
+                False,
+                "connections above 80 % of max_connections for the class",
+            ),
+            (
+                "db-read-latency",
+                "ReadLatency",
+                "Average",
+                "GreaterThanThreshold",
+                limits.read_latency_seconds,
+                False,
+                "read latency above 20 ms for 15 minutes",
+            ),
+            (
+                "db-write-latency",
+                "WriteLatency",
+                "Average",
+                "GreaterThanThreshold",
+                limits.write_latency_seconds,
+                False,
+                "write latency above 50 ms for 15 minutes",
+            ),
+        ]
         alarms: list[aws.cloudwatch.MetricAlarm] = []
         widgets: list[pulumi.Input[dict[str, Any]]] = []
         for slug, metric, stat, comparison, threshold, critical, meaning in specs:
             alarms.append(
                 metric_alarm(
-                    f"{self._name}-{slug}", hub=self._hub, parent=self, slug=slug,
+                    f"{self._name}-{slug}",
+                    hub=self._hub,
+                    parent=self,
+                    slug=slug,
                     description=f"PostgreSQL {self._naming.name('db')}: {meaning}.",
-                    critical=critical, namespace="AWS/RDS", metric_name=metric,
-                    dimensions={"DBInstanceIdentifier": self.identifier}, statistic=stat,
-                    period=300, evaluation_periods=3, datapoints_to_alarm=3,
-                    threshold=threshold, comparison_operator=comparison,
+                    critical=critical,
+                    namespace="AWS/RDS",
+                    metric_name=metric,
+                    dimensions={"DBInstanceIdentifier": self.identifier},
+                    statistic=stat,
+                    period=300,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=3,
+                    threshold=threshold,
+                    comparison_operator=comparison,
                     treat_missing_data="missing",
-                )  # fmt: skip
+                )
             )
             widgets.append(
                 metric_widget(
                     f"{metric} ({stat})",
                     [["AWS/RDS", metric, "DBInstanceIdentifier", self.identifier]],
-                    region=self._settings.region, stat=stat,
+                    region=self._settings.region,
+                    stat=stat,
                     thresholds=[Threshold(slug, threshold)],
-                )  # fmt: skip
+                )
             )
         self._hub.add_dashboard_section(DashboardSection("Database", widgets))
         return alarms

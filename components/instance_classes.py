@@ -33,9 +33,21 @@ _VCPUS_PER_SIZE: dict[str, int] = {
     "24xlarge": 96,
 }
 _GIB_PER_VCPU: dict[str, int] = {
-    "m5": 4, "m6g": 4, "m6gd": 4, "m6i": 4, "m6id": 4, "m7g": 4, "m7i": 4,
-    "r5": 8, "r6g": 8, "r6gd": 8, "r6i": 8, "r6id": 8, "r7g": 8, "r7i": 8,
-}  # fmt: skip
+    "m5": 4,
+    "m6g": 4,
+    "m6gd": 4,
+    "m6i": 4,
+    "m6id": 4,
+    "m7g": 4,
+    "m7i": 4,
+    "r5": 8,
+    "r6g": 8,
+    "r6gd": 8,
+    "r6i": 8,
+    "r6id": 8,
+    "r7g": 8,
+    "r7i": 8,
+}
 BURSTABLE_FAMILIES = ("t3", "t4g")
 KNOWN_FAMILIES = BURSTABLE_FAMILIES + tuple(_GIB_PER_VCPU)
 

@@ -42,10 +42,12 @@ def table_operation_queries(
     return [
         *queries,
         aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="total", expression=f"SUM([{total}])", label=f"{metric}, all operations",
+            id="total",
+            expression=f"SUM([{total}])",
+            label=f"{metric}, all operations",
             return_data=True,
         ),
-    ]  # fmt: skip
+    ]
 
 
 def create_aggregator_alarms(
@@ -166,7 +168,7 @@ def _widgets(
                 ],
                 ["AWS/Events", "FailedInvocations", "RuleName", rule_name],
                 ["AWS/Events", "Invocations", "RuleName", rule_name],
-            ],  # fmt: skip
+            ],
             region=region,
             stat="Sum",
             period=PERIOD_SECONDS,

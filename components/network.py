@@ -125,25 +125,32 @@ class MonitoredVpc(pulumi.ComponentResource):
         self._naming = args.settings.naming
         self._child = pulumi.ResourceOptions(parent=self)
         self.vpc = aws.ec2.Vpc(
-            f"{name}-vpc", cidr_block=self._settings.vpc_cidr,
+            f"{name}-vpc",
+            cidr_block=self._settings.vpc_cidr,
             # The interface endpoint's private DNS needs both.
-            enable_dns_support=True, enable_dns_hostnames=True,
-            tags=self._tag("vpc"), opts=self._child,
-        )  # fmt: skip
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=self._tag("vpc"),
+            opts=self._child,
+        )
         self.vpc_id = self.vpc.id
         # Adopting the default group strips its allow-all rules, so nothing can use it.
         self.default_security_group = aws.ec2.DefaultSecurityGroup(
-            f"{name}-default-sg", vpc_id=self.vpc.id, tags=self._tag("default-sg"),
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            tags=self._tag("default-sg"),
             opts=self._child,
-        )  # fmt: skip
+        )
         self._create_subnets()
         self._create_security_groups()
         self._create_endpoints()
         self.db_subnet_group = aws.rds.SubnetGroup(
-            f"{name}-db-subnets", name=self._naming.name("db-subnets"),
+            f"{name}-db-subnets",
+            name=self._naming.name("db-subnets"),
             description=f"{self._naming.base}: private subnets of the database",
-            subnet_ids=self.private_subnet_ids, opts=self._child,
-        )  # fmt: skip
+            subnet_ids=self.private_subnet_ids,
+            opts=self._child,
+        )
         self.db_subnet_group_name = self.db_subnet_group.name
         self._create_flow_logs()
         self.alarms = self._create_alarms()
@@ -167,15 +174,19 @@ class MonitoredVpc(pulumi.ComponentResource):
             f"{self._name}-igw", vpc_id=self.vpc.id, tags=self._tag("igw"), opts=self._child
         )
         self.public_route_table = aws.ec2.RouteTable(
-            f"{self._name}-public-rt", vpc_id=self.vpc.id,
+            f"{self._name}-public-rt",
+            vpc_id=self.vpc.id,
             routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": self.internet_gateway.id}],
-            tags=self._tag("public-rt"), opts=self._child,
-        )  # fmt: skip
+            tags=self._tag("public-rt"),
+            opts=self._child,
+        )
         # No default route: private subnets reach AWS only through the endpoints.
         self.private_route_table = aws.ec2.RouteTable(
-            f"{self._name}-private-rt", vpc_id=self.vpc.id, tags=self._tag("private-rt"),
+            f"{self._name}-private-rt",
+            vpc_id=self.vpc.id,
+            tags=self._tag("private-rt"),
             opts=self._child,
-        )  # fmt: skip
+        )
         subnets: dict[str, list[aws.ec2.Subnet]] = {"public": [], "private": []}
         for tier, blocks, table in (
             ("public", plan.public, self.public_route_table),
@@ -183,15 +194,20 @@ class MonitoredVpc(pulumi.ComponentResource):
         ):
             for index, (letter, block) in enumerate(zip("ab", blocks, strict=True)):
                 subnet = aws.ec2.Subnet(
-                    f"{self._name}-{tier}-{letter}", vpc_id=self.vpc.id, cidr_block=block,
+                    f"{self._name}-{tier}-{letter}",
+                    vpc_id=self.vpc.id,
+                    cidr_block=block,
                     availability_zone=zones.names.apply(pick_zone(index)),
                     map_public_ip_on_launch=False,
-                    tags={**self._tag(f"{tier}-{letter}"), "Tier": tier}, opts=self._child,
-                )  # fmt: skip
+                    tags={**self._tag(f"{tier}-{letter}"), "Tier": tier},
+                    opts=self._child,
+                )
                 aws.ec2.RouteTableAssociation(
-                    f"{self._name}-{tier}-{letter}-rt", subnet_id=subnet.id,
-                    route_table_id=table.id, opts=self._child,
-                )  # fmt: skip
+                    f"{self._name}-{tier}-{letter}-rt",
+                    subnet_id=subnet.id,
+                    route_table_id=table.id,
+                    opts=self._child,
+                )
                 subnets[tier].append(subnet)
         self.public_subnets, self.private_subnets = subnets["public"], subnets["private"]
         self.public_subnet_ids = [s.id for s in self.public_subnets]
@@ -201,9 +217,13 @@ class MonitoredVpc(pulumi.ComponentResource):
         # No inline rules: the provider revokes AWS's default allow-all egress when it creates
         # a group in a VPC, so the standalone rules below are the only ones.
         return aws.ec2.SecurityGroup(
-            f"{self._name}-{key}", name=self._naming.name(key), description=description,
-            vpc_id=self.vpc.id, tags=self._tag(key), opts=self._child,
-        )  # fmt: skip
+            f"{self._name}-{key}",
+            name=self._naming.name(key),
+            description=description,
+            vpc_id=self.vpc.id,
+            tags=self._tag(key),
+            opts=self._child,
+        )
 
     def _create_security_groups(self) -> None:
         self.lambda_security_group = self._security_group("lambda-sg", "API Lambda")
@@ -223,101 +243,146 @@ class MonitoredVpc(pulumi.ComponentResource):
             self._rule(key, direction, group, port=port, description=what, peer_group=peer)
 
     def _rule(
-        self, key: str, direction: str, group_id: pulumi.Input[str], *, port: int,
-        description: str, peer_group: pulumi.Input[str] | None = None,
+        self,
+        key: str,
+        direction: str,
+        group_id: pulumi.Input[str],
+        *,
+        port: int,
+        description: str,
+        peer_group: pulumi.Input[str] | None = None,
         prefix_list: pulumi.Input[str] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """One TCP port to or from one peer: a security group or a prefix list."""
         kind = (
-            aws.vpc.SecurityGroupEgressRule if direction == "egress"
+            aws.vpc.SecurityGroupEgressRule
+            if direction == "egress"
             else aws.vpc.SecurityGroupIngressRule
-        )  # fmt: skip
+        )
         self.security_group_rules.append(
             kind(
-                f"{self._name}-{key}", security_group_id=group_id, ip_protocol="tcp",
-                from_port=port, to_port=port, description=description,
-                referenced_security_group_id=peer_group, prefix_list_id=prefix_list,
+                f"{self._name}-{key}",
+                security_group_id=group_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+                referenced_security_group_id=peer_group,
+                prefix_list_id=prefix_list,
                 opts=self._child,
-            )  # fmt: skip
+            )
         )
 
     def _create_endpoints(self) -> None:
         region = self._settings.region
         self.dynamodb_endpoint = aws.ec2.VpcEndpoint(
-            f"{self._name}-dynamodb-endpoint", vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{region}.dynamodb", vpc_endpoint_type="Gateway",
+            f"{self._name}-dynamodb-endpoint",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{region}.dynamodb",
+            vpc_endpoint_type="Gateway",
             route_table_ids=[self.private_route_table.id],
-            tags=self._tag("dynamodb-endpoint"), opts=self._child,
-        )  # fmt: skip
+            tags=self._tag("dynamodb-endpoint"),
+            opts=self._child,
+        )
         self.secrets_endpoint = aws.ec2.VpcEndpoint(
-            f"{self._name}-secrets-endpoint", vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{region}.secretsmanager", vpc_endpoint_type="Interface",
+            f"{self._name}-secrets-endpoint",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{region}.secretsmanager",
+            vpc_endpoint_type="Interface",
             subnet_ids=self.private_subnet_ids,
-            security_group_ids=[self.endpoints_security_group.id], private_dns_enabled=True,
-            tags=self._tag("secrets-endpoint"), opts=self._child,
-        )  # fmt: skip
+            security_group_ids=[self.endpoints_security_group.id],
+            private_dns_enabled=True,
+            tags=self._tag("secrets-endpoint"),
+            opts=self._child,
+        )
         self._rule(
-            "lambda-to-dynamodb", "egress", self.lambda_security_group_id, port=HTTPS_PORT,
-            description="DynamoDB", prefix_list=self.dynamodb_endpoint.prefix_list_id,
-        )  # fmt: skip
+            "lambda-to-dynamodb",
+            "egress",
+            self.lambda_security_group_id,
+            port=HTTPS_PORT,
+            description="DynamoDB",
+            prefix_list=self.dynamodb_endpoint.prefix_list_id,
+        )
 
     def _create_flow_logs(self) -> None:
         naming, hub = self._naming, self._hub
         self.flow_log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-flow-logs", name=naming.full_name("flow-logs"),
-            kms_key_id=hub.key_arn, retention_in_days=self._settings.log_retention_days,
+            f"{self._name}-flow-logs",
+            name=naming.full_name("flow-logs"),
+            kms_key_id=hub.key_arn,
+            retention_in_days=self._settings.log_retention_days,
             opts=self._child,
-        )  # fmt: skip
+        )
         self.flow_logs_role = aws.iam.Role(
-            f"{self._name}-flow-logs-role", name=naming.name("flow-logs-role"),
+            f"{self._name}-flow-logs-role",
+            name=naming.name("flow-logs-role"),
             assume_role_policy=hub.account.apply(lambda w: json.dumps(flow_logs_trust_policy(w))),
             opts=self._child,
-        )  # fmt: skip
+        )
         self.flow_logs_role_policy = aws.iam.RolePolicy(
-            f"{self._name}-flow-logs-policy", name=naming.name("flow-logs-policy"),
+            f"{self._name}-flow-logs-policy",
+            name=naming.name("flow-logs-policy"),
             role=self.flow_logs_role.id,
             policy=self.flow_log_group.arn.apply(lambda a: json.dumps(flow_logs_permissions(a))),
             opts=self._child,
-        )  # fmt: skip
+        )
         # REJECT only: it is what the alarm watches, and ALL would bill every accepted
         # connection's record at Logs ingestion prices.
         self.flow_log = aws.ec2.FlowLog(
-            f"{self._name}-flow-log", vpc_id=self.vpc.id, traffic_type="REJECT",
-            log_destination_type="cloud-watch-logs", log_destination=self.flow_log_group.arn,
-            iam_role_arn=self.flow_logs_role.arn, max_aggregation_interval=60,
+            f"{self._name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="REJECT",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=self.flow_logs_role.arn,
+            max_aggregation_interval=60,
             tags=self._tag("flow-logs"),
             # The role is an input, its permissions are not: without them delivery fails.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.flow_logs_role_policy]),
-        )  # fmt: skip
+        )
         self.rejected_packets_filter = aws.cloudwatch.LogMetricFilter(
-            f"{self._name}-rejected-packets", name=naming.name("rejected-packets"),
-            log_group_name=self.flow_log_group.name, pattern=REJECT_PATTERN,
+            f"{self._name}-rejected-packets",
+            name=naming.name("rejected-packets"),
+            log_group_name=self.flow_log_group.name,
+            pattern=REJECT_PATTERN,
             metric_transformation={
-                "name": REJECTED_PACKETS_METRIC, "namespace": naming.metrics_namespace,
-                "value": "$packets", "default_value": "0", "unit": "Count",
+                "name": REJECTED_PACKETS_METRIC,
+                "namespace": naming.metrics_namespace,
+                "value": "$packets",
+                "default_value": "0",
+                "unit": "Count",
             },
             opts=self._child,
-        )  # fmt: skip
+        )
 
     def _create_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
         namespace = self._naming.metrics_namespace
         rejected = metric_alarm(
-            f"{self._name}-rejected-packets-alarm", hub=self._hub, parent=self,
+            f"{self._name}-rejected-packets-alarm",
+            hub=self._hub,
+            parent=self,
             slug="vpc-rejected-packets",
             description=(
                 f"More than {REJECTED_PACKETS_THRESHOLD} packets rejected in the VPC per 5 "
                 "minutes, twice in a row: a security group or endpoint is missing, or "
                 "something is probing. The flow-log group shows source and destination."
             ),
-            namespace=namespace, metric_name=REJECTED_PACKETS_METRIC, statistic="Sum",
-            period=300, evaluation_periods=2, datapoints_to_alarm=2,
-            threshold=REJECTED_PACKETS_THRESHOLD, comparison_operator="GreaterThanThreshold",
+            namespace=namespace,
+            metric_name=REJECTED_PACKETS_METRIC,
+            statistic="Sum",
+            period=300,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            threshold=REJECTED_PACKETS_THRESHOLD,
+            comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
-        )  # fmt: skip
+        )
         graph = metric_widget(
-            "Rejected packets (VPC flow logs)", [[namespace, REJECTED_PACKETS_METRIC]],
-            region=self._settings.region, stat="Sum",
+            "Rejected packets (VPC flow logs)",
+            [[namespace, REJECTED_PACKETS_METRIC]],
+            region=self._settings.region,
+            stat="Sum",
             thresholds=[Threshold("vpc-rejected-packets", REJECTED_PACKETS_THRESHOLD)],
-        )  # fmt: skip
+        )
         self._hub.add_dashboard_section(DashboardSection("Network", [graph]))
         return [rejected]

@@ -167,9 +167,7 @@ def _ensure_dependencies(
     if not requirements.is_file():
         return None
     content = requirements.read_bytes()
-    if not any(
-        line.strip() and not line.strip().startswith(b"#") for line in content.splitlines()
-    ):
+    if not any(line.strip() and not line.strip().startswith(b"#") for line in content.splitlines()):
         return None
     final = root / "deps" / dependency_key(content, architecture, python_version)
     if final.is_dir():

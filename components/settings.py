@@ -24,9 +24,29 @@ DEFAULT_PROJECT_NAME = "cw-analytics"
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 # Lowercase (RDS identifiers and S3-style names), starts with a letter, no trailing or
 # doubled hyphen (RDS rejects both). Length is bounded by the names it ends up in.
 NAME_PART_PATTERN = r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"
@@ -45,12 +65,24 @@ T = TypeVar("T")
 # Every key ``settings_from_config`` reads; ``load_settings`` fetches exactly these, and
 # ``read`` refuses a key missing here, so a new key cannot be silently never loaded.
 CONFIG_KEYS = (
-    "environmentSuffix", "projectName", "vpcCidr", "dbInstanceClass", "dbEngineVersion",
-    "dbAllocatedStorage", "dbMultiAz", "dbBackupRetentionDays", "dbDeletionProtection",
-    "logRetentionDays", "alarmEmails", "aggregatorSchedule", "metricsRetentionDays",
-    "apiThrottleRateLimit", "apiThrottleBurstLimit", "apiReservedConcurrency",
+    "environmentSuffix",
+    "projectName",
+    "vpcCidr",
+    "dbInstanceClass",
+    "dbEngineVersion",
+    "dbAllocatedStorage",
+    "dbMultiAz",
+    "dbBackupRetentionDays",
+    "dbDeletionProtection",
+    "logRetentionDays",
+    "alarmEmails",
+    "aggregatorSchedule",
+    "metricsRetentionDays",
+    "apiThrottleRateLimit",
+    "apiThrottleBurstLimit",
+    "apiReservedConcurrency",
     "manageApiGatewayAccount",
-)  # fmt: skip
+)
 
 
 class ConfigError(ValueError):
@@ -270,8 +302,12 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
     read("vpcCidr", "vpc_cidr", str, _check_cidr)
     read("dbInstanceClass", "db_instance_class", str, _check_instance_class)
     read("dbEngineVersion", "db_engine_version", str, _check_engine_version)
-    read("dbAllocatedStorage", "db_allocated_storage_gb", _parse_int,
-         _in_range(MIN_STORAGE_GB, MAX_STORAGE_GB))  # fmt: skip
+    read(
+        "dbAllocatedStorage",
+        "db_allocated_storage_gb",
+        _parse_int,
+        _in_range(MIN_STORAGE_GB, MAX_STORAGE_GB),
+    )
     read("dbMultiAz", "db_multi_az", _parse_bool)
     read("dbBackupRetentionDays", "db_backup_retention_days", _parse_int, _in_range(0, 35))
     read("dbDeletionProtection", "db_deletion_protection", _parse_bool)

@@ -127,10 +127,11 @@ class DeterministicMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         """The id and output state a provider would return for a new resource."""
         inputs = {
-            key: json.dumps(value) if key in _JSON_DOCUMENT_INPUTS and isinstance(value, dict)
+            key: json.dumps(value)
+            if key in _JSON_DOCUMENT_INPUTS and isinstance(value, dict)
             else value
             for key, value in args.inputs.items()
-        }  # fmt: skip
+        }
         if not args.custom:
             return None, inputs
         resource_id, computed = self._computed(args.typ, args.name, inputs)
@@ -149,9 +150,9 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         if typ == "random:index/randomPassword:RandomPassword":
             return {"result": "Offline-" + _digest(self.stack, typ, name, length=24)}
         if typ == "random:index/randomId:RandomId":
-            raw = bytes.fromhex(_digest(
-                self.stack, typ, name, length=2 * int(inputs.get("byteLength", 8))
-            ))
+            raw = bytes.fromhex(
+                _digest(self.stack, typ, name, length=2 * int(inputs.get("byteLength", 8)))
+            )
             return {
                 "hex": raw.hex(),
                 "dec": str(int.from_bytes(raw, "big")),
@@ -434,8 +435,7 @@ def run_in_mocks(
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     set_root_resource(None)  # type: ignore[arg-type]
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
-                             monitor=monitor)  # fmt: skip
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     root = pulumi.runtime.settings.get_root_resource()
 
     def program() -> None:

@@ -25,9 +25,10 @@ Dimensions = dict[str, str]
 
 def _stage_dimensions(run: MockRun, stage: RecordedResource) -> Dimensions:
     apis = [
-        a for a in run.of_type("aws:apigateway/restApi:RestApi")
+        a
+        for a in run.of_type("aws:apigateway/restApi:RestApi")
         if a.outputs.get("id") == stage.inputs["restApi"]
-    ]  # fmt: skip
+    ]
     assert len(apis) == 1, f"stage {stage.name} belongs to no REST API of the stack"
     return {"ApiName": apis[0].inputs["name"], "Stage": stage.inputs["stageName"]}
 
@@ -151,7 +152,10 @@ def test_alarm_coverage_every_alarm_notifies_the_hub_on_alarm_and_ok(
 def test_alarm_coverage_service_health_pages_on_the_critical_alarms(run: MockRun) -> None:
     rule = run.one(COMPOSITE).inputs["alarmRule"]
     critical = {
-        "api-5xx-rate", "api-handler-errors", "aggregator-heartbeat", "aggregator-dlq-not-empty"
-    }  # fmt: skip
+        "api-5xx-rate",
+        "api-handler-errors",
+        "aggregator-heartbeat",
+        "aggregator-dlq-not-empty",
+    }
     for slug in critical:
         assert f'ALARM("cw-analytics-dev-{slug}")' in rule, f"{slug} does not page: {rule}"

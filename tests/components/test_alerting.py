@@ -36,17 +36,32 @@ def build_hub(settings: Settings) -> None:
     hub.add_dashboard_section(
         DashboardSection(
             "Example",
-            [metric_widget("Errors", [["AWS/Lambda", "Errors"]], region=settings.region,
-                           thresholds=[Threshold("errors", 5)])],  # fmt: skip
+            [
+                metric_widget(
+                    "Errors",
+                    [["AWS/Lambda", "Errors"]],
+                    region=settings.region,
+                    thresholds=[Threshold("errors", 5)],
+                )
+            ],
         )
     )
     for slug, critical in (("paging", True), ("context", False)):
         metric_alarm(
-            f"alarm-{slug}", hub=hub, parent=hub, slug=slug, description=slug,
-            critical=critical, namespace="AWS/Lambda", metric_name="Errors",
-            statistic="Sum", period=300, evaluation_periods=1, threshold=1,
+            f"alarm-{slug}",
+            hub=hub,
+            parent=hub,
+            slug=slug,
+            description=slug,
+            critical=critical,
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            statistic="Sum",
+            period=300,
+            evaluation_periods=1,
+            threshold=1,
             comparison_operator="GreaterThanThreshold",
-        )  # fmt: skip
+        )
     hub.finish()
 
 
@@ -109,9 +124,11 @@ def test_alerting_key_policy_delegates_to_iam_once(run: MockRun) -> None:
 
 @pytest.mark.parametrize(
     ("sid", "service"),
-    [("CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch"),
-     ("EventBridgeWritesEncryptedDeadLetterQueue", "events")],
-)  # fmt: skip
+    [
+        ("CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch"),
+        ("EventBridgeWritesEncryptedDeadLetterQueue", "events"),
+    ],
+)
 def test_alerting_key_policy_source_conditions(run: MockRun, sid: str, service: str) -> None:
     """Failure analysis point 8: CloudWatch and EventBridge are confined to this stack."""
     statement = key_statements(run)[sid]
@@ -163,8 +180,9 @@ def test_alerting_topic_policy_only_this_stacks_alarms(run: MockRun) -> None:
 def test_alerting_one_email_subscription_per_address(run: MockRun) -> None:
     subscriptions = run.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert sorted(s.inputs["endpoint"] for s in subscriptions) == [
-        "oncall@example.com", "sre@example.com",
-    ]  # fmt: skip
+        "oncall@example.com",
+        "sre@example.com",
+    ]
     topic_arn = run.one(TOPIC).outputs["arn"]
     for subscription in subscriptions:
         assert subscription.inputs["protocol"] == "email", subscription.urn
@@ -212,8 +230,14 @@ def test_alerting_metric_alarm_refuses_own_actions() -> None:
 
     def build(settings: Settings) -> None:
         hub = AlertingHub("alerting", AlertingHubArgs(settings))
-        metric_alarm("bad", hub=hub, parent=hub, slug="bad", description="bad",
-                     alarm_actions=["arn:aws:sns:eu-west-1:1:elsewhere"])  # fmt: skip
+        metric_alarm(
+            "bad",
+            hub=hub,
+            parent=hub,
+            slug="bad",
+            description="bad",
+            alarm_actions=["arn:aws:sns:eu-west-1:1:elsewhere"],
+        )
 
     with pytest.raises(TypeError, match="sets alarm_actions itself"):
         run_components(build)

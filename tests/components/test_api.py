@@ -171,8 +171,10 @@ def test_api_handler_package_holds_the_real_handler(run: MockRun) -> None:
 def test_api_handler_runtime_is_python312_on_arm64_with_tracing(run: MockRun) -> None:
     inputs = _handler(run).inputs
     assert (inputs["runtime"], inputs["architectures"], inputs["handler"]) == (
-        "python3.12", ["arm64"], "handler.handler"
-    ), "api handler runtime"  # fmt: skip
+        "python3.12",
+        ["arm64"],
+        "handler.handler",
+    ), "api handler runtime"
     assert inputs["tracingConfig"] == {"mode": "Active"}, "api handler tracing is off"
     assert inputs["sourceCodeHash"], "api handler has no source code hash"
 
@@ -258,8 +260,15 @@ def test_api_stage_writes_json_access_logs_to_encrypted_group(run: MockRun) -> N
     settings = stage.inputs["accessLogSettings"]
     assert settings["destinationArn"] == log_group.outputs["arn"]
     fields = json.loads(settings["format"])
-    for field in ("requestId", "ip", "httpMethod", "resourcePath", "status", "responseLength",
-                  "integrationLatency"):  # fmt: skip
+    for field in (
+        "requestId",
+        "ip",
+        "httpMethod",
+        "resourcePath",
+        "status",
+        "responseLength",
+        "integrationLatency",
+    ):
         assert field in fields, f"access log format lacks {field}"
     assert log_group.inputs["name"] == "/aws/apigateway/cw-analytics-test-api-access-logs"
     assert log_group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]

@@ -75,8 +75,9 @@ def test_dashboard_has_a_section_per_component_with_thresholds(
 ) -> None:
     titles = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
     assert f"## {title}" in titles, f"no '{title}' section in {titles}"
-    start = next(i for i, w in enumerate(widgets) if w.get("properties", {}).get("markdown")
-                 == f"## {title}")  # fmt: skip
+    start = next(
+        i for i, w in enumerate(widgets) if w.get("properties", {}).get("markdown") == f"## {title}"
+    )
     section = []
     for widget in widgets[start + 1 :]:
         if widget["type"] == "text":

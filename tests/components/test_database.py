@@ -27,8 +27,12 @@ def build_database(settings: Settings) -> None:
     hub = AlertingHub("alerting", AlertingHubArgs(settings))
     MonitoredDatabase(
         "database",
-        MonitoredDatabaseArgs(settings=settings, hub=hub, subnet_group_name=SUBNET_GROUP_NAME,
-                              security_group_ids=[DB_SG]),  # fmt: skip
+        MonitoredDatabaseArgs(
+            settings=settings,
+            hub=hub,
+            subnet_group_name=SUBNET_GROUP_NAME,
+            security_group_ids=[DB_SG],
+        ),
     )
     hub.finish()
 
@@ -228,8 +232,9 @@ def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> N
     assert instance.inputs["deletionProtection"] is True
     assert instance.inputs["skipFinalSnapshot"] is False
     assert instance.inputs["applyImmediately"] is False
-    assert re.fullmatch(r"cw-analytics-test-db-final-[0-9a-f]{8}",
-                        instance.inputs["finalSnapshotIdentifier"]), instance.urn  # fmt: skip
+    assert re.fullmatch(
+        r"cw-analytics-test-db-final-[0-9a-f]{8}", instance.inputs["finalSnapshotIdentifier"]
+    ), instance.urn
     assert instance.inputs["finalSnapshotIdentifier"].endswith(random_id.outputs["hex"])
     assert random_id.urn in instance.property_dependencies["finalSnapshotIdentifier"]
     assert random_id.inputs["byteLength"] == 4
@@ -246,9 +251,16 @@ def test_database_alarms_all_through_the_topic(run: MockRun) -> None:
     topic = run.one("aws:sns/topic:Topic").outputs["arn"]
     found = alarms(run)
     assert sorted(found) == sorted(
-        f"db-{m}" for m in ("cpu", "free-storage", "freeable-memory", "connections",
-                            "read-latency", "write-latency")
-    )  # fmt: skip
+        f"db-{m}"
+        for m in (
+            "cpu",
+            "free-storage",
+            "freeable-memory",
+            "connections",
+            "read-latency",
+            "write-latency",
+        )
+    )
     identifier = run.one(INSTANCE).outputs["identifier"]
     for name, alarm in found.items():
         assert alarm["alarmActions"] == [topic] and alarm["okActions"] == [topic], name
@@ -276,17 +288,25 @@ def test_database_critical_alarms_page(run: MockRun) -> None:
 
 def test_database_dashboard_draws_what_the_alarms_watch(run: MockRun) -> None:
     body = parse_document(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
-    assert {"type": "text", "width": 24, "height": 1, "x": 0, "y": 4,
-            "properties": {"markdown": "## Database"}} in body["widgets"]  # fmt: skip
+    assert {
+        "type": "text",
+        "width": 24,
+        "height": 1,
+        "x": 0,
+        "y": 4,
+        "properties": {"markdown": "## Database"},
+    } in body["widgets"]
     graphs = {
         w["properties"]["metrics"][0][1]: w["properties"]
-        for w in body["widgets"] if w["type"] == "metric"
-    }  # fmt: skip
+        for w in body["widgets"]
+        if w["type"] == "metric"
+    }
     identifier = run.one(INSTANCE).outputs["identifier"]
     for alarm in alarms(run).values():
         graph = graphs[alarm["metricName"]]
-        assert graph["metrics"] == [["AWS/RDS", alarm["metricName"], "DBInstanceIdentifier",
-                                     identifier]]  # fmt: skip
+        assert graph["metrics"] == [
+            ["AWS/RDS", alarm["metricName"], "DBInstanceIdentifier", identifier]
+        ]
         lines = [line["value"] for line in graph["annotations"]["horizontal"]]
         assert lines == [pytest.approx(alarm["threshold"])], alarm["name"]
 

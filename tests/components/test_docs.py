@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-SECTIONS = ("Prerequisites", "Deploy", "Destroy", "Configuration", "Cost", "Security",
-            "Troubleshooting")  # fmt: skip
+SECTIONS = (
+    "Prerequisites",
+    "Deploy",
+    "Destroy",
+    "Configuration",
+    "Cost",
+    "Security",
+    "Troubleshooting",
+)
 
 
 def headings() -> list[str]:
@@ -31,6 +38,7 @@ def test_docs_readme_sections_are_not_empty() -> None:
     """Failure analysis point 13: each of those sections has content before the next heading."""
     text = README.read_text(encoding="utf-8")
     for section in SECTIONS:
-        match = re.search(rf"^#{{2,3}}\s+{section}\b.*?$(.*?)(?=^#{{1,3}}\s|\Z)", text,
-                          re.MULTILINE | re.DOTALL)  # fmt: skip
+        match = re.search(
+            rf"^#{{2,3}}\s+{section}\b.*?$(.*?)(?=^#{{1,3}}\s|\Z)", text, re.MULTILINE | re.DOTALL
+        )
         assert match and len(match.group(1).strip()) > 40, f"README section {section} is empty"

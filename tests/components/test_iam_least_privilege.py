@@ -111,9 +111,10 @@ def test_iam_every_role_has_a_policy_and_only_allowed_managed_policies(stack: st
     for role in run.of_type(ROLE):
         name = role.inputs["name"]
         managed = [
-            a.inputs["policyArn"] for a in attachments
+            a.inputs["policyArn"]
+            for a in attachments
             if a.inputs["role"] in (role.outputs.get("id"), name)
-        ] + list(role.inputs.get("managedPolicyArns") or [])  # fmt: skip
+        ] + list(role.inputs.get("managedPolicyArns") or [])
         for arn in managed:
             allowed_role = ALLOWED_MANAGED_POLICIES.get(arn, "").format(stack=stack)
             assert allowed_role == name, f"role {name} has the managed policy {arn}"

@@ -9,9 +9,15 @@ from components.instance_classes import GIB, parse_instance_class
 
 @pytest.mark.parametrize(
     ("name", "gib"),
-    [("db.t3.micro", 1), ("db.t3.small", 2), ("db.t4g.large", 8), ("db.m6g.large", 8),
-     ("db.r6g.xlarge", 32), ("db.m5.4xlarge", 64)],
-)  # fmt: skip
+    [
+        ("db.t3.micro", 1),
+        ("db.t3.small", 2),
+        ("db.t4g.large", 8),
+        ("db.m6g.large", 8),
+        ("db.r6g.xlarge", 32),
+        ("db.m5.4xlarge", 64),
+    ],
+)
 def test_instance_class_memory(name: str, gib: int) -> None:
     assert parse_instance_class(name).memory_bytes == gib * GIB, name
 
@@ -42,11 +48,13 @@ def test_instance_class_performance_insights_on_small_and_larger() -> None:
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("t3.small", "must look like db.<family>.<size>"),
-     ("db.x9.large", "unknown instance class family 'x9'"),
-     ("db.t3.4xlarge", "family 't3' has no size '4xlarge'"),
-     ("db.m6g.micro", "family 'm6g' has no size 'micro'")],
-)  # fmt: skip
+    [
+        ("t3.small", "must look like db.<family>.<size>"),
+        ("db.x9.large", "unknown instance class family 'x9'"),
+        ("db.t3.4xlarge", "family 't3' has no size '4xlarge'"),
+        ("db.m6g.micro", "family 'm6g' has no size 'micro'"),
+    ],
+)
 def test_instance_class_rejects(name: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace(".", r"\.")):
         parse_instance_class(name)

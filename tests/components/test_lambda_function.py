@@ -109,8 +109,9 @@ def test_monitored_function_policy_adds_own_logs_and_xray_to_given_statements(
     by_sid = {s.get("Sid"): s for s in found}
     assert by_sid["WriteOwnLogGroup"]["Resource"] == [log_arn, f"{log_arn}:*"]
     assert set(as_list(by_sid["PublishTracesInRegion"]["Action"])) == {
-        "xray:PutTraceSegments", "xray:PutTelemetryRecords"
-    }  # fmt: skip
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
     assert by_sid["PublishTracesInRegion"]["Condition"]
     assert by_sid["Extra"] == EXTRA
 

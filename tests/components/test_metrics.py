@@ -87,8 +87,9 @@ def test_metrics_table_schema_follows_lambda_contract(run: MockRun) -> None:
     inputs = table.inputs
     assert (inputs["hashKey"], inputs["rangeKey"]) == ("pk", "sk")
     assert sorted((a["name"], a["type"]) for a in inputs["attributes"]) == [
-        ("pk", "S"), ("sk", "S")
-    ]  # fmt: skip
+        ("pk", "S"),
+        ("sk", "S"),
+    ]
     assert inputs["ttl"] == {"attributeName": "expires_at", "enabled": True}
     assert inputs["billingMode"] == "PAY_PER_REQUEST"
     assert inputs["serverSideEncryption"] == {

@@ -18,9 +18,19 @@ from tools.pulumi_mocks import run_program_in_mocks
 
 # Input keys whose value is a name AWS stores (and that must be unique per account/region).
 PHYSICAL_NAME_KEYS = (
-    "name", "identifier", "dashboardName", "alarmName", "roleName", "functionName",
-    "finalSnapshotIdentifier", "tableName", "queueName", "bucket", "apiName", "policyName",
-)  # fmt: skip
+    "name",
+    "identifier",
+    "dashboardName",
+    "alarmName",
+    "roleName",
+    "functionName",
+    "finalSnapshotIdentifier",
+    "tableName",
+    "queueName",
+    "bucket",
+    "apiName",
+    "policyName",
+)
 # Custom resources that carry no name of their own (rules, associations, versions, ...).
 NAMELESS_TYPES = {
     "aws:kms/key:Key",
@@ -163,8 +173,10 @@ def test_naming_too_long_counts_the_prefix() -> None:
 
 def test_naming_tags() -> None:
     assert Naming("cw-analytics", "dev").tags() == {
-        "Project": "cw-analytics", "Environment": "dev", "ManagedBy": "pulumi",
-    }  # fmt: skip
+        "Project": "cw-analytics",
+        "Environment": "dev",
+        "ManagedBy": "pulumi",
+    }
 
 
 def _types(resources: Iterable[RecordedResource]) -> set[str]:
@@ -174,7 +186,13 @@ def _types(resources: Iterable[RecordedResource]) -> set[str]:
 def test_naming_composition_is_self_contained(stacks: dict[str, MockRun]) -> None:
     """Failure analysis point 2: network and database exist in the stack, not as variables."""
     types = _types(stacks["alpha"].resources)
-    for needed in ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:rds/subnetGroup:SubnetGroup",
-                   "aws:ec2/securityGroup:SecurityGroup", "aws:rds/instance:Instance",
-                   "aws:sns/topic:Topic", "aws:cloudwatch/dashboard:Dashboard"):  # fmt: skip
+    for needed in (
+        "aws:ec2/vpc:Vpc",
+        "aws:ec2/subnet:Subnet",
+        "aws:rds/subnetGroup:SubnetGroup",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:rds/instance:Instance",
+        "aws:sns/topic:Topic",
+        "aws:cloudwatch/dashboard:Dashboard",
+    ):
         assert needed in types, f"the composition declares no {needed}"

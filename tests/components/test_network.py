@@ -79,17 +79,25 @@ def test_network_subnet_cidrs_inside_vpc_and_disjoint(run: MockRun) -> None:
     vpc = ipaddress.IPv4Network("10.0.0.0/16")
     blocks = [ipaddress.IPv4Network(s.inputs["cidrBlock"]) for s in run.of_type(SUBNET)]
     assert all(block.subnet_of(vpc) for block in blocks), blocks
-    assert all(not a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1:]), blocks
+    assert all(not a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1 :]), blocks
 
 
 @pytest.mark.parametrize(
     ("cidr", "public", "private"),
-    [("10.0.0.0/16", ("10.0.0.0/20", "10.0.16.0/20"), ("10.0.32.0/20", "10.0.48.0/20")),
-     ("172.16.0.0/24", ("172.16.0.0/26", "172.16.0.64/26"),
-      ("172.16.0.128/26", "172.16.0.192/26")),
-     ("192.168.4.0/22", ("192.168.4.0/26", "192.168.4.64/26"),
-      ("192.168.4.128/26", "192.168.4.192/26"))],
-)  # fmt: skip
+    [
+        ("10.0.0.0/16", ("10.0.0.0/20", "10.0.16.0/20"), ("10.0.32.0/20", "10.0.48.0/20")),
+        (
+            "172.16.0.0/24",
+            ("172.16.0.0/26", "172.16.0.64/26"),
+            ("172.16.0.128/26", "172.16.0.192/26"),
+        ),
+        (
+            "192.168.4.0/22",
+            ("192.168.4.0/26", "192.168.4.64/26"),
+            ("192.168.4.128/26", "192.168.4.192/26"),
+        ),
+    ],
+)
 def test_network_plan_subnets(cidr: str, public: tuple[str, ...], private: tuple[str, ...]) -> None:
     plan = plan_subnets(cidr)
     assert (plan.public, plan.private) == (public, private)
@@ -99,8 +107,11 @@ def test_network_subnets_follow_configured_cidr() -> None:
     run = run_components(build_network, vpcCidr="172.16.0.0/24")
     assert run.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "172.16.0.0/24"
     assert sorted(s.inputs["cidrBlock"] for s in run.of_type(SUBNET)) == [
-        "172.16.0.0/26", "172.16.0.128/26", "172.16.0.192/26", "172.16.0.64/26",
-    ]  # fmt: skip
+        "172.16.0.0/26",
+        "172.16.0.128/26",
+        "172.16.0.192/26",
+        "172.16.0.64/26",
+    ]
 
 
 def test_network_public_route_to_internet_gateway(run: MockRun) -> None:
@@ -136,8 +147,10 @@ def test_network_security_groups_have_no_inline_rules(run: MockRun) -> None:
     by the provider on create and only the standalone rules remain."""
     groups = run.of_type(SG)
     assert sorted(g.inputs["name"] for g in groups) == [
-        "cw-analytics-test-db-sg", "cw-analytics-test-endpoints-sg", "cw-analytics-test-lambda-sg",
-    ]  # fmt: skip
+        "cw-analytics-test-db-sg",
+        "cw-analytics-test-endpoints-sg",
+        "cw-analytics-test-lambda-sg",
+    ]
     for group in groups:
         assert not group.inputs.get("egress"), f"{group.urn} has inline egress"
         assert not group.inputs.get("ingress"), f"{group.urn} has inline ingress"
@@ -160,13 +173,18 @@ def test_network_lambda_egress_only_to_what_it_needs(run: MockRun) -> None:
     """Failure analysis point 3: 5432 to the DB group, 443 to endpoints and DynamoDB."""
     prefix_list = out(run, ENDPOINT, "network-dynamodb-endpoint", "prefixListId")
     egress = {
-        (r.inputs.get("referencedSecurityGroupId") or r.inputs.get("prefixListId"),
-         r.inputs["fromPort"])
-        for r in run.of_type(EGRESS) if r.inputs["securityGroupId"] == sg_id(run, "lambda-sg")
-    }  # fmt: skip
+        (
+            r.inputs.get("referencedSecurityGroupId") or r.inputs.get("prefixListId"),
+            r.inputs["fromPort"],
+        )
+        for r in run.of_type(EGRESS)
+        if r.inputs["securityGroupId"] == sg_id(run, "lambda-sg")
+    }
     assert egress == {
-        (sg_id(run, "db-sg"), 5432), (sg_id(run, "endpoints-sg"), 443), (prefix_list, 443),
-    }  # fmt: skip
+        (sg_id(run, "db-sg"), 5432),
+        (sg_id(run, "endpoints-sg"), 443),
+        (prefix_list, 443),
+    }
     assert len(run.of_type(EGRESS)) == 3, "only the Lambda group has egress rules"
 
 
@@ -259,8 +277,9 @@ def test_network_rejected_packets_filter_and_alarm(run: MockRun) -> None:
     [alarm] = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert alarm.inputs["name"] == "cw-analytics-test-vpc-rejected-packets"
     assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == (
-        transformation["namespace"], transformation["name"],
-    )  # fmt: skip
+        transformation["namespace"],
+        transformation["name"],
+    )
     topic = run.one("aws:sns/topic:Topic").outputs["arn"]
     assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
 

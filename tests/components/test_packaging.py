@@ -235,9 +235,7 @@ def test_build_function_archive_honours_the_build_dir_variable(
     assert archive.path.is_relative_to(tmp_path / "from-env")
 
 
-def test_build_function_archive_concurrent_builds_agree(
-    function_dir: Path, tmp_path: Path
-) -> None:
+def test_build_function_archive_concurrent_builds_agree(function_dir: Path, tmp_path: Path) -> None:
     # Every builder waits inside "pip" until all four are there: a true cold-cache race.
     fake = FakePip(barrier=threading.Barrier(4))
     results: list[FunctionArchive] = []

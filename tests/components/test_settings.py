@@ -33,11 +33,18 @@ def test_settings_defaults() -> None:
 
 def test_settings_reads_every_override() -> None:
     settings = settings_with(
-        projectName="shop", vpcCidr="172.16.0.0/20", dbInstanceClass="db.m6g.large",
-        dbEngineVersion="15.4", dbAllocatedStorage="100", dbMultiAz="true",
-        dbBackupRetentionDays="14", dbDeletionProtection="yes", logRetentionDays="90",
-        alarmEmails='["a@example.com", "b@example.com"]', aggregatorSchedule="rate(1 hour)",
-    )  # fmt: skip
+        projectName="shop",
+        vpcCidr="172.16.0.0/20",
+        dbInstanceClass="db.m6g.large",
+        dbEngineVersion="15.4",
+        dbAllocatedStorage="100",
+        dbMultiAz="true",
+        dbBackupRetentionDays="14",
+        dbDeletionProtection="yes",
+        logRetentionDays="90",
+        alarmEmails='["a@example.com", "b@example.com"]',
+        aggregatorSchedule="rate(1 hour)",
+    )
     assert (settings.project_name, settings.vpc_cidr) == ("shop", "172.16.0.0/20")
     assert (settings.db_instance_class, settings.engine_major) == ("db.m6g.large", 15)
     assert (settings.db_allocated_storage_gb, settings.db_multi_az) == (100, True)
@@ -72,9 +79,10 @@ def test_settings_rejects_suffix_too_long_for_rds_identifier() -> None:
     """Failure analysis point 1: the RDS identifier limit (63) is named in the message."""
     suffix = "a" * 48  # cw-analytics-<48>-db = 64 characters
     with pytest.raises(
-        ValueError, match=r"RDS instance identifier name 'cw-analytics-a+-db' would be 64 "
+        ValueError,
+        match=r"RDS instance identifier name 'cw-analytics-a+-db' would be 64 "
         r"characters \(limit 63\)",
-    ):  # fmt: skip
+    ):
         settings_with(environmentSuffix=suffix)
 
 

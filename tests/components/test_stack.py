@@ -12,9 +12,17 @@ from tests.harness import MockRun
 from tools.pulumi_mocks import run_program_in_mocks
 
 OUTPUTS = {
-    "apiUrl", "healthUrl", "apiKeyId", "dashboardName", "alertTopicArn",
-    "dbEndpoint", "dbSecretArn", "metricsTableName", "vpcId", "keyArn",
-}  # fmt: skip
+    "apiUrl",
+    "healthUrl",
+    "apiKeyId",
+    "dashboardName",
+    "alertTopicArn",
+    "dbEndpoint",
+    "dbSecretArn",
+    "metricsTableName",
+    "vpcId",
+    "keyArn",
+}
 COMPONENTS = {
     "cw-analytics:alerting:AlertingHub",
     "cw-analytics:network:MonitoredVpc",

@@ -83,9 +83,15 @@ def make_ca_and_server_cert(
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -165,8 +171,17 @@ class PgServer:
         """Start the server and wait until it accepts connections."""
         options = f"-p {self.port} -k {self.base_dir} -c listen_addresses={self.host}"
         self._run(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir),
-            "-l", str(self.data_dir / "server.log"), "-o", options, "-w", "-t", "30", "start",
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "30",
+            "start",
         )
 
     def stop(self) -> None:
@@ -178,7 +193,9 @@ class PgServer:
     def superuser_connection(self, database: str = "postgres") -> pg8000.native.Connection:
         """A connection as the superuser over the Unix socket (trust authentication)."""
         return pg8000.native.Connection(
-            SUPERUSER, unix_sock=str(self.base_dir / f".s.PGSQL.{self.port}"), database=database,
+            SUPERUSER,
+            unix_sock=str(self.base_dir / f".s.PGSQL.{self.port}"),
+            database=database,
         )
 
     def create_database(self, name: str, owner: str, password: str) -> None:
@@ -187,10 +204,14 @@ class PgServer:
         try:
             exists = con.run("SELECT 1 FROM pg_roles WHERE rolname = :r", r=owner)
             verb = "ALTER" if exists else "CREATE"
-            con.run(f"{verb} ROLE {pg8000.native.identifier(owner)} LOGIN PASSWORD "
-                    f"{pg8000.native.literal(password)}")
-            con.run(f"CREATE DATABASE {pg8000.native.identifier(name)} "
-                    f"OWNER {pg8000.native.identifier(owner)}")
+            con.run(
+                f"{verb} ROLE {pg8000.native.identifier(owner)} LOGIN PASSWORD "
+                f"{pg8000.native.literal(password)}"
+            )
+            con.run(
+                f"CREATE DATABASE {pg8000.native.identifier(name)} "
+                f"OWNER {pg8000.native.identifier(owner)}"
+            )
         finally:
             con.close()
 
@@ -198,8 +219,10 @@ class PgServer:
         """Change a role's password (what a Secrets Manager rotation does)."""
         con = self.superuser_connection()
         try:
-            con.run(f"ALTER ROLE {pg8000.native.identifier(role)} PASSWORD "
-                    f"{pg8000.native.literal(password)}")
+            con.run(
+                f"ALTER ROLE {pg8000.native.identifier(role)} PASSWORD "
+                f"{pg8000.native.literal(password)}"
+            )
         finally:
             con.close()
 
@@ -240,8 +263,9 @@ def start_server(tls: bool = True, force_ssl: bool = False) -> PgServer:
     base_dir.chmod(0o755)
     as_postgres = os.geteuid() == 0
     data_dir = base_dir / "data"
-    server = PgServer(base_dir=base_dir, port=free_port(), bin_dir=bin_dir,
-                      _as_postgres=as_postgres)
+    server = PgServer(
+        base_dir=base_dir, port=free_port(), bin_dir=bin_dir, _as_postgres=as_postgres
+    )
     if as_postgres:
         pw = pwd.getpwnam("postgres")
         os.chown(base_dir, pw.pw_uid, pw.pw_gid)
@@ -250,13 +274,25 @@ def start_server(tls: bool = True, force_ssl: bool = False) -> PgServer:
     if as_postgres:
         os.chown(pwfile, pw.pw_uid, pw.pw_gid)
     server._run(
-        str(bin_dir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER,
-        "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
-        "-E", "UTF8", "--locale=C", "--no-sync",
+        str(bin_dir / "initdb"),
+        "-D",
+        str(data_dir),
+        "-U",
+        SUPERUSER,
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        f"--pwfile={pwfile}",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
     )
     conf = [
-        "fsync = off", "synchronous_commit = off", "full_page_writes = off",
-        "max_connections = 100", "log_min_messages = warning",
+        "fsync = off",
+        "synchronous_commit = off",
+        "full_page_writes = off",
+        "max_connections = 100",
+        "log_min_messages = warning",
     ]
     if tls:
         material = make_ca_and_server_cert(base_dir / "tls")

@@ -25,9 +25,12 @@ def secret(value: Any) -> dict[str, Any]:
 
 
 def resource(
-    type_token: str, name: str, parent: str = STACK_URN, inputs: dict[str, Any] | None = None,
+    type_token: str,
+    name: str,
+    parent: str = STACK_URN,
+    inputs: dict[str, Any] | None = None,
     **options: Any,
-) -> PreviewResource:  # fmt: skip
+) -> PreviewResource:
     """A custom resource under ``parent`` (the stack by default)."""
     parent_type = parent.split("::")[2] if parent else ""
     qualified = f"{parent_type}${type_token}" if parent else type_token
@@ -45,5 +48,6 @@ def resource(
 
 def stack() -> PreviewResource:
     """The root stack resource."""
-    return PreviewResource(STACK_URN, "pulumi:pulumi:Stack", "demo-test", "", False,
-                           struct({}), struct({}))  # fmt: skip
+    return PreviewResource(
+        STACK_URN, "pulumi:pulumi:Stack", "demo-test", "", False, struct({}), struct({})
+    )

@@ -34,8 +34,9 @@ def run_tool(*args: str, json_path: Path | None = None) -> ToolRun:
     command = [sys.executable, "-m", "tools.preview", *args]
     if json_path is not None:
         command += ["--json", str(json_path)]
-    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=TIMEOUT, check=False)  # fmt: skip
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
     report = None
     if json_path is not None and json_path.is_file():
         report = json.loads(json_path.read_text(encoding="utf-8"))
@@ -44,5 +45,6 @@ def run_tool(*args: str, json_path: Path | None = None) -> ToolRun:
 
 def run_fixture(name: str, json_path: Path, *extra: str) -> ToolRun:
     """The preview of fixture program ``name`` (stack ``test``)."""
-    return run_tool("--program", str(FIXTURES / name), "--stack", "test", *extra,
-                    json_path=json_path)  # fmt: skip
+    return run_tool(
+        "--program", str(FIXTURES / name), "--stack", "test", *extra, json_path=json_path
+    )

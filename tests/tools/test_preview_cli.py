@@ -11,8 +11,13 @@ import pytest
 from tests.tools.helpers import SAMPLE_PACK, ToolRun, run_fixture
 
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options"}
-OPTION_KEYS = {"protect", "ignoreChanges", "deleteBeforeReplace", "dependencies",
-               "propertyDependencies"}  # fmt: skip
+OPTION_KEYS = {
+    "protect",
+    "ignoreChanges",
+    "deleteBeforeReplace",
+    "dependencies",
+    "propertyDependencies",
+}
 VIOLATION_KEYS = {"policyPack", "policy", "enforcementLevel", "urn", "message"}
 LEVELS = {"advisory", "mandatory", "remediate", "disabled"}
 SECRET = "offline-fixture-secret-value"

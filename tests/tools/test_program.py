@@ -32,16 +32,16 @@ def _topic_names(directory: Path) -> list[str]:
     return [r.name for r in result.resources if r.type == "aws:sns/topic:Topic"]
 
 
-_USES_COMPONENTS = (
-    "import pulumi_aws as aws\nfrom components import NAME\naws.sns.Topic(NAME)\n"
-)
+_USES_COMPONENTS = "import pulumi_aws as aws\nfrom components import NAME\naws.sns.Topic(NAME)\n"
 
 
 def test_run_program_gives_each_program_its_own_packages(tmp_path: Path) -> None:
-    first = _program(tmp_path, "first", _USES_COMPONENTS,
-                     {"components/__init__.py": "NAME = 'from-first'\n"})  # fmt: skip
-    second = _program(tmp_path, "second", _USES_COMPONENTS,
-                      {"components/__init__.py": "NAME = 'from-second'\n"})  # fmt: skip
+    first = _program(
+        tmp_path, "first", _USES_COMPONENTS, {"components/__init__.py": "NAME = 'from-first'\n"}
+    )
+    second = _program(
+        tmp_path, "second", _USES_COMPONENTS, {"components/__init__.py": "NAME = 'from-second'\n"}
+    )
     assert (_topic_names(first), _topic_names(second)) == (["from-first"], ["from-second"])
 
 

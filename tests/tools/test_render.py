@@ -61,15 +61,24 @@ def test_render_counts_counts_each_type() -> None:
 def test_render_policies_groups_by_pack_then_level() -> None:
     findings = (
         Finding("pack", "advice", "advisory", STACK_URN, "consider this"),
-        Finding("pack", "rule", "mandatory", "urn:pulumi:test::demo::aws:iam/policy:Policy::p",
-                "fix that"),
-    )  # fmt: skip
+        Finding(
+            "pack",
+            "rule",
+            "mandatory",
+            "urn:pulumi:test::demo::aws:iam/policy:Policy::p",
+            "fix that",
+        ),
+    )
     lines = render_policies(PolicyReport((PACK,), findings)).splitlines()
     assert lines[1].startswith("    ❌ pack@v1.0.0"), lines
     assert [line.strip() for line in lines[2:]] == [
-        "mandatory (1)", "- rule  (aws:iam/policy:Policy: p)", "fix that",
-        "advisory (1)", "- advice  (pulumi:pulumi:Stack: demo-test)", "consider this",
-    ]  # fmt: skip
+        "mandatory (1)",
+        "- rule  (aws:iam/policy:Policy: p)",
+        "fix that",
+        "advisory (1)",
+        "- advice  (pulumi:pulumi:Stack: demo-test)",
+        "consider this",
+    ]
 
 
 def test_render_policies_reports_clean_pack() -> None:

@@ -48,9 +48,7 @@ def test_repo_stack_previews_without_mandatory_violation(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_repo_stack_declares_the_five_components(
-    stack: str, previews: dict[str, ToolRun]
-) -> None:
+def test_repo_stack_declares_the_five_components(stack: str, previews: dict[str, ToolRun]) -> None:
     run = previews[stack]
     assert run.report is not None, run.describe()
     types = [r["type"] for r in run.report["resources"]]

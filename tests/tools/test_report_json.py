@@ -27,9 +27,15 @@ def test_build_report_gives_root_resource_null_parent() -> None:
 
 
 def test_build_report_carries_options_a_pack_sees() -> None:
-    db = resource("aws:rds/instance:Instance", "db", protect=True, ignore_changes=("password",),
-                  delete_before_replace=True, dependencies=("urn:x",),
-                  property_dependencies={"subnetGroupName": ("urn:x",)})  # fmt: skip
+    db = resource(
+        "aws:rds/instance:Instance",
+        "db",
+        protect=True,
+        ignore_changes=("password",),
+        delete_before_replace=True,
+        dependencies=("urn:x",),
+        property_dependencies={"subnetGroupName": ("urn:x",)},
+    )
     options = build_report("test", [db], [])["resources"][0]["options"]
     assert options == {
         "protect": True,

@@ -117,8 +117,14 @@ def test_load_stack_config_marks_secret_declared_keys(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(True, "true"), (False, "false"), (20, "20"), (1.5, "1.5"), ("x", "x"),
-     ({"a": [1, "b"]}, '{"a":[1,"b"]}')],
-)  # fmt: skip
+    [
+        (True, "true"),
+        (False, "false"),
+        (20, "20"),
+        (1.5, "1.5"),
+        ("x", "x"),
+        ({"a": [1, "b"]}, '{"a":[1,"b"]}'),
+    ],
+)
 def test_config_value_text_matches_pulumi_encoding(value: object, text: str) -> None:
     assert config_value_text(value) == text

@@ -52,8 +52,11 @@ def test_workflow_has_triggers_and_runnable_jobs(name: str) -> None:
 def test_workflow_assumes_aws_role_through_oidc(name: str) -> None:
     workflow = _load(name)
     assert workflow["permissions"]["id-token"] == "write", name
-    aws = [s for s in _steps(workflow)
-           if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]  # fmt: skip
+    aws = [
+        s
+        for s in _steps(workflow)
+        if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    ]
     assert aws and all("role-to-assume" in s["with"] for s in aws), name
 
 

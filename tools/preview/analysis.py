@@ -58,9 +58,7 @@ def analyse(
     violations: list[Violation] = []
     for resource in resources:
         violations.extend(pack.analyze(analyzed_resource(resource, for_stack=False)))
-    violations.extend(
-        pack.analyze_stack([analyzed_resource(r, for_stack=True) for r in resources])
-    )
+    violations.extend(pack.analyze_stack([analyzed_resource(r, for_stack=True) for r in resources]))
     summary = PackSummary(
         name=info.name, version=info.version, path=str(pack_dir), policy_count=len(info.policies)
     )

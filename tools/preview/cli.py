@@ -48,10 +48,18 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         description="Run a Pulumi Python program under mocks and check it with a policy pack.",
     )
     parser.add_argument("--stack", default="dev", help="stack name (Pulumi.<stack>.yaml)")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT,
-                        help="program directory (default: the repository root)")  # fmt: skip
-    parser.add_argument("--policy-pack", type=Path, default=REPO_ROOT / "policies",
-                        help="policy pack directory (default: policies/)")  # fmt: skip
+    parser.add_argument(
+        "--program",
+        type=Path,
+        default=REPO_ROOT,
+        help="program directory (default: the repository root)",
+    )
+    parser.add_argument(
+        "--policy-pack",
+        type=Path,
+        default=REPO_ROOT / "policies",
+        help="policy pack directory (default: policies/)",
+    )
     parser.add_argument(
         "--policy-pack-config",
         type=Path,
@@ -59,8 +67,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         help="policy config JSON (default: <pack>/config/<stack>.json when it exists)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write a JSON report here")
-    parser.add_argument("--verbose", action="store_true",
-                        help="show inputs, the program's output and tracebacks")  # fmt: skip
+    parser.add_argument(
+        "--verbose", action="store_true", help="show inputs, the program's output and tracebacks"
+    )
     namespace = parser.parse_args(argv)
     config = namespace.policy_pack_config
     if config is None:
@@ -85,8 +94,13 @@ def preview(args: Arguments) -> int:
     run = start_program(stack)
     try:
         # The pack starts while the program runs in its own process: the two overlap.
-        with PolicyPackProcess(args.policy_pack, config=pack_config, project=stack.project,
-                               stack=stack.stack, stack_config=stack.config) as pack:  # fmt: skip
+        with PolicyPackProcess(
+            args.policy_pack,
+            config=pack_config,
+            project=stack.project,
+            stack=stack.stack,
+            stack_config=stack.config,
+        ) as pack:
             program = run.result()
             if args.verbose and program.log:
                 sys.stderr.write(program.log)
@@ -99,8 +113,9 @@ def preview(args: Arguments) -> int:
         render_preview(args.stack, program.resources, report, show_inputs=args.verbose)
     )
     if args.json is not None:
-        write_report(args.json, build_report(args.stack, program.resources,
-                                             report.findings, secrets))  # fmt: skip
+        write_report(
+            args.json, build_report(args.stack, program.resources, report.findings, secrets)
+        )
     return EXIT_MANDATORY_VIOLATION if report.mandatory else EXIT_OK
 
 

@@ -47,8 +47,9 @@ class ProgramResult:
 class ProgramRun:
     """A program running under mocks in a child interpreter; ``result()`` waits for it."""
 
-    def __init__(self, stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT,
-                 python: str = sys.executable) -> None:  # fmt: skip
+    def __init__(
+        self, stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT, python: str = sys.executable
+    ) -> None:
         self._stack = stack
         self._timeout = timeout
         self._result_path = _temporary_file("preview-result-")

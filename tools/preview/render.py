@@ -90,8 +90,10 @@ def render_policies(report: PolicyReport) -> str:
         found = [f for f in report.findings if f.policy_pack == pack.name]
         marker = _pack_marker(found)
         violations = _count(len(found), "violation")
-        lines.append(f"    {marker} {pack.name}@v{pack.version} (local: {pack.path}): "
-                     f"{pack.policy_count} policies, {violations}")  # fmt: skip
+        lines.append(
+            f"    {marker} {pack.name}@v{pack.version} (local: {pack.path}): "
+            f"{pack.policy_count} policies, {violations}"
+        )
         for level in ENFORCEMENT_LEVELS:
             at_level = [f for f in found if f.enforcement_level == level]
             if at_level:
@@ -126,16 +128,22 @@ def render_summary(report: PolicyReport) -> str:
 
 
 def render_preview(
-    stack: str, resources: Sequence[PreviewResource], report: PolicyReport, *,
+    stack: str,
+    resources: Sequence[PreviewResource],
+    report: PolicyReport,
+    *,
     show_inputs: bool = False,
-) -> str:  # fmt: skip
+) -> str:
     """The whole console report for one stack."""
-    return "\n\n".join(
-        [
-            f"Previewing update ({stack}) offline, under Pulumi's mock runtime:",
-            render_tree(resources, show_inputs=show_inputs),
-            render_counts(resources),
-            render_policies(report),
-            render_summary(report),
-        ]
-    ) + "\n"
+    return (
+        "\n\n".join(
+            [
+                f"Previewing update ({stack}) offline, under Pulumi's mock runtime:",
+                render_tree(resources, show_inputs=show_inputs),
+                render_counts(resources),
+                render_policies(report),
+                render_summary(report),
+            ]
+        )
+        + "\n"
+    )

@@ -45,9 +45,11 @@ def violation_entry(finding: Finding) -> dict[str, str]:
 
 
 def build_report(
-    stack: str, resources: Sequence[PreviewResource], findings: Sequence[Finding],
+    stack: str,
+    resources: Sequence[PreviewResource],
+    findings: Sequence[Finding],
     secrets: set[str] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The whole report; any known secret text left in free-form strings is scrubbed too."""
     report = {
         "stack": stack,

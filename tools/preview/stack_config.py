@@ -150,8 +150,9 @@ def _declared_keys(project: str, block: Any, program_dir: Path) -> dict[str, _De
         if isinstance(spec, dict) and spec and set(spec) <= _SCHEMA_KEYS:
             has_default = "default" in spec or "value" in spec
             default = spec.get("default", spec.get("value"))
-            declared[key] = _Declared(key, spec.get("type"), default, has_default,
-                                      bool(spec.get("secret")))  # fmt: skip
+            declared[key] = _Declared(
+                key, spec.get("type"), default, has_default, bool(spec.get("secret"))
+            )
         else:
             # Shorthand `key: value` declares a default of that value.
             declared[key] = _Declared(key, None, spec, True, False)
@@ -217,6 +218,5 @@ def _check_type(key: str, type_name: str, value: Any, stack_path: Path) -> None:
         ok = isinstance(value, expected) and not is_bool_as_int
     if not ok:
         raise StackConfigError(
-            f"{stack_path.name}: config key {key!r} must be of type {type_name}, "
-            f"got {value!r}"
+            f"{stack_path.name}: config key {key!r} must be of type {type_name}, got {value!r}"
         )

@@ -106,8 +106,9 @@ def _is_secret_marker(fields: Any) -> bool:
     if SIG_KEY not in fields:
         return False
     sig = fields[SIG_KEY].string_value
-    return sig == SECRET_SIG or (sig == OUTPUT_SIG and "secret" in fields
-                                 and fields["secret"].bool_value)  # fmt: skip
+    return sig == SECRET_SIG or (
+        sig == OUTPUT_SIG and "secret" in fields and fields["secret"].bool_value
+    )
 
 
 def scrub(text: str, secrets: set[str]) -> str:

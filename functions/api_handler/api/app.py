@@ -38,8 +38,9 @@ app.include_router(metrics.router)
 app.include_router(events.router)
 
 
-def error_response(status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     """The one JSON error response shape."""
     return Response(
         status_code=status,

@@ -48,9 +48,7 @@ class Settings:
             raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
         try:
             port = int(env.get("DB_PORT") or "5432")
-            connect_timeout = float(
-                env.get("DB_CONNECT_TIMEOUT") or DEFAULT_CONNECT_TIMEOUT_S
-            )
+            connect_timeout = float(env.get("DB_CONNECT_TIMEOUT") or DEFAULT_CONNECT_TIMEOUT_S)
             statement_timeout = int(
                 env.get("DB_STATEMENT_TIMEOUT_MS") or DEFAULT_STATEMENT_TIMEOUT_MS
             )

@@ -178,8 +178,11 @@ def get_datapoints(
         limit,
         start_key,
     )
-    if not items and start_key is None and key is None and not series_known(
-        client, table, series, now
+    if (
+        not items
+        and start_key is None
+        and key is None
+        and not series_known(client, table, series, now)
     ):
         return None
     datapoints = [

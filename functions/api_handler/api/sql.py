@@ -172,9 +172,7 @@ def insert_event(
         key=idempotency_key,
     )
     if existing[0][6] != fingerprint:
-        raise IdempotencyKeyReused(
-            "Idempotency-Key was already used for a different request body"
-        )
+        raise IdempotencyKeyReused("Idempotency-Key was already used for a different request body")
     return _to_event(existing[0][:6]), True
 
 

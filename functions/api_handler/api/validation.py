@@ -86,9 +86,7 @@ def require_json(content_type: str | None) -> None:
     """Raise 415 unless the media type is JSON (``application/json`` or ``application/*+json``)."""
     media = (content_type or "").split(";", 1)[0].strip()
     if not _JSON_MEDIA_RE.fullmatch(media):
-        raise UnsupportedMediaType(
-            f"Content-Type must be application/json, got {media[:100]!r}"
-        )
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {media[:100]!r}")
 
 
 def decode_body(body: str | None, is_base64: bool, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -130,9 +128,7 @@ def parse_json(raw: bytes) -> Any:
         raise BadRequest("request body is empty; expected a JSON object")
     try:
         text = raw.decode("utf-8")
-        return json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys
-        )
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise BadRequest(f"malformed JSON body: {str(exc)[:200]}") from exc
 
@@ -281,9 +277,7 @@ def parse_page(params: Mapping[str, str], default: int = 100, maximum: int = 100
     return Page(limit=limit, next_token=token)
 
 
-def parse_epoch_range(
-    params: Mapping[str, str], now: datetime
-) -> tuple[int, int]:
+def parse_epoch_range(params: Mapping[str, str], now: datetime) -> tuple[int, int]:
     """``start``/``end`` query parameters as epoch seconds; default: everything up to now."""
     start = 0
     end = int(now.timestamp())

@@ -94,9 +94,7 @@ def to_items(datapoints: Iterable[Datapoint], retention_days: int) -> ItemBatch:
     return ItemBatch(items=items, skipped=skipped)
 
 
-def catalogue_items(
-    newest: Iterable[tuple[Datapoint, Decimal]], retention_days: int
-) -> list[Item]:
+def catalogue_items(newest: Iterable[tuple[Datapoint, Decimal]], retention_days: int) -> list[Item]:
     """The ``pk="catalogue"`` item of each series, from its newest datapoint."""
     items: list[Item] = []
     for point, number in newest:

@@ -19,8 +19,9 @@ from pg8000.exceptions import DatabaseError, InterfaceError
 
 from tests.functions.conftest import PgDatabase
 
-PARAMS = ConnectParams(host="db", port=5432, database="d", connect_timeout_s=1,
-                       statement_timeout_ms=1000)
+PARAMS = ConnectParams(
+    host="db", port=5432, database="d", connect_timeout_s=1, statement_timeout_ms=1000
+)
 
 
 class FakeConnection:
@@ -128,8 +129,13 @@ def test_database_auth_failure_after_refetch_is_unavailable() -> None:
 
 
 def _connect(db: PgDatabase, statement_timeout_ms: int = 5000) -> pg8000.native.Connection:
-    params = ConnectParams(host=db.host, port=db.port, database=db.name, connect_timeout_s=2,
-                           statement_timeout_ms=statement_timeout_ms)
+    params = ConnectParams(
+        host=db.host,
+        port=db.port,
+        database=db.name,
+        connect_timeout_s=2,
+        statement_timeout_ms=statement_timeout_ms,
+    )
     return connect(params, Credentials(db.user, db.password))
 
 
@@ -140,8 +146,12 @@ def test_connect_without_ca_bundle_is_tls_where_plaintext_is_refused(
     """No DB_CA_BUNDLE against a server that rejects plaintext (rds.force_ssl=1): TLS session."""
     with pytest.raises(DatabaseError) as refused:
         pg8000.native.Connection(
-            pg_database.user, host=pg_database.host, port=pg_database.port,
-            database=pg_database.name, password=pg_database.password, ssl_context=False,
+            pg_database.user,
+            host=pg_database.host,
+            port=pg_database.port,
+            database=pg_database.name,
+            password=pg_database.password,
+            ssl_context=False,
         )
     assert sqlstate(refused.value) == "28000", "the test server must refuse plaintext"
     con = _connect(pg_database)
@@ -193,8 +203,9 @@ def test_connect_refuses_a_server_that_declines_tls(
 ) -> None:
     """TLS is required even without a CA bundle: no plaintext fallback, no password sent."""
     port, received = tls_declining_server
-    params = ConnectParams(host="127.0.0.1", port=port, database="d", connect_timeout_s=2,
-                           statement_timeout_ms=1000)
+    params = ConnectParams(
+        host="127.0.0.1", port=port, database="d", connect_timeout_s=2, statement_timeout_ms=1000
+    )
     db = Database(params, lambda _: Credentials("app", "s3cret-password"))
     with pytest.raises(DependencyUnavailable, match="refused TLS"):
         db.run(sql.ping)
@@ -204,9 +215,13 @@ def test_connect_refuses_a_server_that_declines_tls(
 @pytest.mark.postgres
 def test_database_statement_timeout_is_unavailable(pg_database: PgDatabase) -> None:
     """A statement past DB_STATEMENT_TIMEOUT_MS is cancelled by the server: 503 error."""
-    params = ConnectParams(host=pg_database.host, port=pg_database.port,
-                           database=pg_database.name, connect_timeout_s=2,
-                           statement_timeout_ms=200)
+    params = ConnectParams(
+        host=pg_database.host,
+        port=pg_database.port,
+        database=pg_database.name,
+        connect_timeout_s=2,
+        statement_timeout_ms=200,
+    )
     db = Database(params, lambda _: Credentials(pg_database.user, pg_database.password))
     with pytest.raises(DependencyUnavailable, match="timed out"):
         db.run(lambda con: con.run("SELECT pg_sleep(3)"))
@@ -286,8 +301,9 @@ def test_summarise_buckets_align_to_utc(pg_database: PgDatabase, bucket: str) ->
     con.run("SET TIME ZONE 'America/New_York'")
     ts = datetime(2026, 11, 27, 23, 30, 30, tzinfo=UTC)
     sql.insert_event(con, NewEvent("tz", 1.0, ts, {}), None)
-    query = SummaryQuery(name="tz", start=ts - timedelta(days=1), end=ts + timedelta(days=1),
-                         bucket=bucket)
+    query = SummaryQuery(
+        name="tz", start=ts - timedelta(days=1), end=ts + timedelta(days=1), bucket=bucket
+    )
     (only,) = sql.summarise(con, query)
     expected = {
         "minute": datetime(2026, 11, 27, 23, 30, tzinfo=UTC),

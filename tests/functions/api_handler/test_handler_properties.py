@@ -14,20 +14,25 @@ from tests.functions.api_handler.conftest import ApiEnv
 pytestmark = pytest.mark.postgres
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-    | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 event_like = st.fixed_dictionaries(
     {},
     optional={
-        "name": st.one_of(st.text(max_size=140), st.sampled_from(["signup", "a.b:c/d-e"]),
-                          json_values),
+        "name": st.one_of(
+            st.text(max_size=140), st.sampled_from(["signup", "a.b:c/d-e"]), json_values
+        ),
         "value": st.one_of(st.floats(allow_nan=False), st.integers(), json_values),
-        "timestamp": st.one_of(st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
-                               st.datetimes().map(lambda d: d.isoformat() + "Z")),
+        "timestamp": st.one_of(
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.text(max_size=30),
+            st.datetimes().map(lambda d: d.isoformat() + "Z"),
+        ),
         "dimensions": st.one_of(
             st.dictionaries(st.text(max_size=70), st.text(max_size=300), max_size=12),
             json_values,
@@ -39,8 +44,11 @@ query_strings = st.one_of(
     st.none(),
     st.dictionaries(
         st.sampled_from(["name", "start", "end", "bucket", "limit", "next_token", "junk"]),
-        st.one_of(st.text(max_size=40), st.integers(-10**12, 10**12).map(str),
-                  st.sampled_from(["minute", "hour", "day", "2026-01-01T00:00:00Z"])),
+        st.one_of(
+            st.text(max_size=40),
+            st.integers(-(10**12), 10**12).map(str),
+            st.sampled_from(["minute", "hour", "day", "2026-01-01T00:00:00Z"]),
+        ),
         max_size=5,
     ),
 )
@@ -60,8 +68,11 @@ def _assert_well_formed(answer_raw: dict[str, Any]) -> None:
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(body=bodies, content_type=st.sampled_from(["application/json", "text/plain", None]),
-       idempotency_key=st.none() | st.text(max_size=20))
+@given(
+    body=bodies,
+    content_type=st.sampled_from(["application/json", "text/plain", None]),
+    idempotency_key=st.none() | st.text(max_size=20),
+)
 def test_handler_post_events_never_5xx(
     api_env: ApiEnv, body: str, content_type: str | None, idempotency_key: str | None
 ) -> None:

@@ -21,7 +21,8 @@ def _backend_pids(api_env: ApiEnv) -> list[int]:
     try:
         rows = con.run(
             "SELECT pid FROM pg_stat_activity WHERE datname = :d AND usename = :u",
-            d=api_env.db.name, u=api_env.db.user,
+            d=api_env.db.name,
+            u=api_env.db.user,
         )
     finally:
         con.close()
@@ -35,8 +36,12 @@ def test_handler_reconnects_after_backend_terminated(api_env: ApiEnv) -> None:
     assert api_env.call("GET", "/health").status == 200
     before = _backend_pids(api_env)
     assert api_env.db.server.terminate_backends(api_env.db.name) == 1
-    answer = api_env.call("POST", "/events", body='{"name": "a", "value": 1}',
-                          headers={"Content-Type": "application/json"})
+    answer = api_env.call(
+        "POST",
+        "/events",
+        body='{"name": "a", "value": 1}',
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status == 201, answer.body
     assert _backend_pids(api_env) != before
     assert deps.container().credentials.fetches == 1
@@ -98,7 +103,8 @@ def test_handler_tls_verified_with_ca_bundle(api_env: ApiEnv) -> None:
         rows = con.run(
             "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
             "WHERE a.datname = :d AND a.usename = :u",
-            d=api_env.db.name, u=api_env.db.user,
+            d=api_env.db.name,
+            u=api_env.db.user,
         )
     finally:
         con.close()

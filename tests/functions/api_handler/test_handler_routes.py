@@ -36,9 +36,7 @@ def test_health_missing_table_is_503_same_shape(api_env: ApiEnv) -> None:
 
 def test_events_post_stores_and_returns_201(api_env: ApiEnv) -> None:
     """A valid event: 201 with the stored row, which is really in PostgreSQL."""
-    answer = api_env.post_event(
-        {"name": "signup", "value": 2.5, "dimensions": {"plan": "pro"}}
-    )
+    answer = api_env.post_event({"name": "signup", "value": 2.5, "dimensions": {"plan": "pro"}})
     assert answer.status == 201, answer.body
     assert answer.body["name"] == "signup"
     assert answer.body["value"] == 2.5
@@ -55,7 +53,10 @@ def test_events_post_base64_body_is_decoded(api_env: ApiEnv) -> None:
     """isBase64Encoded bodies are decoded before parsing."""
     body = json.dumps({"name": "b64", "value": 1})
     answer = api_env.call(
-        "POST", "/events", body=body, base64_body=True,
+        "POST",
+        "/events",
+        body=body,
+        base64_body=True,
         headers={"content-type": "application/json; charset=utf-8"},
     )
     assert answer.status == 201, answer.body
@@ -90,14 +91,29 @@ def test_events_post_key_reused_with_other_body_is_422(api_env: ApiEnv) -> None:
     [
         ({"body": "{}", "headers": {"Content-Type": "text/plain"}}, 415, "unsupported_media_type"),
         ({"body": "{}", "headers": None}, 415, "unsupported_media_type"),
-        ({"body": "x" * 20000, "headers": {"Content-Type": "application/json"}}, 413,
-         "payload_too_large"),
-        ({"body": "{not json", "headers": {"Content-Type": "application/json"}}, 400,
-         "bad_request"),
-        ({"body": '{"name": "a", "value": NaN}', "headers": {"Content-Type": "application/json"}},
-         400, "bad_request"),
-        ({"body": '{"name": "a"}', "headers": {"Content-Type": "application/json"}}, 422,
-         "validation_failed"),
+        (
+            {"body": "x" * 20000, "headers": {"Content-Type": "application/json"}},
+            413,
+            "payload_too_large",
+        ),
+        (
+            {"body": "{not json", "headers": {"Content-Type": "application/json"}},
+            400,
+            "bad_request",
+        ),
+        (
+            {
+                "body": '{"name": "a", "value": NaN}',
+                "headers": {"Content-Type": "application/json"},
+            },
+            400,
+            "bad_request",
+        ),
+        (
+            {"body": '{"name": "a"}', "headers": {"Content-Type": "application/json"}},
+            422,
+            "validation_failed",
+        ),
     ],
     ids=["wrong-type", "no-type", "too-large", "malformed", "nan", "schema"],
 )
@@ -126,9 +142,14 @@ def test_events_summary_aggregates_per_bucket(api_env: ApiEnv) -> None:
         assert api_env.post_event({"name": "lat", "value": value, "timestamp": ts}).status == 201
     api_env.post_event({"name": "other", "value": 99})
     answer = api_env.call(
-        "GET", "/events/summary",
-        query={"name": "lat", "bucket": "hour", "start": base.isoformat(),
-               "end": (base + timedelta(hours=2)).isoformat()},
+        "GET",
+        "/events/summary",
+        query={
+            "name": "lat",
+            "bucket": "hour",
+            "start": base.isoformat(),
+            "end": (base + timedelta(hours=2)).isoformat(),
+        },
     )
     assert answer.status == 200, answer.body
     buckets = answer.body["buckets"]

@@ -27,8 +27,13 @@ def stubbed(aws_env: str) -> Iterator[tuple[Any, Stubber]]:
 
 
 def _point(ts: int) -> dict[str, Any]:
-    return {"pk": {"S": f"series#{SERIES}"}, "sk": {"S": f"{ts:010d}"}, "ts": {"N": str(ts)},
-            "value": {"N": "1.5"}, "stat": {"S": "Sum"}}
+    return {
+        "pk": {"S": f"series#{SERIES}"},
+        "sk": {"S": f"{ts:010d}"},
+        "ts": {"N": str(ts)},
+        "value": {"N": "1.5"},
+        "stat": {"S": "Sum"},
+    }
 
 
 def test_token_round_trips() -> None:
@@ -61,8 +66,9 @@ def test_get_datapoints_continues_past_filtered_pages(stubbed: tuple[Any, Stubbe
     last = {"pk": {"S": f"series#{SERIES}"}, "sk": {"S": f"{NOW - 60:010d}"}}
     stubber.add_response("query", {"Items": [], "LastEvaluatedKey": last})
     stubber.add_response("query", {"Items": [_point(NOW - 120), _point(NOW - 180)]})
-    result = metrics_store.get_datapoints(client, "t", SERIES, start=0, end=NOW, limit=2,
-                                          token=None, now=NOW)
+    result = metrics_store.get_datapoints(
+        client, "t", SERIES, start=0, end=NOW, limit=2, token=None, now=NOW
+    )
     assert result is not None
     assert [p["ts"] for p in result["datapoints"]] == [NOW - 120, NOW - 180]
     assert result["next_token"] is None
@@ -78,16 +84,19 @@ def test_get_datapoints_asks_only_for_what_is_missing(stubbed: tuple[Any, Stubbe
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
         "FilterExpression": metrics_store._NOT_EXPIRED,
         "ExpressionAttributeValues": {
-            ":pk": {"S": f"series#{SERIES}"}, ":lo": {"S": "0000000000"},
-            ":hi": {"S": f"{NOW:010d}"}, ":now": {"N": str(NOW)},
+            ":pk": {"S": f"series#{SERIES}"},
+            ":lo": {"S": "0000000000"},
+            ":hi": {"S": f"{NOW:010d}"},
+            ":now": {"N": str(NOW)},
         },
         "ScanIndexForward": False,
         "Limit": 2,
         "ExclusiveStartKey": last,
     }
     stubber.add_response("query", {"Items": [_point(NOW - 60)]}, expected)
-    result = metrics_store.get_datapoints(client, "t", SERIES, start=0, end=NOW, limit=3,
-                                          token=None, now=NOW)
+    result = metrics_store.get_datapoints(
+        client, "t", SERIES, start=0, end=NOW, limit=3, token=None, now=NOW
+    )
     assert result is not None and len(result["datapoints"]) == 2
 
 
@@ -98,32 +107,43 @@ def test_get_datapoints_throttled_is_unavailable(stubbed: tuple[Any, Stubber]) -
         "query", "ProvisionedThroughputExceededException", http_status_code=400
     )
     with pytest.raises(DependencyUnavailable, match="ProvisionedThroughputExceededException"):
-        metrics_store.get_datapoints(client, "t", SERIES, start=0, end=NOW, limit=10,
-                                     token=None, now=NOW)
+        metrics_store.get_datapoints(
+            client, "t", SERIES, start=0, end=NOW, limit=10, token=None, now=NOW
+        )
 
 
 def test_get_datapoints_token_rejected_by_dynamodb_is_400(stubbed: tuple[Any, Stubber]) -> None:
     """If DynamoDB refuses a start key that passed our checks, the caller still gets a 400."""
     client, stubber = stubbed
     stubber.add_client_error("query", "ValidationException", http_status_code=400)
-    token = metrics_store.encode_token(
-        {"pk": {"S": f"series#{SERIES}"}, "sk": {"S": "9999999999"}}
-    )
+    token = metrics_store.encode_token({"pk": {"S": f"series#{SERIES}"}, "sk": {"S": "9999999999"}})
     with pytest.raises(BadRequest):
-        metrics_store.get_datapoints(client, "t", SERIES, start=0, end=NOW, limit=10,
-                                     token=token, now=NOW)
+        metrics_store.get_datapoints(
+            client, "t", SERIES, start=0, end=NOW, limit=10, token=token, now=NOW
+        )
 
 
 def test_list_series_reads_catalogue_values(stubbed: tuple[Any, Stubber]) -> None:
     """Catalogue items become series with their latest datapoint (numbers, not strings)."""
     client, stubber = stubbed
-    stubber.add_response("query", {"Items": [{
-        "pk": {"S": "catalogue"}, "sk": {"S": SERIES}, "latest_ts": {"N": str(NOW)},
-        "latest_value": {"N": "0.25"}, "stat": {"S": "Sum"},
-    }]})
+    stubber.add_response(
+        "query",
+        {
+            "Items": [
+                {
+                    "pk": {"S": "catalogue"},
+                    "sk": {"S": SERIES},
+                    "latest_ts": {"N": str(NOW)},
+                    "latest_value": {"N": "0.25"},
+                    "stat": {"S": "Sum"},
+                }
+            ]
+        },
+    )
     result = metrics_store.list_series(client, "t", limit=10, token=None, now=NOW)
     assert json.loads(json.dumps(result)) == {
-        "series": [{"series": SERIES, "stat": "Sum", "unit": None,
-                    "latest": {"ts": NOW, "value": 0.25}}],
+        "series": [
+            {"series": SERIES, "stat": "Sum", "unit": None, "latest": {"ts": NOW, "value": 0.25}}
+        ],
         "next_token": None,
     }

@@ -150,8 +150,16 @@ def test_fetch_metric_data_counts_per_query_errors_and_keeps_the_rest(
 def test_fetch_metric_data_splits_over_500_queries_into_calls(sources: MetricSources) -> None:
     base = build_queries(sources, 60)[0]
     queries = [
-        MetricQuery(f"q{i}", f"{base.series_id}{i}", base.namespace, base.metric,
-                    base.dimensions, base.stat, base.unit, 60)
+        MetricQuery(
+            f"q{i}",
+            f"{base.series_id}{i}",
+            base.namespace,
+            base.metric,
+            base.dimensions,
+            base.stat,
+            base.unit,
+            60,
+        )
         for i in range(1201)
     ]
     client = _client()
@@ -182,8 +190,13 @@ def test_fetch_metric_data_retries_throttling_with_backoff(
         stub.add_client_error("get_metric_data", "Throttling", http_status_code=400)
         stub.add_response("get_metric_data", {"MetricDataResults": [_result(query, 2)]})
         result = fetch_metric_data(
-            client, [query], START, END,
-            deadline=Deadline.after(30, clock), sleep=clock.sleep, rng=lambda: 1.0,
+            client,
+            [query],
+            START,
+            END,
+            deadline=Deadline.after(30, clock),
+            sleep=clock.sleep,
+            rng=lambda: 1.0,
         )
     assert len(result.datapoints) == 2
     assert result.throttled == 2
@@ -200,8 +213,13 @@ def test_fetch_metric_data_raises_when_throttled_past_the_deadline(
             stub.add_client_error("get_metric_data", "ThrottlingException", http_status_code=400)
         with pytest.raises(DeadlineExceeded, match="1 queries unfetched"):
             fetch_metric_data(
-                client, [query], START, END,
-                deadline=Deadline.after(1.0, clock), sleep=clock.sleep, rng=lambda: 1.0,
+                client,
+                [query],
+                START,
+                END,
+                deadline=Deadline.after(1.0, clock),
+                sleep=clock.sleep,
+                rng=lambda: 1.0,
             )
     assert sum(clock.sleeps) <= 1.0
 

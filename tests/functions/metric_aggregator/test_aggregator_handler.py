@@ -91,9 +91,7 @@ def now() -> datetime:
 
 
 @pytest.fixture
-def runtime(
-    env: None, dynamodb: Any, cloudwatch: Any, now: datetime, clock: FakeClock
-) -> Runtime:
+def runtime(env: None, dynamodb: Any, cloudwatch: Any, now: datetime, clock: FakeClock) -> Runtime:
     import os
 
     built = build_runtime(os.environ)
@@ -116,9 +114,7 @@ class _CurrentStdout:
 
 
 @pytest.fixture
-def handler_module(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> ModuleType:
+def handler_module(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     module = load_handler_module()
     # Powertools reuses the handler (and the stream) of the first Logger named "aggregator" in
     # this process; make it write to whatever sys.stdout is when it logs (capsys's, in a test).

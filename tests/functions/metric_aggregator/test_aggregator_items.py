@@ -60,9 +60,7 @@ def test_to_items_one_catalogue_item_per_series() -> None:
 def test_to_items_skips_and_counts_values_dynamodb_cannot_store(value: float) -> None:
     batch = to_items([_point(value), _point(1.0, TS + 60)], 30)
     assert batch.skipped == 1
-    assert [i["sk"]["S"] for i in batch.items if i["pk"]["S"] != "catalogue"] == [
-        f"{TS + 60:010d}"
-    ]
+    assert [i["sk"]["S"] for i in batch.items if i["pk"]["S"] != "catalogue"] == [f"{TS + 60:010d}"]
 
 
 def test_to_decimal_uses_the_shortest_round_trip_form() -> None:

@@ -30,24 +30,37 @@ def test_build_queries_series_ids_have_no_slashes(sources: MetricSources) -> Non
 
 def test_build_queries_covers_the_catalogue(sources: MetricSources) -> None:
     series = set(_by_series(sources))
-    api, fn, db, table = "cw-analytics-test-api", "cw-analytics-test-api-handler", (
-        "cw-analytics-test-db"
-    ), sources.table
+    api, fn, db, table = (
+        "cw-analytics-test-api",
+        "cw-analytics-test-api-handler",
+        ("cw-analytics-test-db"),
+        sources.table,
+    )
     expected = {
-        f"apigw.{api}.Count.Sum", f"apigw.{api}.4XXError.Sum", f"apigw.{api}.5XXError.Sum",
-        f"apigw.{api}.Latency.Average", f"apigw.{api}.Latency.p99",
-        f"lambda.{fn}.Invocations.Sum", f"lambda.{fn}.Errors.Sum", f"lambda.{fn}.Throttles.Sum",
-        f"lambda.{fn}.Duration.Average", f"lambda.{fn}.Duration.p99",
+        f"apigw.{api}.Count.Sum",
+        f"apigw.{api}.4XXError.Sum",
+        f"apigw.{api}.5XXError.Sum",
+        f"apigw.{api}.Latency.Average",
+        f"apigw.{api}.Latency.p99",
+        f"lambda.{fn}.Invocations.Sum",
+        f"lambda.{fn}.Errors.Sum",
+        f"lambda.{fn}.Throttles.Sum",
+        f"lambda.{fn}.Duration.Average",
+        f"lambda.{fn}.Duration.p99",
         "lambda.cw-analytics-test-aggregator.Duration.p99",
-        f"rds.{db}.CPUUtilization.Average", f"rds.{db}.FreeStorageSpace.Minimum",
-        f"rds.{db}.FreeableMemory.Minimum", f"rds.{db}.DatabaseConnections.Maximum",
-        f"rds.{db}.ReadLatency.Average", f"rds.{db}.WriteLatency.Average",
+        f"rds.{db}.CPUUtilization.Average",
+        f"rds.{db}.FreeStorageSpace.Minimum",
+        f"rds.{db}.FreeableMemory.Minimum",
+        f"rds.{db}.DatabaseConnections.Maximum",
+        f"rds.{db}.ReadLatency.Average",
+        f"rds.{db}.WriteLatency.Average",
         f"dynamodb.{table}.ConsumedReadCapacityUnits.Sum",
         f"dynamodb.{table}.ConsumedWriteCapacityUnits.Sum",
         f"dynamodb.{table}.ThrottledRequests-BatchWriteItem.Sum",
         f"dynamodb.{table}.SystemErrors-Query.Sum",
         f"dynamodb.{table}.SystemErrors-PutItem.Sum",
-        "custom.api.Requests.Sum", "custom.api.Errors.Sum",
+        "custom.api.Requests.Sum",
+        "custom.api.Errors.Sum",
         "custom.aggregator.AggregatorHeartbeat.Sum",
     }
     assert expected <= series, sorted(expected - series)

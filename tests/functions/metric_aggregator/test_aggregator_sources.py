@@ -65,7 +65,11 @@ def test_encode_metric_sources_equals_to_env() -> None:
 def test_encode_metric_sources_long_names_stay_well_under_4kb() -> None:
     long = "x" * 64
     text = encode_metric_sources(
-        api_name=long, api_stage="v1", functions=[long, long + "2"], db=long[:63], table=long,
+        api_name=long,
+        api_stage="v1",
+        functions=[long, long + "2"],
+        db=long[:63],
+        table=long,
         namespace="cw-analytics/" + "y" * 60,
     )
     assert len(text.encode()) < 1024

@@ -94,9 +94,7 @@ def test_write_items_retries_unprocessed_items_until_all_are_stored(
     assert all(len(r) <= 25 and len(set(_keys(r))) == len(r) for r in hooks.requests)
 
 
-def test_write_items_resends_the_unprocessed_items_first(
-    dynamodb: Any, clock: FakeClock
-) -> None:
+def test_write_items_resends_the_unprocessed_items_first(dynamodb: Any, clock: FakeClock) -> None:
     items = _items(30)
     hooks = BatchHooks(dynamodb, lambda call, reqs: 10 if call == 1 else 0)
     write_items(dynamodb, TABLE, items, Deadline.after(60, clock), sleep=clock.sleep)
@@ -142,7 +140,11 @@ def test_write_items_raises_with_the_unwritten_count_when_the_deadline_expires(
     hooks = BatchHooks(dynamodb, lambda call, reqs: min(7, len(reqs)) if call > 1 else 0)
     with pytest.raises(WriteIncomplete, match="^7 items not written") as info:
         write_items(
-            dynamodb, TABLE, _items(60), Deadline.after(3, clock), sleep=clock.sleep,
+            dynamodb,
+            TABLE,
+            _items(60),
+            Deadline.after(3, clock),
+            sleep=clock.sleep,
             rng=lambda: 1.0,
         )
     assert info.value.unwritten == 7

@@ -52,9 +52,7 @@ def post_event() -> Response:
 @router.get("/events/summary")
 def get_summary() -> dict[str, Any]:
     """count, sum, avg, p95 per minute/hour/day bucket for one event name."""
-    query = parse_summary_query(
-        query_params(router.current_event.raw_event), datetime.now(UTC)
-    )
+    query = parse_summary_query(query_params(router.current_event.raw_event), datetime.now(UTC))
     buckets = deps.container().database.run(
         lambda con: sql.summarise(con, query), needs_schema=True
     )

@@ -32,8 +32,10 @@ def check_health(checks: Mapping[str, Callable[[], None]]) -> tuple[int, dict[st
             results[name] = {"status": "unavailable", "message": "unexpected error"}
         results[name]["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
     healthy = all(r["status"] == "ok" for r in results.values())
-    return (200 if healthy else 503), {"status": "ok" if healthy else "unavailable",
-                                       "checks": results}
+    return (200 if healthy else 503), {
+        "status": "ok" if healthy else "unavailable",
+        "checks": results,
+    }
 
 
 @router.get("/health")

@@ -22,7 +22,10 @@ def list_metrics() -> dict[str, Any]:
     page = parse_page(query_params(router.current_event.raw_event))
     c = deps.container()
     return metrics_store.list_series(
-        c.dynamodb, c.settings.metrics_table, limit=page.limit, token=page.next_token,
+        c.dynamodb,
+        c.settings.metrics_table,
+        limit=page.limit,
+        token=page.next_token,
         now=int(time.time()),
     )
 
@@ -37,8 +40,14 @@ def get_metric(series: str) -> dict[str, Any]:
     start, end = parse_epoch_range(params, now)
     c = deps.container()
     result = metrics_store.get_datapoints(
-        c.dynamodb, c.settings.metrics_table, series, start=start, end=end,
-        limit=page.limit, token=page.next_token, now=int(now.timestamp()),
+        c.dynamodb,
+        c.settings.metrics_table,
+        series,
+        start=start,
+        end=end,
+        limit=page.limit,
+        token=page.next_token,
+        now=int(now.timestamp()),
     )
     if result is None:
         raise NotFound(f"series {series} not found")
