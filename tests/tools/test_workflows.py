@@ -23,6 +23,18 @@ SHARED_TEST = "./.github/workflows/test.yml"
 PR_STACK = "pr-${{ github.event.pull_request.number }}"
 PULUMI_ACTION = "pulumi/actions@v6"
 AWS_ACTION = "aws-actions/configure-aws-credentials@"
+# The inputs pulumi/actions v6 declares (its action.yml and README). GitHub only warns about any
+# other input and the action never sees it, so a misspelt input would silently do nothing.
+PULUMI_ACTION_INPUTS = frozenset(
+    """
+    always-include-summary cloud-url color command comment-on-pr comment-on-pr-number
+    comment-on-summary config-map continue-on-error debug diff edit-pr-comment exclude-protected
+    expect-no-changes github-token log-flow log-verbosity message omit-stdout parallel plan
+    policyPackConfigs policyPacks pulumi-version pulumi-version-file refresh remove replace
+    secrets-provider stack-name suppress-outputs suppress-progress target target-dependents
+    upsert work-dir
+    """.split()
+)
 # The secrets that unlock AWS or the Pulumi backend (state, and the secrets kept in it).
 CLOUD_SECRETS = ("AWS_ROLE_ARN", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE")
 # Scopes a job may be granted write on, and why: the OIDC token for AWS, the preview comment.
@@ -202,6 +214,13 @@ def test_workflow_pins_pulumi_cli_to_the_sdk_version(name: str) -> None:
     for step in steps:
         pinned = step.get("with", {}).get("pulumi-version")
         assert pinned == version, f"{name} step {step.get('name')} installs {pinned!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_workflow_passes_pulumi_actions_only_inputs_it_declares(name: str) -> None:
+    for step in _pulumi_steps(_load(name)):
+        unknown = set(step.get("with", {})) - PULUMI_ACTION_INPUTS
+        assert not unknown, f"{name} step {step.get('name')} passes unknown inputs {unknown}"
 
 
 def test_pulumi_actions_is_the_only_way_the_cli_is_installed() -> None:
