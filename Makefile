@@ -7,10 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 PREVIEW_ARGS ?=
+FUNCTIONS := api_handler metric_aggregator
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt \
-	functions/api_handler/requirements.txt functions/metric_aggregator/requirements.txt
+	$(FUNCTIONS:%=functions/%/requirements.in)
+# Each function's lock, for the Lambda platform (arm64, Python 3.12). LOCK_ARGS=--upgrade moves
+# every transitive package to its newest allowed release; without it they keep their pins.
+LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all bench clean
+.PHONY: venv test lint pytest preview preview-all bench clean lock
 
 venv: $(STAMP)
 
@@ -50,6 +54,12 @@ bench: venv
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/api_handler.py
 	$(BIN)/python bench/aggregator.py
+
+lock: venv
+	@set -e; for f in $(FUNCTIONS); do \
+	  $(BIN)/uv pip compile functions/$$f/requirements.in -o functions/$$f/requirements.txt \
+	    --python-platform aarch64-manylinux2014 --python-version 3.12 --generate-hashes \
+	    --custom-compile-command "make lock" --quiet $(LOCK_ARGS); done
 
 clean:
 	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .hypothesis
