@@ -10,8 +10,9 @@ PREVIEW_ARGS ?=
 FUNCTIONS := api_handler metric_aggregator
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt \
 	$(FUNCTIONS:%=functions/%/requirements.in)
-# Each function's lock, for the Lambda platform (arm64, Python 3.12). LOCK_ARGS=--upgrade moves
-# every transitive package to its newest allowed release; without it they keep their pins.
+# `make lock` rewrites each function's lock (requirements.txt) from its requirements.in for the
+# Lambda platform. LOCK_ARGS=--upgrade moves every package to its newest allowed release;
+# without it, packages keep their pins.
 LOCK_ARGS ?=
 
 .PHONY: venv test lint pytest preview preview-all bench clean lock
@@ -56,10 +57,7 @@ bench: venv
 	$(BIN)/python bench/aggregator.py
 
 lock: venv
-	@set -e; for f in $(FUNCTIONS); do \
-	  $(BIN)/uv pip compile functions/$$f/requirements.in -o functions/$$f/requirements.txt \
-	    --python-platform aarch64-manylinux2014 --python-version 3.12 --generate-hashes \
-	    --custom-compile-command "make lock" --quiet $(LOCK_ARGS); done
+	$(BIN)/python -m components.lockfile $(LOCK_ARGS)
 
 clean:
 	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .hypothesis

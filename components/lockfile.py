@@ -10,14 +10,36 @@ the packages' own declared dependencies (``Requires-Dist``), evaluated for the L
 
 from __future__ import annotations
 
+import argparse
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
+from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOCKED_FUNCTIONS = ("api_handler", "metric_aggregator")
+"""Functions under ``functions/`` that have a ``requirements.in`` and a lock."""
+INPUT_FILE = "requirements.in"
+LOCK_FILE = "requirements.txt"
+# The Lambda target: arm64 (aarch64, manylinux2014 like the archive builder's pip) and
+# Python 3.12. uv reads no pip configuration, so a local mirror never ends up in the lock.
+LOCK_OPTIONS = (
+    "--python-platform",
+    "aarch64-manylinux2014",
+    "--python-version",
+    "3.12",
+    "--generate-hashes",
+    "--custom-compile-command",
+    "make lock",
+    "--quiet",
+)
 
 MetadataLookup = Callable[[str, str], Sequence[str] | None]
 """``lookup(canonical_name, version)``: its ``Requires-Dist`` lines, or None if unknown."""
@@ -245,3 +267,37 @@ def metadata_lookup(documents: Iterable[str]) -> MetadataLookup:
         return found.get((canonicalize_name(name), str(Version(version))))
 
     return lookup
+
+
+def compile_command(function: str, output: Path, *extra: str) -> list[str]:
+    """The ``uv pip compile`` command that writes ``function``'s lock to ``output``.
+
+    Run it from the repository root: the lock's annotations name the input by that relative path.
+    An existing ``output`` keeps its pins (uv prefers them) unless ``--upgrade`` is passed.
+    """
+    from uv import find_uv_bin  # noqa: PLC0415 - a dev tool, needed only here
+
+    source = f"functions/{function}/{INPUT_FILE}"
+    return [find_uv_bin(), "pip", "compile", source, "-o", str(output), *LOCK_OPTIONS, *extra]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m components.lockfile [--upgrade]``: regenerate every function's lock."""
+    parser = argparse.ArgumentParser(description="Regenerate the functions' dependency locks.")
+    parser.add_argument(
+        "--upgrade", action="store_true", help="move every package to its newest allowed release"
+    )
+    arguments = parser.parse_args(argv)
+    extra = ["--upgrade"] if arguments.upgrade else []
+    for function in LOCKED_FUNCTIONS:
+        output = REPO_ROOT / "functions" / function / LOCK_FILE
+        command = compile_command(function, output, *extra)
+        result = subprocess.run(command, cwd=REPO_ROOT, check=False)
+        if result.returncode != 0:
+            print(f"locking function '{function}' failed (see above)", file=sys.stderr)
+            return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
