@@ -7,10 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 PREVIEW_ARGS ?=
+FUNCTIONS := api_handler metric_aggregator
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt \
-	functions/api_handler/requirements.txt functions/metric_aggregator/requirements.txt
+	$(FUNCTIONS:%=functions/%/requirements.in)
+# `make lock` rewrites each function's lock (requirements.txt) from its requirements.in for the
+# Lambda platform. LOCK_ARGS=--upgrade moves every package to its newest allowed release;
+# without it, packages keep their pins.
+LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all bench clean
+.PHONY: venv test lint pytest preview preview-all bench clean lock
 
 venv: $(STAMP)
 
@@ -56,6 +61,9 @@ bench: venv
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/api_handler.py
 	$(BIN)/python bench/aggregator.py
+
+lock: venv
+	$(BIN)/python -m components.lockfile $(LOCK_ARGS)
 
 clean:
 	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .hypothesis
