@@ -61,6 +61,9 @@ class RecordedResource:
     delete_before_replace: bool | None = None
     retain_on_delete: bool = False
     replace_on_changes: tuple[str, ...] = ()
+    deleted_with: str = ""
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """Only the operations the program set a timeout for (``{"delete": "30m"}``)."""
     dependencies: tuple[str, ...] = ()
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provider: str = ""
@@ -376,6 +379,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ),
                 retain_on_delete=bool(request.retainOnDelete),
                 replace_on_changes=tuple(request.replaceOnChanges),
+                deleted_with=request.deletedWith,
+                custom_timeouts={
+                    operation: value
+                    for operation in ("create", "update", "delete")
+                    if (value := getattr(request.customTimeouts, operation))
+                },
                 dependencies=tuple(request.dependencies),
                 property_dependencies={
                     key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()

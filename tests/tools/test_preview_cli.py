@@ -13,8 +13,12 @@ from tests.tools.helpers import SAMPLE_PACK, ToolRun, run_fixture
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options"}
 OPTION_KEYS = {
     "protect",
+    "retainOnDelete",
+    "deletedWith",
     "ignoreChanges",
+    "replaceOnChanges",
     "deleteBeforeReplace",
+    "customTimeouts",
     "dependencies",
     "propertyDependencies",
 }

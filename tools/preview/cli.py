@@ -17,6 +17,7 @@ from typing import Any
 from tools.policy_analyzer import PolicyPackError, PolicyPackProcess, load_policy_config
 from tools.preview.analysis import analyse
 from tools.preview.errors import PreviewError
+from tools.preview.lifecycle import with_lifecycle_findings
 from tools.preview.program import TOOLS_ROOT, start_program
 from tools.preview.render import render_preview
 from tools.preview.report_json import build_report, write_report
@@ -107,6 +108,7 @@ def preview(args: Arguments) -> int:
             secrets = set().union(*(secret_strings(r.inputs) for r in program.resources))
             secrets |= {v for k, v in stack.config.items() if k in stack.secret_keys and len(v) > 3}
             report = analyse(pack, args.policy_pack, program.resources, secrets)
+        report = with_lifecycle_findings(report, program.resources)
     finally:
         run.close()
     sys.stdout.write(
