@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import runpy
 import sys
 from collections.abc import Callable, Mapping
@@ -28,11 +29,73 @@ from pulumi.runtime.settings import SETTINGS, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.iam_policy_document import PolicyDocumentError, render_policy_document
+
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STACK_TYPE = "pulumi:pulumi:Stack"
 # Inputs whose value is a JSON document; the provider stores them as strings.
 _JSON_DOCUMENT_INPUTS = ("policy", "assumeRolePolicy", "dashboardBody", "redrivePolicy")
+
+
+class UnansweredDataSource(NotImplementedError):
+    """The program called a data source the offline mocks have no answer for."""
+
+    def __init__(self, token: str) -> None:
+        known = ", ".join(sorted(python_name(t) for t in _DATA_SOURCES))
+        super().__init__(
+            f"the program calls the data source {python_name(token)} ({token}), which the "
+            f"offline preview cannot answer (it answers {known}); add an answer to "
+            "tools/pulumi_mocks.py or preview this program with `pulumi preview`"
+        )
+        self.token = token
+
+
+class DataSourceError(ValueError):
+    """A data source the mocks know was called with arguments the provider would refuse."""
+
+
+def python_name(token: str) -> str:
+    """``aws:ec2/getVpc:getVpc`` as a program calls it: ``aws.ec2.get_vpc``."""
+    package, _, rest = token.partition(":")
+    module, _, function = rest.partition(":")
+    module = module.split("/", 1)[0]
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", function).lower()
+    path = [package] if module in ("index", "") else [package, module]
+    return ".".join([*path, snake])
+
+
+def partition_of(region: str) -> str:
+    """The partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _dns_suffix(partition: str) -> str:
+    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+
+
+_DIRECTIONS = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+    "gov": "g",
+}
+
+
+def zone_id_prefix(region: str) -> str:
+    """A region's AZ id prefix: ``us-east-1`` gives ``use1``, ``ap-southeast-2`` ``apse2``."""
+    area, *middle, number = region.split("-")
+    return area + "".join(_DIRECTIONS.get(part, part[:1]) for part in middle) + number
 
 
 def _digest(*parts: str, length: int = 17) -> str:
@@ -81,51 +144,64 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         # Ids AWS generates (API ids, ENI ids, ...) differ between stacks, as they do in AWS.
         self.stack = stack
 
+    @property
+    def partition(self) -> str:
+        """The AWS partition of the region (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+        return partition_of(self.region)
+
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
-        """Invoke results: availability zones, caller identity, region and partition."""
-        token = args.token
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            letters = ("a", "b", "c")
-            return _answer(
-                {
-                    "id": self.region,
-                    "names": [f"{self.region}{letter}" for letter in letters],
-                    "zoneIds": [f"use1-az{i}" for i in range(1, len(letters) + 1)],
-                    "groupNames": [self.region] * len(letters),
-                    "state": "available",
-                }
-            )
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return _answer(
-                {
-                    "id": self.account_id,
-                    "accountId": self.account_id,
-                    "arn": f"arn:aws:iam::{self.account_id}:user/offline-preview",
-                    "userId": "AIDAOFFLINEPREVIEW",
-                }
-            )
-        if token == "aws:index/getRegion:getRegion":
-            return _answer(
-                {
-                    "id": self.region,
-                    "name": self.region,
-                    "region": self.region,
-                    "description": self.region,
-                    "endpoint": f"ec2.{self.region}.amazonaws.com",
-                }
-            )
-        if token == "aws:index/getPartition:getPartition":
-            return _answer(
-                {
-                    "id": "aws",
-                    "partition": "aws",
-                    "dnsSuffix": "amazonaws.com",
-                    "reverseDnsPrefix": "com.amazonaws",
-                }
-            )
-        raise NotImplementedError(
-            f"no offline answer for the invoke {token}; add one to tools/pulumi_mocks.py"
-        )
+        """Data source results, consistent with the stack's region and account.
+
+        Raises ``UnansweredDataSource`` for a data source these mocks do not know: an invented
+        answer could hide exactly what a preview is meant to catch.
+        """
+        answer = _DATA_SOURCES.get(args.token)
+        if answer is None:
+            raise UnansweredDataSource(args.token)
+        try:
+            return _answer(answer(self, dict(args.args)))
+        except PolicyDocumentError as error:
+            raise DataSourceError(f"{python_name(args.token)}: {error}") from error
+
+    def _availability_zones(self, args: dict[str, Any]) -> dict[str, Any]:
+        letters = ("a", "b", "c")
+        short = zone_id_prefix(self.region)
+        return {
+            "id": self.region,
+            "names": [f"{self.region}{letter}" for letter in letters],
+            "zoneIds": [f"{short}-az{i}" for i in range(1, len(letters) + 1)],
+            "groupNames": [self.region] * len(letters),
+            "state": args.get("state") or "available",
+        }
+
+    def _caller_identity(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.account_id,
+            "accountId": self.account_id,
+            "arn": f"arn:{self.partition}:iam::{self.account_id}:user/offline-preview",
+            "userId": "AIDAOFFLINEPREVIEW",
+        }
+
+    def _region(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.region,
+            "name": self.region,
+            "region": self.region,
+            "description": self.region,
+            "endpoint": f"ec2.{self.region}.{_dns_suffix(self.partition)}",
+        }
+
+    def _partition(self, args: dict[str, Any]) -> dict[str, Any]:
+        suffix = _dns_suffix(self.partition)
+        return {
+            "id": self.partition,
+            "partition": self.partition,
+            "dnsSuffix": suffix,
+            "reverseDnsPrefix": ".".join(reversed(suffix.split("."))),
+        }
+
+    def _policy_document(self, args: dict[str, Any]) -> dict[str, Any]:
+        return render_policy_document(args)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         """The id and output state a provider would return for a new resource."""
@@ -146,7 +222,7 @@ class DeterministicMocks(pulumi.runtime.Mocks):
 
     def _arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
-        return f"arn:aws:{service}:{region}:{self.account_id}:{resource}"
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
 
     def _always_computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """Outputs the provider computes even when an input of the same name was given."""
@@ -289,6 +365,42 @@ class DeterministicMocks(pulumi.runtime.Mocks):
     def _event_rule(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
         return n.physical, {"name": n.physical, "arn": self._arn("events", f"rule/{n.physical}")}
 
+    def _s3_bucket(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        # S3 bucket ARNs carry neither region nor account: bucket names are global.
+        bucket = str(inputs.get("bucket") or n.physical)
+        suffix = _dns_suffix(self.partition)
+        return bucket, {
+            "bucket": bucket,
+            "arn": f"arn:{self.partition}:s3:::{bucket}",
+            "bucketDomainName": f"{bucket}.s3.{suffix}",
+            "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.{suffix}",
+            "region": self.region,
+        }
+
+    def _layer_version(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        # A layer's first published version is 1; the version ARN ends with it.
+        layer_arn = self._arn("lambda", f"layer:{inputs.get('layerName') or n.physical}")
+        return f"{layer_arn}:1", {
+            "arn": f"{layer_arn}:1",
+            "layerArn": layer_arn,
+            "version": "1",
+        }
+
+    def _ecr_repository(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        return n.physical, {
+            "name": n.physical,
+            "arn": self._arn("ecr", f"repository/{n.physical}"),
+            "registryId": self.account_id,
+            "repositoryUrl": f"{self.account_id}.dkr.ecr.{self.region}."
+            f"{_dns_suffix(self.partition)}/{n.physical}",
+        }
+
+    def _event_bus(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        return n.physical, {
+            "name": n.physical,
+            "arn": self._arn("events", f"event-bus/{n.physical}"),
+        }
+
     _BY_TYPE: dict[str, Callable[[DeterministicMocks, _Naming, dict], tuple[str, dict]]] = {}
 
 
@@ -302,19 +414,27 @@ class _Naming:
 
 
 def _iam_handler(kind: str) -> Callable[[DeterministicMocks, _Naming, dict], tuple[str, dict]]:
-    """Roles and managed policies: global ARNs under the policy's path."""
+    """Roles, users, groups, instance profiles and managed policies: global ARNs under a path."""
 
     def build(mocks: DeterministicMocks, n: _Naming, inputs: dict) -> tuple[str, dict]:
         path = str(inputs.get("path") or "/")
         return n.physical, {
             "name": n.physical,
             "arn": mocks._arn("iam", f"{kind}{path}{n.physical}", regional=False),
-            "uniqueId": f"AROA{n.digest.upper()}",
+            "uniqueId": _IAM_ID_PREFIXES.get(kind, "AIDA") + n.digest.upper(),
         }
 
     return build
 
 
+# IAM's unique ids start with a prefix naming the kind of entity.
+_IAM_ID_PREFIXES = {
+    "role": "AROA",
+    "user": "AIDA",
+    "group": "AGPA",
+    "policy": "ANPA",
+    "instance-profile": "AIPA",
+}
 _EC2_ID_PREFIXES = {
     "Subnet": "subnet",
     "SecurityGroup": "sg",
@@ -333,6 +453,14 @@ DeterministicMocks._BY_TYPE.update(
         "aws:cloudwatch/logGroup:LogGroup": DeterministicMocks._log_group,
         "aws:iam/role:Role": _iam_handler("role"),
         "aws:iam/policy:Policy": _iam_handler("policy"),
+        "aws:iam/user:User": _iam_handler("user"),
+        "aws:iam/group:Group": _iam_handler("group"),
+        "aws:iam/instanceProfile:InstanceProfile": _iam_handler("instance-profile"),
+        "aws:s3/bucket:Bucket": DeterministicMocks._s3_bucket,
+        "aws:s3/bucketV2:BucketV2": DeterministicMocks._s3_bucket,
+        "aws:lambda/layerVersion:LayerVersion": DeterministicMocks._layer_version,
+        "aws:ecr/repository:Repository": DeterministicMocks._ecr_repository,
+        "aws:cloudwatch/eventBus:EventBus": DeterministicMocks._event_bus,
         "aws:lambda/function:Function": DeterministicMocks._lambda_function,
         "aws:secretsmanager/secret:Secret": DeterministicMocks._secret,
         "aws:rds/instance:Instance": DeterministicMocks._rds_instance,
@@ -346,6 +474,16 @@ DeterministicMocks._BY_TYPE.update(
         "aws:cloudwatch/eventRule:EventRule": DeterministicMocks._event_rule,
     }
 )
+
+
+_DATA_SOURCES: dict[str, Callable[[DeterministicMocks, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": DeterministicMocks._availability_zones,
+    "aws:index/getCallerIdentity:getCallerIdentity": DeterministicMocks._caller_identity,
+    "aws:index/getRegion:getRegion": DeterministicMocks._region,
+    "aws:index/getPartition:getPartition": DeterministicMocks._partition,
+    "aws:iam/getPolicyDocument:getPolicyDocument": DeterministicMocks._policy_document,
+}
+"""The data sources the mocks answer (a call and its ``_output`` form share a token)."""
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
