@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import runpy
 import sys
 from collections.abc import Callable, Mapping
@@ -29,73 +28,13 @@ from pulumi.runtime.settings import SETTINGS, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tools.iam_policy_document import PolicyDocumentError, render_policy_document
+from tools.mock_data_sources import answer_data_source, dns_suffix, partition_of
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STACK_TYPE = "pulumi:pulumi:Stack"
 # Inputs whose value is a JSON document; the provider stores them as strings.
 _JSON_DOCUMENT_INPUTS = ("policy", "assumeRolePolicy", "dashboardBody", "redrivePolicy")
-
-
-class UnansweredDataSource(NotImplementedError):
-    """The program called a data source the offline mocks have no answer for."""
-
-    def __init__(self, token: str) -> None:
-        known = ", ".join(sorted(python_name(t) for t in _DATA_SOURCES))
-        super().__init__(
-            f"the program calls the data source {python_name(token)} ({token}), which the "
-            f"offline preview cannot answer (it answers {known}); add an answer to "
-            "tools/pulumi_mocks.py or preview this program with `pulumi preview`"
-        )
-        self.token = token
-
-
-class DataSourceError(ValueError):
-    """A data source the mocks know was called with arguments the provider would refuse."""
-
-
-def python_name(token: str) -> str:
-    """``aws:ec2/getVpc:getVpc`` as a program calls it: ``aws.ec2.get_vpc``."""
-    package, _, rest = token.partition(":")
-    module, _, function = rest.partition(":")
-    module = module.split("/", 1)[0]
-    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", function).lower()
-    path = [package] if module in ("index", "") else [package, module]
-    return ".".join([*path, snake])
-
-
-def partition_of(region: str) -> str:
-    """The partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def _dns_suffix(partition: str) -> str:
-    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
-
-
-_DIRECTIONS = {
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "central": "c",
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-    "gov": "g",
-}
-
-
-def zone_id_prefix(region: str) -> str:
-    """A region's AZ id prefix: ``us-east-1`` gives ``use1``, ``ap-southeast-2`` ``apse2``."""
-    area, *middle, number = region.split("-")
-    return area + "".join(_DIRECTIONS.get(part, part[:1]) for part in middle) + number
 
 
 def _digest(*parts: str, length: int = 17) -> str:
@@ -155,53 +94,9 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         Raises ``UnansweredDataSource`` for a data source these mocks do not know: an invented
         answer could hide exactly what a preview is meant to catch.
         """
-        answer = _DATA_SOURCES.get(args.token)
-        if answer is None:
-            raise UnansweredDataSource(args.token)
-        try:
-            return _answer(answer(self, dict(args.args)))
-        except PolicyDocumentError as error:
-            raise DataSourceError(f"{python_name(args.token)}: {error}") from error
-
-    def _availability_zones(self, args: dict[str, Any]) -> dict[str, Any]:
-        letters = ("a", "b", "c")
-        short = zone_id_prefix(self.region)
-        return {
-            "id": self.region,
-            "names": [f"{self.region}{letter}" for letter in letters],
-            "zoneIds": [f"{short}-az{i}" for i in range(1, len(letters) + 1)],
-            "groupNames": [self.region] * len(letters),
-            "state": args.get("state") or "available",
-        }
-
-    def _caller_identity(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": self.account_id,
-            "accountId": self.account_id,
-            "arn": f"arn:{self.partition}:iam::{self.account_id}:user/offline-preview",
-            "userId": "AIDAOFFLINEPREVIEW",
-        }
-
-    def _region(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": self.region,
-            "name": self.region,
-            "region": self.region,
-            "description": self.region,
-            "endpoint": f"ec2.{self.region}.{_dns_suffix(self.partition)}",
-        }
-
-    def _partition(self, args: dict[str, Any]) -> dict[str, Any]:
-        suffix = _dns_suffix(self.partition)
-        return {
-            "id": self.partition,
-            "partition": self.partition,
-            "dnsSuffix": suffix,
-            "reverseDnsPrefix": ".".join(reversed(suffix.split("."))),
-        }
-
-    def _policy_document(self, args: dict[str, Any]) -> dict[str, Any]:
-        return render_policy_document(args)
+        return _answer(
+            answer_data_source(args.token, dict(args.args), self.region, self.account_id)
+        )
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         """The id and output state a provider would return for a new resource."""
@@ -368,7 +263,7 @@ class DeterministicMocks(pulumi.runtime.Mocks):
     def _s3_bucket(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
         # S3 bucket ARNs carry neither region nor account: bucket names are global.
         bucket = str(inputs.get("bucket") or n.physical)
-        suffix = _dns_suffix(self.partition)
+        suffix = dns_suffix(self.partition)
         return bucket, {
             "bucket": bucket,
             "arn": f"arn:{self.partition}:s3:::{bucket}",
@@ -392,7 +287,7 @@ class DeterministicMocks(pulumi.runtime.Mocks):
             "arn": self._arn("ecr", f"repository/{n.physical}"),
             "registryId": self.account_id,
             "repositoryUrl": f"{self.account_id}.dkr.ecr.{self.region}."
-            f"{_dns_suffix(self.partition)}/{n.physical}",
+            f"{dns_suffix(self.partition)}/{n.physical}",
         }
 
     def _event_bus(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
@@ -474,16 +369,6 @@ DeterministicMocks._BY_TYPE.update(
         "aws:cloudwatch/eventRule:EventRule": DeterministicMocks._event_rule,
     }
 )
-
-
-_DATA_SOURCES: dict[str, Callable[[DeterministicMocks, dict[str, Any]], dict[str, Any]]] = {
-    "aws:index/getAvailabilityZones:getAvailabilityZones": DeterministicMocks._availability_zones,
-    "aws:index/getCallerIdentity:getCallerIdentity": DeterministicMocks._caller_identity,
-    "aws:index/getRegion:getRegion": DeterministicMocks._region,
-    "aws:index/getPartition:getPartition": DeterministicMocks._partition,
-    "aws:iam/getPolicyDocument:getPolicyDocument": DeterministicMocks._policy_document,
-}
-"""The data sources the mocks answer (a call and its ``_output`` form share a token)."""
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
-from tools.pulumi_mocks import DeterministicMocks, UnansweredDataSource, python_name
+from tools.mock_data_sources import UnansweredDataSource, python_name
+from tools.pulumi_mocks import DeterministicMocks
 
 ACCOUNT = "123456789012"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
