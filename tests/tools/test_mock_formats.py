@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
-from tools.mock_data_sources import UnansweredDataSource, python_name
+from tools.mock_data_sources import DataSourceError, UnansweredDataSource, python_name
 from tools.pulumi_mocks import DeterministicMocks
 
 ACCOUNT = "123456789012"
@@ -148,3 +148,11 @@ def test_mock_unknown_data_source_names_it() -> None:
 )
 def test_python_name_is_what_a_program_calls(token: str, name: str) -> None:
     assert python_name(token) == name
+
+
+def test_mock_policy_document_refusal_names_the_data_source() -> None:
+    with pytest.raises(DataSourceError, match=r"aws\.iam\.get_policy_document: .*duplicate sid"):
+        _invoke(
+            "aws:iam/getPolicyDocument:getPolicyDocument",
+            statements=[{"sid": "A", "actions": ["sqs:A"]}, {"sid": "A", "actions": ["sqs:B"]}],
+        )
