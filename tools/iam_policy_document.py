@@ -59,14 +59,14 @@ def render_policy_document(args: Mapping[str, Any]) -> dict[str, str]:
     ]
     _reject_duplicate_sids(statements)
     merged: dict[str, Any] = {"Version": version, "Statement": []}
-    _merge_sources(merged, args.get("sourcePolicyDocuments") or [])
+    # The deprecated source_json/override_json act as one more source/override, applied first.
+    _merge_sources(merged, _labelled(args, "sourceJson", "sourcePolicyDocuments"))
     own = {"Version": version, "Statement": statements}
     if args.get("policyId"):
         own["Id"] = str(args["policyId"])
     _merge(merged, own)
-    for index, text in enumerate(args.get("overridePolicyDocuments") or []):
-        if text:
-            _merge(merged, _parse(text, f"overridePolicyDocuments[{index}]"))
+    for where, text in _labelled(args, "overrideJson", "overridePolicyDocuments"):
+        _merge(merged, _parse(text, where))
     document = _ordered_document(merged)
     pretty = _go_escape(json.dumps(document, indent=2, ensure_ascii=False))
     minified = _go_escape(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
@@ -150,17 +150,22 @@ def _reject_duplicate_sids(statements: Sequence[Mapping[str, Any]]) -> None:
             seen.add(sid)
 
 
-def _merge_sources(merged: dict[str, Any], sources: Sequence[str]) -> None:
+def _labelled(args: Mapping[str, Any], single: str, many: str) -> list[tuple[str, str]]:
+    """The non-empty documents of a deprecated single argument and its list, each named."""
+    documents = [(single, args.get(single))]
+    documents += [(f"{many}[{i}]", text) for i, text in enumerate(args.get(many) or [])]
+    return [(where, str(text)) for where, text in documents if text]
+
+
+def _merge_sources(merged: dict[str, Any], sources: Sequence[tuple[str, str]]) -> None:
     seen: set[str] = set()
-    for index, text in enumerate(sources):
-        if not text:
-            continue
-        source = _parse(text, f"sourcePolicyDocuments[{index}]")
+    for where, text in sources:
+        source = _parse(text, where)
         for position, statement in enumerate(source["Statement"]):
             sid = statement.get("Sid")
             if sid and sid in seen:
                 raise PolicyDocumentError(
-                    f"duplicate Sid ({sid}) in sourcePolicyDocuments (item {index}; statement "
+                    f"duplicate Sid ({sid}) in sourcePolicyDocuments ({where}; statement "
                     f"{position}): use override_policy_documents to replace a statement"
                 )
             if sid:

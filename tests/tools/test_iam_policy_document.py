@@ -263,3 +263,12 @@ def test_render_escapes_html_characters_like_go() -> None:
 def test_render_id_is_stable() -> None:
     args = {"statements": [{"actions": ["s3:GetObject"]}]}
     assert render_policy_document(args)["id"] == render_policy_document(args)["id"]
+
+
+def test_render_deprecated_source_and_override_json_still_apply() -> None:
+    source = json.dumps({"Statement": [{"Sid": "A", "Effect": "Allow", "Action": "sqs:A"}]})
+    override = json.dumps({"Statement": [{"Sid": "B", "Effect": "Deny", "Action": "*"}]})
+    statements = _statements(
+        sourceJson=source, overrideJson=override, statements=[{"sid": "B", "actions": ["sqs:B"]}]
+    )
+    assert [(s["Sid"], s["Action"]) for s in statements] == [("A", "sqs:A"), ("B", "*")]
