@@ -52,7 +52,7 @@ class ApiWithHandlerArgs:
     hub: AlertingHub
     """Key for logs, topic for alarms, the dashboard."""
     vpc_id: pulumi.Input[str]
-    """The VPC the handler runs in (also holds the destroy-time security group)."""
+    """The VPC the handler runs in."""
     subnet_ids: Sequence[pulumi.Input[str]]
     """Private subnets for the handler's network interfaces."""
     security_group_id: pulumi.Input[str]
@@ -90,16 +90,6 @@ class ApiWithHandler(pulumi.ComponentResource):
         naming = args.settings.naming
         child = pulumi.ResourceOptions(parent=self)
 
-        self.destroy_security_group = aws.ec2.SecurityGroup(
-            f"{name}-handler-destroy-sg",
-            name=naming.name("api-handler-destroy-sg"),
-            description="Empty group the API Lambda's interfaces move to on destroy",
-            vpc_id=args.vpc_id,
-            ingress=[],
-            egress=[],
-            tags={"Name": naming.name("api-handler-destroy-sg")},
-            opts=child,
-        )
         handler = monitored_function(
             f"{name}-handler",
             self._function_spec(args),
@@ -177,7 +167,6 @@ class ApiWithHandler(pulumi.ComponentResource):
                 vpc_id=args.vpc_id,
                 subnet_ids=args.subnet_ids,
                 security_group_id=args.security_group_id,
-                replacement_security_group_id=self.destroy_security_group.id,
             ),
             errors_are_critical=True,
         )

@@ -90,25 +90,26 @@ def vpc_network_interface_statements(
     interfaces = ec2_arn(where, "network-interface/*")
     return [
         {
+            # One statement for every resource CreateNetworkInterface touches: the subnet and
+            # group it may use, and the interface it creates (its id is chosen by EC2, so it is
+            # named by type, in this account and region). Split over two statements, each would
+            # name only some of the action's resources. No ec2:Vpc condition: Lambda checks
+            # these permissions when it creates the function, by simulation without VPC context
+            # keys, and a condition there fails the deployment ("The provided execution role
+            # does not have permissions to call CreateNetworkInterface on EC2").
             "Sid": "CreateInterfacesInFunctionSubnetsAndGroup",
             "Effect": "Allow",
             "Action": "ec2:CreateNetworkInterface",
             "Resource": [
                 *(ec2_arn(where, f"subnet/{subnet}") for subnet in subnet_ids),
                 ec2_arn(where, f"security-group/{security_group_id}"),
+                interfaces,
             ],
         },
         {
-            # Interface ids are chosen by EC2 at creation, so they are named by type, in this
-            # account and region. No ec2:Vpc condition: Lambda checks these permissions when
-            # it creates the function, by simulation without VPC context keys, and a condition
-            # there fails the deployment ("The provided execution role does not have
-            # permissions to call CreateNetworkInterface on EC2"). A real create must also be
-            # allowed on the subnet and the security group, which the statement above limits.
             "Sid": "ManageFunctionInterfaces",
             "Effect": "Allow",
             "Action": [
-                "ec2:CreateNetworkInterface",
                 "ec2:DeleteNetworkInterface",
                 "ec2:AssignPrivateIpAddresses",
                 "ec2:UnassignPrivateIpAddresses",

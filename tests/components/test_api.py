@@ -138,19 +138,6 @@ def test_api_handler_role_reads_only_its_secret_and_table(run: MockRun) -> None:
     assert "kms:ViaService" in by_action["kms:Decrypt"]["Condition"]["StringEquals"]
 
 
-def test_api_handler_moves_interfaces_to_empty_group_on_destroy(run: MockRun) -> None:
-    """Destroy must not wait for the function's interfaces: they move to an empty group."""
-    group = run.one("aws:ec2/securityGroup:SecurityGroup")
-    inputs = _handler(run).inputs
-    assert inputs.get("replaceSecurityGroupsOnDestroy") is True, "api handler keeps its SG"
-    assert inputs.get("replacementSecurityGroupIds") == [group.outputs["id"]]
-    assert group.inputs["name"] == "cw-analytics-test-api-handler-destroy-sg"
-    assert group.inputs["vpcId"] == VPC_ID, "destroy SG is not in the function's VPC"
-    assert group.inputs.get("ingress") == [] and group.inputs.get("egress") == [], (
-        f"destroy SG {group.name} has rules: {group.inputs}"
-    )
-
-
 def test_api_handler_is_created_after_its_log_group(run: MockRun) -> None:
     """Failure analysis point 7: the handler depends (depends_on) on its own log group, which
     is encrypted with the hub key and has the configured retention."""
