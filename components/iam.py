@@ -1,4 +1,4 @@
-"""IAM policy documents for the stack's Lambda functions and the API Gateway logging role.
+"""IAM policy documents for the stack's Lambda functions.
 
 Every statement names exact ARNs. ``Resource "*"`` appears only for actions AWS cannot scope to
 a resource (checked against AWS's IAM definition data by
@@ -37,25 +37,6 @@ def lambda_trust_policy() -> dict[str, Any]:
             }
         ]
     )
-
-
-def apigateway_trust_policy(where: AccountContext) -> dict[str, Any]:
-    """Trust policy of the API Gateway CloudWatch role: API Gateway, for this account only."""
-    return document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "apigateway.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": where.account_id}},
-            }
-        ]
-    )
-
-
-def apigateway_push_to_logs_policy_arn(partition: str) -> str:
-    """AWS's managed policy for the API Gateway account role (the one managed policy we use)."""
-    return f"arn:{partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
 def function_base_statements(log_group_arn: str, region: str) -> list[Statement]:

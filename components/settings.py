@@ -81,7 +81,6 @@ CONFIG_KEYS = (
     "apiThrottleRateLimit",
     "apiThrottleBurstLimit",
     "apiReservedConcurrency",
-    "manageApiGatewayAccount",
 )
 
 
@@ -114,7 +113,6 @@ class Settings:
     api_throttle_rate_limit: float = 50.0
     api_throttle_burst_limit: int = 100
     api_reserved_concurrency: int = -1
-    manage_api_gateway_account: bool = False
 
     @property
     def naming(self) -> Naming:
@@ -318,7 +316,6 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
     read("apiThrottleRateLimit", "api_throttle_rate_limit", _parse_float, _in_range(1, 10000))
     read("apiThrottleBurstLimit", "api_throttle_burst_limit", _parse_int, _in_range(1, 5000))
     read("apiReservedConcurrency", "api_reserved_concurrency", _parse_int, _check_concurrency)
-    read("manageApiGatewayAccount", "manage_api_gateway_account", _parse_bool)
 
     if not region:
         problems.append("aws:region is required (pulumi config set aws:region eu-west-1)")

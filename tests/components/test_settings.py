@@ -88,7 +88,7 @@ def test_settings_rejects_suffix_too_long_for_rds_identifier() -> None:
 
 def test_settings_rejects_suffix_too_long_for_iam_role() -> None:
     """Failure analysis point 1: the IAM role limit (64) is named in the message."""
-    suffix = "a" * 30  # cw-analytics-<30>-apigw-cloudwatch-role = 65 characters
+    suffix = "a" * 35  # cw-analytics-<35>-api-handler-role = 65 characters
     with pytest.raises(ValueError, match=r"too long: IAM role name '.*' would be 65 .*limit 64"):
         settings_with(environmentSuffix=suffix)
 
@@ -200,7 +200,7 @@ def test_settings_rejects_malformed_region() -> None:
         settings_with(region="Ireland")
 
 
-@pytest.mark.parametrize("key", ["dbMultiAz", "dbDeletionProtection", "manageApiGatewayAccount"])
+@pytest.mark.parametrize("key", ["dbMultiAz", "dbDeletionProtection"])
 def test_settings_rejects_bad_boolean(key: str) -> None:
     with pytest.raises(ValueError, match=rf"{key} 'maybe' must be true or false"):
         settings_with(**{key: "maybe"})
