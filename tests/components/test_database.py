@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
-from components.database import MonitoredDatabase, MonitoredDatabaseArgs
+from components.database import MonitoredDatabase, MonitoredDatabaseArgs, secret_name
 from components.instance_classes import GIB
 from components.settings import Settings
 from tests.harness import MockRun, is_secret, make_settings, parse_document, run_components
@@ -20,7 +20,12 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SECRET = "aws:secretsmanager/secret:Secret"
 SUBNET_GROUP_NAME = "cw-analytics-test-db-subnets"
 DB_SG = "sg-0123456789abcdef0"
-PROTECTED = {"dbDeletionProtection": "true", "dbBackupRetentionDays": "14"}
+PROTECTED = {
+    "dbDeletionProtection": "true",
+    "dbBackupRetentionDays": "14",
+    "dbFinalSnapshot": "true",
+    "secretRecoveryWindowDays": "30",
+}
 
 
 def build_database(settings: Settings) -> None:
@@ -239,6 +244,45 @@ def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> N
     assert random_id.urn in instance.property_dependencies["finalSnapshotIdentifier"]
     assert random_id.inputs["byteLength"] == 4
     assert protected.one(SECRET).inputs["recoveryWindowInDays"] >= 7
+
+
+def test_database_deletion_protection_alone_keeps_no_snapshot() -> None:
+    """Each decision has its own key: deletion protection does not imply a final snapshot."""
+    instance = database(dbDeletionProtection="true", dbBackupRetentionDays="1").one(INSTANCE)
+    assert instance.inputs["deletionProtection"] is True, instance.urn
+    assert instance.inputs["skipFinalSnapshot"] is True, instance.urn
+
+
+def test_database_final_snapshot_survives_turning_protection_off() -> None:
+    """Turning deletion protection off to tear a database down keeps its final snapshot."""
+    run = database(dbDeletionProtection="false", dbFinalSnapshot="true")
+    instance = run.one(INSTANCE)
+    assert instance.inputs["deletionProtection"] is False, instance.urn
+    assert instance.inputs["skipFinalSnapshot"] is False, instance.urn
+    assert instance.inputs["finalSnapshotIdentifier"].startswith("cw-analytics-test-db-final-")
+
+
+def test_database_secret_with_recovery_window_gets_a_unique_name(protected: MockRun) -> None:
+    """A deleted secret keeps its name through its recovery window; CreateSecret with that name
+    then fails, so a re-created stack must not ask for the same name."""
+    secret = protected.one(SECRET).inputs
+    assert secret["recoveryWindowInDays"] == 30, "secret recovery window"
+    assert "name" not in secret, f"fixed secret name {secret.get('name')} collides on re-create"
+    assert secret["namePrefix"] == "cw-analytics-test-db-credentials-"
+
+
+def test_database_secret_without_recovery_window_keeps_its_fixed_name(run: MockRun) -> None:
+    """Deleted at once, the name is free again: the same name serves every re-created stack."""
+    secret = run.one(SECRET).inputs
+    assert secret["recoveryWindowInDays"] == 0
+    assert secret["name"] == "cw-analytics-test-db-credentials" and "namePrefix" not in secret
+
+
+@pytest.mark.parametrize("days", [0, 7, 30])
+def test_database_secret_name_is_unique_exactly_when_deletion_waits(days: int) -> None:
+    chosen = secret_name("cw-analytics-x-db-credentials", days)
+    assert (chosen.name is None) == (days > 0), chosen
+    assert (chosen.name_prefix is None) == (days == 0), chosen
 
 
 def test_database_settings_flow_through(protected: MockRun) -> None:
