@@ -33,6 +33,11 @@ CONNECTIONS_SHARE = 0.80
 READ_LATENCY_SECONDS = 0.020
 WRITE_LATENCY_SECONDS = 0.050
 SLOW_STATEMENT_MS = 1000
+# RDS publishes CPUUtilization every minute while the instance runs; a stopped, failed or
+# deleted instance publishes nothing. Three empty 5-minute periods outlast a reboot or a
+# Multi-AZ failover (one to two minutes) but not an outage.
+AVAILABILITY_METRIC = "CPUUtilization"
+AVAILABILITY_PERIODS = 3
 
 
 @dataclass(frozen=True)
@@ -348,5 +353,48 @@ class MonitoredDatabase(pulumi.ComponentResource):
                     thresholds=[Threshold(slug, threshold)],
                 )
             )
+        unavailable, widget = self._availability_alarm()
+        alarms.append(unavailable)
+        widgets.append(widget)
         self._hub.add_dashboard_section(DashboardSection("Database", widgets))
         return alarms
+
+    def _availability_alarm(self) -> tuple[aws.cloudwatch.MetricAlarm, dict[str, Any]]:
+        """The alarm that fires when the database stops reporting at all.
+
+        The threshold alarms above treat missing data as missing: a stopped or failed instance
+        emits nothing and none of them can fire. This one counts the samples of a metric RDS
+        always publishes while the instance runs, and treats no data as breaching.
+        """
+        slug = "db-unavailable"
+        alarm = metric_alarm(
+            f"{self._name}-{slug}",
+            hub=self._hub,
+            parent=self,
+            slug=slug,
+            description=(
+                f"PostgreSQL {self._naming.name('db')}: no {AVAILABILITY_METRIC} data for "
+                f"{AVAILABILITY_PERIODS * 5} minutes. RDS reports it every minute while the "
+                "instance runs, so the instance is stopped, failed, being replaced or deleted; "
+                "missing data counts as breaching."
+            ),
+            critical=True,
+            namespace="AWS/RDS",
+            metric_name=AVAILABILITY_METRIC,
+            dimensions={"DBInstanceIdentifier": self.identifier},
+            statistic="SampleCount",
+            period=300,
+            evaluation_periods=AVAILABILITY_PERIODS,
+            datapoints_to_alarm=AVAILABILITY_PERIODS,
+            threshold=1,
+            comparison_operator="LessThanThreshold",
+            treat_missing_data="breaching",
+        )
+        widget = metric_widget(
+            f"{AVAILABILITY_METRIC} samples (instance reporting)",
+            [["AWS/RDS", AVAILABILITY_METRIC, "DBInstanceIdentifier", self.identifier]],
+            region=self._settings.region,
+            stat="SampleCount",
+            thresholds=[Threshold(slug, 1)],
+        )
+        return alarm, widget

@@ -303,6 +303,7 @@ def test_database_alarms_all_through_the_topic(run: MockRun) -> None:
             "connections",
             "read-latency",
             "write-latency",
+            "unavailable",
         )
     )
     identifier = run.one(INSTANCE).outputs["identifier"]
@@ -327,7 +328,10 @@ def test_database_alarm_thresholds_derive_from_class_and_storage() -> None:
 
 def test_database_critical_alarms_page(run: MockRun) -> None:
     rule = run.one("aws:cloudwatch/compositeAlarm:CompositeAlarm").inputs["alarmRule"]
-    assert rule == 'ALARM("cw-analytics-test-db-cpu") OR ALARM("cw-analytics-test-db-free-storage")'
+    assert rule == (
+        'ALARM("cw-analytics-test-db-cpu") OR ALARM("cw-analytics-test-db-free-storage") '
+        'OR ALARM("cw-analytics-test-db-unavailable")'
+    )
 
 
 def test_database_dashboard_draws_what_the_alarms_watch(run: MockRun) -> None:
@@ -341,13 +345,13 @@ def test_database_dashboard_draws_what_the_alarms_watch(run: MockRun) -> None:
         "properties": {"markdown": "## Database"},
     } in body["widgets"]
     graphs = {
-        w["properties"]["metrics"][0][1]: w["properties"]
+        (w["properties"]["metrics"][0][1], w["properties"]["stat"]): w["properties"]
         for w in body["widgets"]
         if w["type"] == "metric"
     }
     identifier = run.one(INSTANCE).outputs["identifier"]
     for alarm in alarms(run).values():
-        graph = graphs[alarm["metricName"]]
+        graph = graphs[(alarm["metricName"], alarm["statistic"])]
         assert graph["metrics"] == [
             ["AWS/RDS", alarm["metricName"], "DBInstanceIdentifier", identifier]
         ]
@@ -360,3 +364,25 @@ def test_database_outputs_and_parent(run: MockRun) -> None:
     for resource in run.resources:
         if resource.name.startswith("database-") and resource.type != component.type:
             assert resource.parent == component.urn, f"{resource.urn} is not under the database"
+
+
+def test_database_unavailable_alarm_fires_when_the_instance_reports_nothing(run: MockRun) -> None:
+    """A stopped, failed or deleted instance publishes no metrics; the threshold alarms treat
+    that as missing and stay quiet, so one alarm must treat it as breaching. It watches a
+    metric RDS publishes every minute while the instance runs, over more than a failover."""
+    alarm = alarms(run)["db-unavailable"]
+    assert alarm["treatMissingData"] == "breaching", "a silent database pages no one"
+    assert (alarm["metricName"], alarm["statistic"]) == ("CPUUtilization", "SampleCount")
+    assert alarm["comparisonOperator"] == "LessThanThreshold" and alarm["threshold"] == 1
+    assert alarm["period"] * alarm["evaluationPeriods"] >= 15 * 60, "a reboot would page"
+    assert alarm["datapointsToAlarm"] == alarm["evaluationPeriods"]
+    assert "missing data counts as breaching" in alarm["alarmDescription"]
+
+
+def test_database_threshold_alarms_leave_missing_data_to_the_unavailable_alarm(
+    run: MockRun,
+) -> None:
+    """Breaching on missing data in every alarm would page six times for one outage."""
+    found = alarms(run)
+    breaching = sorted(n for n, a in found.items() if a["treatMissingData"] == "breaching")
+    assert breaching == ["db-unavailable"], breaching
