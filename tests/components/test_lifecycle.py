@@ -109,4 +109,4 @@ def test_lifecycle_prod_reservations_need_the_documented_quota() -> None:
     }
     assert reserved == {"api-handler": 50, "metrics-aggregator": 1}, reserved
     operations = (REPO_ROOT / "docs/operations.md").read_text()
-    assert str(sum(reserved.values()) + 100) in operations, "quota prerequisite not documented"
+    assert str(int(sum(reserved.values())) + 100) in operations, "quota prerequisite not documented"
