@@ -61,9 +61,14 @@ def test_operations_doc_deploys_the_account_project_before_app_stacks() -> None:
     assert "pulumi stack init eu-west-1" in deploy
 
 
+# Keys the migration notes name because older stacks still carry them; the program ignores them.
+RETIRED_KEYS = frozenset({"manageApiGatewayAccount"})
+
+
 def test_operations_doc_names_only_config_keys_the_program_reads() -> None:
     named = set(re.findall(r"`([a-z]+[A-Z][A-Za-z]+)(?::[^`]*)?`", _text()))
-    unknown = {key for key in named if key not in CONFIG_KEYS and not key.startswith("db")}
+    assert not RETIRED_KEYS & set(CONFIG_KEYS), "a retired key is read again"
+    unknown = {key for key in named - RETIRED_KEYS if key not in CONFIG_KEYS}
     assert not unknown, f"docs/operations.md names unknown config keys {sorted(unknown)}"
     assert {"dbFinalSnapshot", "secretRecoveryWindowDays", "keyDeletionWindowDays"} <= named
 
