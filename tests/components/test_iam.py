@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+from parliament import analyze_policy_string
+
 from components import iam
 from components.alerting import AccountContext
-from tests.harness import as_list
+from tests.components.support import ROLE_POLICY, whole_stack
+from tests.harness import as_list, parse_document
 
 WHERE = AccountContext("123456789012", "aws", "eu-west-1")
 SUBNETS = ["subnet-0aaa", "subnet-0bbb"]
@@ -54,3 +60,19 @@ def test_vpc_interface_statements_keep_interface_only_actions_on_interfaces() ->
         actions = set(as_list(statement["Action"]))
         if actions & {"ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses"}:
             assert as_list(statement["Resource"]) == [f"{ARN}:network-interface/*"], statement
+
+
+def test_vpc_interface_statements_have_no_resource_mismatch_for_parliament() -> None:
+    """parliament reports RESOURCE_MISMATCH when an action's statement names only part of the
+    resources it needs (CreateNetworkInterface's subnet and group apart from its interface)."""
+    found = analyze_policy_string(json.dumps(iam.document(_interface_statements())))
+    assert not [f.issue for f in found.findings], [(f.issue, f.detail) for f in found.findings]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_role_policies_have_no_resource_mismatch_for_parliament(stack: str) -> None:
+    run = whole_stack(stack)
+    for policy in run.of_type(ROLE_POLICY):
+        document = json.dumps(parse_document(policy.inputs["policy"]))
+        issues = [f.issue for f in analyze_policy_string(document).findings]
+        assert "RESOURCE_MISMATCH" not in issues, f"{policy.name}: {issues}"
