@@ -80,6 +80,9 @@ def test_lifecycle_nothing_blocks_destroy(stack: str) -> None:
     run = whole_stack(stack)
     protected = [r.urn for r in run.resources if r.protect]
     assert not protected, f"{stack}: protected resources stop destroy: {protected}"
+    deletion_fields = {"deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier"}
+    frozen = deletion_fields & set(run.one(INSTANCE).ignore_changes)
+    assert not frozen, f"{stack}: ignore_changes freezes {frozen} on the database"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
