@@ -116,7 +116,7 @@ class MetricAggregator(pulumi.ComponentResource):
                 enabled=True, kms_key_arn=hub.key_arn
             ),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
-            deletion_protection_enabled=settings.is_protected,
+            deletion_protection_enabled=settings.metrics_table_deletion_protection,
             opts=child,
         )
         self.table_name, self.table_arn = self.table.name, self.table.arn
@@ -183,7 +183,7 @@ class MetricAggregator(pulumi.ComponentResource):
                 "LOG_LEVEL": "INFO",
             },
             # Runs must never overlap: each rewrites the same lookback window.
-            reserved_concurrency=1,
+            reserved_concurrency=settings.aggregator_reserved_concurrency,
         )
 
     def _create_schedule(self, name: str, settings: Settings, hub: AlertingHub) -> None:

@@ -102,9 +102,9 @@ def test_metrics_table_schema_follows_lambda_contract(run: MockRun) -> None:
 
 def test_metrics_table_deletion_protection_follows_settings(run: MockRun) -> None:
     assert run.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is False
-    protected = run_components(
-        _builder(), dbDeletionProtection="true", dbBackupRetentionDays="7"
-    ).one("aws:dynamodb/table:Table")
+    protected = run_components(_builder(), metricsTableDeletionProtection="true").one(
+        "aws:dynamodb/table:Table"
+    )
     assert protected.inputs["deletionProtectionEnabled"] is True
 
 
@@ -180,8 +180,11 @@ def test_aggregator_runs_outside_the_vpc_on_python312_arm64(run: MockRun) -> Non
     assert inputs["tracingConfig"] == {"mode": "Active"}
 
 
-def test_aggregator_reserves_one_concurrent_run(run: MockRun) -> None:
-    assert _function(run).inputs["reservedConcurrentExecutions"] == 1
+def test_aggregator_reserves_concurrency_only_when_configured(run: MockRun) -> None:
+    """A new account's quota (often 10) leaves nothing to reserve: none by default."""
+    assert _function(run).inputs["reservedConcurrentExecutions"] == -1
+    reserved = run_components(_builder(), aggregatorReservedConcurrency="1")
+    assert _function(reserved).inputs["reservedConcurrentExecutions"] == 1
 
 
 def test_aggregator_package_holds_the_real_handler(run: MockRun) -> None:

@@ -97,17 +97,6 @@ def test_stack_metrics_table_protection_follows_the_stack(stack: str, protected:
     assert table.inputs["deletionProtectionEnabled"] is protected, stack
 
 
-@pytest.mark.parametrize(("stack", "managed"), [("dev", True), ("prod", False)])
-def test_stack_api_gateway_account_is_managed_where_configured(stack: str, managed: bool) -> None:
-    """Failure analysis point 10: exactly the stack with manageApiGatewayAccount sets the
-    account's CloudWatch role, and its stage waits for it."""
-    run = whole_stack(stack)
-    accounts = run.of_type("aws:apigateway/account:Account")
-    assert len(accounts) == int(managed), f"{stack}: {len(accounts)} account settings"
-    if managed:
-        assert accounts[0].urn in run.one("aws:apigateway/stage:Stage").dependencies
-
-
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_api_handler_uses_the_networks_private_subnets_and_lambda_sg(stack: str) -> None:
     """Failure analysis point 11: the API Lambda runs in the private subnets with the Lambda
