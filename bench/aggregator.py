@@ -17,14 +17,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions" / "metric_aggregator"))
+_FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
+sys.path[:0] = [str(_FUNCTIONS / "metric_aggregator"), str(_FUNCTIONS / "shared")]
 
 from aggregator.fetch import fetch_metric_data  # noqa: E402
 from aggregator.items import to_items  # noqa: E402
 from aggregator.queries import aligned_window, build_queries  # noqa: E402
 from aggregator.retry import Deadline  # noqa: E402
-from aggregator.sources import MetricSources  # noqa: E402
 from aggregator.writer import write_items  # noqa: E402
+from analytics_contract.sources import MetricSources  # noqa: E402
 
 PERIOD = 60
 LOOKBACK_MINUTES = 15

@@ -11,13 +11,14 @@ import pulumi_aws as aws
 from components.alerting import AlertingHub
 from components.dashboard import Threshold, metric_widget
 from components.monitoring import AlarmGroup, metric_alarm
+from functions.shared.analytics_contract.metrics import (
+    AGGREGATOR_SERVICE,
+    DYNAMODB_OPERATIONS,
+    HEARTBEAT_METRIC,
+)
 
-HEARTBEAT_METRIC = "AggregatorHeartbeat"
-HEARTBEAT_SERVICE = "aggregator"
 MISSED_RUNS = 3
 PERIOD_SECONDS = 300
-# Operations on the table: the aggregator writes, the API handler reads.
-TABLE_OPERATIONS = ("BatchWriteItem", "PutItem", "Query", "GetItem")
 
 
 def table_operation_queries(
@@ -36,9 +37,9 @@ def table_operation_queries(
             ),
             return_data=False,
         )
-        for operation in TABLE_OPERATIONS
+        for operation in DYNAMODB_OPERATIONS
     ]
-    total = ", ".join(f"FILL({operation.lower()}, 0)" for operation in TABLE_OPERATIONS)
+    total = ", ".join(f"FILL({operation.lower()}, 0)" for operation in DYNAMODB_OPERATIONS)
     return [
         *queries,
         aws.cloudwatch.MetricAlarmMetricQueryArgs(
@@ -80,7 +81,7 @@ def create_aggregator_alarms(
         critical=True,
         namespace=hub.naming.metrics_namespace,
         metric_name=HEARTBEAT_METRIC,
-        dimensions={"service": HEARTBEAT_SERVICE},
+        dimensions={"service": AGGREGATOR_SERVICE},
         statistic="Sum",
         period=period,
         evaluation_periods=MISSED_RUNS,
@@ -150,7 +151,7 @@ def _widgets(
     return [
         metric_widget(
             "Aggregator: successful runs (heartbeat)",
-            [[hub.naming.metrics_namespace, HEARTBEAT_METRIC, "service", HEARTBEAT_SERVICE]],
+            [[hub.naming.metrics_namespace, HEARTBEAT_METRIC, "service", AGGREGATOR_SERVICE]],
             region=region,
             stat="Sum",
             period=period,
@@ -179,7 +180,7 @@ def _widgets(
             [
                 ["AWS/DynamoDB", metric, "TableName", table_name, "Operation", operation]
                 for metric in ("ThrottledRequests", "SystemErrors")
-                for operation in TABLE_OPERATIONS
+                for operation in DYNAMODB_OPERATIONS
             ],
             region=region,
             stat="Sum",

@@ -138,7 +138,9 @@ def test_aggregator_environment_is_accepted_by_the_function_code(
     run: MockRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The environment the stack sets parses with the aggregator's own settings reader."""
-    # The function's code imports its package as ``aggregator`` (the zip's top level).
+    # The function's code imports its package as ``aggregator`` and the contract as
+    # ``analytics_contract`` (both at the zip's top level).
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "functions/shared"))
     monkeypatch.syspath_prepend(str(REPO_ROOT / "functions/metric_aggregator"))
     from aggregator.run import Settings as FunctionSettings
 

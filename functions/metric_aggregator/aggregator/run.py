@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from analytics_contract.sources import MetricSources, parse_metric_sources
 from botocore.config import Config
 
 from aggregator.fetch import fetch_metric_data
 from aggregator.items import to_items
 from aggregator.queries import aligned_window, build_queries, check_period
 from aggregator.retry import Clock, Deadline, Rng, Sleep
-from aggregator.sources import MetricSources, parse_metric_sources
 from aggregator.writer import write_items
 
 # Time kept back from Lambda's remaining time for the final log line, metrics flush and raising.
@@ -28,6 +29,12 @@ BOTO_CONFIG = Config(
     connect_timeout=3,
     read_timeout=10,
 )
+
+
+# DynamoDB table names: 3-255 of these characters.
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# Upper bounds keep window and TTL arithmetic inside what datetime and DynamoDB accept.
+_LIMITS = {"LOOKBACK_MINUTES": 24 * 60, "RETENTION_DAYS": 3650, "PERIOD_SECONDS": 86400}
 
 
 class ConfigurationError(ValueError):
@@ -53,6 +60,10 @@ class Settings:
         table = env.get("METRICS_TABLE", "")
         if not table:
             raise ConfigurationError("METRICS_TABLE is not set")
+        if not _TABLE_NAME.fullmatch(table):
+            raise ConfigurationError(
+                f"METRICS_TABLE {table!r} must match {_TABLE_NAME.pattern} (DynamoDB table name)"
+            )
         if not env.get("METRIC_SOURCES"):
             raise ConfigurationError("METRIC_SOURCES is not set")
         try:
@@ -82,12 +93,11 @@ class Settings:
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name) or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} {raw!r} must be a positive integer") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} {raw!r} must be a positive integer")
+    limit = _LIMITS[name]
+    # int() would also take spaces, underscores and non-ASCII digits; only plain digits are meant.
+    value = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else 0
+    if not 0 < value <= limit:
+        raise ConfigurationError(f"{name} {raw!r} must be a whole number from 1 to {limit}")
     return value
 
 

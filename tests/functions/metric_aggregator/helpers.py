@@ -1,4 +1,5 @@
-"""Helpers for the metric aggregator tests: its code on sys.path, a fake clock, moto table."""
+"""Helpers for the metric aggregator tests: its code (and the shared contract) on sys.path, a fake
+clock, the moto table."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from types import ModuleType
 from typing import Any
 
 FUNCTION_DIR = Path(__file__).resolve().parents[3] / "functions" / "metric_aggregator"
-if str(FUNCTION_DIR) not in sys.path:
-    sys.path.insert(0, str(FUNCTION_DIR))
+# In the Lambda archive the shared contract package sits next to the function's code.
+SHARED_DIR = FUNCTION_DIR.parent / "shared"
+for _path in (SHARED_DIR, FUNCTION_DIR):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 REGION = "eu-west-1"
 TABLE = "cw-analytics-test-metrics"

@@ -12,7 +12,7 @@ import pytest
 from aggregator.fetch import fetch_metric_data
 from aggregator.queries import MetricQuery, build_queries
 from aggregator.retry import Deadline, DeadlineExceeded
-from aggregator.sources import MetricSources
+from analytics_contract.sources import MetricSources
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
