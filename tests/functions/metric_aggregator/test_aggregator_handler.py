@@ -14,9 +14,9 @@ import pytest
 from aggregator.queries import aligned_window
 from aggregator.run import ConfigurationError, Runtime, Settings, build_runtime
 from aggregator.writer import WriteIncomplete
+from analytics_contract.sources import MetricSources
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from analytics_contract.sources import MetricSources
 
 from .helpers import NAMESPACE, TABLE, FakeClock, LambdaContextStub, load_handler_module, scan_all
 

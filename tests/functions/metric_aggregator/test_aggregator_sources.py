@@ -6,14 +6,14 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from analytics_contract.sources import (
     MetricSources,
     SourcesError,
     encode_metric_sources,
     parse_metric_sources,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 VALID = {
     "v": 1,
