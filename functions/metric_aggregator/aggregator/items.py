@@ -8,7 +8,6 @@ re-run of a window writes byte-identical items.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,9 +16,11 @@ from typing import Any
 
 from analytics_contract.series import CATALOGUE_PK, epoch_sk, series_pk
 
+from aws_lambda_powertools import Logger
+
 from aggregator.fetch import Datapoint
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 Item = dict[str, dict[str, str]]
 MAX_BATCH = 25

@@ -18,14 +18,18 @@ from aggregator.items import to_items
 from aggregator.queries import aligned_window, build_queries, check_period
 from aggregator.retry import Clock, Deadline, Rng, Sleep
 from aggregator.writer import write_items
+from analytics_contract.metrics import MAX_FAILED_QUERY_SHARE
 
 # Time kept back from Lambda's remaining time for the final log line, metrics flush and raising.
 SAFETY_MARGIN_MS = 5000
 
-# botocore's standard mode retries throttling and transient errors 3 times with its own backoff;
-# timeouts keep one slow call from eating the whole invocation.
+# botocore's standard mode retries throttling and transient errors (its own list of codes, for
+# both services) with exponential backoff and jitter; 5 attempts in all ride out a burst of
+# throttling of ~15 s at worst. Adaptive mode would add a client-side rate limiter whose waits the
+# run's deadline cannot see, for no gain with one run at a time. Timeouts keep one slow call from
+# eating the whole invocation.
 BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": 5},
     connect_timeout=3,
     read_timeout=10,
 )
@@ -137,16 +141,24 @@ class RunStats:
     items: int
     writes: int
     retries: int
-    throttled: int
+    sdk_retries: int
     query_errors: int
     partial_series: int
     skipped_values: int
     duration_ms: int
     failed_series: list[str] = field(default_factory=list)
 
+    @property
+    def healthy(self) -> bool:
+        """Whether this run counts for the heartbeat: it wrote every item (else it raised) and
+        no more than ``MAX_FAILED_QUERY_SHARE`` of its queries failed. A run whose queries are
+        all refused (e.g. ``Forbidden`` after an IAM change) writes nothing wrong, but watches
+        nothing either."""
+        return self.query_errors <= MAX_FAILED_QUERY_SHARE * self.queries
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "healthy": self.healthy}
 
 
 def run_aggregation(runtime: Runtime, remaining_ms: int) -> RunStats:
@@ -167,8 +179,6 @@ def run_aggregation(runtime: Runtime, remaining_ms: int) -> RunStats:
         window.start,
         window.end,
         deadline=deadline,
-        sleep=runtime.sleep,
-        rng=runtime.rng,
     )
     batch = to_items(fetched.datapoints, settings.retention_days)
     written = write_items(
@@ -188,7 +198,7 @@ def run_aggregation(runtime: Runtime, remaining_ms: int) -> RunStats:
         items=written.written,
         writes=written.calls,
         retries=written.retries,
-        throttled=written.throttled + fetched.throttled,
+        sdk_retries=written.sdk_retries + fetched.sdk_retries,
         query_errors=len(fetched.query_errors),
         partial_series=len(fetched.partial),
         skipped_values=batch.skipped,
