@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from analytics_contract.series import CATALOGUE_PK, epoch_sk, series_pk
-
 from aws_lambda_powertools import Logger
 
 from aggregator.fetch import Datapoint

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from analytics_contract.metrics import MAX_FAILED_QUERY_SHARE
 from analytics_contract.sources import MetricSources, parse_metric_sources
 from botocore.config import Config
 
@@ -18,7 +19,6 @@ from aggregator.items import to_items
 from aggregator.queries import aligned_window, build_queries, check_period
 from aggregator.retry import Clock, Deadline, Rng, Sleep
 from aggregator.writer import write_items
-from analytics_contract.metrics import MAX_FAILED_QUERY_SHARE
 
 # Time kept back from Lambda's remaining time for the final log line, metrics flush and raising.
 SAFETY_MARGIN_MS = 5000
