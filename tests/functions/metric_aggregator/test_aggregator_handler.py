@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from aggregator.queries import aligned_window
-from aggregator.run import ConfigurationError, Runtime, Settings, build_runtime
+from aggregator.run import ConfigurationError, RunStats, Runtime, Settings, build_runtime
 from aggregator.writer import WriteIncomplete
 from analytics_contract.sources import MetricSources
 from hypothesis import given, settings
@@ -296,3 +296,61 @@ def test_settings_from_env_fails_only_with_configuration_error(env: dict[str, st
     # Whatever is accepted yields a window datetime and DynamoDB can represent.
     window = aligned_window(1_764_331_200, settings_.lookback_minutes, settings_.period_seconds)
     assert window.start < window.end
+
+
+def _forbid(client: Any, how_many: int | None) -> None:
+    """Mark the first ``how_many`` (None: all) query results Forbidden, as after an IAM change."""
+
+    def doctor(parsed: dict[str, Any], **_: Any) -> None:
+        for result in parsed["MetricDataResults"][:how_many]:
+            result["StatusCode"] = "Forbidden"
+            result["Messages"] = [{"Code": "AccessDenied", "Value": "not authorized"}]
+
+    client.meta.events.register("after-call.cloudwatch.GetMetricData", doctor)
+
+
+def _emf(out: str) -> dict[str, Any]:
+    (record,) = [r for r in _stdout_json(out) if "_aws" in r]
+    return record
+
+
+def test_handler_withholds_the_heartbeat_when_every_query_is_refused(
+    handler_module: ModuleType, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ReturnedDatapoints(runtime.cloudwatch)
+    _forbid(runtime.cloudwatch, None)
+    stats = handler_module.handler(EVENT, LambdaContextStub())
+    out = capsys.readouterr().out
+    emf = _emf(out)
+    assert "AggregatorHeartbeat" not in emf, "a run that read nothing must not count as healthy"
+    assert emf["AggregatorQueryErrors"] == [float(stats["query_errors"])] != [0.0]
+    assert stats["healthy"] is False
+    assert any(r.get("level") == "ERROR" for r in _stdout_json(out)), "no error line logged"
+
+
+def test_handler_keeps_the_heartbeat_for_one_refused_query(
+    handler_module: ModuleType, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ReturnedDatapoints(runtime.cloudwatch)
+    _forbid(runtime.cloudwatch, 1)
+    stats = handler_module.handler(EVENT, LambdaContextStub())
+    emf = _emf(capsys.readouterr().out)
+    assert emf["AggregatorHeartbeat"] == [1.0]
+    assert emf["AggregatorQueryErrors"] == [1.0]
+    assert stats["healthy"] is True
+
+
+def test_handler_publishes_zero_query_errors_on_a_clean_run(
+    handler_module: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler_module.handler(EVENT, LambdaContextStub())
+    emf = _emf(capsys.readouterr().out)
+    assert (emf["AggregatorQueryErrors"], emf["AggregatorSkippedValues"]) == ([0.0], [0.0])
+
+
+@pytest.mark.parametrize(("errors", "healthy"), [(0, True), (3, True), (4, False), (34, False)])
+def test_run_stats_healthy_allows_a_tenth_of_the_queries_to_fail(
+    errors: int, healthy: bool
+) -> None:
+    stats = RunStats(0, 60, 34, 1, 0, 0, 0, 0, 0, errors, 0, 0, 1)
+    assert stats.healthy is healthy
