@@ -115,3 +115,15 @@ def test_aligned_window_rounds_lookback_up_to_whole_periods() -> None:
     now = datetime(2026, 11, 28, 12, 10, tzinfo=UTC).timestamp()
     window = aligned_window(now, 7, 300)
     assert (window.end - window.start).total_seconds() == 600
+
+
+def test_build_queries_copies_the_operations_the_alarms_sum(sources: MetricSources) -> None:
+    from analytics_contract.metrics import DYNAMODB_OPERATIONS
+
+    operations = {
+        value
+        for query in build_queries(sources, 60)
+        for name, value in query.dimensions
+        if name == "Operation"
+    }
+    assert operations == set(DYNAMODB_OPERATIONS)
