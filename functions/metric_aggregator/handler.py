@@ -21,8 +21,9 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# The aggregator's modules log through child loggers of this one (same service name).
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or AGGREGATOR_SERVICE)
+# The service name comes from POWERTOOLS_SERVICE_NAME, read the same way by the child loggers of
+# the aggregator's modules, so their lines go through this logger's JSON handler.
+logger = Logger()
 # The alarms watch service=aggregator whatever the function's log service name says.
 metrics = Metrics(service=AGGREGATOR_SERVICE)
 # A run that raises has published nothing; Powertools would say so in a plain-text warning, the

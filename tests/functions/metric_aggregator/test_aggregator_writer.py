@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 from types import SimpleNamespace
 from typing import Any
 
@@ -224,3 +225,33 @@ def test_write_items_uses_the_fewest_calls_without_failures(
 ) -> None:
     result = write_items(dynamodb, TABLE, _items(101), Deadline.after(60, clock))
     assert result.calls == math.ceil(101 / 25)
+
+
+class _UnprocessedOnce:
+    """BatchWriteItem that leaves each chosen item unprocessed the first time it is sent."""
+
+    def __init__(self, chosen: set[tuple[str, str]]) -> None:
+        self.chosen = set(chosen)
+        self.calls = 0
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        ((table, requests),) = RequestItems.items()
+        left = [r for r in requests if item_key(r["PutRequest"]["Item"]) in self.chosen]
+        self.chosen -= {item_key(r["PutRequest"]["Item"]) for r in left}
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+
+@pytest.mark.parametrize(("count", "share"), [(1952, 0.2), (1952, 0.6), (8352, 0.1)])
+def test_write_items_drains_a_steady_share_of_unprocessed_items_well_inside_a_run(
+    clock: FakeClock, count: int, share: float
+) -> None:
+    items = _items(count)
+    keys = [item_key(item) for item in items]
+    client = _UnprocessedOnce(set(random.Random(7).sample(keys, round(share * len(keys)))))
+    # Worst jitter (rng=1.0) and the deployed deadline: 120 s timeout minus the 5 s margin.
+    write_items(
+        client, TABLE, items, Deadline.after(115, clock), sleep=clock.sleep, rng=lambda: 1.0
+    )
+    assert sum(clock.sleeps) < 115 / 4, f"{count} items took {sum(clock.sleeps):.1f} s of sleep"
+    assert not client.chosen, "some unprocessed items were never re-sent"
