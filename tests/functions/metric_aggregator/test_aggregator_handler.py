@@ -354,3 +354,23 @@ def test_run_stats_healthy_allows_a_tenth_of_the_queries_to_fail(
 ) -> None:
     stats = RunStats(0, 60, 34, 1, 0, 0, 0, 0, 0, errors, 0, 0, 1)
     assert stats.healthy is healthy
+
+
+def _deep(levels: int) -> dict[str, Any]:
+    event: dict[str, Any] = {}
+    for _ in range(levels):
+        event = {"detail": event}
+    return event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"detail": "x" * 100_000}, _deep(5000), {"time": "not a time", "resources": None}],
+    ids=["empty", "large", "deep", "odd-fields"],
+)
+def test_handler_does_not_read_the_event(
+    handler_module: ModuleType, capsys: pytest.CaptureFixture[str], event: dict[str, Any]
+) -> None:
+    stats = handler_module.handler(event, LambdaContextStub())
+    assert stats["healthy"] is True
+    assert "AggregatorHeartbeat" in _emf(capsys.readouterr().out)
