@@ -15,9 +15,9 @@ from components.alerting import AlertingHub
 from components.lambda_function import FunctionSpec, monitored_function
 from components.metrics_alarms import create_aggregator_alarms
 from components.settings import Settings
+from functions.shared.analytics_contract.sources import encode_metric_sources
 
 TOKEN = "cw-analytics:metrics:MetricAggregator"
-METRIC_SOURCES_VERSION = 1
 AGGREGATOR_TIMEOUT_SECONDS = 120
 AGGREGATOR_MEMORY_MB = 256
 # The function reads its metrics at this resolution.
@@ -66,17 +66,18 @@ def metric_sources(
     table_name: str,
     namespace: str,
 ) -> str:
-    """METRIC_SOURCES, schema v1, as compact JSON (the Lambda environment is 4 KB in all)."""
-    return json.dumps(
-        {
-            "v": METRIC_SOURCES_VERSION,
-            "api": {"name": api_name, "stage": api_stage},
-            "functions": list(function_names),
-            "db": db_identifier,
-            "table": table_name,
-            "namespace": namespace,
-        },
-        separators=(",", ":"),
+    """METRIC_SOURCES, schema v1, as compact JSON (the Lambda environment is 4 KB in all).
+
+    Encoded and validated by the same code the function parses it with, so a name the function
+    would reject fails the deployment (naming the field) instead of every run.
+    """
+    return encode_metric_sources(
+        api_name=api_name,
+        api_stage=api_stage,
+        functions=function_names,
+        db=db_identifier,
+        table=table_name,
+        namespace=namespace,
     )
 
 
