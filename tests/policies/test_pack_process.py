@@ -127,7 +127,7 @@ def test_pack_accepts_compliant_resources(pack: PolicyPackProcess) -> None:
             Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
         ),
         allow(
-            ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
+            "ec2:CreateNetworkInterface",
             [
                 "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
                 "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-1",
