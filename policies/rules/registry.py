@@ -27,4 +27,5 @@ POLICIES: list[Policy] = [
     observability.vpc_flow_logs,
     awslambda.permission_source,
     network.no_public_ingress,
+    network.no_public_ingress_combined,
 ]

@@ -36,6 +36,7 @@ EXPECTED_LEVELS = {
     "vpc-flow-logs": "advisory",
     "lambda-permission-source": "mandatory",
     "sg-no-public-ingress": "mandatory",
+    "sg-no-public-ingress-combined": "mandatory",
 }
 APIGW_PUSH_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 DB_OK = {
