@@ -235,8 +235,9 @@ def validate_rules_together(args: StackValidationArgs, report: ReportViolation) 
         for exposure in combined:
             if len(exposure.wheres) < 2:
                 continue  # one rule alone: already reported on that resource
-            urn = next(urn for urn, item in entries if item.where == exposure.wheres[0])
-            report(_message(f"security group {group}:", exposure), urn)
+            for urn, item in entries:
+                if item.where in exposure.wheres:
+                    report(_message(f"security group {group}:", exposure), urn)
 
 
 def _replace_where(item: Ingress, where: str) -> Ingress:
