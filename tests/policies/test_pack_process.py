@@ -198,3 +198,13 @@ def test_pack_config_all_level_changes_enforcement(pack_dir: Path) -> None:
         rotation = process.analyze(key)
     assert levels == {"advisory"}, f"{bad.urn} levels under all=advisory: {levels}"
     assert rotation == [], f"{key.urn} reported although kms-key-rotation is disabled: {rotation}"
+
+
+def test_pack_enforcement_levels_are_pulumi_policy_levels() -> None:
+    from pulumi_policy import EnforcementLevel
+
+    from policies.rules.registry import ENFORCEMENT_LEVELS
+
+    expected = {level.value for level in EnforcementLevel}
+    assert set(ENFORCEMENT_LEVELS) == expected, f"pack levels {ENFORCEMENT_LEVELS} != {expected}"
+    assert len(ENFORCEMENT_LEVELS) == len(expected), f"duplicates in {ENFORCEMENT_LEVELS}"
