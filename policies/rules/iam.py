@@ -365,6 +365,15 @@ no_wildcard = ResourceValidationPolicy(
                     "Opt-in: Resource '*' for actions that support only '*' also needs a Condition."
                 ),
             },
+            "allowTypeWideResources": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": (
+                    "Resource types ('ec2:network-interface') a statement may name type-wide "
+                    "within one account, e.g. ids AWS only chooses at creation."
+                ),
+            },
         },
     ),
 )

@@ -208,3 +208,17 @@ def test_pack_enforcement_levels_are_pulumi_policy_levels() -> None:
     expected = {level.value for level in EnforcementLevel}
     assert set(ENFORCEMENT_LEVELS) == expected, f"pack levels {ENFORCEMENT_LEVELS} != {expected}"
     assert len(ENFORCEMENT_LEVELS) == len(expected), f"duplicates in {ENFORCEMENT_LEVELS}"
+
+
+def test_pack_config_schema_declares_every_key_the_stack_configs_use(pack_dir: Path) -> None:
+    import json
+
+    with PolicyPackProcess(pack_dir) as process:
+        schemas = {p.name: p.config_schema for p in process.info().policies}
+    for path in sorted((pack_dir / "config").glob("*.json")):
+        for rule, entry in json.loads(path.read_text(encoding="utf-8")).items():
+            if not isinstance(entry, dict):
+                continue
+            declared = set((schemas.get(rule) or {}).get("properties", {}))
+            unknown = set(entry) - declared - {"enforcementLevel"}
+            assert unknown == set(), f"{path.name} {rule}: keys not in the schema {unknown}"
