@@ -21,6 +21,9 @@ from hypothesis import strategies as st
 from policy_sentry.shared import constants
 
 from policies.rules.iam import statement_problems
+from policies.rules.resource_policies import validate_no_open_principal
+
+from .helpers import doc, engine_args, run
 
 ACCOUNT = "123456789012"
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -240,3 +243,52 @@ def test_iam_properties_escalation_actions_read_strictly(
     assert _resource_finding(found, pattern) == broad, (
         f"{action} on {pattern}: oracle broad={broad}, pack {found}"
     )
+
+
+# --- principals ------------------------------------------------------------------------------
+
+# Keys that say who the caller is (AWS global condition keys documentation), written here apart
+# from the pack's own list.
+WHO_KEYS = ["aws:PrincipalOrgID", "aws:SourceAccount", "aws:SourceArn", "aws:SourceVpce"]
+NOT_WHO_KEYS = ["aws:SecureTransport", "aws:CurrentTime", "aws:SourceIp", "aws:RequestedRegion"]
+OPERATORS = ["StringEquals", "StringLike", "ArnLike", "StringNotEquals", "StringEqualsIfExists"]
+
+
+@SETTINGS
+@given(
+    principal=st.sampled_from(
+        ["*", {"AWS": "*"}, {"AWS": "arn:aws:iam::*:root"}, {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}]
+    ),
+    conditions=st.lists(
+        st.tuples(
+            st.sampled_from(OPERATORS),
+            st.sampled_from(WHO_KEYS + NOT_WHO_KEYS),
+            st.sampled_from(["o-abc123", "*", ACCOUNT]),
+        ),
+        max_size=2,
+    ),
+)
+def test_iam_properties_open_principal_excused_only_by_who_condition(
+    principal: Any, conditions: list[tuple[str, str, str]]
+) -> None:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b/*",
+    }
+    block: dict[str, dict[str, str]] = {}
+    for operator, key, value in conditions:
+        block.setdefault(operator, {})[key] = value
+    if block:
+        statement["Condition"] = block
+    text = json.dumps(principal)
+    is_open = "*" in text
+    excused = any(
+        "Not" not in op and not op.endswith("IfExists") and key in WHO_KEYS and value != "*"
+        for op, keys in block.items()
+        for key, value in keys.items()
+    )
+    args = engine_args("aws:s3/bucketPolicy:BucketPolicy", {"policy": doc(statement)})
+    found = run(validate_no_open_principal, args)
+    assert bool(found) == (is_open and not excused), f"{statement}: {found}"
