@@ -1,9 +1,11 @@
 """How fast the policy pack starts and answers a whole stack, over the analyzer protocol.
 
 Prints (never asserts), best of ``--repeat`` runs, wall-clock seconds: starting the pack process
-until it answers GetAnalyzerInfo/Configure; Analyze for every resource of the stack; AnalyzeStack
-once; and the total the engine waits for. The resources are the stack's own, recorded once by
-running the program under the offline preview's mocks.
+until it answers GetAnalyzerInfo/Configure; Analyze for every resource of the stack plus
+AnalyzeStack once; the total; and the same stack answered again by the warm pack (the engine
+starts the pack before running the program, so its IAM data is loaded by the time the resources
+arrive). The resources are the stack's own, recorded once by running the program under the
+offline preview's mocks.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def main() -> None:
     pack_config = load_policy_config(config_path) if config_path.is_file() else None
     resources = run_program(stack).resources
 
-    best = {"start": float("inf"), "analyze": float("inf"), "total": float("inf")}
+    best = {k: float("inf") for k in ("start", "analyze", "total", "warm")}
     for _ in range(args.repeat):
         began = time.perf_counter()
         with PolicyPackProcess(pack_dir, config=pack_config, stack=args.stack) as pack:
@@ -43,6 +45,8 @@ def main() -> None:
             started = time.perf_counter()
             analyse(pack, pack_dir, resources)
             done = time.perf_counter()
+            analyse(pack, pack_dir, resources)
+            best["warm"] = min(best["warm"], time.perf_counter() - done)
         best["start"] = min(best["start"], started - began)
         best["analyze"] = min(best["analyze"], done - started)
         best["total"] = min(best["total"], done - began)
@@ -50,6 +54,7 @@ def main() -> None:
     print(f"  start (process up, GetAnalyzerInfo, Configure)       {best['start']:6.3f} s")
     print(f"  Analyze every resource + AnalyzeStack                 {best['analyze']:6.3f} s")
     print(f"  total                                                 {best['total']:6.3f} s")
+    print(f"  the same stack again, pack warm (as after the program) {best['warm']:6.3f} s")
 
 
 if __name__ == "__main__":

