@@ -8,6 +8,7 @@ moves, only these imports change.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from components.api_routes import ROUTES, Route
@@ -30,21 +31,34 @@ def routes() -> tuple[Route, ...]:
     return ROUTES
 
 
-def custom_series_id(metric_sources: str, period: int, service: str, metric: str) -> str:
-    """The series id the aggregator writes for a custom (EMF) metric of ``service``.
+def series_id(
+    metric_sources: str,
+    period: int,
+    *,
+    namespace: str,
+    metric: str,
+    stat: str,
+    dimensions: Mapping[str, str],
+) -> str:
+    """The series id the aggregator writes for one CloudWatch metric and statistic.
 
     ``metric_sources`` and ``period`` are the aggregator's ``METRIC_SOURCES`` and
-    ``PERIOD_SECONDS``; a ``KeyError`` says the catalogue does not copy that metric.
+    ``PERIOD_SECONDS``; a ``KeyError`` says the aggregator does not copy that metric.
     """
-    sources = parse_metric_sources(metric_sources)
-    for query in build_queries(sources, period):
+    for query in build_queries(parse_metric_sources(metric_sources), period):
         if (
-            query.namespace == sources.namespace
+            query.namespace == namespace
             and query.metric == metric
-            and dict(query.dimensions).get("service") == service
+            and query.stat == stat
+            and dict(query.dimensions) == dict(dimensions)
         ):
             return query.series_id
-    raise KeyError(f"the aggregator copies no custom metric {metric} of service {service}")
+    raise KeyError(f"the aggregator copies no {namespace} {metric} {stat} for {dict(dimensions)}")
+
+
+def custom_namespace(metric_sources: str) -> str:
+    """The namespace of the functions' own (EMF) metrics, as the aggregator reads it."""
+    return parse_metric_sources(metric_sources).namespace
 
 
 __all__ = [
@@ -52,6 +66,7 @@ __all__ = [
     "API_HANDLER_DIR",
     "REPO_ROOT",
     "Route",
-    "custom_series_id",
+    "custom_namespace",
+    "series_id",
     "routes",
 ]
