@@ -53,6 +53,7 @@ def banner(system: LocalSystem, seconds: float) -> str:
             f"  aggregator:   every {schedule:g} s"
             if schedule
             else "  aggregator:   not scheduled",
+            *(f"  scratch:      {path} (removed on exit)" for path in system.temp_dirs),
             "",
             f"  curl {base}/health",
             f"  curl -X POST {base}/events -H 'x-api-key: {key}' "
