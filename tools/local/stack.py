@@ -17,6 +17,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from components.packaging import default_build_dir
 from tools.preview.model import PreviewResource
 from tools.preview.program import ProgramRun, start_program
 from tools.preview.stack_config import load_stack_config
@@ -189,9 +190,10 @@ def load_stack(program_dir: Path, stack: str, cache_dir: Path | None = None) -> 
     """The stack's description, from the cache when the program has not changed since.
 
     Running the program under mocks takes seconds (Pulumi's SDK); its description depends only
-    on the files ``program_digest`` reads, so it is kept in ``cache_dir`` between runs.
+    on the files ``program_digest`` reads, so it is kept in ``cache_dir`` (default: ``local/``
+    in the build directory the Lambda archives use) between runs.
     """
-    cache_dir = cache_dir or program_dir / ".build" / "local"
+    cache_dir = cache_dir or default_build_dir() / "local"
     cached = cache_dir / f"stack-{stack}-{program_digest(program_dir, stack)}.json"
     if cached.is_file():
         try:
