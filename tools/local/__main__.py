@@ -9,11 +9,14 @@ import threading
 import time
 from types import FrameType
 
+from tools.local.functions import FunctionInitError
 from tools.local.pg_server import PostgresUnavailableError
+from tools.local.stack import StackError
 from tools.local.system import DEFAULT_PORT, LocalOptions, LocalSystem, PortInUseError
 from tools.preview.errors import ProgramError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def parse_args(argv: list[str] | None = None) -> LocalOptions:
@@ -70,9 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     options = parse_args(argv)
     stop = threading.Event()
+    ready = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        if not ready.is_set():
+            # Still starting: unwind now, and start() stops what it had started.
+            raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -82,9 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     except PortInUseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (PostgresUnavailableError, ProgramError) as exc:
+    except (PostgresUnavailableError, ProgramError, StackError, FunctionInitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("stopped before it was ready", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    ready.set()
     try:
         print(banner(system, time.monotonic() - started), flush=True)
         while not stop.wait(0.5):

@@ -54,7 +54,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start(port: int, stderr: Path) -> Running:
+def _start(port: int, stderr: Path, started: list[subprocess.Popen[str]]) -> Running:
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.local", "--port", str(port), "--aggregate-every", "0"],
         cwd=contract.REPO_ROOT,
@@ -62,6 +62,7 @@ def _start(port: int, stderr: Path) -> Running:
         stderr=stderr.open("w"),
         text=True,
     )
+    started.append(process)  # ended by the fixture whatever happens next
     assert process.stdout is not None
     deadline = time.monotonic() + START_TIMEOUT
     banner: list[str] = []
@@ -76,6 +77,19 @@ def _start(port: int, stderr: Path) -> Running:
     match = re.search(r"scratch:\s+(\S+)", text)
     assert match, f"no banner; stdout: {text!r}; stderr: {stderr.read_text()[-2000:]}"
     return Running(process, port, Path(match.group(1)), _children(process.pid))
+
+
+def _using(directory: Path) -> list[str]:
+    """Command lines naming ``directory`` (PostgreSQL daemonises: it is nobody's child)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(directory) in text and "pytest" not in text:
+            found.append(text)
+    return found
 
 
 def _port_free(port: int) -> bool:
@@ -106,8 +120,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
     started: list[subprocess.Popen[str]] = []
     try:
         for name, signum in (("first", signal.SIGTERM), ("second", signal.SIGINT)):
-            running = _start(port, logs / f"{name}.err")
-            started.append(running.process)
+            running = _start(port, logs / f"{name}.err", started)
             outcome[f"{name}_health"] = _health(port)
             began = time.monotonic()
             running.process.send_signal(signum)
@@ -116,12 +129,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
             outcome[f"{name}_port_free"] = _port_free(port)
             outcome[f"{name}_scratch_left"] = running.scratch.exists()
             outcome[f"{name}_children_left"] = sorted(p for p in running.children if _alive(p))
+            outcome[f"{name}_using_scratch"] = _using(running.scratch)
         yield outcome
     finally:
         for process in started:
             if process.poll() is None:
-                process.kill()
-                process.wait()
+                # SIGTERM first: a killed run could not stop PostgreSQL, which is not its child.
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 @pytest.mark.parametrize("name", ["first", "second"])
@@ -148,6 +167,11 @@ def test_local_cli_removes_its_scratch_directory(runs: dict[str, object], name: 
 @pytest.mark.parametrize("name", ["first", "second"])
 def test_local_cli_ends_its_child_processes(runs: dict[str, object], name: str) -> None:
     assert runs[f"{name}_children_left"] == [], f"{name} run left processes behind"
+
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_local_cli_ends_postgresql(runs: dict[str, object], name: str) -> None:
+    assert runs[f"{name}_using_scratch"] == [], f"{name} run left PostgreSQL running"
 
 
 def test_local_cli_port_in_use_exits_2_naming_the_port() -> None:
