@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,8 +22,9 @@ from typing import Any
 from google.protobuf import json_format
 
 from components.packaging import default_build_dir
+from tools.preview.errors import ProgramError
 from tools.preview.model import PreviewResource
-from tools.preview.program import ProgramRun, start_program
+from tools.preview.program import decode_resource
 from tools.preview.stack_config import load_stack_config
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -132,21 +137,86 @@ def describe(resources: list[PreviewResource], stack: str, region: str) -> Stack
 
 
 class StackReader:
-    """The program running under mocks in a child interpreter; ``result()`` waits for it."""
+    """The program running under mocks in a child interpreter; ``result()`` waits for it.
 
-    def __init__(self, program_dir: Path, stack: str) -> None:
+    The request and result files are those of ``tools.preview.program``; the child is
+    ``tools.local.stack_child``, which skips vendoring the functions' dependencies.
+    """
+
+    def __init__(self, program_dir: Path, stack: str, timeout: float = 180.0) -> None:
         config = load_stack_config(program_dir, stack)
         self._stack = stack
         self._region = config.region or str(config.config.get("aws:region", "us-east-1"))
-        self._run: ProgramRun = start_program(config, timeout=120)
+        self._timeout = timeout
+        self._main = config.main
+        self._files = _temporary_files(2)
+        self._request, self._result = self._files
+        self._request.write_text(
+            json.dumps(
+                {
+                    "project": config.project,
+                    "stack": config.stack,
+                    "main": str(config.main),
+                    "config": config.config,
+                    "secretKeys": list(config.secret_keys),
+                    "resultPath": str(self._result),
+                }
+            ),
+            encoding="utf-8",
+        )
+        tools_root = Path(__file__).resolve().parents[2]
+        paths = [str(tools_root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tools.local.stack_child", str(self._request)],
+            cwd=config.program_dir,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def result(self) -> StackDescription:
         """The stack's description (raises ``ProgramError`` or ``StackError``)."""
-        return describe(self._run.result().resources, self._stack, self._region)
+        try:
+            log, _ = self._process.communicate(timeout=self._timeout)
+        except subprocess.TimeoutExpired as error:
+            raise ProgramError(
+                f"program {self._main} did not finish within {self._timeout:.0f} s"
+            ) from error
+        text = self._result.read_text(encoding="utf-8") if self._result.exists() else ""
+        if not text:
+            raise ProgramError(
+                f"program {self._main} exited with status {self._process.returncode} "
+                "before reporting its resources",
+                detail=log[-4000:],
+            )
+        document = json.loads(text)
+        if "error" in document:
+            failure = document["error"]
+            raise ProgramError(
+                f"program {self._main} failed: {failure['type']}: {failure['message']}",
+                detail=failure.get("traceback", ""),
+            )
+        resources = [decode_resource(item) for item in document["resources"]]
+        return describe(resources, self._stack, self._region)
 
     def close(self) -> None:
-        """Stop the program if it still runs."""
-        self._run.close()
+        """Stop the program if it still runs; remove the request and result files."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        for path in self._files:
+            path.unlink(missing_ok=True)
+
+
+def _temporary_files(count: int) -> list[Path]:
+    files = []
+    for _ in range(count):
+        handle, name = tempfile.mkstemp(prefix="cwa-local-stack-", suffix=".json")
+        os.close(handle)
+        files.append(Path(name))
+    return files
 
 
 def to_json(description: StackDescription) -> str:
@@ -178,6 +248,7 @@ def program_digest(program_dir: Path, stack: str) -> str:
         *sorted((tools_dir / "preview").glob("*.py")),
         tools_dir / "pulumi_mocks.py",
         Path(__file__).resolve(),
+        Path(__file__).resolve().with_name("stack_child.py"),
     ]
     digest = hashlib.sha256()
     for path in files:
