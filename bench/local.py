@@ -1,12 +1,10 @@
 """How long ``make local`` takes to answer ``GET /health`` with 200.
 
 Prints (never asserts) the seconds from starting ``python -m tools.local`` to the first 200 from
-``/health``: as from a fresh clone (an empty build directory: the program runs under Pulumi's
-mocks to describe the stack, which builds the Lambda archives and vendors their dependencies
-from PyPI, as ``make preview`` does on a fresh clone); the same with the dependencies already
-vendored (the repository's ``.build/deps``, when there is one); and any later run (the stack
-description cached). Best of ``--repeat`` runs each; the virtual environment is assumed to
-exist, as in the target of "``/health`` within ~15 s of the venv existing".
+``/health``: as from a fresh clone (an empty build directory, so the program first runs under
+Pulumi's mocks to describe the stack) and on any later run (the description cached). Best of
+``--repeat`` runs each; the virtual environment is assumed to exist, as in the target of
+"``/health`` within ~15 s of the venv existing".
 """
 
 from __future__ import annotations
@@ -72,21 +70,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    vendored = REPO_ROOT / ".build" / "deps"
-    fresh, warm_deps, cached = [], [], []
+    fresh, cached = [], []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="cwa-bench-build-") as build:
             fresh.append(time_to_health(Path(build)))
-        if vendored.is_dir():
-            with tempfile.TemporaryDirectory(prefix="cwa-bench-build-") as build:
-                (Path(build) / "deps").symlink_to(vendored)
-                warm_deps.append(time_to_health(Path(build)))
-                cached.append(time_to_health(Path(build)))
+            cached.append(time_to_health(Path(build)))
     print(f"make local, first /health 200 (best of {args.repeat}):")
-    print(f"  fresh clone (stack described, dependencies vendored): {min(fresh):6.2f} s")
-    if warm_deps:
-        print(f"  first run, dependencies already vendored:           {min(warm_deps):6.2f} s")
-        print(f"  later runs (stack description cached):              {min(cached):6.2f} s")
+    print(f"  fresh clone (stack described under mocks): {min(fresh):6.2f} s")
+    print(f"  later runs (stack description cached):     {min(cached):6.2f} s")
 
 
 if __name__ == "__main__":
