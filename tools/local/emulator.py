@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,12 +63,21 @@ class Emulator:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        # moto keeps its backends per process, not per server: start from nothing, so a second
+        # system in the same process (the tests start several) sees none of the last one's data.
+        self.reset()
         self._session = boto3.session.Session(
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             region_name=region,
         )
         self.cloudwatch = self.client("cloudwatch")
+
+    def reset(self) -> None:
+        """Forget every resource and datapoint (moto's reset endpoint)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
 
     def client(self, service: str) -> Any:
         """A boto3 client for the emulator."""
@@ -118,7 +128,8 @@ class Emulator:
             )
 
     def stop(self) -> None:
-        """Shut the server down (its port is free afterwards)."""
+        """Forget everything and shut the server down (its port is free afterwards)."""
+        self.reset()
         self._server.stop()
         server = getattr(self._server, "_server", None)
         if server is not None:

@@ -92,3 +92,17 @@ def test_emulator_secret_holds_the_credentials_document(emulator: Emulator) -> N
     arn = emulator.create_secret("seeded-db", {"username": "u", "password": "p"})
     secret = emulator.client("secretsmanager").get_secret_value(SecretId=arn)
     assert secret["SecretString"] == '{"username": "u", "password": "p"}'
+
+
+def test_emulator_starts_without_the_last_ones_data() -> None:
+    first = Emulator("eu-west-1")
+    try:
+        first.create_secret("left-behind", {"username": "u", "password": "p"})
+    finally:
+        first.stop()
+    second = Emulator("eu-west-1")
+    try:
+        names = [s["Name"] for s in second.client("secretsmanager").list_secrets()["SecretList"]]
+    finally:
+        second.stop()
+    assert "left-behind" not in names, names
