@@ -76,9 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     ready = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        first = not stop.is_set()
         stop.set()
-        if not ready.is_set():
-            # Still starting: unwind now, and start() stops what it had started.
+        if first and not ready.is_set():
+            # Still starting: unwind now, and start() stops what it had started. Only once, so
+            # a second Ctrl-C cannot cut that clean-up short.
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +35,7 @@ from tools.local.stack import FunctionDescription, StackDescription, load_stack
 
 DEFAULT_PORT = 8080
 PG_HOST = "127.0.0.1"
+PG_START_TIMEOUT_SECONDS = 60.0
 
 
 class PortInUseError(RuntimeError):
@@ -122,6 +123,8 @@ class LocalSystem:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._pg_dir: Path | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="local-pg")
+        self._pg_future: Future[PgServer] | None = None
 
     @property
     def base_url(self) -> str:
@@ -175,15 +178,11 @@ class LocalSystem:
         pg_port, password = free_port(), secrets.token_urlsafe(24)
         pg_dir = Path(tempfile.mkdtemp(prefix="cwa-pg-"))
         self._pg_dir = pg_dir
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pg_future = pool.submit(
-                start_server, tls=True, force_ssl=True, port=pg_port, base_dir=pg_dir
-            )
-            try:
-                self._start_functions(pg_port, password, pg_dir / "tls" / "ca.pem")
-            finally:
-                # Kept even if something else failed, so stop() ends it.
-                self.pg = pg_future.result()
+        self._pg_future = self._pool.submit(
+            start_server, tls=True, force_ssl=True, port=pg_port, base_dir=pg_dir
+        )
+        self._start_functions(pg_port, password, pg_dir / "tls" / "ca.pem")
+        self.pg = self._pg_future.result()
         stack = self._stack()
         self.pg.create_database(stack.db_name, stack.db_username, password)
         assert self.api is not None and self.aggregator is not None
@@ -367,6 +366,14 @@ class LocalSystem:
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
+        if self.pg is None and self._pg_future is not None:
+            # Stopped while PostgreSQL was still starting: let it finish, then stop it.
+            try:
+                self.pg = self._pg_future.result(timeout=PG_START_TIMEOUT_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - nothing more to stop if it failed to start
+                self.options.log(f"PostgreSQL did not start: {exc}")
+        self._pg_future = None
+        self._pool.shutdown(wait=False)
         if self.pg is not None:
             self.pg.destroy()
             self.pg = None

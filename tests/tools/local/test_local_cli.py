@@ -198,3 +198,43 @@ def test_local_cli_rejects_a_negative_schedule(capsys: pytest.CaptureFixture[str
         parse_args(["--aggregate-every", "-5"])
     assert exit_info.value.code == 2
     assert "--aggregate-every" in capsys.readouterr().err
+
+
+def _scratch_of(worker: int) -> Path | None:
+    """The PostgreSQL directory a function worker was given (its DB_CA_BUNDLE lives there)."""
+    try:
+        environ = Path(f"/proc/{worker}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for entry in environ:
+        if entry.startswith(b"DB_CA_BUNDLE="):
+            return Path(entry.split(b"=", 1)[1].decode()).parent.parent
+    return None
+
+
+def test_local_cli_signal_during_start_up_cleans_up(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.local", "--port", "0", "--aggregate-every", "0"],
+        cwd=contract.REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "err").open("w"),
+    )
+    try:
+        scratch = None
+        deadline = time.monotonic() + START_TIMEOUT
+        while scratch is None and time.monotonic() < deadline and process.poll() is None:
+            # The function workers start while PostgreSQL is still starting.
+            scratch = next(filter(None, map(_scratch_of, _children(process.pid))), None)
+            time.sleep(0.02)
+        assert scratch is not None, "never saw the system starting"
+        children = _children(process.pid)
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=STOP_SECONDS * 3)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+    assert code == 130, (tmp_path / "err").read_text()[-2000:]
+    assert not scratch.exists(), f"{scratch} left behind"
+    assert _using(scratch) == [], "PostgreSQL left running"
+    assert [p for p in children if _alive(p)] == [], "function workers left running"
