@@ -25,6 +25,10 @@ if str(AGGREGATOR_DIR) not in sys.path:
 from aggregator.queries import build_queries  # noqa: E402
 from aggregator.sources import parse_metric_sources  # noqa: E402
 
+# The metric the API handler adds once per request it answers (``api.app.record_request``),
+# with the dimension ``service`` set to its POWERTOOLS_SERVICE_NAME.
+HANDLER_REQUESTS_METRIC = "Requests"
+
 
 def routes() -> tuple[Route, ...]:
     """The API's routes: method, path template, whether the usage plan's key is required."""
@@ -64,6 +68,7 @@ def custom_namespace(metric_sources: str) -> str:
 __all__ = [
     "AGGREGATOR_DIR",
     "API_HANDLER_DIR",
+    "HANDLER_REQUESTS_METRIC",
     "REPO_ROOT",
     "Route",
     "custom_namespace",

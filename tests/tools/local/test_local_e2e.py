@@ -37,6 +37,12 @@ class Scenario:
     gateway_requests: int
     client_errors: int
 
+    @property
+    def api_service(self) -> str:
+        """The API handler's service name (the ``service`` dimension of its own metrics)."""
+        assert self.system.stack is not None
+        return self.system.stack.api_handler.environment["POWERTOOLS_SERVICE_NAME"]
+
     def series(self, namespace: str, metric: str, stat: str, dimensions: dict[str, str]) -> str:
         """The aggregator's series id for a metric of this system's stack."""
         stack = self.system.stack
@@ -157,7 +163,9 @@ def test_e2e_catalogue_lists_the_handler_request_series(scenario: Scenario) -> N
     namespace = contract.custom_namespace(
         scenario.system.stack.aggregator.environment["METRIC_SOURCES"]  # type: ignore[union-attr]
     )
-    series = scenario.series(namespace, "Requests", "Sum", {"service": "api"})
+    series = scenario.series(
+        namespace, contract.HANDLER_REQUESTS_METRIC, "Sum", {"service": scenario.api_service}
+    )
     reply = call(scenario.system.base_url, "GET", "/metrics?limit=1000")
     assert reply.status == 200, reply
     listed = {entry["series"] for entry in reply.body["series"]}
@@ -168,7 +176,9 @@ def test_e2e_handler_request_series_counts_every_invocation(scenario: Scenario) 
     namespace = contract.custom_namespace(
         scenario.system.stack.aggregator.environment["METRIC_SOURCES"]  # type: ignore[union-attr]
     )
-    series = scenario.series(namespace, "Requests", "Sum", {"service": "api"})
+    series = scenario.series(
+        namespace, contract.HANDLER_REQUESTS_METRIC, "Sum", {"service": scenario.api_service}
+    )
     assert _total(scenario.datapoints(series)) == scenario.handler_invocations, series
 
 
