@@ -15,7 +15,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 # without it, packages keep their pins.
 LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all bench clean lock
+.PHONY: venv test lint pytest preview preview-all local bench clean lock
 
 venv: $(STAMP)
 
@@ -56,6 +56,12 @@ preview: venv
 preview-all: venv
 	@set -e; for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; \
 	  $(BIN)/python -m tools.preview --stack $$s; done
+
+# The whole system on this machine: PostgreSQL, an AWS emulator and both functions behind the
+# API on http://127.0.0.1:8080 until Ctrl-C (docs/local.md). LOCAL_ARGS="--port 9000 --aggregate-every 30".
+LOCAL_ARGS ?=
+local: venv
+	$(BIN)/python -m tools.local $(LOCAL_ARGS)
 
 bench: venv
 	$(BIN)/python bench/preview.py
