@@ -41,8 +41,8 @@ class Where:
     region: str
 
 
-def trust_policy(where: Where) -> dict[str, Any]:
-    """API Gateway, acting for this account only, may assume the role."""
+def trust_policy() -> dict[str, Any]:
+    """API Gateway may assume the role: AWS's documented trust policy for the account role."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -50,7 +50,7 @@ def trust_policy(where: Where) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"Service": "apigateway.amazonaws.com"},
                 "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": where.account_id}},
+                # No aws:SourceAccount condition: API Gateway may omit it, failing the setting.
             }
         ],
     }
@@ -130,7 +130,7 @@ class AccountLogging(pulumi.ComponentResource):
             f"{name}-role",
             name=f"{ROLE_PREFIX}-{args.region}",
             description="API Gateway writes execution and access logs of this account/region",
-            assume_role_policy=where.apply(lambda w: json.dumps(trust_policy(w))),
+            assume_role_policy=json.dumps(trust_policy()),
             opts=child,
         )
         self.attachment = aws.iam.RolePolicyAttachment(

@@ -210,9 +210,9 @@ class MonitoredDatabase(pulumi.ComponentResource):
                 if self.final_snapshot_id is not None
                 else None
             ),
-            # A database guarded against deletion is production's: its changes wait for the
+            # False (prod) holds changes that restart or fail over the instance until the
             # maintenance window.
-            apply_immediately=not settings.db_deletion_protection,
+            apply_immediately=settings.db_apply_immediately,
             enabled_cloudwatch_logs_exports=list(RDS_LOG_EXPORTS),
             performance_insights_enabled=insights,
             performance_insights_kms_key_id=hub.key_arn if insights else None,

@@ -183,7 +183,9 @@ class MetricAggregator(pulumi.ComponentResource):
                 "POWERTOOLS_METRICS_NAMESPACE": naming.metrics_namespace,
                 "LOG_LEVEL": "INFO",
             },
-            # Runs must never overlap: each rewrites the same lookback window.
+            # A reservation of 1 allows at most one run at a time. Without one, runs may
+            # overlap and rewrite the same items: safe, because each write is an idempotent put
+            # keyed by series and timestamp.
             reserved_concurrency=settings.aggregator_reserved_concurrency,
         )
 

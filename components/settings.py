@@ -78,6 +78,7 @@ CONFIG_KEYS = (
     "dbMultiAz",
     "dbBackupRetentionDays",
     "dbDeletionProtection",
+    "dbApplyImmediately",
     "dbFinalSnapshot",
     "secretRecoveryWindowDays",
     "keyDeletionWindowDays",
@@ -115,6 +116,7 @@ class Settings:
     db_multi_az: bool = False
     db_backup_retention_days: int = 1
     db_deletion_protection: bool = False
+    db_apply_immediately: bool = True
     db_final_snapshot: bool = False
     secret_recovery_window_days: int = 0
     key_deletion_window_days: int = MIN_KEY_DELETION_WINDOW_DAYS
@@ -351,6 +353,7 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
     read("dbMultiAz", "db_multi_az", _parse_bool)
     read("dbBackupRetentionDays", "db_backup_retention_days", _parse_int, _in_range(0, 35))
     read("dbDeletionProtection", "db_deletion_protection", _parse_bool)
+    read("dbApplyImmediately", "db_apply_immediately", _parse_bool)
     read("dbFinalSnapshot", "db_final_snapshot", _parse_bool)
     read(
         "secretRecoveryWindowDays",

@@ -236,7 +236,6 @@ def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> N
     random_id = protected.one("random:index/randomId:RandomId")
     assert instance.inputs["deletionProtection"] is True
     assert instance.inputs["skipFinalSnapshot"] is False
-    assert instance.inputs["applyImmediately"] is False
     assert re.fullmatch(
         r"cw-analytics-test-db-final-[0-9a-f]{8}", instance.inputs["finalSnapshotIdentifier"]
     ), instance.urn
@@ -251,6 +250,28 @@ def test_database_deletion_protection_alone_keeps_no_snapshot() -> None:
     instance = database(dbDeletionProtection="true", dbBackupRetentionDays="1").one(INSTANCE)
     assert instance.inputs["deletionProtection"] is True, instance.urn
     assert instance.inputs["skipFinalSnapshot"] is True, instance.urn
+
+
+@pytest.mark.parametrize("apply", ["true", "false"])
+def test_database_deletion_protection_leaves_apply_immediately_alone(apply: str) -> None:
+    """Turning deletion protection off (say, to tear prod down) does not change when the
+    database applies changes: each decision has its own key."""
+    seen = {
+        protection: database(
+            dbDeletionProtection=protection, dbBackupRetentionDays="7", dbApplyImmediately=apply
+        ).one(INSTANCE)
+        for protection in ("true", "false")
+    }
+    for protection, instance in seen.items():
+        assert instance.inputs["applyImmediately"] is (apply == "true"), (
+            f"{instance.urn}: dbDeletionProtection={protection} changed applyImmediately"
+        )
+
+
+def test_database_apply_immediately_follows_its_own_key() -> None:
+    instance = database(dbApplyImmediately="false").one(INSTANCE)
+    assert instance.inputs["applyImmediately"] is False, instance.urn
+    assert instance.inputs["deletionProtection"] is False, instance.urn
 
 
 def test_database_final_snapshot_survives_turning_protection_off() -> None:

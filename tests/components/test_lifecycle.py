@@ -17,6 +17,7 @@ INSTANCE = "aws:rds/instance:Instance"
 # Keys that each hold one lifecycle decision, with the Settings field they fill.
 DECISION_KEYS = {
     "dbDeletionProtection": "db_deletion_protection",
+    "dbApplyImmediately": "db_apply_immediately",
     "dbFinalSnapshot": "db_final_snapshot",
     "secretRecoveryWindowDays": "secret_recovery_window_days",
     "keyDeletionWindowDays": "key_deletion_window_days",

@@ -63,12 +63,14 @@ def test_operations_doc_deploys_the_account_project_before_app_stacks() -> None:
 
 # Keys the migration notes name because older stacks still carry them; the program ignores them.
 RETIRED_KEYS = frozenset({"manageApiGatewayAccount"})
+# Fields of a `pulumi stack export` file the migration names: camelCase, but not config keys.
+STATE_FIELDS = frozenset({"propertyDependencies"})
 
 
 def test_operations_doc_names_only_config_keys_the_program_reads() -> None:
     named = set(re.findall(r"`([a-z]+[A-Z][A-Za-z]+)(?::[^`]*)?`", _text()))
     assert not RETIRED_KEYS & set(CONFIG_KEYS), "a retired key is read again"
-    unknown = {key for key in named - RETIRED_KEYS if key not in CONFIG_KEYS}
+    unknown = {key for key in named - RETIRED_KEYS - STATE_FIELDS if key not in CONFIG_KEYS}
     assert not unknown, f"docs/operations.md names unknown config keys {sorted(unknown)}"
     assert {"dbFinalSnapshot", "secretRecoveryWindowDays", "keyDeletionWindowDays"} <= named
 
@@ -77,3 +79,45 @@ def test_operations_doc_destroy_explains_the_interface_wait() -> None:
     destroy = " ".join(_section("Destroy").split())
     assert "45 minutes" in destroy and "network interfaces" in destroy, "the wait is unexplained"
     assert "replace_security_groups_on_destroy" in destroy, "why the option is not used"
+
+
+def _migration() -> str:
+    match = re.search(
+        r"^### Moving an existing account to the account project\n(.*?)(?=^#)", _text(), re.M | re.S
+    )
+    assert match, "docs/operations.md has no migration to the account project"
+    return match.group(1)
+
+
+def test_operations_doc_migration_edits_the_state_through_export_and_import() -> None:
+    """`pulumi state delete` refuses a resource others depend on, and `pulumi up` would delete
+    the setting (resetting it account-wide): the export/import route is the one that works."""
+    text = _migration()
+    steps = [
+        "Deploy the account project",
+        "pulumi stack export --file dev.json",
+        "python -m tools.migrate_account_setting dev.json dev-migrated.json",
+        "pulumi stack import --file dev-migrated.json",
+        "`pulumi up` dev",
+    ]
+    missing = [step for step in steps if step not in text]
+    assert not missing, f"migration lacks {missing}"
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions), f"migration steps out of order: {steps}"
+
+
+def test_operations_doc_migration_runs_no_state_delete() -> None:
+    """The doc may say why `pulumi state delete` fails, never give it a resource to delete."""
+    deletes = re.findall(r"pulumi state delete[^`\n]*urn:", _migration())
+    assert not deletes, f"the migration tells operators to run {deletes}"
+
+
+def test_operations_doc_migration_tool_exists() -> None:
+    assert (REPO_ROOT / "tools" / "migrate_account_setting.py").is_file()
+    assert "tools/migrate_account_setting.py" in _migration()
+
+
+def test_operations_doc_migration_says_what_up_deletes() -> None:
+    text = " ".join(_migration().split())
+    assert "cw-analytics-dev-apigw-cloudwatch-role" in text, "old role's fate unexplained"
+    assert text.index("Deploy the account project") < text.index("deletes, in AWS, the old role")

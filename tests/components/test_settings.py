@@ -22,6 +22,7 @@ def test_settings_defaults() -> None:
     assert settings.db_engine_version == "16"
     assert settings.engine_major == 16
     assert settings.db_deletion_protection is False
+    assert settings.db_apply_immediately is True
     assert settings.key_outlives_stack is False
     assert settings.db_multi_az is False
     assert settings.db_allocated_storage_gb == 20
@@ -202,7 +203,13 @@ def test_settings_rejects_malformed_region() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["dbMultiAz", "dbDeletionProtection", "dbFinalSnapshot", "metricsTableDeletionProtection"],
+    [
+        "dbMultiAz",
+        "dbDeletionProtection",
+        "dbApplyImmediately",
+        "dbFinalSnapshot",
+        "metricsTableDeletionProtection",
+    ],
 )
 def test_settings_rejects_bad_boolean(key: str) -> None:
     with pytest.raises(ValueError, match=rf"{key} 'maybe' must be true or false"):
@@ -228,6 +235,18 @@ def test_settings_rejects_bad_integer(key: str) -> None:
 def test_settings_rejects_storage_out_of_range() -> None:
     with pytest.raises(ValueError, match=r"dbAllocatedStorage '10' must be between 20 and 65536"):
         settings_with(dbAllocatedStorage="10")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("true", True)])
+def test_settings_reads_apply_immediately(raw: str, expected: bool) -> None:
+    assert settings_with(dbApplyImmediately=raw).db_apply_immediately is expected
+
+
+def test_settings_apply_immediately_independent_of_deletion_protection() -> None:
+    """One key per decision: protecting the database does not defer its changes."""
+    settings = settings_with(dbDeletionProtection="true", dbBackupRetentionDays="7")
+    assert settings.db_apply_immediately is True
+    assert settings_with(dbApplyImmediately="false").db_deletion_protection is False
 
 
 def test_settings_rejects_deletion_protection_without_backups() -> None:

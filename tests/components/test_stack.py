@@ -85,6 +85,12 @@ def test_stack_prod_database_is_protected_multi_az_with_final_snapshot() -> None
     assert db["multiAz"] is True, "prod database is single-AZ"
 
 
+@pytest.mark.parametrize(("stack", "immediately"), [("dev", True), ("prod", False)])
+def test_stack_database_apply_immediately_follows_the_stack(stack: str, immediately: bool) -> None:
+    db = whole_stack(stack).one("aws:rds/instance:Instance")
+    assert db.inputs["applyImmediately"] is immediately, f"{stack}: {db.urn}"
+
+
 def test_stack_dev_database_is_destroyable() -> None:
     db = whole_stack("dev").one("aws:rds/instance:Instance").inputs
     assert db["skipFinalSnapshot"] is True, "dev database would block destroy"
