@@ -26,6 +26,7 @@ def check_health(checks: Mapping[str, Callable[[], None]]) -> tuple[int, dict[st
             check()
             results[name] = {"status": "ok"}
         except ApiError as exc:
+            logger.warning("health check failed", extra={"check": name, "reason": exc.reason})
             results[name] = {"status": "unavailable", "message": exc.message}
         except Exception:  # noqa: BLE001 - a health check reports, it never fails the request
             logger.exception("health check %s raised", name)
