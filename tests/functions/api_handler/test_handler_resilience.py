@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import threading
 import time
@@ -170,3 +173,61 @@ def test_handler_hung_database_answers_within_timeout(api_env: ApiEnv, silent_se
     assert answer.status == 503
     assert answer.body["checks"]["database"]["message"] == "database unavailable"
     assert elapsed < 2.5, f"health took {elapsed:.2f}s"
+
+
+@contextlib.contextmanager
+def frozen(api_env: ApiEnv) -> Iterator[None]:
+    """SIGSTOP the server (postmaster and this database's backends): alive, never answering."""
+    postmaster = int((api_env.db.server.data_dir / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster, *_backend_pids(api_env)]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def _short_timeouts(api_env: ApiEnv) -> None:
+    from api import deps
+
+    api_env.monkeypatch.setenv("DB_CONNECT_TIMEOUT", "0.5")
+    api_env.monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "1000")
+    deps.reset()
+
+
+def test_handler_frozen_database_health_fails_within_connect_timeout(api_env: ApiEnv) -> None:
+    """A warm connection to a frozen server: /health is 503 after the connect timeout (0.5 s),
+    not the statement timeout plus a reconnect; once the server thaws, a new connection works."""
+    _short_timeouts(api_env)
+    assert api_env.call("GET", "/health").status == 200
+    with frozen(api_env):
+        started = time.monotonic()
+        answer = api_env.call("GET", "/health")
+        elapsed = time.monotonic() - started
+    assert answer.status == 503
+    assert answer.body["checks"]["database"] == {
+        "status": "unavailable",
+        "message": "database unavailable",
+        "latency_ms": answer.body["checks"]["database"]["latency_ms"],
+    }
+    assert 0.4 < elapsed < 1.2, f"frozen /health took {elapsed:.2f}s"
+    assert api_env.call("GET", "/health").status == 200
+
+
+def test_handler_frozen_database_write_fails_within_statement_bound(api_env: ApiEnv) -> None:
+    """A warm connection to a frozen server: POST /events is 503 after statement timeout plus
+    connect timeout (1.5 s), with no second wait on a reconnect."""
+    _short_timeouts(api_env)
+    assert api_env.post_event({"name": "warm", "value": 1}).status == 201
+    with frozen(api_env):
+        started = time.monotonic()
+        answer = api_env.post_event({"name": "frozen", "value": 1})
+        elapsed = time.monotonic() - started
+    assert answer.status == 503
+    assert answer.body == {
+        "error": {"code": "dependency_unavailable", "message": "database unavailable"}
+    }
+    assert 1.4 < elapsed < 1.9, f"frozen POST took {elapsed:.2f}s (a reconnect adds 0.5 s)"
+    assert api_env.post_event({"name": "thawed", "value": 1}).status == 201

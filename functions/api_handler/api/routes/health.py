@@ -45,7 +45,7 @@ def get_health() -> Response:
     c = deps.container()
     status, body = check_health(
         {
-            "database": lambda: c.database.run(sql.ping),
+            "database": lambda: c.database.run(sql.ping, quick=True),
             "metrics_table": lambda: metrics_store.check_table(
                 c.dynamodb, c.settings.metrics_table
             ),
