@@ -127,9 +127,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest in a JSON text (brackets inside strings do not count)."""
-    depth = deepest = 0
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether arrays and objects in a JSON text nest deeper than ``limit`` (brackets inside
+    strings do not count). Stops at the first level past the limit."""
+    depth = 0
     in_string = escaped = False
     for char in text:
         if in_string:
@@ -143,10 +144,11 @@ def nesting_depth(text: str) -> int:
             in_string = True
         elif char in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > limit:
+                return True
         elif char in "]}":
             depth -= 1
-    return deepest
+    return False
 
 
 def parse_json(raw: bytes) -> Any:
@@ -159,8 +161,8 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest(f"request body is not UTF-8 (at byte offset {exc.start})") from exc
     # Counting brackets is C-speed; only a body that could be too deep is scanned in Python.
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and (
-        nesting_depth(text) > MAX_JSON_DEPTH
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and nests_deeper_than(
+        text, MAX_JSON_DEPTH
     ):
         raise BadRequest(f"JSON body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
