@@ -231,3 +231,29 @@ def test_handler_frozen_database_write_fails_within_statement_bound(api_env: Api
     }
     assert 1.4 < elapsed < 1.9, f"frozen POST took {elapsed:.2f}s (a reconnect adds 0.5 s)"
     assert api_env.post_event({"name": "thawed", "value": 1}).status == 201
+
+
+def test_handler_unreachable_aws_endpoint_503_names_no_exception(
+    api_env: ApiEnv, api_logs: LogReader
+) -> None:
+    """DynamoDB and Secrets Manager unreachable (EndpointConnectionError): the client reads which
+    dependency is unavailable, never botocore's exception names; the log has the reason."""
+    from api import deps
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    api_env.monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    deps.reset()
+    health = api_env.call("GET", "/health")
+    post = api_env.post_event({"name": "x", "value": 1})
+    listing = api_env.call("GET", "/metrics")
+    assert health.status == post.status == listing.status == 503
+    assert health.body["checks"]["metrics_table"]["message"] == "metrics_table unavailable"
+    assert health.body["checks"]["database"]["message"] == "secret unavailable"
+    assert post.body["error"] == {"code": "dependency_unavailable", "message": "secret unavailable"}
+    assert listing.body["error"]["message"] == "metrics_table unavailable"
+    for answer in (health, post, listing):
+        assert "Error" not in answer.raw["body"], answer.raw["body"]
+    reasons = " ".join(line.get("reason", "") for line in api_logs())
+    assert "EndpointConnectionError" in reasons, reasons
