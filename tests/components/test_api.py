@@ -33,7 +33,15 @@ from tests.components.support import (
     explicit_dependencies,
     role_statements,
 )
-from tests.harness import ACCOUNT_ID, REGION, MockRun, as_list, parse_document, run_components
+from tests.harness import (
+    ACCOUNT_ID,
+    REGION,
+    MockRun,
+    as_list,
+    make_settings,
+    parse_document,
+    run_components,
+)
 
 VPC_ID = "vpc-0123456789abcdef0"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
@@ -392,3 +400,19 @@ def test_api_execution_log_group_may_use_the_hub_key(run: MockRun) -> None:
     ]
     expected = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:API-Gateway-Execution-Logs_*"
     assert patterns == [expected], patterns
+
+
+def test_api_dashboard_graphs_the_handler_route_metric(run: MockRun) -> None:
+    """The dashboard reads the metric the handler writes: same name, namespace and dimensions."""
+    from functions.shared.analytics_contract.routes import ROUTE_METRIC, ROUTE_METRIC_DIMENSIONS
+    from tests.components.support import dashboard_body
+
+    expressions = [
+        entry[0]["expression"]
+        for widget in dashboard_body(run)["widgets"]
+        for entry in widget.get("properties", {}).get("metrics", [])
+        if isinstance(entry[0], dict) and "SEARCH" in entry[0].get("expression", "")
+    ]
+    namespace = make_settings("test").naming.metrics_namespace
+    wanted = f'{{"{namespace}",{",".join(ROUTE_METRIC_DIMENSIONS)}}} MetricName="{ROUTE_METRIC}"'
+    assert any(wanted in e for e in expressions), expressions
