@@ -226,10 +226,10 @@ def format_duration(seconds: int) -> str:
 
 
 _MISSING_DATA_TEXT = {
-    MissingData.BREACHING: "no data counts as breaching",
-    MissingData.NOT_BREACHING: "no data counts as fine",
-    MissingData.IGNORE: "no data keeps the current state",
-    MissingData.MISSING: "no data leaves the alarm waiting for data",
+    MissingData.BREACHING: "missing data counts as breaching",
+    MissingData.NOT_BREACHING: "missing data counts as fine",
+    MissingData.IGNORE: "missing data keeps the current state",
+    MissingData.MISSING: "missing data leaves the alarm waiting for data",
 }
 
 
@@ -237,7 +237,7 @@ def describe(spec: AlarmSpec) -> str:
     """The alarm description, built from the spec's numbers only.
 
     ``PostgreSQL cw-analytics-dev-db: CPUUtilization (Average) > 80 % in 3 of 3 periods of
-    5 minutes (no data leaves the alarm waiting for data). Pages. <meaning>``
+    5 minutes (missing data leaves the alarm waiting for data). Pages. <meaning>``
     """
     basis = f" ({spec.basis})" if spec.basis else ""
     return (
@@ -348,3 +348,14 @@ def render_alarms(
         )
         for spec, name in zip(specs, names, strict=True)
     ]
+
+
+def alarm_arns(rendered: Sequence[RenderedAlarm]) -> pulumi.Output[list[str]]:
+    """The ARNs of rendered alarms, in table order (the dashboard's alarm overview)."""
+    return pulumi.Output.all(*[r.alarm.arn for r in rendered]).apply(list)
+
+
+def paging_alarm_names(rendered: Sequence[RenderedAlarm]) -> pulumi.Output[list[str]]:
+    """The names of the ``page`` alarms, in table order (the service-health alarm's rule)."""
+    paging = [r.alarm.name for r in rendered if r.spec.severity is Severity.PAGE]
+    return pulumi.Output.all(*paging).apply(list)

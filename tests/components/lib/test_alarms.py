@@ -171,7 +171,7 @@ def test_describe_states_threshold_periods_and_datapoints() -> None:
     text = describe(RATE)
     assert "5XXError rate > 5 %" in text
     assert "in 3 of 5 periods of 1 minute" in text
-    assert "no data counts as fine" in text
+    assert "missing data counts as fine" in text
     assert text.endswith("Pages: handler failures or a dependency down.")
 
 
