@@ -40,7 +40,7 @@ database = MonitoredDatabase(
         **wired,
         subnet_group_name=network.db_subnet_group_name,
         security_group_ids=[network.database_security_group_id],
-        instance_class=config.get("instanceClass") or "db.t4g.medium",
+        instance_class=config.require("instanceClass"),
         engine_version="16.4",
         allocated_storage_gb=50,
         backup_retention_days=7,
