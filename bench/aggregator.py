@@ -1,8 +1,12 @@
-"""Benchmark of one aggregator run: API calls and wall time for 100, 1,000 and 5,000 queries.
+"""Benchmark of one aggregator run: API calls and wall time for 100, 1,000 and 5,000 queries,
+and how long the writer takes to drain when DynamoDB leaves items unprocessed.
 
 Stub clients count calls and produce 15 datapoints a query (15-minute lookback, 60 s period);
-no network, no AWS. Prints a table next to the minimum possible calls
-(ceil(queries/500) GetMetricData, ceil(items/25) BatchWriteItem); asserts nothing.
+no network, no AWS. The first table prints calls next to the minimum possible
+(ceil(queries/500) GetMetricData, ceil(items/25) BatchWriteItem). The second runs the writer on a
+simulated clock (its real backoff sleeps, plus a modelled latency per BatchWriteItem call) against
+the deadline of one run (the function's timeout minus the safety margin), over many jitter seeds.
+Asserts nothing.
 
     venv/bin/python bench/aggregator.py
 """
@@ -17,14 +21,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions" / "metric_aggregator"))
+_FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
+sys.path[:0] = [str(_FUNCTIONS / "metric_aggregator"), str(_FUNCTIONS / "shared")]
 
 from aggregator.fetch import fetch_metric_data  # noqa: E402
 from aggregator.items import to_items  # noqa: E402
 from aggregator.queries import aligned_window, build_queries  # noqa: E402
 from aggregator.retry import Deadline  # noqa: E402
-from aggregator.sources import MetricSources  # noqa: E402
-from aggregator.writer import write_items  # noqa: E402
+from aggregator.writer import WriteIncomplete, write_items  # noqa: E402
+
+# The deployed timeout (components/metrics.py) minus the run's safety margin (aggregator/run.py).
+RUN_DEADLINE_S = 120 - 5
+# A BatchWriteItem of 25 small items in-region; the figure only shifts the totals.
+CALL_LATENCY_S = 0.025
+SEEDS = 50
+from analytics_contract.sources import MetricSources  # noqa: E402
 
 PERIOD = 60
 LOOKBACK_MINUTES = 15
@@ -35,6 +46,11 @@ class StubCloudWatch:
 
     def __init__(self) -> None:
         self.calls = 0
+
+    def get_paginator(self, operation: str) -> StubPaginator:
+        """What the fetch code asks for; pages through ``get_metric_data`` like botocore's."""
+        assert operation == "get_metric_data"
+        return StubPaginator(self)
 
     def get_metric_data(self, **params: Any) -> dict[str, Any]:
         self.calls += 1
@@ -53,6 +69,22 @@ class StubCloudWatch:
                 for q in params["MetricDataQueries"]
             ]
         }
+
+
+class StubPaginator:
+    """Follows NextToken over the stub's pages (the stub never returns one)."""
+
+    def __init__(self, client: StubCloudWatch) -> None:
+        self.client = client
+
+    def paginate(self, **params: Any) -> Any:
+        """Yield every page."""
+        while True:
+            page = self.client.get_metric_data(**params)
+            yield page
+            if not page.get("NextToken"):
+                return
+            params = {**params, "NextToken": page["NextToken"]}
 
 
 class StubDynamoDB:
@@ -77,6 +109,119 @@ class StubDynamoDB:
                 item = request["PutRequest"]["Item"]
                 self.stored.add((item["pk"]["S"], item["sk"]["S"]))
         return {"UnprocessedItems": {table: left} if left else {}}
+
+
+class FlakyDynamoDB:
+    """BatchWriteItem that leaves chosen items unprocessed a given number of times each."""
+
+    def __init__(self, misses: dict[tuple[str, str], int], clock: SimClock) -> None:
+        self.calls = 0
+        self.misses = dict(misses)
+        self.clock = clock
+
+    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        self.clock.now += CALL_LATENCY_S
+        ((table, requests),) = RequestItems.items()
+        left = []
+        for request in requests:
+            item = request["PutRequest"]["Item"]
+            key = (item["pk"]["S"], item["sk"]["S"])
+            if self.misses.get(key, 0) > 0:
+                self.misses[key] -= 1
+                left.append(request)
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+
+class SimClock:
+    """Monotonic clock that moves only by sleeps and modelled call latency."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.longest_sleep = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.longest_sleep = max(self.longest_sleep, seconds)
+        self.now += seconds
+
+
+def _datapoint_items(count: int) -> list[Any]:
+    from aggregator.fetch import Datapoint
+
+    points = [
+        Datapoint(
+            f"lambda.fn-{i // 15}.Invocations.Sum", 1_764_331_200 + 60 * (i % 15), 1.0, "Sum", None
+        )
+        for i in range(count)
+    ]
+    return [item for item in to_items(points, 30).items if item["pk"]["S"] != "catalogue"]
+
+
+# (label, items, share of items left unprocessed, times each such item is left unprocessed)
+DRAIN_CASES = (
+    ("every item unprocessed 3 times", 512, 1.0, 3),
+    ("20 % unprocessed once", 1952, 0.2, 1),
+    ("60 % unprocessed once", 1952, 0.6, 1),
+    ("10 % unprocessed once", 8352, 0.1, 1),
+)
+
+
+def drain(count: int, share: float, times: int, seed: int) -> dict[str, Any]:
+    """One write_items call on the simulated clock; what it took and whether it drained."""
+    items = _datapoint_items(count)
+    chooser = random.Random(seed)
+    keys = [(item["pk"]["S"], item["sk"]["S"]) for item in items]
+    misses = {key: times for key in chooser.sample(keys, round(share * len(keys)))}
+    clock = SimClock()
+    dynamodb = FlakyDynamoDB(misses, clock)
+    jitter = random.Random(seed + 1000)
+    try:
+        result = write_items(
+            dynamodb,
+            "bench",
+            items,
+            Deadline.after(RUN_DEADLINE_S, clock),
+            sleep=clock.sleep,
+            rng=jitter.random,
+        )
+        unwritten, retries = 0, result.retries
+    except WriteIncomplete as exc:
+        unwritten, retries = exc.unwritten, -1
+    return {
+        "calls": dynamodb.calls,
+        "retries": retries,
+        "seconds": clock.now,
+        "longest_sleep": clock.longest_sleep,
+        "unwritten": unwritten,
+    }
+
+
+def drain_table() -> None:
+    """The writer's drain time for the unprocessed-items cases, over ``SEEDS`` jitter seeds."""
+    print()
+    print(
+        f"writer drain on a simulated clock: {CALL_LATENCY_S * 1000:.0f} ms a call, deadline "
+        f"{RUN_DEADLINE_S} s, {SEEDS} seeds (p50 / max)"
+    )
+    header = (
+        f"{'case':<32} {'items':>6} {'BWI calls p50/max':>18} {'seconds p50/max':>16} "
+        f"{'longest sleep':>13} {'failed runs':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, count, share, times in DRAIN_CASES:
+        runs = [drain(count, share, times, seed) for seed in range(SEEDS)]
+        calls = sorted(r["calls"] for r in runs)
+        seconds = sorted(r["seconds"] for r in runs)
+        failed = sum(1 for r in runs if r["unwritten"])
+        print(
+            f"{label:<32} {count:>6} {calls[SEEDS // 2]:>9}/{calls[-1]:<8} "
+            f"{seconds[SEEDS // 2]:>7.2f}/{seconds[-1]:<8.2f} "
+            f"{max(r['longest_sleep'] for r in runs):>12.2f}s {failed:>5}/{SEEDS:<5}"
+        )
 
 
 def _queries(count: int) -> list[Any]:
@@ -136,6 +281,7 @@ def main() -> None:
                 f"{best['gmd']:>9} {best['gmd_min']:>4} {best['bwi']:>9} {best['bwi_min']:>5} "
                 f"{best['retries']:>7} {best['largest']:>9} {best['lost']:>4} {best['ms']:>8.1f}"
             )
+    drain_table()
 
 
 if __name__ == "__main__":

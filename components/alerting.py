@@ -195,9 +195,15 @@ class AlertingHub(pulumi.ComponentResource):
             f"{name}-key",
             description=f"{self.naming.base}: logs, alerts, metrics table, database, secrets",
             enable_key_rotation=True,
-            deletion_window_in_days=7 if not self.settings.is_protected else 30,
+            deletion_window_in_days=self.settings.key_deletion_window_days,
             policy=self.account.apply(lambda where: json.dumps(key_policy(self.naming, where))),
-            opts=child,
+            # A final snapshot or a secret in its recovery window outlives the stack, encrypted
+            # with this key: destroy leaves the key (and its billing) behind so they stay
+            # readable. Not `protect`: that would stop `pulumi destroy` until someone
+            # unprotects the key by hand.
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=self.settings.key_outlives_stack
+            ),
         )
         self.key_arn = self.key.arn
         self.alias = aws.kms.Alias(

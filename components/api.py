@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from components import iam
 from components.alerting import AccountContext, AlertingHub
 from components.api_alarms import create_api_alarms
-from components.api_logging import ACCESS_LOG_FORMAT, create_account_logging_role
+from components.api_logging import ACCESS_LOG_FORMAT
 from components.api_routes import create_permissions, create_routes
 from components.lambda_function import (
     FUNCTIONS_DIR,
@@ -48,11 +48,11 @@ class ApiWithHandlerArgs:
     """What the API needs from the rest of the stack."""
 
     settings: Settings
-    """Naming, throttling, reserved concurrency, log retention, the account setting."""
+    """Naming, throttling, reserved concurrency, log retention."""
     hub: AlertingHub
     """Key for logs, topic for alarms, the dashboard."""
     vpc_id: pulumi.Input[str]
-    """The VPC the handler runs in (also holds the destroy-time security group)."""
+    """The VPC the handler runs in."""
     subnet_ids: Sequence[pulumi.Input[str]]
     """Private subnets for the handler's network interfaces."""
     security_group_id: pulumi.Input[str]
@@ -76,7 +76,6 @@ class ApiWithHandler(pulumi.ComponentResource):
     stage: aws.apigateway.Stage
     api_key: aws.apigateway.ApiKey
     usage_plan: aws.apigateway.UsagePlan
-    account: aws.apigateway.Account | None
     api_url: pulumi.Output[str]
     health_url: pulumi.Output[str]
     api_key_id: pulumi.Output[str]
@@ -90,16 +89,6 @@ class ApiWithHandler(pulumi.ComponentResource):
         naming = args.settings.naming
         child = pulumi.ResourceOptions(parent=self)
 
-        self.destroy_security_group = aws.ec2.SecurityGroup(
-            f"{name}-handler-destroy-sg",
-            name=naming.name("api-handler-destroy-sg"),
-            description="Empty group the API Lambda's interfaces move to on destroy",
-            vpc_id=args.vpc_id,
-            ingress=[],
-            egress=[],
-            tags={"Name": naming.name("api-handler-destroy-sg")},
-            opts=child,
-        )
         handler = monitored_function(
             f"{name}-handler",
             self._function_spec(args),
@@ -122,10 +111,6 @@ class ApiWithHandler(pulumi.ComponentResource):
         routes = create_routes(name, rest_api=self.rest_api, function=self.function, parent=self)
         self.methods, self.integrations = routes.methods, routes.integrations
         self.deployment = routes.deployment
-        self.account: aws.apigateway.Account | None = None
-        if args.settings.manage_api_gateway_account:
-            logging_role = create_account_logging_role(name, hub=args.hub, parent=self)
-            self.cloudwatch_role, self.account = logging_role.role, logging_role.account
         self._create_stage()
         self.permissions = create_permissions(
             name,
@@ -177,7 +162,6 @@ class ApiWithHandler(pulumi.ComponentResource):
                 vpc_id=args.vpc_id,
                 subnet_ids=args.subnet_ids,
                 security_group_id=args.security_group_id,
-                replacement_security_group_id=self.destroy_security_group.id,
             ),
             errors_are_critical=True,
         )
@@ -205,9 +189,9 @@ class ApiWithHandler(pulumi.ComponentResource):
     def _create_stage(self) -> None:
         settings, naming, hub = self._settings, self._settings.naming, self._hub
         child = pulumi.ResourceOptions(parent=self)
-        # Failure analysis point 10: stage logging needs the account's CloudWatch role first;
-        # it is not an input of the stage. Without this stack owning it, another stack must.
-        needs_account = [self.account] if self.account is not None else []
+        # Stage logging needs the account's API Gateway CloudWatch role, one setting per account
+        # and region that no app stack owns: the account/ project sets it once, before any
+        # stack (docs/operations.md).
         self.access_log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-access-logs",
             name=naming.full_name("api-access-logs"),
@@ -236,7 +220,7 @@ class ApiWithHandler(pulumi.ComponentResource):
                 destination_arn=self.access_log_group.arn,
                 format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=needs_account),
+            opts=child,
         )
         self.method_settings = aws.apigateway.MethodSettings(
             f"{self._name}-method-settings",
@@ -253,9 +237,7 @@ class ApiWithHandler(pulumi.ComponentResource):
             ),
             # Execution logging (logging_level) needs the account's CloudWatch role too, and
             # writes to its log group by name, not through an input.
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*needs_account, self.execution_log_group]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.execution_log_group]),
         )
 
     def _create_key(self) -> None:

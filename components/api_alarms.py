@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from components.alerting import AlertingHub
 from components.dashboard import Threshold, metric_widget
 from components.monitoring import AlarmGroup, metric_alarm
+from functions.shared.analytics_contract.routes import ROUTE_METRIC, ROUTE_METRIC_DIMENSIONS
 
 NAMESPACE = "AWS/ApiGateway"
 RATE_PERIOD_SECONDS = 60
@@ -164,8 +165,17 @@ def _widgets(
                 metric("Count"),
                 metric("5XXError"),
                 metric("4XXError"),
-                [namespace, "Requests", "service", "api"],
-                [namespace, "Errors", "service", "api"],
+                # The handler's one request metric, a line per route and status code.
+                [
+                    {
+                        "expression": (
+                            f'SEARCH(\'{{"{namespace}",{",".join(ROUTE_METRIC_DIMENSIONS)}}} '
+                            f"MetricName=\"{ROUTE_METRIC}\"', 'Sum', {RATE_PERIOD_SECONDS})"
+                        ),
+                        "label": "handler",
+                        "id": "routes",
+                    }
+                ],
             ],
             region=region,
             stat="Sum",

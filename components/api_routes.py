@@ -1,5 +1,10 @@
 """The REST API's routes: resources, methods, Lambda proxy integrations, the deployment that
-is replaced whenever any of them changes, and the Lambda permissions scoped to each route."""
+is replaced whenever any of them changes, and the Lambda permissions scoped to each route.
+
+The routes themselves come from the contract the handler is checked against
+(``functions/shared/analytics_contract/routes.py``): adding a route is one line there and one
+handler function.
+"""
 
 from __future__ import annotations
 
@@ -11,39 +16,22 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from functions.shared.analytics_contract.routes import ROUTES, Route
 
-@dataclass(frozen=True)
-class Route:
-    """One route of the API handler's contract."""
-
-    method: str
-    path: str
-    api_key_required: bool = False
-
-    @property
-    def slug(self) -> str:
-        """A name part for the route's resources: ``get-metrics-series``."""
-        return f"{self.method.lower()}-{path_slug(self.path)}"
-
-    @property
-    def path_parameters(self) -> list[str]:
-        """Names of the ``{parameters}`` in the path."""
-        return [part[1:-1] for part in self.path.strip("/").split("/") if part.startswith("{")]
-
-    def source_arn_suffix(self, stage: str) -> str:
-        """The part of an execute-api ARN after the API id that matches this route only."""
-        path = "/".join("*" if p.startswith("{") else p for p in self.path.strip("/").split("/"))
-        return f"/{stage}/{self.method}/{path}"
+__all__ = ["ROUTES", "ApiRoutes", "Route", "create_permissions", "create_routes"]
 
 
-# The Lambda contract (DESIGN.md): only the write route needs an API key.
-ROUTES: tuple[Route, ...] = (
-    Route("GET", "/health"),
-    Route("GET", "/metrics"),
-    Route("GET", "/metrics/{series}"),
-    Route("POST", "/events", api_key_required=True),
-    Route("GET", "/events/summary"),
-)
+def route_slug(route: Route) -> str:
+    """A name part for the route's resources: ``get-metrics-series``."""
+    return f"{route.method.lower()}-{path_slug(route.path)}"
+
+
+def source_arn_suffix(route: Route, stage: str) -> str:
+    """The part of an execute-api ARN after the API id that matches this route only."""
+    path = "/".join("*" if p.startswith("{") else p for p in route.path.strip("/").split("/"))
+    return f"/{stage}/{route.method}/{path}"
+
+
 INTEGRATION_TYPE = "AWS_PROXY"
 
 
@@ -122,7 +110,7 @@ def create_routes(
     for route in routes:
         resource = resources[route.path]
         method = aws.apigateway.Method(
-            f"{name}-{route.slug}",
+            f"{name}-{route_slug(route)}",
             rest_api=rest_api.id,
             resource_id=resource.id,
             http_method=route.method,
@@ -135,7 +123,7 @@ def create_routes(
         methods.append(method)
         integrations.append(
             aws.apigateway.Integration(
-                f"{name}-{route.slug}-integration",
+                f"{name}-{route_slug(route)}-integration",
                 rest_api=rest_api.id,
                 resource_id=resource.id,
                 http_method=method.http_method,
@@ -179,12 +167,12 @@ def create_permissions(
     """One invoke permission per route, each limited to that route of this API's stage."""
     return [
         aws.lambda_.Permission(
-            f"{name}-invoke-{route.slug}",
+            f"{name}-invoke-{route_slug(route)}",
             action="lambda:InvokeFunction",
             function=function.name,
             principal="apigateway.amazonaws.com",
             source_arn=pulumi.Output.concat(
-                rest_api.execution_arn, route.source_arn_suffix(stage_name)
+                rest_api.execution_arn, source_arn_suffix(route, stage_name)
             ),
             opts=pulumi.ResourceOptions(parent=parent),
         )

@@ -33,6 +33,11 @@ CONNECTIONS_SHARE = 0.80
 READ_LATENCY_SECONDS = 0.020
 WRITE_LATENCY_SECONDS = 0.050
 SLOW_STATEMENT_MS = 1000
+# RDS publishes CPUUtilization every minute while the instance runs; a stopped, failed or
+# deleted instance publishes nothing. Three empty 5-minute periods outlast a reboot or a
+# Multi-AZ failover (one to two minutes) but not an outage.
+AVAILABILITY_METRIC = "CPUUtilization"
+AVAILABILITY_PERIODS = 3
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,28 @@ def max_allocated_storage(allocated_gb: int) -> int | None:
 
 
 @dataclass(frozen=True)
+class SecretName:
+    """Exactly one of ``name`` and ``name_prefix`` for the credentials secret."""
+
+    name: str | None = None
+    name_prefix: str | None = None
+
+
+def secret_name(name: str, recovery_window_days: int) -> SecretName:
+    """The fixed ``name``, or a ``name_prefix`` the provider completes with a unique suffix.
+
+    A secret deleted with a recovery window keeps its name until the window ends, and
+    CreateSecret with that name fails ("You can't create this secret because a secret with this
+    name is already scheduled for deletion"). With no window the name is free at once; with
+    one, each stack incarnation gets a unique suffix so a re-created stack never collides with
+    the secret its predecessor left pending deletion.
+    """
+    if recovery_window_days == 0:
+        return SecretName(name=name)
+    return SecretName(name_prefix=f"{name}-")
+
+
+@dataclass(frozen=True)
 class MonitoredDatabaseArgs:
     """What the database needs from the stack and from the network."""
 
@@ -108,7 +135,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
         self._naming = args.settings.naming
         child = pulumi.ResourceOptions(parent=self)
         settings, naming, hub = self._settings, self._naming, self._hub
-        protected = settings.is_protected
+        keeps_snapshot = settings.db_final_snapshot
         self.database_name = DATABASE_NAME
         self.password = random.RandomPassword(
             f"{name}-password",
@@ -150,7 +177,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
         self.final_snapshot_id = (
             # A fixed name would fail the second destroy with DBSnapshotAlreadyExists.
             random.RandomId(f"{name}-final-snapshot-id", byte_length=4, opts=child)
-            if protected
+            if keeps_snapshot
             else None
         )
         insights = settings.instance_class.supports_performance_insights
@@ -177,13 +204,15 @@ class MonitoredDatabase(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             copy_tags_to_snapshot=True,
             deletion_protection=settings.db_deletion_protection,
-            skip_final_snapshot=not protected,
+            skip_final_snapshot=not keeps_snapshot,
             final_snapshot_identifier=(
                 self.final_snapshot_id.hex.apply(lambda h: f"{naming.name('db-final')}-{h}")
                 if self.final_snapshot_id is not None
                 else None
             ),
-            apply_immediately=not protected,
+            # False (prod) holds changes that restart or fail over the instance until the
+            # maintenance window.
+            apply_immediately=settings.db_apply_immediately,
             enabled_cloudwatch_logs_exports=list(RDS_LOG_EXPORTS),
             performance_insights_enabled=insights,
             performance_insights_kms_key_id=hub.key_arn if insights else None,
@@ -204,14 +233,15 @@ class MonitoredDatabase(pulumi.ComponentResource):
         )
 
     def _create_secret(self) -> None:
-        protected = self._settings.is_protected
+        recovery_days = self._settings.secret_recovery_window_days
+        naming = secret_name(self._naming.name("db-credentials"), recovery_days)
         self.secret = aws.secretsmanager.Secret(
             f"{self._name}-credentials",
-            name=self._naming.name("db-credentials"),
+            name=naming.name,
+            name_prefix=naming.name_prefix,
             description=f"{self._naming.base}: PostgreSQL master credentials",
             kms_key_id=self._hub.key_arn,
-            # 0 deletes at once, so a destroyed and recreated stack can reuse the name.
-            recovery_window_in_days=30 if protected else 0,
+            recovery_window_in_days=recovery_days,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.secret_arn = self.secret.arn
@@ -323,5 +353,48 @@ class MonitoredDatabase(pulumi.ComponentResource):
                     thresholds=[Threshold(slug, threshold)],
                 )
             )
+        unavailable, widget = self._availability_alarm()
+        alarms.append(unavailable)
+        widgets.append(widget)
         self._hub.add_dashboard_section(DashboardSection("Database", widgets))
         return alarms
+
+    def _availability_alarm(self) -> tuple[aws.cloudwatch.MetricAlarm, dict[str, Any]]:
+        """The alarm that fires when the database stops reporting at all.
+
+        The threshold alarms above treat missing data as missing: a stopped or failed instance
+        emits nothing and none of them can fire. This one counts the samples of a metric RDS
+        always publishes while the instance runs, and treats no data as breaching.
+        """
+        slug = "db-unavailable"
+        alarm = metric_alarm(
+            f"{self._name}-{slug}",
+            hub=self._hub,
+            parent=self,
+            slug=slug,
+            description=(
+                f"PostgreSQL {self._naming.name('db')}: no {AVAILABILITY_METRIC} data for "
+                f"{AVAILABILITY_PERIODS * 5} minutes. RDS reports it every minute while the "
+                "instance runs, so the instance is stopped, failed, being replaced or deleted; "
+                "missing data counts as breaching."
+            ),
+            critical=True,
+            namespace="AWS/RDS",
+            metric_name=AVAILABILITY_METRIC,
+            dimensions={"DBInstanceIdentifier": self.identifier},
+            statistic="SampleCount",
+            period=300,
+            evaluation_periods=AVAILABILITY_PERIODS,
+            datapoints_to_alarm=AVAILABILITY_PERIODS,
+            threshold=1,
+            comparison_operator="LessThanThreshold",
+            treat_missing_data="breaching",
+        )
+        widget = metric_widget(
+            f"{AVAILABILITY_METRIC} samples (instance reporting)",
+            [["AWS/RDS", AVAILABILITY_METRIC, "DBInstanceIdentifier", self.identifier]],
+            region=self._settings.region,
+            stat="SampleCount",
+            thresholds=[Threshold(slug, 1)],
+        )
+        return alarm, widget

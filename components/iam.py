@@ -1,4 +1,4 @@
-"""IAM policy documents for the stack's Lambda functions and the API Gateway logging role.
+"""IAM policy documents for the stack's Lambda functions.
 
 Every statement names exact ARNs. ``Resource "*"`` appears only for actions AWS cannot scope to
 a resource (checked against AWS's IAM definition data by
@@ -39,25 +39,6 @@ def lambda_trust_policy() -> dict[str, Any]:
     )
 
 
-def apigateway_trust_policy(where: AccountContext) -> dict[str, Any]:
-    """Trust policy of the API Gateway CloudWatch role: API Gateway, for this account only."""
-    return document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "apigateway.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": where.account_id}},
-            }
-        ]
-    )
-
-
-def apigateway_push_to_logs_policy_arn(partition: str) -> str:
-    """AWS's managed policy for the API Gateway account role (the one managed policy we use)."""
-    return f"arn:{partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-
-
 def function_base_statements(log_group_arn: str, region: str) -> list[Statement]:
     """What every function of the stack needs: its own log group, and X-Ray (tracing is on)."""
     return [
@@ -90,25 +71,26 @@ def vpc_network_interface_statements(
     interfaces = ec2_arn(where, "network-interface/*")
     return [
         {
+            # One statement for every resource CreateNetworkInterface touches: the subnet and
+            # group it may use, and the interface it creates (its id is chosen by EC2, so it is
+            # named by type, in this account and region). Split over two statements, each would
+            # name only some of the action's resources. No ec2:Vpc condition: Lambda checks
+            # these permissions when it creates the function, by simulation without VPC context
+            # keys, and a condition there fails the deployment ("The provided execution role
+            # does not have permissions to call CreateNetworkInterface on EC2").
             "Sid": "CreateInterfacesInFunctionSubnetsAndGroup",
             "Effect": "Allow",
             "Action": "ec2:CreateNetworkInterface",
             "Resource": [
                 *(ec2_arn(where, f"subnet/{subnet}") for subnet in subnet_ids),
                 ec2_arn(where, f"security-group/{security_group_id}"),
+                interfaces,
             ],
         },
         {
-            # Interface ids are chosen by EC2 at creation, so they are named by type, in this
-            # account and region. No ec2:Vpc condition: Lambda checks these permissions when
-            # it creates the function, by simulation without VPC context keys, and a condition
-            # there fails the deployment ("The provided execution role does not have
-            # permissions to call CreateNetworkInterface on EC2"). A real create must also be
-            # allowed on the subnet and the security group, which the statement above limits.
             "Sid": "ManageFunctionInterfaces",
             "Effect": "Allow",
             "Action": [
-                "ec2:CreateNetworkInterface",
                 "ec2:DeleteNetworkInterface",
                 "ec2:AssignPrivateIpAddresses",
                 "ec2:UnassignPrivateIpAddresses",

@@ -68,8 +68,6 @@ class VpcPlacement:
     """Private subnets the function's network interfaces go in."""
     security_group_id: pulumi.Input[str]
     """The function's security group."""
-    replacement_security_group_id: pulumi.Input[str]
-    """An empty group the interfaces move to on destroy, so they are released at once."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +113,11 @@ def _vpc_arguments(spec: FunctionSpec) -> dict[str, Any]:
             subnet_ids=list(spec.vpc.subnet_ids),
             security_group_ids=[spec.vpc.security_group_id],
         ),
-        # Without this, destroy waits up to ~40 minutes for Lambda to release the interfaces
-        # still holding the function's security group.
-        "replace_security_groups_on_destroy": True,
-        "replacement_security_group_ids": [spec.vpc.replacement_security_group_id],
+        # No replace_security_groups_on_destroy: it makes the provider move the interfaces to
+        # other groups before deleting the function, and Lambda creates those interfaces with
+        # the execution role, which may only use the function's own group, so destroy fails.
+        # Destroy instead waits for Lambda to release the interfaces when it deletes the
+        # function's group and subnets (components/network.py gives them the time).
     }
 
 

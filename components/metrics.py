@@ -15,9 +15,9 @@ from components.alerting import AlertingHub
 from components.lambda_function import FunctionSpec, monitored_function
 from components.metrics_alarms import create_aggregator_alarms
 from components.settings import Settings
+from functions.shared.analytics_contract.sources import encode_metric_sources
 
 TOKEN = "cw-analytics:metrics:MetricAggregator"
-METRIC_SOURCES_VERSION = 1
 AGGREGATOR_TIMEOUT_SECONDS = 120
 AGGREGATOR_MEMORY_MB = 256
 # The function reads its metrics at this resolution.
@@ -66,17 +66,18 @@ def metric_sources(
     table_name: str,
     namespace: str,
 ) -> str:
-    """METRIC_SOURCES, schema v1, as compact JSON (the Lambda environment is 4 KB in all)."""
-    return json.dumps(
-        {
-            "v": METRIC_SOURCES_VERSION,
-            "api": {"name": api_name, "stage": api_stage},
-            "functions": list(function_names),
-            "db": db_identifier,
-            "table": table_name,
-            "namespace": namespace,
-        },
-        separators=(",", ":"),
+    """METRIC_SOURCES, schema v1, as compact JSON (the Lambda environment is 4 KB in all).
+
+    Encoded and validated by the same code the function parses it with, so a name the function
+    would reject fails the deployment (naming the field) instead of every run.
+    """
+    return encode_metric_sources(
+        api_name=api_name,
+        api_stage=api_stage,
+        functions=function_names,
+        db=db_identifier,
+        table=table_name,
+        namespace=namespace,
     )
 
 
@@ -116,7 +117,7 @@ class MetricAggregator(pulumi.ComponentResource):
                 enabled=True, kms_key_arn=hub.key_arn
             ),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
-            deletion_protection_enabled=settings.is_protected,
+            deletion_protection_enabled=settings.metrics_table_deletion_protection,
             opts=child,
         )
         self.table_name, self.table_arn = self.table.name, self.table.arn
@@ -182,8 +183,10 @@ class MetricAggregator(pulumi.ComponentResource):
                 "POWERTOOLS_METRICS_NAMESPACE": naming.metrics_namespace,
                 "LOG_LEVEL": "INFO",
             },
-            # Runs must never overlap: each rewrites the same lookback window.
-            reserved_concurrency=1,
+            # A reservation of 1 allows at most one run at a time. Without one, runs may
+            # overlap and rewrite the same items: safe, because each write is an idempotent put
+            # keyed by series and timestamp.
+            reserved_concurrency=settings.aggregator_reserved_concurrency,
         )
 
     def _create_schedule(self, name: str, settings: Settings, hub: AlertingHub) -> None:

@@ -59,11 +59,9 @@ _RULES: dict[str, NameRule] = {
     "api": NameRule(1024, "API Gateway REST API"),
     "api-handler": NameRule(64, "Lambda function"),
     "api-handler-role": NameRule(64, "IAM role"),
-    "api-handler-destroy-sg": NameRule(255, "security group"),
     "api-access-logs": NameRule(512, "CloudWatch log group", prefix="/aws/apigateway/"),
     "api-key": NameRule(1024, "API Gateway API key"),
     "api-usage-plan": NameRule(1024, "API Gateway usage plan"),
-    "apigw-cloudwatch-role": NameRule(64, "IAM role"),
     # MetricAggregator
     "metrics": NameRule(255, "DynamoDB table"),
     "aggregator": NameRule(64, "Lambda function"),

@@ -19,6 +19,10 @@ from components.settings import Settings
 TOKEN = "cw-analytics:network:MonitoredVpc"
 POSTGRES_PORT, HTTPS_PORT = 5432, 443
 ZONE_COUNT = 2
+# Deleting a group or subnet that Lambda's network interfaces used waits for Lambda to release
+# them: the provider waits at least 45 minutes (Lambda's p99 is ~35), whatever this says. The
+# same figure here states the wait in the resource options a reviewer sees.
+LAMBDA_INTERFACE_RELEASE = pulumi.CustomTimeouts(delete="45m")
 REJECTED_PACKETS_METRIC = "VpcRejectedPackets"
 REJECTED_PACKETS_THRESHOLD = 100
 # Default flow-log record format (version 2); the filter matches rejected records by position.
@@ -78,12 +82,40 @@ def flow_logs_trust_policy(where: AccountContext) -> dict[str, Any]:
     }
 
 
-def flow_logs_permissions(log_group_arn: str) -> dict[str, Any]:
-    """Write access to the one flow-log group's streams (``{arn}:*``), nothing else."""
-    actions = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+# The permissions AWS's VPC flow logs guide lists for the delivery role.
+FLOW_LOGS_GROUP_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogStreams",
+)
+FLOW_LOGS_WILDCARD_ONLY_ACTIONS = ("logs:DescribeLogGroups",)
+
+
+def flow_logs_permissions(log_group_arn: str, region: str) -> dict[str, Any]:
+    """What flow-log delivery needs: the one group and its streams, and listing groups.
+
+    DescribeLogGroups has no resource type (it lists), so it takes ``*``, narrowed to the
+    region. Without it delivery can fail with "Access error" while the rejected-packets alarm,
+    which treats missing data as fine, stays green.
+    """
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": f"{log_group_arn}:*"}],
+        "Statement": [
+            {
+                "Sid": "WriteFlowLogGroup",
+                "Effect": "Allow",
+                "Action": list(FLOW_LOGS_GROUP_ACTIONS),
+                "Resource": [log_group_arn, f"{log_group_arn}:*"],
+            },
+            {
+                "Sid": "ListLogGroupsInRegion",
+                "Effect": "Allow",
+                "Action": list(FLOW_LOGS_WILDCARD_ONLY_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+        ],
     }
 
 
@@ -124,6 +156,10 @@ class MonitoredVpc(pulumi.ComponentResource):
         self._name, self._settings, self._hub = name, args.settings, args.hub
         self._naming = args.settings.naming
         self._child = pulumi.ResourceOptions(parent=self)
+        # The private subnets and the Lambda group hold the API function's interfaces.
+        self._lambda_interface_owner = pulumi.ResourceOptions(
+            parent=self, custom_timeouts=LAMBDA_INTERFACE_RELEASE
+        )
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=self._settings.vpc_cidr,
@@ -200,7 +236,7 @@ class MonitoredVpc(pulumi.ComponentResource):
                     availability_zone=zones.names.apply(pick_zone(index)),
                     map_public_ip_on_launch=False,
                     tags={**self._tag(f"{tier}-{letter}"), "Tier": tier},
-                    opts=self._child,
+                    opts=self._lambda_interface_owner if tier == "private" else self._child,
                 )
                 aws.ec2.RouteTableAssociation(
                     f"{self._name}-{tier}-{letter}-rt",
@@ -213,7 +249,9 @@ class MonitoredVpc(pulumi.ComponentResource):
         self.public_subnet_ids = [s.id for s in self.public_subnets]
         self.private_subnet_ids = [s.id for s in self.private_subnets]
 
-    def _security_group(self, key: str, description: str) -> aws.ec2.SecurityGroup:
+    def _security_group(
+        self, key: str, description: str, *, holds_lambda_interfaces: bool = False
+    ) -> aws.ec2.SecurityGroup:
         # No inline rules: the provider revokes AWS's default allow-all egress when it creates
         # a group in a VPC, so the standalone rules below are the only ones.
         return aws.ec2.SecurityGroup(
@@ -222,11 +260,13 @@ class MonitoredVpc(pulumi.ComponentResource):
             description=description,
             vpc_id=self.vpc.id,
             tags=self._tag(key),
-            opts=self._child,
+            opts=self._lambda_interface_owner if holds_lambda_interfaces else self._child,
         )
 
     def _create_security_groups(self) -> None:
-        self.lambda_security_group = self._security_group("lambda-sg", "API Lambda")
+        self.lambda_security_group = self._security_group(
+            "lambda-sg", "API Lambda", holds_lambda_interfaces=True
+        )
         self.database_security_group = self._security_group("db-sg", "PostgreSQL")
         self.endpoints_security_group = self._security_group("endpoints-sg", "VPC endpoints")
         lambda_sg = self.lambda_security_group_id = self.lambda_security_group.id
@@ -323,7 +363,9 @@ class MonitoredVpc(pulumi.ComponentResource):
             f"{self._name}-flow-logs-policy",
             name=naming.name("flow-logs-policy"),
             role=self.flow_logs_role.id,
-            policy=self.flow_log_group.arn.apply(lambda a: json.dumps(flow_logs_permissions(a))),
+            policy=self.flow_log_group.arn.apply(
+                lambda arn: json.dumps(flow_logs_permissions(arn, self._settings.region))
+            ),
             opts=self._child,
         )
         # REJECT only: it is what the alarm watches, and ALL would bill every accepted

@@ -60,6 +60,10 @@ MAX_SCHEDULE_SECONDS = 8 * 3600
 SUPPORTED_ENGINE_MAJORS = (13, 14, 15, 16, 17)
 MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 24
 MIN_STORAGE_GB, MAX_STORAGE_GB = 20, 65536
+# KMS ScheduleKeyDeletion: a pending window of 7 to 30 days.
+MIN_KEY_DELETION_WINDOW_DAYS, MAX_KEY_DELETION_WINDOW_DAYS = 7, 30
+# Secrets Manager DeleteSecret: 0 (delete at once) or a recovery window of 7 to 30 days.
+MIN_SECRET_RECOVERY_DAYS, MAX_SECRET_RECOVERY_DAYS = 7, 30
 
 T = TypeVar("T")
 # Every key ``settings_from_config`` reads; ``load_settings`` fetches exactly these, and
@@ -74,6 +78,11 @@ CONFIG_KEYS = (
     "dbMultiAz",
     "dbBackupRetentionDays",
     "dbDeletionProtection",
+    "dbApplyImmediately",
+    "dbFinalSnapshot",
+    "secretRecoveryWindowDays",
+    "keyDeletionWindowDays",
+    "metricsTableDeletionProtection",
     "logRetentionDays",
     "alarmEmails",
     "aggregatorSchedule",
@@ -81,7 +90,7 @@ CONFIG_KEYS = (
     "apiThrottleRateLimit",
     "apiThrottleBurstLimit",
     "apiReservedConcurrency",
-    "manageApiGatewayAccount",
+    "aggregatorReservedConcurrency",
 )
 
 
@@ -107,6 +116,11 @@ class Settings:
     db_multi_az: bool = False
     db_backup_retention_days: int = 1
     db_deletion_protection: bool = False
+    db_apply_immediately: bool = True
+    db_final_snapshot: bool = False
+    secret_recovery_window_days: int = 0
+    key_deletion_window_days: int = MIN_KEY_DELETION_WINDOW_DAYS
+    metrics_table_deletion_protection: bool = False
     log_retention_days: int = 14
     alarm_emails: tuple[str, ...] = ()
     aggregator_schedule: str = "rate(5 minutes)"
@@ -114,7 +128,7 @@ class Settings:
     api_throttle_rate_limit: float = 50.0
     api_throttle_burst_limit: int = 100
     api_reserved_concurrency: int = -1
-    manage_api_gateway_account: bool = False
+    aggregator_reserved_concurrency: int = -1
 
     @property
     def naming(self) -> Naming:
@@ -137,9 +151,13 @@ class Settings:
         return int(self.db_engine_version.split(".", maxsplit=1)[0])
 
     @property
-    def is_protected(self) -> bool:
-        """Production-like stacks keep deletion protection and a final snapshot."""
-        return self.db_deletion_protection
+    def key_outlives_stack(self) -> bool:
+        """Whether destroy must leave the stack's key behind: data encrypted with it does.
+
+        A final snapshot and a secret in its recovery window both outlive the stack; deleting
+        their key would make them unreadable once its deletion window ends.
+        """
+        return self.db_final_snapshot or self.secret_recovery_window_days > 0
 
 
 def schedule_seconds(expression: str) -> int:
@@ -256,6 +274,30 @@ def _check_concurrency(value: int) -> None:
         raise ValueError("must be -1 (no reservation) or between 1 and 1000")
 
 
+def _check_aggregator_concurrency(value: int) -> None:
+    if value not in (-1, 1):
+        raise ValueError(
+            "must be -1 (no reservation) or 1 (one run at a time; more would let runs that "
+            "rewrite the same window overlap, 0 would stop every run)"
+        )
+
+
+def _check_secret_recovery_window(value: int) -> None:
+    if value != 0 and not MIN_SECRET_RECOVERY_DAYS <= value <= MAX_SECRET_RECOVERY_DAYS:
+        raise ValueError(
+            f"must be 0 (delete at once) or between {MIN_SECRET_RECOVERY_DAYS} and "
+            f"{MAX_SECRET_RECOVERY_DAYS} (the recovery windows Secrets Manager accepts)"
+        )
+
+
+def _check_key_deletion_window(value: int) -> None:
+    if not MIN_KEY_DELETION_WINDOW_DAYS <= value <= MAX_KEY_DELETION_WINDOW_DAYS:
+        raise ValueError(
+            f"must be between {MIN_KEY_DELETION_WINDOW_DAYS} and "
+            f"{MAX_KEY_DELETION_WINDOW_DAYS} days (the waiting periods KMS accepts)"
+        )
+
+
 def _check_schedule(value: str) -> None:
     seconds = schedule_seconds(value)
     if seconds > MAX_SCHEDULE_SECONDS:
@@ -311,6 +353,18 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
     read("dbMultiAz", "db_multi_az", _parse_bool)
     read("dbBackupRetentionDays", "db_backup_retention_days", _parse_int, _in_range(0, 35))
     read("dbDeletionProtection", "db_deletion_protection", _parse_bool)
+    read("dbApplyImmediately", "db_apply_immediately", _parse_bool)
+    read("dbFinalSnapshot", "db_final_snapshot", _parse_bool)
+    read(
+        "secretRecoveryWindowDays",
+        "secret_recovery_window_days",
+        _parse_int,
+        _check_secret_recovery_window,
+    )
+    read(
+        "keyDeletionWindowDays", "key_deletion_window_days", _parse_int, _check_key_deletion_window
+    )
+    read("metricsTableDeletionProtection", "metrics_table_deletion_protection", _parse_bool)
     read("logRetentionDays", "log_retention_days", _parse_int, _check_retention)
     read("alarmEmails", "alarm_emails", _parse_emails, required=True)
     read("aggregatorSchedule", "aggregator_schedule", str, _check_schedule)
@@ -318,7 +372,12 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
     read("apiThrottleRateLimit", "api_throttle_rate_limit", _parse_float, _in_range(1, 10000))
     read("apiThrottleBurstLimit", "api_throttle_burst_limit", _parse_int, _in_range(1, 5000))
     read("apiReservedConcurrency", "api_reserved_concurrency", _parse_int, _check_concurrency)
-    read("manageApiGatewayAccount", "manage_api_gateway_account", _parse_bool)
+    read(
+        "aggregatorReservedConcurrency",
+        "aggregator_reserved_concurrency",
+        _parse_int,
+        _check_aggregator_concurrency,
+    )
 
     if not region:
         problems.append("aws:region is required (pulumi config set aws:region eu-west-1)")

@@ -33,6 +33,8 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from tools.preview.findings import ENFORCEMENT_LEVELS
+
 __all__ = [
     "ENFORCEMENT_LEVELS",
     "UNKNOWN",
@@ -48,7 +50,6 @@ __all__ = [
     "reconcile_policy_config",
 ]
 
-ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's marker for a value not known during preview (``plugin.UnknownStringValue``)."""
 

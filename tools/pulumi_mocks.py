@@ -28,6 +28,8 @@ from pulumi.runtime.settings import SETTINGS, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.mock_data_sources import answer_data_source, dns_suffix, partition_of
+
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -61,6 +63,9 @@ class RecordedResource:
     delete_before_replace: bool | None = None
     retain_on_delete: bool = False
     replace_on_changes: tuple[str, ...] = ()
+    deleted_with: str = ""
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """Only the operations the program set a timeout for (``{"delete": "30m"}``)."""
     dependencies: tuple[str, ...] = ()
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provider: str = ""
@@ -78,50 +83,19 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         # Ids AWS generates (API ids, ENI ids, ...) differ between stacks, as they do in AWS.
         self.stack = stack
 
+    @property
+    def partition(self) -> str:
+        """The AWS partition of the region (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+        return partition_of(self.region)
+
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
-        """Invoke results: availability zones, caller identity, region and partition."""
-        token = args.token
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            letters = ("a", "b", "c")
-            return _answer(
-                {
-                    "id": self.region,
-                    "names": [f"{self.region}{letter}" for letter in letters],
-                    "zoneIds": [f"use1-az{i}" for i in range(1, len(letters) + 1)],
-                    "groupNames": [self.region] * len(letters),
-                    "state": "available",
-                }
-            )
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return _answer(
-                {
-                    "id": self.account_id,
-                    "accountId": self.account_id,
-                    "arn": f"arn:aws:iam::{self.account_id}:user/offline-preview",
-                    "userId": "AIDAOFFLINEPREVIEW",
-                }
-            )
-        if token == "aws:index/getRegion:getRegion":
-            return _answer(
-                {
-                    "id": self.region,
-                    "name": self.region,
-                    "region": self.region,
-                    "description": self.region,
-                    "endpoint": f"ec2.{self.region}.amazonaws.com",
-                }
-            )
-        if token == "aws:index/getPartition:getPartition":
-            return _answer(
-                {
-                    "id": "aws",
-                    "partition": "aws",
-                    "dnsSuffix": "amazonaws.com",
-                    "reverseDnsPrefix": "com.amazonaws",
-                }
-            )
-        raise NotImplementedError(
-            f"no offline answer for the invoke {token}; add one to tools/pulumi_mocks.py"
+        """Data source results, consistent with the stack's region and account.
+
+        Raises ``UnansweredDataSource`` for a data source these mocks do not know: an invented
+        answer could hide exactly what a preview is meant to catch.
+        """
+        return _answer(
+            answer_data_source(args.token, dict(args.args), self.region, self.account_id)
         )
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -143,7 +117,7 @@ class DeterministicMocks(pulumi.runtime.Mocks):
 
     def _arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
-        return f"arn:aws:{service}:{region}:{self.account_id}:{resource}"
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
 
     def _always_computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """Outputs the provider computes even when an input of the same name was given."""
@@ -286,6 +260,42 @@ class DeterministicMocks(pulumi.runtime.Mocks):
     def _event_rule(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
         return n.physical, {"name": n.physical, "arn": self._arn("events", f"rule/{n.physical}")}
 
+    def _s3_bucket(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        # S3 bucket ARNs carry neither region nor account: bucket names are global.
+        bucket = str(inputs.get("bucket") or n.physical)
+        suffix = dns_suffix(self.partition)
+        return bucket, {
+            "bucket": bucket,
+            "arn": f"arn:{self.partition}:s3:::{bucket}",
+            "bucketDomainName": f"{bucket}.s3.{suffix}",
+            "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.{suffix}",
+            "region": self.region,
+        }
+
+    def _layer_version(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        # A layer's first published version is 1; the version ARN ends with it.
+        layer_arn = self._arn("lambda", f"layer:{inputs.get('layerName') or n.physical}")
+        return f"{layer_arn}:1", {
+            "arn": f"{layer_arn}:1",
+            "layerArn": layer_arn,
+            "version": "1",
+        }
+
+    def _ecr_repository(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        return n.physical, {
+            "name": n.physical,
+            "arn": self._arn("ecr", f"repository/{n.physical}"),
+            "registryId": self.account_id,
+            "repositoryUrl": f"{self.account_id}.dkr.ecr.{self.region}."
+            f"{dns_suffix(self.partition)}/{n.physical}",
+        }
+
+    def _event_bus(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        return n.physical, {
+            "name": n.physical,
+            "arn": self._arn("events", f"event-bus/{n.physical}"),
+        }
+
     _BY_TYPE: dict[str, Callable[[DeterministicMocks, _Naming, dict], tuple[str, dict]]] = {}
 
 
@@ -299,19 +309,27 @@ class _Naming:
 
 
 def _iam_handler(kind: str) -> Callable[[DeterministicMocks, _Naming, dict], tuple[str, dict]]:
-    """Roles and managed policies: global ARNs under the policy's path."""
+    """Roles, users, groups, instance profiles and managed policies: global ARNs under a path."""
 
     def build(mocks: DeterministicMocks, n: _Naming, inputs: dict) -> tuple[str, dict]:
         path = str(inputs.get("path") or "/")
         return n.physical, {
             "name": n.physical,
             "arn": mocks._arn("iam", f"{kind}{path}{n.physical}", regional=False),
-            "uniqueId": f"AROA{n.digest.upper()}",
+            "uniqueId": _IAM_ID_PREFIXES.get(kind, "AIDA") + n.digest.upper(),
         }
 
     return build
 
 
+# IAM's unique ids start with a prefix naming the kind of entity.
+_IAM_ID_PREFIXES = {
+    "role": "AROA",
+    "user": "AIDA",
+    "group": "AGPA",
+    "policy": "ANPA",
+    "instance-profile": "AIPA",
+}
 _EC2_ID_PREFIXES = {
     "Subnet": "subnet",
     "SecurityGroup": "sg",
@@ -330,6 +348,14 @@ DeterministicMocks._BY_TYPE.update(
         "aws:cloudwatch/logGroup:LogGroup": DeterministicMocks._log_group,
         "aws:iam/role:Role": _iam_handler("role"),
         "aws:iam/policy:Policy": _iam_handler("policy"),
+        "aws:iam/user:User": _iam_handler("user"),
+        "aws:iam/group:Group": _iam_handler("group"),
+        "aws:iam/instanceProfile:InstanceProfile": _iam_handler("instance-profile"),
+        "aws:s3/bucket:Bucket": DeterministicMocks._s3_bucket,
+        "aws:s3/bucketV2:BucketV2": DeterministicMocks._s3_bucket,
+        "aws:lambda/layerVersion:LayerVersion": DeterministicMocks._layer_version,
+        "aws:ecr/repository:Repository": DeterministicMocks._ecr_repository,
+        "aws:cloudwatch/eventBus:EventBus": DeterministicMocks._event_bus,
         "aws:lambda/function:Function": DeterministicMocks._lambda_function,
         "aws:secretsmanager/secret:Secret": DeterministicMocks._secret,
         "aws:rds/instance:Instance": DeterministicMocks._rds_instance,
@@ -376,6 +402,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ),
                 retain_on_delete=bool(request.retainOnDelete),
                 replace_on_changes=tuple(request.replaceOnChanges),
+                deleted_with=request.deletedWith,
+                custom_timeouts={
+                    operation: value
+                    for operation in ("create", "update", "delete")
+                    if (value := getattr(request.customTimeouts, operation))
+                },
                 dependencies=tuple(request.dependencies),
                 property_dependencies={
                     key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()

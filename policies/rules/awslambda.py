@@ -1,6 +1,9 @@
-"""Lambda permissions: a service principal may invoke only from a named source."""
+"""Lambda permissions: a service principal may invoke only from one named source."""
 
 from __future__ import annotations
+
+import functools
+import re
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -9,34 +12,109 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from .common import UNKNOWN, get, label
+from . import iam_data
+from .common import UNKNOWN, get, is_set, label
 
 PERMISSION = "aws:lambda/permission:Permission"
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+# Bucket and SES ARNs hold no account: anyone's bucket or rule set of that name could invoke.
+_ACCOUNTLESS_SOURCES = frozenset({"s3.amazonaws.com", "ses.amazonaws.com"})
+_ARN_PARTS = 6
+_SEPARATORS = re.compile(r"[/:]")
 
 
-def _is_set(value: object) -> bool:
-    return value is UNKNOWN or (isinstance(value, str) and value.strip() != "")
+def _wild(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+@functools.lru_cache(maxsize=256)
+def _type_words(service: str) -> frozenset[str]:
+    """Literal resource-type words that open a service's ARN resource part (``rule`` in
+    ``rule/${RuleName}``), from the IAM data's ARN formats."""
+    data = iam_data._load().get_service_prefix_data(service.lower())
+    words = set()
+    for resource in (data.get("resources") or {}).values():
+        arn = str(resource.get("arn", ""))
+        resource_part = arn.split(":", _ARN_PARTS - 1)[-1]
+        first = _SEPARATORS.split(resource_part, maxsplit=1)[0]
+        if first and "${" not in first:
+            words.add(first)
+    return frozenset(words)
+
+
+def source_arn_problem(source_arn: str) -> str | None:
+    """Why a source ARN names more than one source (a wildcard in the account or in the name
+    of the resource), or None."""
+    text = source_arn.strip()
+    parts = text.split(":", _ARN_PARTS - 1)
+    if len(parts) < _ARN_PARTS:
+        return "is not a full ARN" + (" and its wildcard swallows the rest" if _wild(text) else "")
+    if _wild(parts[2]):
+        return f"has a wildcard in the service ('{parts[2]}')"
+    if _wild(parts[4]):
+        return f"has a wildcard in the account ('{parts[4]}'): any account's resource"
+    tokens = _SEPARATORS.split(parts[5], maxsplit=1)
+    if len(tokens) > 1 and tokens[0] in _type_words(parts[2]):
+        # After a type word the name runs to the next ':' (log group names hold '/').
+        name = tokens[1].split(":", 1)[0]
+    else:
+        name = tokens[0]
+    if name == "" or _wild(name):
+        return f"has a wildcard in the resource name ('{parts[5]}'): more than one source"
+    return None
 
 
 def validate_permission_source(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Service principals need source_arn or source_account; ``*`` needs an org or source."""
+    """Service principals need one named source; ``*`` needs an org or source."""
+    if args.resource_type == LAYER_PERMISSION:
+        _validate_layer_permission(args, report)
+        return
     if args.resource_type != PERMISSION:
         return
     principal = get(args.props, "principal")
     if not isinstance(principal, str):
         return
-    scoped = _is_set(get(args.props, "sourceArn")) or _is_set(get(args.props, "sourceAccount"))
-    if principal.strip().lower().endswith(".amazonaws.com") and not scoped:
+    source_arn = get(args.props, "sourceArn")
+    source_account = get(args.props, "sourceAccount")
+    if isinstance(source_arn, str) and source_arn.strip():
+        problem = source_arn_problem(source_arn)
+        if problem is not None:
+            report(
+                f"{label(args)} source_arn '{source_arn}' {problem}; name the one bucket, rule, "
+                "API or topic that may invoke the function",
+                None,
+            )
+    service = principal.strip().lower()
+    scoped = is_set(source_arn) or is_set(source_account)
+    if service in _ACCOUNTLESS_SOURCES and not is_set(source_account):
+        report(
+            f"{label(args)} lets {principal} invoke the function without source_account; "
+            f"{service.split('.')[0].upper()} source ARNs hold no account, so a resource of the "
+            "same name in another account could invoke it: set source_account",
+            None,
+        )
+    elif service.endswith(".amazonaws.com") and not scoped:
         report(
             f"{label(args)} lets {principal} invoke the function from any source; set source_arn "
             "(e.g. the API's execution ARN or the EventBridge rule ARN) or source_account",
             None,
         )
-    elif principal.strip() == "*" and not (scoped or _is_set(get(args.props, "principalOrgId"))):
+    elif principal.strip() == "*" and not (scoped or is_set(get(args.props, "principalOrgId"))):
         report(
             f"{label(args)} lets any principal ('*') invoke the function; name the principal "
-            "or set "
-            "source_arn/source_account/principal_org_id",
+            "or set source_arn/source_account/principal_org_id",
+            None,
+        )
+
+
+def _validate_layer_permission(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    principal = get(args.props, "principal")
+    if principal is UNKNOWN or not isinstance(principal, str) or principal.strip() != "*":
+        return
+    if not is_set(get(args.props, "organizationId")):
+        report(
+            f"{label(args)} shares the layer with every AWS account (principal '*'); name the "
+            "account or set organization_id",
             None,
         )
 
@@ -44,8 +122,10 @@ def validate_permission_source(args: ResourceValidationArgs, report: ReportViola
 permission_source = ResourceValidationPolicy(
     name="lambda-permission-source",
     description=(
-        "Lambda permissions for AWS service principals (*.amazonaws.com) must set sourceArn or "
-        "sourceAccount (confused-deputy protection)."
+        "Lambda permissions for AWS service principals (*.amazonaws.com) must name one source: "
+        "sourceArn without a wildcard in its account or resource name, or sourceAccount; S3 "
+        "and SES sources also need sourceAccount; layer permissions for '*' need an "
+        "organization (confused-deputy protection)."
     ),
     validate=validate_permission_source,
     enforcement_level=EnforcementLevel.MANDATORY,

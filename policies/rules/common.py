@@ -22,6 +22,7 @@ __all__ = [
     "get",
     "get_item",
     "has_key",
+    "is_set",
     "is_truthy",
     "known_strings",
     "label",
@@ -80,6 +81,11 @@ def is_truthy(value: Any) -> bool:
         if value in _GO_TRUE or value in _GO_FALSE:
             return value in _GO_TRUE
     return bool(value)
+
+
+def is_set(value: object) -> bool:
+    """A string input that is (or will be, once known) non-empty."""
+    return value is UNKNOWN or (isinstance(value, str) and value.strip() != "")
 
 
 def config_value(args: ResourceValidationArgs, key: str, default: Any) -> Any:

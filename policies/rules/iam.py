@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
@@ -13,7 +16,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from . import iam_data
+from . import iam_data, iam_patterns, policy_documents
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
@@ -24,23 +27,16 @@ from .common import (
     get_item,
     has_condition,
     has_key,
+    is_truthy,
     known_strings,
     label,
     read_document,
     statement_label,
     statements,
 )
+from .policy_documents import IDENTITY, KEY, Kind
 
-# Resources whose ``policy`` input is an identity policy document.
-POLICY_DOCUMENT_TYPES = frozenset(
-    {
-        "aws:iam/policy:Policy",
-        "aws:iam/rolePolicy:RolePolicy",
-        "aws:iam/userPolicy:UserPolicy",
-        "aws:iam/groupPolicy:GroupPolicy",
-    }
-)
-ROLE_TYPE = "aws:iam/role:Role"
+ROLE_TYPE = policy_documents.ROLE_TYPE
 # Attachment resources: type -> the input holding the policy ARN(s).
 ATTACHMENT_TYPES: Mapping[str, str] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
@@ -50,40 +46,20 @@ ATTACHMENT_TYPES: Mapping[str, str] = {
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
     "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
     ROLE_TYPE: "managedPolicyArns",
 }
-BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 _MAX_LISTED = 5
-
-
-def _documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Any]]:
-    """(where, raw document) for every identity policy document the resource carries."""
-    props = args.props
-    if args.resource_type in POLICY_DOCUMENT_TYPES:
-        yield "policy", get(props, "policy")
-    elif args.resource_type == ROLE_TYPE:
-        inline = get(props, "inlinePolicies")
-        if isinstance(inline, Sequence) and not isinstance(inline, str):
-            for index in range(len(inline)):
-                entry = get_item(inline, index)
-                if isinstance(entry, Mapping) and get(entry, "policy") is not None:
-                    name = get(entry, "name")
-                    where = f"inlinePolicies[{index}]" + (
-                        f" ('{name}')" if isinstance(name, str) else ""
-                    )
-                    yield where, get(entry, "policy")
+_ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")
 
 
 def is_effectively_any_resource(resource: str) -> bool:
-    """``*``, or an ARN pattern whose wildcards cover every resource of a service or more.
+    """``*``, or a pattern whose wildcards swallow the whole resource part or more.
 
-    IAM's ``*`` also matches ``:``, so a pattern with fewer than six ARN segments whose last
-    segment holds a ``*`` swallows the rest (``arn*``, ``*:*``, ``arn:aws:s*``,
-    ``arn:aws:iam::*``); with six segments, a resource part of only wildcards and separators
-    (``arn:aws:s3:::*``, ``arn:aws:s3:::*/*``, ``arn:aws:logs:*:*:*:*``) is any resource too.
-    Wildcards in the region or account segments alone (``arn:aws:iam::*:role/*``) are not:
-    the ARN still names a resource type, and another account's resources are reachable only
-    through that account's resource policies.
+    Used for actions missing from the IAM data (no ARN formats to judge by): IAM's ``*`` also
+    matches ``:``, so a pattern with fewer than six ARN segments whose last segment holds a
+    ``*`` swallows the rest (``arn*``, ``arn:aws:s*``); with six, a resource part of only
+    wildcards and separators (``arn:aws:s3:::*/*``) is any resource too.
     """
     text = resource.strip()
     if text.strip("*?") == "":
@@ -95,7 +71,7 @@ def is_effectively_any_resource(resource: str) -> bool:
 
 
 def _action_problem(action: str) -> str | None:
-    """Why an action alone is a violation (``*``, ``svc:*``, a malformed name), else None."""
+    """Why an action alone is a violation (``*``, a wildcard service, a malformed name)."""
     text = action.strip()
     if text.strip("*?") == "":
         return f"Action '{action}' grants every action of every service"
@@ -104,21 +80,9 @@ def _action_problem(action: str) -> str | None:
         return f"Action '{action}' is not of the form service:Action"
     if any(ch in service for ch in "*?"):
         return f"Action '{action}' uses a wildcard in the service prefix"
-    if name.strip("*?") == "":
+    if name.strip("*?") == "" and not iam_data.service_actions(service):
         return f"Action '{action}' grants every {service.lower()} action (service wildcard)"
     return None
-
-
-def _scopable_actions(actions: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(actions that can be scoped to a resource, unknown action names) after expanding patterns."""
-    scopable: list[str] = []
-    unknown: list[str] = []
-    for action in actions:
-        matches = iam_data.expand_action(action)
-        if not matches:
-            unknown.append(action)
-        scopable.extend(name for name, can_scope in matches if can_scope)
-    return scopable, unknown
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -126,11 +90,104 @@ def _listed(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else "")
 
 
-def statement_problems(statement: Any, where: str, require_condition: bool) -> list[str]:
-    """Wildcard findings for one identity-policy statement (empty when it is acceptable)."""
+def _is_default_key_root_statement(statement: Mapping[str, Any]) -> bool:
+    """AWS's default key policy statement: the key's own account root gets ``kms:*`` on ``*``.
+
+    Exactly that statement is allowed (without it the account can lose control of the key);
+    any other principal, action or resource next to it is judged as usual.
+    """
+    principal = get(statement, "Principal")
+    if not isinstance(principal, Mapping) or list(principal) != ["AWS"]:
+        return False
+    roots = get(principal, "AWS")
+    roots_list = [roots] if isinstance(roots, str) else roots
+    if not isinstance(roots_list, Sequence) or len(roots_list) != 1:
+        return False
+    if not isinstance(roots_list[0], str) or not _ACCOUNT_ROOT.match(roots_list[0].strip()):
+        return False
+    actions = get(statement, "Action")
+    resources = get(statement, "Resource")
+    single_action = actions if isinstance(actions, str) else None
+    if isinstance(actions, Sequence) and not isinstance(actions, str) and len(actions) == 1:
+        single_action = actions[0]
+    single_resource = resources if isinstance(resources, str) else None
+    if isinstance(resources, Sequence) and not isinstance(resources, str) and len(resources) == 1:
+        single_resource = resources[0]
+    return (
+        isinstance(single_action, str)
+        and single_action.strip().lower() == "kms:*"
+        and single_resource == "*"
+        and not has_key(statement, "NotAction")
+        and not has_key(statement, "NotResource")
+    )
+
+
+def _action_problems(actions: Sequence[str], where: str) -> list[str]:
+    problems = [p for p in (_action_problem(a) for a in actions) if p]
+    problems.extend(
+        f"{found.describe()} (a service wildcard)"
+        for found in iam_patterns.service_wildcards(actions)
+    )
+    return [f"{where}: {p}; name the exact actions needed" for p in problems]
+
+
+def _resource_problems(
+    actions: Sequence[str],
+    resources: Sequence[str],
+    where: str,
+    kind: Kind,
+    type_wide_allowed: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Resources as good as ``*`` for the statement's scopable actions, one finding each."""
+    problems: list[str] = []
+    unknown = [a for a in actions if not iam_data.expand_action(a)]
+    for resource in resources:
+        if kind != IDENTITY and resource.strip() == "*":
+            continue  # in a resource or key policy, "*" is the resource the policy is on
+        broad: dict[str, list[str]] = {}
+        for action in actions:
+            for name, scopable in iam_data.expand_action(action):
+                if not scopable:
+                    continue
+                strict = iam_patterns.is_privilege_escalation(name)
+                found = iam_patterns.broad_resource(resource, name, strict=strict)
+                if found is None:
+                    continue
+                if found.resource_type is not None and (
+                    found.resource_type in type_wide_allowed
+                    or iam_patterns.scoped_by_other_type(name, found.resource_type, resources)
+                ):
+                    continue
+                broad.setdefault(found.reason, []).append(name)
+        for reason, names in broad.items():
+            problems.append(
+                f"{where} allows {_listed(sorted(set(names)))} on Resource '{resource}', which "
+                f"{reason}; these actions can be scoped: list the resource ARNs instead"
+            )
+        if unknown and (
+            is_effectively_any_resource(resource) or iam_patterns.owner_wildcard(resource)
+        ):
+            problems.append(
+                f"{where} allows {_listed(unknown)} on Resource '{resource}', but these are not "
+                "actions in the IAM definition data; name real actions and scope them to "
+                "resource ARNs"
+            )
+    return problems
+
+
+def statement_problems(
+    statement: Any,
+    where: str,
+    require_condition: bool,
+    kind: Kind = IDENTITY,
+    type_wide_allowed: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Wildcard findings for one policy statement (empty when it is acceptable)."""
     if not isinstance(statement, Mapping):
         raise PolicyDocumentError(f"{where} is not an object")
     if not effect_is_allow(statement):
+        return []
+    if kind == KEY and _is_default_key_root_statement(statement):
         return []
     problems: list[str] = []
     for key in ("NotAction", "NotResource"):
@@ -145,39 +202,42 @@ def statement_problems(statement: Any, where: str, require_condition: bool) -> l
     actions, partial = known_strings(get(statement, "Action"), f"{where} Action")
     if not actions and not partial:
         raise PolicyDocumentError(f"{where} Action is empty")
-    action_problems = [p for p in (_action_problem(a) for a in actions) if p]
-    problems.extend(f"{where}: {p}; name the exact actions needed" for p in action_problems)
+    action_problems = _action_problems(actions, where)
+    problems.extend(action_problems)
     if action_problems or has_key(statement, "NotResource"):
         return problems
     if not has_key(statement, "Resource"):
-        return [*problems, f"{where} is an Allow with no Resource"]
+        if kind == IDENTITY:
+            problems.append(f"{where} is an Allow with no Resource")
+        return problems  # resource policies may omit it: the resource itself
     resources, _ = known_strings(get(statement, "Resource"), f"{where} Resource")
-    broad = [r for r in resources if is_effectively_any_resource(r)]
-    if not broad or not actions:
-        return problems
-    scopable, unknown = _scopable_actions(actions)
-    if unknown:
+    problems.extend(_resource_problems(actions, resources, where, kind, type_wide_allowed))
+    anywhere = [r for r in resources if r.strip() == "*"]
+    wildcard_only = actions and all(
+        iam_data.expand_action(a) and iam_data.is_wildcard_only(a) for a in actions
+    )
+    if (
+        kind == IDENTITY
+        and anywhere
+        and wildcard_only
+        and require_condition
+        and not has_condition(statement)
+    ):
         problems.append(
-            f"{where} allows {_listed(unknown)} on Resource '{broad[0]}', "
-            "but these are not actions "
-            "in the IAM definition data; name real actions and scope them to resource ARNs"
-        )
-    if scopable:
-        problems.append(
-            f"{where} allows {_listed(sorted(set(scopable)))} on Resource '{broad[0]}'; these "
-            "actions can be scoped to resource ARNs: list those ARNs instead of a wildcard"
-        )
-    if not scopable and not unknown and require_condition and not has_condition(statement):
-        problems.append(
-            f"{where} allows {_listed(actions)} on Resource '{broad[0]}' without a Condition; "
-            "these actions only support Resource '*', so narrow them with a Condition "
-            "(e.g. aws:RequestedRegion or a namespace key)"
+            f"{where} allows {_listed(actions)} on Resource '*' without a Condition; "
+            "this stack's policy config asks wildcard-only actions to be narrowed with a "
+            "Condition (e.g. aws:RequestedRegion or a namespace key)"
         )
     return problems
 
 
-def document_problems(raw: Any, require_condition: bool) -> list[str]:
-    """All wildcard findings for one identity policy document (unparsable = one finding)."""
+def document_problems(
+    raw: Any,
+    require_condition: bool,
+    kind: Kind = IDENTITY,
+    type_wide_allowed: frozenset[str] = frozenset(),
+) -> list[str]:
+    """All wildcard findings for one policy document (unparsable = one finding)."""
     try:
         document = read_document(raw)
         found: list[str] = []
@@ -190,7 +250,9 @@ def document_problems(raw: Any, require_condition: bool) -> list[str]:
                 else f"statement {index}"
             )
             try:
-                found.extend(statement_problems(statement, where, require_condition))
+                found.extend(
+                    statement_problems(statement, where, require_condition, kind, type_wide_allowed)
+                )
             except UnknownValueError:
                 continue  # parts of this statement are only known after apply
         return found
@@ -201,17 +263,21 @@ def document_problems(raw: Any, require_condition: bool) -> list[str]:
 
 
 def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Report wildcard actions/resources, NotAction and NotResource in identity policies."""
-    if args.resource_type not in POLICY_DOCUMENT_TYPES and args.resource_type != ROLE_TYPE:
-        return
-    require_condition = bool(config_value(args, "requireConditionOnWildcardResource", True))
-    for where, raw in _documents(args):
+    """Report wildcard actions/resources, NotAction and NotResource in every policy document."""
+    require_condition = is_truthy(config_value(args, "requireConditionOnWildcardResource", False))
+    type_wide = frozenset(
+        str(t).lower()
+        for t in config_value(args, "allowTypeWideResources", [])
+        if isinstance(t, str)
+    )
+    for where, raw, kind in policy_documents.documents(args):
         if raw is UNKNOWN:
             continue  # only known after apply (preview)
-        if raw is None and args.resource_type != ROLE_TYPE:
-            report(f"{label(args)} has no {where} document; supply one", None)
+        if raw is None:
+            if args.resource_type in policy_documents.REQUIRED_INPUT:
+                report(f"{label(args)} has no {where} document; supply one", None)
             continue
-        for problem in document_problems(raw, require_condition):
+        for problem in document_problems(raw, require_condition, kind, type_wide):
             report(f"{label(args)} {where}: {problem}", None)
 
 
@@ -225,9 +291,25 @@ def _arns(args: ResourceValidationArgs) -> list[str]:
     return []
 
 
+_BROAD_POLICIES_FILE = Path(__file__).resolve().parent / "data" / "broad_managed_policies.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def broad_managed_policies() -> frozenset[str]:
+    """Lower-cased names of the AWS managed policies listed as broad in the pack's data file."""
+    lines = _BROAD_POLICIES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
+
+
 def broad_policy_name(arn: str, extra: Sequence[str] = ()) -> str | None:
-    """The broad AWS managed policy an ARN names (``arn:aws:iam::aws:policy/...``), else None."""
-    parts = arn.split(":", 5)
+    """The broad AWS managed policy an ARN names (``arn:aws:iam::aws:policy/...``), else None.
+
+    Broad: listed in ``data/broad_managed_policies.txt``, named ``...FullAccess...`` (AWS's
+    naming for a whole-service grant), or listed in the stack's ``additionalBroadPolicies``.
+    """
+    parts = arn.strip().split(":", 5)
     if (
         len(parts) != 6
         or parts[2] != "iam"
@@ -236,12 +318,18 @@ def broad_policy_name(arn: str, extra: Sequence[str] = ()) -> str | None:
     ):
         return None
     name = parts[5].rsplit("/", 1)[-1]
-    broad = {n.lower(): n for n in (*BROAD_MANAGED_POLICIES, *extra)}
-    return broad.get(name.lower())
+    lowered = name.lower()
+    if (
+        lowered in broad_managed_policies()
+        or "fullaccess" in lowered
+        or lowered in {n.lower() for n in extra}
+    ):
+        return name
+    return None
 
 
 def validate_no_broad_managed_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Report attachments of AdministratorAccess, PowerUserAccess or IAMFullAccess."""
+    """Report attachments of AWS managed policies that grant administrator or full access."""
     if args.resource_type not in ATTACHMENT_TYPES:
         return
     extra = [
@@ -261,9 +349,10 @@ def validate_no_broad_managed_policy(args: ResourceValidationArgs, report: Repor
 no_wildcard = ResourceValidationPolicy(
     name="iam-no-wildcard",
     description=(
-        "IAM identity policies (Policy, RolePolicy, UserPolicy, GroupPolicy, Role inline policies) "
-        "must not allow '*' or service-wide actions, NotAction/NotResource, or Resource '*' for "
-        "actions that can be scoped to a resource."
+        "IAM policy documents (identity policies, role inline and trust policies, SSO permission "
+        "sets, every resource policy and key policy) must not allow actions matching a whole "
+        "service, NotAction/NotResource, or resource patterns as broad as '*' for actions that "
+        "can be scoped to a resource."
     ),
     validate=validate_no_wildcard,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -271,8 +360,19 @@ no_wildcard = ResourceValidationPolicy(
         properties={
             "requireConditionOnWildcardResource": {
                 "type": "boolean",
-                "default": True,
-                "description": "Resource '*' for wildcard-only actions also needs a Condition.",
+                "default": False,
+                "description": (
+                    "Opt-in: Resource '*' for actions that support only '*' also needs a Condition."
+                ),
+            },
+            "allowTypeWideResources": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": (
+                    "Resource types ('ec2:network-interface') a statement may name type-wide "
+                    "within one account, e.g. ids AWS only chooses at creation."
+                ),
             },
         },
     ),
@@ -282,8 +382,9 @@ no_broad_managed_policy = ResourceValidationPolicy(
     name="iam-no-broad-managed-policy",
     description=(
         "No attachment (RolePolicyAttachment, UserPolicyAttachment, GroupPolicyAttachment, "
-        "PolicyAttachment, *PolicyAttachmentsExclusive, Role.managedPolicyArns) of "
-        "AdministratorAccess, PowerUserAccess or IAMFullAccess."
+        "PolicyAttachment, *PolicyAttachmentsExclusive, Role.managedPolicyArns, SSO "
+        "ManagedPolicyAttachment) of AWS managed policies granting administrator or full "
+        "access (AdministratorAccess, PowerUserAccess, any *FullAccess, ...)."
     ),
     validate=validate_no_broad_managed_policy,
     enforcement_level=EnforcementLevel.MANDATORY,

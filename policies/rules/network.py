@@ -1,8 +1,16 @@
-"""Security groups: no ingress from the whole internet except on ports the stack allows."""
+"""Security groups: no ingress from the internet (or a large public range) except allowed ports.
+
+Judged over the whole family: ``ec2.SecurityGroup`` and ``ec2.DefaultSecurityGroup`` inline
+ingress, ``ec2.SecurityGroupRule`` (type ingress) and ``vpc.SecurityGroupIngressRule``. Source
+ranges are unioned per protocol and port, so several rules that between them cover the internet
+are as public as ``0.0.0.0/0``; separate rule resources are unioned per security group by a
+stack policy.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -11,15 +19,34 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from .common import UNKNOWN, config_value, get, get_item, label
+from . import address_space
+from .common import config_value, get, get_item, label
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
-_ALL_PROTOCOLS = {"-1", "all"}
+GROUP_TYPES = frozenset({SECURITY_GROUP, DEFAULT_SECURITY_GROUP})
+RULE_TYPES = frozenset({SECURITY_GROUP_RULE, INGRESS_RULE})
+_ALL = "all"
+_PROTOCOLS = {"-1": _ALL, "all": _ALL, "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+_PORTED = frozenset({"tcp", "udp"})
+_MAX_PORT = 65535
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """One ingress permission: protocol, inclusive port range, source CIDRs, where it is."""
+
+    protocol: str
+    low: int
+    high: int
+    cidrs: tuple[str, ...]
+    where: str
 
 
 def _strings(value: Any) -> list[str]:
@@ -31,92 +58,223 @@ def _strings(value: Any) -> list[str]:
 
 
 def _port(value: Any, default: int) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return default
 
 
-def _ports(rule: Mapping[str, Any], protocol_key: str) -> tuple[int, int] | None:
-    """The (from, to) port range of a rule; None when it opens every port/protocol."""
-    protocol = get(rule, protocol_key)
-    if isinstance(protocol, str | int) and str(protocol).lower() in _ALL_PROTOCOLS:
-        return None
-    low = _port(get(rule, "fromPort"), 0)
-    high = _port(get(rule, "toPort"), 65535)
-    if low in (-1,) or high in (-1,):
-        return None
-    return low, high
+def _ingress(rule: Mapping[str, Any], protocol_key: str, where: str, *keys: str) -> Ingress:
+    raw = get(rule, protocol_key)
+    protocol = _PROTOCOLS.get(str(raw).strip().lower(), str(raw).strip().lower())
+    low, high = _port(get(rule, "fromPort"), 0), _port(get(rule, "toPort"), _MAX_PORT)
+    if protocol == _ALL or protocol not in _PORTED or low < 0 or high < 0:
+        low, high = 0, _MAX_PORT  # every port (AWS ignores ports for these protocols)
+    cidrs = tuple(c for key in keys for c in _strings(get(rule, key)))
+    return Ingress(protocol, low, high, cidrs, where)
 
 
-def _open_cidrs(rule: Mapping[str, Any], *keys: str) -> list[str]:
-    """The internet-wide CIDRs among a rule's CIDR inputs (string or list)."""
-    return [c for key in keys for c in _strings(get(rule, key)) if c.strip() in OPEN_CIDRS]
-
-
-def _public_rules(
-    args: ResourceValidationArgs,
-) -> Iterator[tuple[str, tuple[int, int] | None, str]]:
-    """(where, port range, open CIDR) for every ingress rule open to the internet."""
-    props = args.props
-    if args.resource_type == SECURITY_GROUP:
+def resource_ingress(resource_type: str, props: Mapping[str, Any]) -> list[Ingress]:
+    """The ingress permissions a security-group family resource declares."""
+    if resource_type in GROUP_TYPES:
         ingress = get(props, "ingress")
+        found = []
         if isinstance(ingress, Sequence) and not isinstance(ingress, str):
             for index in range(len(ingress)):
                 rule = get_item(ingress, index)
                 if isinstance(rule, Mapping):
-                    for cidr in _open_cidrs(rule, "cidrBlocks", "ipv6CidrBlocks"):
-                        yield f"ingress[{index}]", _ports(rule, "protocol"), cidr
-    elif args.resource_type == SECURITY_GROUP_RULE and get(props, "type") == "ingress":
-        for cidr in _open_cidrs(props, "cidrBlocks", "ipv6CidrBlocks"):
-            yield "rule", _ports(props, "protocol"), cidr
-    elif args.resource_type == INGRESS_RULE:
-        for cidr in _open_cidrs(props, "cidrIpv4", "cidrIpv6"):
-            yield "rule", _ports(props, "ipProtocol"), cidr
+                    found.append(
+                        _ingress(
+                            rule, "protocol", f"ingress[{index}]", "cidrBlocks", "ipv6CidrBlocks"
+                        )
+                    )
+        return found
+    if resource_type == SECURITY_GROUP_RULE and get(props, "type") == "ingress":
+        return [_ingress(props, "protocol", "rule", "cidrBlocks", "ipv6CidrBlocks")]
+    if resource_type == INGRESS_RULE:
+        return [_ingress(props, "ipProtocol", "rule", "cidrIpv4", "cidrIpv6")]
+    return []
+
+
+@dataclass(frozen=True)
+class PublicExposure:
+    """A protocol and port range whose sources together reach too much of the internet."""
+
+    protocol: str
+    low: int
+    high: int
+    wheres: tuple[str, ...]
+    cidrs: tuple[str, ...]
+    coverage: address_space.Coverage
+
+    def ports(self) -> str:
+        """``port 22``, ``ports 0-65535`` or ``all traffic``."""
+        if self.protocol == _ALL:
+            return "all ports of every protocol"
+        if self.protocol not in _PORTED:
+            return f"protocol {self.protocol}"
+        shown = f"port {self.low}" if self.low == self.high else f"ports {self.low}-{self.high}"
+        return f"{self.protocol} {shown}"
+
+
+def _intervals(items: Sequence[Ingress], protocol: str) -> list[tuple[int, int]]:
+    """Elementary port intervals over which the same rules apply."""
+    bounds = {0, _MAX_PORT + 1}
+    for item in items:
+        if item.protocol in (protocol, _ALL):
+            bounds.update({item.low, item.high + 1})
+    edges = sorted(b for b in bounds if 0 <= b <= _MAX_PORT + 1)
+    return [(a, b - 1) for a, b in zip(edges, edges[1:], strict=False)]
+
+
+def exposures(items: Sequence[Ingress], allowed: Iterable[int]) -> list[PublicExposure]:
+    """Protocol/port ranges whose combined sources are the internet or a large public range.
+
+    Raises :class:`address_space.InvalidCidrError` for a source that is not a CIDR block.
+    """
+    allowed_ports = set(allowed)
+    found: list[PublicExposure] = []
+    protocols = {item.protocol for item in items} or set()
+    for protocol in sorted(protocols):
+        for low, high in _intervals(items, protocol):
+            applying = [
+                i
+                for i in items
+                if i.protocol in (protocol, _ALL) and i.low <= low and high <= i.high and i.cidrs
+            ]
+            if not applying:
+                continue
+            if protocol != _ALL and _large([i for i in applying if i.protocol == _ALL]):
+                continue  # reported once, under all traffic
+            cidrs = tuple(dict.fromkeys(c for i in applying for c in i.cidrs))
+            reach = address_space.coverage(cidrs)
+            if not reach.large:
+                continue
+            ports_ok = protocol in _PORTED and all(p in allowed_ports for p in range(low, high + 1))
+            if ports_ok:
+                continue
+            shown = protocol if protocol != _ALL else _ALL
+            exposure = PublicExposure(
+                shown, low, high, tuple(dict.fromkeys(i.where for i in applying)), cidrs, reach
+            )
+            if found and _merges(found[-1], exposure):
+                last = found.pop()
+                exposure = PublicExposure(
+                    last.protocol, last.low, high, last.wheres, last.cidrs, last.coverage
+                )
+            found.append(exposure)
+    return found
+
+
+def _large(items: Sequence[Ingress]) -> bool:
+    return bool(items) and address_space.coverage(c for i in items for c in i.cidrs).large
+
+
+def _merges(previous: PublicExposure, current: PublicExposure) -> bool:
+    return (
+        previous.protocol == current.protocol
+        and previous.high + 1 == current.low
+        and previous.cidrs == current.cidrs
+    )
+
+
+def _allowed_ports(args: ResourceValidationArgs | StackValidationArgs) -> list[int]:
+    value = config_value(args, "allowedPublicIngressPorts", [])  # type: ignore[arg-type]
+    return [
+        int(p)
+        for p in (value if isinstance(value, Sequence) else [])
+        if isinstance(p, int | float) and not isinstance(p, bool)
+    ]
+
+
+def _message(subject: str, exposure: PublicExposure) -> str:
+    kind = "the internet" if exposure.coverage.whole_internet else "a large public range"
+    return (
+        f"{subject} {', '.join(exposure.wheres)} allow(s) ingress from "
+        f"{', '.join(exposure.cidrs)} on {exposure.ports()}: together {kind} "
+        f"({exposure.coverage.describe()}); restrict the source to a security group or known "
+        "CIDR, or list the port in allowedPublicIngressPorts"
+    )
 
 
 def validate_no_public_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Report ingress from 0.0.0.0/0 or ::/0 on ports the config does not allow."""
-    if args.resource_type not in (SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE):
+    """Report ingress whose sources reach the internet or a large public range."""
+    if args.resource_type not in GROUP_TYPES | RULE_TYPES:
         return
-    allowed = {
-        int(p)
-        for p in config_value(args, "allowedPublicIngressPorts", [])
-        if isinstance(p, int | float) and not isinstance(p, bool)
-    }
-    for where, ports, cidr in _public_rules(args):
-        if (
-            ports is not None
-            and ports is not UNKNOWN
-            and all(port in allowed for port in range(ports[0], ports[1] + 1))
-        ):
-            continue
-        shown = (
-            "all ports"
-            if ports is None
-            else (f"port {ports[0]}" if ports[0] == ports[1] else f"ports {ports[0]}-{ports[1]}")
-        )
-        report(
-            f"{label(args)} {where} allows ingress from {cidr} on {shown}; restrict the source to "
-            "a security group or known CIDR, or list the port in allowedPublicIngressPorts",
-            None,
-        )
+    items = resource_ingress(args.resource_type, args.props)
+    try:
+        for exposure in exposures(items, _allowed_ports(args)):
+            report(_message(label(args), exposure), None)
+    except address_space.InvalidCidrError as exc:
+        report(f"{label(args)} ingress cannot be checked: {exc}", None)
 
+
+def validate_rules_together(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Union separate ingress rule resources per security group and report what none shows
+    alone (each rule's own exposure is reported by :func:`validate_no_public_ingress`)."""
+    groups: dict[str, list[tuple[str, Ingress]]] = {}
+    for resource in args.resources:
+        if resource.resource_type not in RULE_TYPES:
+            continue
+        group = get(resource.props, "securityGroupId")
+        if not isinstance(group, str):
+            continue
+        for item in resource_ingress(resource.resource_type, resource.props):
+            where = f"{resource.resource_type} '{resource.name}'"
+            groups.setdefault(group, []).append((resource.urn, _replace_where(item, where)))
+    allowed = _allowed_ports(args)
+    for group, entries in groups.items():
+        items = [item for _, item in entries]
+        try:
+            combined = exposures(items, allowed)
+        except address_space.InvalidCidrError:
+            continue  # reported per resource
+        for exposure in combined:
+            if len(exposure.wheres) < 2:
+                continue  # one rule alone: already reported on that resource
+            for urn, item in entries:
+                if item.where in exposure.wheres:
+                    report(_message(f"security group {group}:", exposure), urn)
+
+
+def _replace_where(item: Ingress, where: str) -> Ingress:
+    return Ingress(item.protocol, item.low, item.high, item.cidrs, where)
+
+
+_PORTS_SCHEMA = PolicyConfigSchema(
+    properties={
+        "allowedPublicIngressPorts": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+            "default": [],
+            "description": "TCP/UDP ports that may be open to the internet (e.g. [443]).",
+        },
+    },
+)
 
 no_public_ingress = ResourceValidationPolicy(
     name="sg-no-public-ingress",
     description=(
-        "Security groups (SecurityGroup ingress, SecurityGroupRule type ingress, "
-        "vpc.SecurityGroupIngressRule) allow no ingress from 0.0.0.0/0 or ::/0 "
-        "except allowed ports."
+        "Security groups (SecurityGroup and DefaultSecurityGroup ingress, SecurityGroupRule "
+        "type ingress, vpc.SecurityGroupIngressRule) allow no ingress whose IPv4/IPv6 sources "
+        "together cover the internet or a large public range (a /8's worth of IPv4, a /32's "
+        "worth of IPv6), except on allowed ports."
     ),
     validate=validate_no_public_ingress,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "allowedPublicIngressPorts": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 0, "maximum": 65535},
-                "default": [],
-                "description": "Ports that may be open to the internet (e.g. [443]).",
-            },
-        },
+    config_schema=_PORTS_SCHEMA,
+)
+
+no_public_ingress_combined = StackValidationPolicy(
+    name="sg-no-public-ingress-combined",
+    description=(
+        "Separate ingress rule resources on one security group must not together open a port "
+        "to the internet or a large public range."
     ),
+    validate=validate_rules_together,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_PORTS_SCHEMA,
 )

@@ -12,16 +12,36 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from .common import UNKNOWN, config_value, get, is_truthy, label
+from .common import UNKNOWN, config_value, get, is_set, is_truthy, label
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
 RDS_TYPES = frozenset({INSTANCE, CLUSTER})
-# Judged for destroyability too: a global cluster has deletion protection but no snapshot
-# settings; a cluster instance has neither, but `protect` still blocks `pulumi destroy`.
 GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
-DESTROYABLE_TYPES = RDS_TYPES | {GLOBAL_CLUSTER, CLUSTER_INSTANCE}
+# Every database on the RDS API (DocumentDB and Neptune share it and its deletion settings).
+SNAPSHOT_TYPES = frozenset(
+    {INSTANCE, CLUSTER, "aws:docdb/cluster:Cluster", "aws:neptune/cluster:Cluster"}
+)
+"""Types whose delete takes a final snapshot unless skipped."""
+MEMBER_INSTANCE_TYPES = frozenset(
+    {
+        CLUSTER_INSTANCE,
+        "aws:docdb/clusterInstance:ClusterInstance",
+        "aws:neptune/clusterInstance:ClusterInstance",
+    }
+)
+"""Instances of a cluster: deletion settings live on the cluster, `protect` still blocks."""
+GLOBAL_CLUSTER_TYPES = frozenset(
+    {
+        GLOBAL_CLUSTER,
+        "aws:docdb/globalCluster:GlobalCluster",
+        "aws:neptune/globalCluster:GlobalCluster",
+    }
+)
+DESTROYABLE_TYPES = SNAPSHOT_TYPES | MEMBER_INSTANCE_TYPES | GLOBAL_CLUSTER_TYPES
+PUBLIC_TYPES = frozenset({INSTANCE, CLUSTER}) | MEMBER_INSTANCE_TYPES
+"""Types with a ``publicly_accessible`` input."""
 _FROZEN_FIELDS = ("deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier")
 # A property path's first element: `["key"]` (quoted) or up to the first `.` / `[`.
 _QUOTED_ROOT = re.compile(r'^\[\s*"((?:[^"\\]|\\.)*)"\s*\]')
@@ -39,11 +59,6 @@ def _root_property(path: str) -> str:
     if quoted:
         return quoted.group(1).strip()
     return re.split(r"[.\[]", text, maxsplit=1)[0].strip()
-
-
-def _is_set(value: object) -> bool:
-    """A final snapshot identifier that is (or will be, once known) a non-empty string."""
-    return value is UNKNOWN or (isinstance(value, str) and value.strip() != "")
 
 
 def _option_problems(args: ResourceValidationArgs) -> list[str]:
@@ -70,13 +85,26 @@ def _property_problems(args: ResourceValidationArgs, allow_protection: bool) -> 
     props = args.props
     protection = get(props, "deletionProtection")
     problems: list[str] = []
-    if is_truthy(protection) and not allow_protection and args.resource_type != CLUSTER_INSTANCE:
+    if (
+        is_truthy(protection)
+        and not allow_protection
+        and args.resource_type not in MEMBER_INSTANCE_TYPES
+    ):
         problems.append(
             f"{label(args)} sets deletion_protection=True; stacks must stay destroyable "
             "(set deletion_protection=False, or allowDeletionProtection in this stack's "
             "policy config)"
         )
-    if args.resource_type not in RDS_TYPES:
+    if args.resource_type == GLOBAL_CLUSTER:
+        source = get(props, "sourceDbClusterIdentifier")
+        if is_set(source) and not is_truthy(get(props, "forceDestroy")):
+            # The provider documents force_destroy as required with a source cluster: without
+            # it the destroy fails while the source cluster is still a member.
+            problems.append(
+                f"{label(args)} is created from source_db_cluster_identifier without "
+                "force_destroy=True, so `pulumi destroy` cannot remove it; set force_destroy=True"
+            )
+    if args.resource_type not in SNAPSHOT_TYPES:
         return problems  # no final snapshot settings
     is_replica = args.resource_type == INSTANCE and get(props, "replicateSourceDb") not in (
         None,
@@ -85,7 +113,7 @@ def _property_problems(args: ResourceValidationArgs, allow_protection: bool) -> 
     skip = get(props, "skipFinalSnapshot")
     snapshot_id = get(props, "finalSnapshotIdentifier")
     if is_replica:
-        if _is_set(snapshot_id):
+        if is_set(snapshot_id):
             problems.append(
                 f"{label(args)} is a read replica (replicate_source_db) and sets "
                 "final_snapshot_identifier; AWS takes no final snapshot of a replica, so remove it"
@@ -101,13 +129,13 @@ def _property_problems(args: ResourceValidationArgs, allow_protection: bool) -> 
         return problems
     if allow_protection:
         # Without a snapshot name the resource fails either way, whatever skip turns out to be.
-        if not _is_set(snapshot_id) or (skip is not UNKNOWN and is_truthy(skip)):
+        if not is_set(snapshot_id) or (skip is not UNKNOWN and is_truthy(skip)):
             problems.append(
                 f"{label(args)}: this stack allows deletion protection, so it must keep a final "
                 "snapshot: set skip_final_snapshot=False and a final_snapshot_identifier"
             )
         return problems
-    if skip is not UNKNOWN and not is_truthy(skip) and not _is_set(snapshot_id):
+    if skip is not UNKNOWN and not is_truthy(skip) and not is_set(snapshot_id):
         problems.append(
             f"{label(args)} would need a final snapshot to be deleted but names none: set "
             "skip_final_snapshot=True, or a final_snapshot_identifier"
@@ -125,8 +153,8 @@ def validate_destroyable(args: ResourceValidationArgs, report: ReportViolation) 
 
 
 def validate_not_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Report RDS instances that are publicly accessible."""
-    if args.resource_type != INSTANCE:
+    """Report RDS-API databases (instances, clusters, cluster members) that are public."""
+    if args.resource_type not in PUBLIC_TYPES:
         return
     if is_truthy(get(args.props, "publiclyAccessible")):
         report(
@@ -157,9 +185,10 @@ def validate_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
 destroyable = ResourceValidationPolicy(
     name="rds-destroyable",
     description=(
-        "RDS instances, clusters and global clusters must be destroyable: no deletion "
-        "protection, a final snapshot skipped or named (a replica must skip it), no protect "
-        "option (cluster instances included), no ignore_changes on those fields."
+        "Databases on the RDS API (RDS, DocumentDB and Neptune instances, clusters, cluster "
+        "instances, global clusters) must be destroyable: no deletion protection, a final "
+        "snapshot skipped or named (a replica must skip it), force_destroy on a global cluster "
+        "made from a source cluster, no protect option, no ignore_changes on those fields."
     ),
     validate=validate_destroyable,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -176,7 +205,10 @@ destroyable = ResourceValidationPolicy(
 
 not_public = ResourceValidationPolicy(
     name="rds-not-public",
-    description="RDS instances must not be publicly accessible.",
+    description=(
+        "RDS-API databases (RDS instances and clusters, RDS, DocumentDB and Neptune cluster "
+        "instances) must not be publicly accessible."
+    ),
     validate=validate_not_public,
     enforcement_level=EnforcementLevel.MANDATORY,
 )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from pulumi_policy import Policy
+from pulumi_policy import EnforcementLevel, Policy
 
 from . import awslambda, encryption, iam, network, observability, rds, resource_policies
 
 PACK_NAME = "cw-analytics-guard"
+
+ENFORCEMENT_LEVELS: tuple[str, ...] = tuple(level.value for level in EnforcementLevel)
+"""Every enforcement level a policy or the pack config may name, as pulumi_policy defines them
+(the one list; tools that read levels should import it from here)."""
 
 POLICIES: list[Policy] = [
     iam.no_wildcard,
@@ -27,4 +31,5 @@ POLICIES: list[Policy] = [
     observability.vpc_flow_logs,
     awslambda.permission_source,
     network.no_public_ingress,
+    network.no_public_ingress_combined,
 ]

@@ -1,4 +1,5 @@
-"""Resource policies (trust, KMS key, SNS topic, SQS queue): no unconditioned open principal."""
+"""Resource policies (trust, key, bucket, queue, topic, ... every type of the document table):
+no open principal unless a Condition narrows who may call."""
 
 from __future__ import annotations
 
@@ -19,23 +20,78 @@ from .common import (
     effect_is_allow,
     get,
     has_condition,
+    has_key,
     label,
     read_document,
     statement_label,
     statements,
 )
+from .policy_documents import DOCUMENT_INPUTS, KEY, KEY_POLICY_TYPES, RESOURCE
 
-# type -> the input holding a resource policy document (Principal-based).
+# type -> the input holding a resource policy document (Principal-based): every type of the
+# pack's document table whose document is a resource or key policy.
 RESOURCE_POLICY_INPUTS: Mapping[str, str] = {
-    "aws:iam/role:Role": "assumeRolePolicy",
-    "aws:kms/key:Key": "policy",
-    "aws:kms/keyPolicy:KeyPolicy": "policy",
-    "aws:sns/topic:Topic": "policy",
-    "aws:sns/topicPolicy:TopicPolicy": "policy",
-    "aws:sqs/queue:Queue": "policy",
-    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    t: name for t, (name, kind) in DOCUMENT_INPUTS.items() if kind in (RESOURCE, KEY)
 }
-KMS_KEY_POLICY_TYPES = frozenset({"aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"})
+KMS_KEY_POLICY_TYPES = KEY_POLICY_TYPES
+# Condition keys that narrow *who* can make the call. Transport, time or network keys
+# (aws:SecureTransport, aws:CurrentTime, aws:SourceIp) do not: anyone can meet them.
+NARROWING_CONDITION_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:PrincipalServiceName",
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "aws:SourceOwner",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:SourceVpce",
+        "aws:SourceVpc",
+        "aws:VpceAccount",
+        "aws:VpceOrgID",
+        "aws:VpceOrgPaths",
+        "aws:userid",
+        "aws:username",
+        "kms:CallerAccount",
+    )
+)
+
+
+def _operator_narrows(operator: str) -> bool:
+    """Positive operators only: a negated one (StringNotEquals) lets everyone else in, an
+    ``...IfExists`` one passes callers the key is absent for, ``Null`` tests presence only."""
+    op = operator.rsplit(":", maxsplit=1)[-1].lower()
+    return "not" not in op and not op.endswith("ifexists") and op != "null"
+
+
+def narrowing_condition_keys(statement: Mapping[str, Any]) -> list[str]:
+    """The Condition keys of a statement that narrow who may call (empty when none does)."""
+    condition = get(statement, "Condition")
+    if condition is UNKNOWN:
+        return ["<unknown>"]  # only known after apply: give it the benefit of the doubt
+    if not isinstance(condition, Mapping):
+        return []
+    found: list[str] = []
+    for operator in condition:
+        block = get(condition, operator)
+        if not isinstance(operator, str) or not isinstance(block, Mapping):
+            continue
+        if not _operator_narrows(operator):
+            continue
+        for key in block:
+            value = get(block, key)
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, Sequence) or isinstance(values, str):
+                continue
+            if any(isinstance(v, str) and v.strip("*?") == "" for v in values) or not values:
+                continue  # a wildcard value matches every caller
+            if isinstance(key, str) and key.lower() in NARROWING_CONDITION_KEYS:
+                found.append(key)
+    return found
 
 
 def _values(value: Any) -> list[Any]:
@@ -46,16 +102,17 @@ def _values(value: Any) -> list[Any]:
     return [value]
 
 
+def _open_value(value: Any) -> bool:
+    # A wildcard anywhere in a principal (``*``, ``arn:aws:iam::*:root``) names anyone.
+    return isinstance(value, str) and ("*" in value or "?" in value)
+
+
 def is_open_principal(principal: Any) -> bool:
-    """``"*"``, ``{"AWS": "*"}`` or a principal list containing ``*``."""
+    """``"*"``, ``{"AWS": "*"}``, or a principal whose account or name holds a wildcard."""
     if isinstance(principal, str):
-        return principal.strip() == "*"
+        return _open_value(principal.strip())
     if isinstance(principal, Mapping):
-        return any(
-            isinstance(v, str) and v.strip() == "*"
-            for key in principal
-            for v in _values(principal[key])
-        )
+        return any(_open_value(v) for key in principal for v in _values(principal[key]))
     return False
 
 
@@ -100,15 +157,19 @@ def validate_no_open_principal(args: ResourceValidationArgs, report: ReportViola
     try:
         for name, statement in _allow_statements(args):
             try:
-                open_principal = is_open_principal(statement.get("Principal"))
+                not_principal = has_key(statement, "NotPrincipal")
+                open_principal = not_principal or is_open_principal(statement.get("Principal"))
+                narrowing = narrowing_condition_keys(statement)
             except UnknownValueError:
                 continue
-            if open_principal and not has_condition(statement):
+            if open_principal and not narrowing:
+                shown = "NotPrincipal (everyone not listed)" if not_principal else "any principal"
                 report(
-                    f"{label(args)} {where} {name} allows Principal '*' with no Condition; "
-                    "name the "
-                    "principals (account, role or service) or add a Condition such as "
-                    "aws:SourceArn / aws:SourceAccount / aws:PrincipalOrgID",
+                    f"{label(args)} {where} {name} allows {shown} with no Condition that "
+                    "narrows who may call; name the principals (account, role or service) or "
+                    "add a Condition such as aws:SourceArn / aws:SourceAccount / "
+                    "aws:PrincipalOrgID (transport or time conditions such as "
+                    "aws:SecureTransport do not narrow the caller)",
                     None,
                 )
     except PolicyDocumentError as exc:
@@ -145,8 +206,10 @@ def validate_key_policy_service_condition(
 no_open_principal = ResourceValidationPolicy(
     name="policy-no-open-principal",
     description=(
-        "Role trust, KMS key, SNS topic and SQS queue policies must not allow Principal '*' "
-        '(or {"AWS": "*"}) without a Condition.'
+        "Resource policies (role trust, KMS key, bucket, queue, topic, secret, repository, "
+        "domain, vault, bus, log and every other policy-bearing type) must not allow an open "
+        "principal ('*', a wildcard account, NotPrincipal) unless a Condition narrows who "
+        "may call (aws:PrincipalOrgID, aws:SourceAccount, aws:SourceArn, aws:SourceVpce, ...)."
     ),
     validate=validate_no_open_principal,
     enforcement_level=EnforcementLevel.MANDATORY,

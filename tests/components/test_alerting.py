@@ -253,11 +253,42 @@ def test_alerting_sections_rejected_after_finish() -> None:
         run_components(build)
 
 
-def test_alerting_key_deletion_window_short_in_unprotected_stacks() -> None:
-    """Failure analysis point 9: a destroyed dev stack does not keep its key for 30 days."""
-    unprotected = run_components(lambda s: AlertingHub("alerting", AlertingHubArgs(s)))
-    protected = run_components(
-        lambda s: AlertingHub("alerting", AlertingHubArgs(s)), dbDeletionProtection="true"
+def test_alerting_key_deletion_window_follows_its_own_setting() -> None:
+    """The key's waiting period is its own decision, not a side effect of the database's."""
+    hub = lambda s: AlertingHub("alerting", AlertingHubArgs(s))  # noqa: E731
+    assert run_components(hub).one(KEY).inputs["deletionWindowInDays"] == 7
+    longer = run_components(hub, keyDeletionWindowDays="30", dbDeletionProtection="true")
+    assert longer.one(KEY).inputs["deletionWindowInDays"] == 30
+    unaffected = run_components(hub, dbDeletionProtection="true", dbBackupRetentionDays="7")
+    assert unaffected.one(KEY).inputs["deletionWindowInDays"] == 7, "follows dbDeletionProtection"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "retained"),
+    [
+        ({}, False),
+        ({"dbDeletionProtection": "true"}, False),
+        ({"dbFinalSnapshot": "true"}, True),
+        ({"secretRecoveryWindowDays": "7"}, True),
+    ],
+)
+def test_alerting_key_outlives_the_stack_exactly_when_data_does(
+    overrides: dict[str, str], retained: bool
+) -> None:
+    """A final snapshot or a secret in its recovery window is encrypted with the key: destroy
+    must leave the key, or they become unreadable once its deletion window ends. Retained,
+    not protected: `protect` would stop `pulumi destroy` until someone unprotects it."""
+    run = run_components(lambda s: AlertingHub("alerting", AlertingHubArgs(s)), **overrides)
+    key = run.one(KEY)
+    assert key.retain_on_delete is retained, f"{key.urn} retain_on_delete with {overrides}"
+    assert not key.protect, f"{key.urn} is protected: destroy would stop on it"
+
+
+def test_alerting_key_alias_goes_with_the_stack() -> None:
+    """The alias is deleted even when the key stays: a re-created stack takes the same alias
+    name, which a retained alias would block (AlreadyExistsException)."""
+    run = run_components(
+        lambda s: AlertingHub("alerting", AlertingHubArgs(s)), dbFinalSnapshot="true"
     )
-    assert unprotected.one(KEY).inputs["deletionWindowInDays"] == 7
-    assert protected.one(KEY).inputs["deletionWindowInDays"] == 30
+    alias = run.one("aws:kms/alias:Alias")
+    assert not alias.retain_on_delete and not alias.protect, alias.urn

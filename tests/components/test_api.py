@@ -33,7 +33,15 @@ from tests.components.support import (
     explicit_dependencies,
     role_statements,
 )
-from tests.harness import ACCOUNT_ID, REGION, MockRun, as_list, parse_document, run_components
+from tests.harness import (
+    ACCOUNT_ID,
+    REGION,
+    MockRun,
+    as_list,
+    make_settings,
+    parse_document,
+    run_components,
+)
 
 VPC_ID = "vpc-0123456789abcdef0"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
@@ -73,12 +81,12 @@ def _build(settings: Settings) -> None:
 
 @pytest.fixture(scope="module")
 def run() -> MockRun:
-    return run_components(_build, manageApiGatewayAccount="true")
+    return run_components(_build)
 
 
 @pytest.fixture(scope="module")
 def unmanaged_run() -> MockRun:
-    return run_components(_build, manageApiGatewayAccount="false", apiReservedConcurrency="25")
+    return run_components(_build, apiReservedConcurrency="25")
 
 
 def _handler(run: MockRun) -> Any:
@@ -136,19 +144,6 @@ def test_api_handler_role_reads_only_its_secret_and_table(run: MockRun) -> None:
         run.one("aws:kms/key:Key").outputs["arn"]
     ]
     assert "kms:ViaService" in by_action["kms:Decrypt"]["Condition"]["StringEquals"]
-
-
-def test_api_handler_moves_interfaces_to_empty_group_on_destroy(run: MockRun) -> None:
-    """Destroy must not wait for the function's interfaces: they move to an empty group."""
-    group = run.one("aws:ec2/securityGroup:SecurityGroup")
-    inputs = _handler(run).inputs
-    assert inputs.get("replaceSecurityGroupsOnDestroy") is True, "api handler keeps its SG"
-    assert inputs.get("replacementSecurityGroupIds") == [group.outputs["id"]]
-    assert group.inputs["name"] == "cw-analytics-test-api-handler-destroy-sg"
-    assert group.inputs["vpcId"] == VPC_ID, "destroy SG is not in the function's VPC"
-    assert group.inputs.get("ingress") == [] and group.inputs.get("egress") == [], (
-        f"destroy SG {group.name} has rules: {group.inputs}"
-    )
 
 
 def test_api_handler_is_created_after_its_log_group(run: MockRun) -> None:
@@ -277,35 +272,10 @@ def test_api_stage_writes_json_access_logs_to_encrypted_group(run: MockRun) -> N
     assert stage.inputs["xrayTracingEnabled"] is True, "stage tracing off"
 
 
-def test_api_stage_depends_on_account_cloudwatch_role(run: MockRun) -> None:
-    """Failure analysis point 10: with manageApiGatewayAccount the stack sets the account's
-    CloudWatch role, and the stage (and its method settings) wait for it."""
-    account = run.one(ACCOUNT)
-    role = run.one(ROLE, "api-cloudwatch-role")
-    assert account.inputs["cloudwatchRoleArn"] == role.outputs["arn"]
-    assert account.urn in explicit_dependencies(run.one(STAGE)), "stage does not wait"
-    settings = run.one("aws:apigateway/methodSettings:MethodSettings")
-    assert account.urn in explicit_dependencies(settings), "method settings do not wait"
-
-
-def test_api_account_role_trusts_apigateway_of_this_account_only(run: MockRun) -> None:
-    """Failure analysis point 10: the account role is API Gateway's, for this account."""
-    role = run.one(ROLE, "api-cloudwatch-role")
-    (statement,) = parse_document(role.inputs["assumeRolePolicy"])["Statement"]
-    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
-    attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    assert attachment.inputs["policyArn"] == (
-        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-    )
-    assert attachment.urn in explicit_dependencies(run.one(ACCOUNT)), "account before policy"
-
-
-def test_api_account_left_alone_when_not_managed(unmanaged_run: MockRun) -> None:
-    assert not unmanaged_run.of_type(ACCOUNT), "account setting managed although disabled"
-    assert not unmanaged_run.of_type(ROLE) or all(
-        r.name != "api-cloudwatch-role" for r in unmanaged_run.of_type(ROLE)
-    )
+def test_api_stack_leaves_the_account_setting_to_the_account_project(run: MockRun) -> None:
+    """The account's CloudWatch role setting is shared by every stack of the account and
+    region; owned by an app stack, its destroy would reset it for the others."""
+    assert not run.of_type(ACCOUNT), "the API declares the account-wide setting"
 
 
 def test_api_method_settings_enable_metrics_and_throttle_from_settings(run: MockRun) -> None:
@@ -430,3 +400,19 @@ def test_api_execution_log_group_may_use_the_hub_key(run: MockRun) -> None:
     ]
     expected = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:API-Gateway-Execution-Logs_*"
     assert patterns == [expected], patterns
+
+
+def test_api_dashboard_graphs_the_handler_route_metric(run: MockRun) -> None:
+    """The dashboard reads the metric the handler writes: same name, namespace and dimensions."""
+    from functions.shared.analytics_contract.routes import ROUTE_METRIC, ROUTE_METRIC_DIMENSIONS
+    from tests.components.support import dashboard_body
+
+    expressions = [
+        entry[0]["expression"]
+        for widget in dashboard_body(run)["widgets"]
+        for entry in widget.get("properties", {}).get("metrics", [])
+        if isinstance(entry[0], dict) and "SEARCH" in entry[0].get("expression", "")
+    ]
+    namespace = make_settings("test").naming.metrics_namespace
+    wanted = f'{{"{namespace}",{",".join(ROUTE_METRIC_DIMENSIONS)}}} MetricName="{ROUTE_METRIC}"'
+    assert any(wanted in e for e in expressions), expressions

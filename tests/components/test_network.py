@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from typing import Any
 
 import pytest
 
 from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
 from components.network import MonitoredVpc, MonitoredVpcArgs, plan_subnets
 from components.settings import Settings
+from tests.components.test_iam_least_privilege import wildcard_only_actions
 from tests.harness import (
     ACCOUNT_ID,
     REGION,
@@ -20,6 +23,7 @@ from tests.harness import (
     run_components,
     statements,
 )
+from tools import pulumi_mocks
 
 SUBNET = "aws:ec2/subnet:Subnet"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -240,14 +244,81 @@ def test_network_flow_logs_role_trust_is_scoped(run: MockRun) -> None:
     )
 
 
-def test_network_flow_logs_policy_names_the_log_group_only(run: MockRun) -> None:
-    """Failure analysis point 3: no Resource '*', no wildcard action."""
-    policy = run.one("aws:iam/rolePolicy:RolePolicy")
+# AWS's VPC flow logs guide: the permissions the delivery role needs for CloudWatch Logs.
+FLOW_LOGS_GUIDE_ACTIONS = {
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+}
+
+
+def _flow_logs_statements(run: MockRun) -> list[dict[str, Any]]:
+    return statements(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+
+
+def test_network_flow_logs_policy_grants_the_guide_set(run: MockRun) -> None:
+    granted = {a for s in _flow_logs_statements(run) for a in as_list(s["Action"])}
+    assert granted == FLOW_LOGS_GUIDE_ACTIONS, f"flow-logs role grants {sorted(granted)}"
+
+
+def test_network_flow_logs_policy_scopes_every_scopable_action_to_its_group(
+    run: MockRun,
+) -> None:
+    """Judged by AWS's IAM data: an action that accepts a resource names the flow-log group
+    (and its streams); only a wildcard-only action gets "*", with a region condition."""
+    wildcard_only = wildcard_only_actions()
     group_arn = out(run, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", "arn")
-    for statement in statements(policy.inputs["policy"]):
-        assert as_list(statement["Resource"]) == [f"{group_arn}:*"], policy.urn
+    for statement in _flow_logs_statements(run):
+        resources = as_list(statement["Resource"])
         for action in as_list(statement["Action"]):
-            assert "*" not in action, f"{policy.urn} grants {action}"
+            if action.lower() in wildcard_only:
+                assert resources == ["*"], f"flow-logs role: {action} on {resources}"
+                assert statement["Condition"] == {
+                    "StringEquals": {"aws:RequestedRegion": REGION}
+                }, f"flow-logs role: {action} without a region condition"
+            else:
+                assert set(resources) <= {group_arn, f"{group_arn}:*"}, (
+                    f"flow-logs role: {action} on {resources}"
+                )
+
+
+def test_network_flow_logs_describe_log_groups_is_wildcard_only_in_iam_data() -> None:
+    """The one "*" the role holds is there because AWS offers nothing narrower."""
+    assert "logs:describeloggroups" in wildcard_only_actions()
+    assert "logs:createloggroup" not in wildcard_only_actions()
+
+
+@pytest.fixture(scope="module")
+def delete_timeouts() -> dict[str, str]:
+    """Each resource's delete timeout (custom_timeouts), by logical name."""
+    recorded: dict[str, str] = {}
+
+    class TimeoutMonitor(pulumi_mocks.RecordingMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            recorded[request.name] = request.customTimeouts.delete
+            return super().RegisterResource(request)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pulumi_mocks, "RecordingMonitor", TimeoutMonitor)
+        run_components(build_network)
+    return recorded
+
+
+def _minutes(duration: str) -> float:
+    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?", duration)
+    assert match and duration, f"not a duration: {duration!r}"
+    return int(match[1] or 0) * 60 + int(match[2] or 0)
+
+
+@pytest.mark.parametrize("name", ["network-lambda-sg", "network-private-a", "network-private-b"])
+def test_network_lambda_interface_holders_allow_for_lambda_release(
+    delete_timeouts: dict[str, str], name: str
+) -> None:
+    """Deleting the group or a subnet the API function's interfaces used waits until Lambda
+    releases them (the provider allows at least 45 minutes; Lambda's p99 is ~35)."""
+    assert _minutes(delete_timeouts[name]) >= 45, f"{name} delete timeout {delete_timeouts[name]!r}"
 
 
 def test_network_flow_log_rejected_traffic_to_the_group(run: MockRun) -> None:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -15,8 +16,11 @@ from pathlib import Path
 import pulumi
 import pytest
 
+import components.packaging
+from components.lockfile import parse_lock
 from components.packaging import (
     BUILD_DIR_ENV,
+    SHARED_SOURCE_DIRS,
     FunctionArchive,
     PackagingError,
     build_function_archive,
@@ -61,6 +65,33 @@ def test_build_function_archive_has_handler_at_root_and_the_dependency(
     assert "aggregator/run.py" in real_names
     assert "aws_lambda_powertools/__init__.py" in real_names
     assert "jmespath/__init__.py" in real_names
+
+
+def test_build_function_archive_vendors_exactly_the_locked_packages(
+    real_builds: tuple[FunctionArchive, FunctionArchive],
+) -> None:
+    locked = parse_lock((AGGREGATOR_DIR / "requirements.txt").read_text())
+    with zipfile.ZipFile(real_builds[0].path) as zf:
+        vendored = {
+            name.split("/")[0].removesuffix(".dist-info")
+            for name in zf.namelist()
+            if name.endswith(".dist-info/METADATA")
+        }
+    pinned = {f"{p.name.replace('-', '_')}-{p.version}" for p in locked.values()}
+    assert {v.lower() for v in vendored} == pinned, (
+        "metric_aggregator archive differs from its lock"
+    )
+
+
+def test_build_function_archive_carries_the_shared_code(real_names: list[str]) -> None:
+    shared = [d for d in SHARED_SOURCE_DIRS if d.is_dir()]
+    expected = {
+        path.relative_to(directory).as_posix()
+        for directory in shared
+        for path in directory.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+    assert expected <= set(real_names), "metric_aggregator archive lacks shared files"
 
 
 def test_build_function_archive_has_no_bytecode(real_names: list[str]) -> None:
@@ -124,8 +155,9 @@ class FakePip:
 
 
 @pytest.fixture
-def function_dir(tmp_path: Path) -> Path:
-    """A small function with one requirement."""
+def function_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small function with one requirement, built without the repository's shared code."""
+    monkeypatch.setattr(components.packaging, "SHARED_SOURCE_DIRS", ())
     directory = tmp_path / "src" / "sample_fn"
     (directory / "pkg").mkdir(parents=True)
     (directory / "handler.py").write_text("def handler(event, context):\n    return 1\n")
@@ -225,6 +257,164 @@ def test_build_function_archive_asks_pip_for_lambda_wheels_only(
     assert arguments[arguments.index("--python-version") + 1] == "3.12"
     assert arguments[arguments.index("--implementation") + 1] == "cp"
     assert arguments[arguments.index("-r") + 1] == str(function_dir / "requirements.txt")
+
+
+def test_build_function_archive_installs_the_lock_with_hashes_required(
+    function_dir: Path, tmp_path: Path
+) -> None:
+    fake = FakePip()
+    build_function_archive(function_dir, build_dir=tmp_path / "b", installer=fake)
+    assert "--require-hashes" in fake.calls[0], "pip may install an unhashed transitive package"
+
+
+def test_build_function_archive_reinstalls_when_a_locked_hash_changes(
+    function_dir: Path, tmp_path: Path
+) -> None:
+    fake = FakePip()
+    (function_dir / "requirements.txt").write_text(f"fakedep==1.0 --hash=sha256:{'a' * 64}\n")
+    build_function_archive(function_dir, build_dir=tmp_path / "b", installer=fake)
+    (function_dir / "requirements.txt").write_text(f"fakedep==1.0 --hash=sha256:{'b' * 64}\n")
+    build_function_archive(function_dir, build_dir=tmp_path / "b", installer=fake)
+    assert len(fake.calls) == 2, "the dependency cache key ignores the lock's hashes"
+
+
+def test_build_function_archive_ignores_the_input_file_for_dependencies(
+    function_dir: Path, tmp_path: Path
+) -> None:
+    fake = FakePip()
+    (function_dir / "requirements.in").write_text("fakedep\n")
+    build_function_archive(function_dir, build_dir=tmp_path / "b", installer=fake)
+    (function_dir / "requirements.in").write_text("fakedep>=1\n")
+    build_function_archive(function_dir, build_dir=tmp_path / "b", installer=fake)
+    assert len(fake.calls) == 1, "only the lock decides what is installed"
+
+
+# --- shared source directories -------------------------------------------------------------------
+
+
+@pytest.fixture
+def shared_dir(tmp_path: Path) -> Path:
+    """A stand-in for functions/shared/ holding an empty analytics_contract package."""
+    directory = tmp_path / "shared"
+    (directory / "analytics_contract" / "__pycache__").mkdir(parents=True)
+    (directory / "analytics_contract" / "__init__.py").write_text('NAME = "contract"\n')
+    (directory / "analytics_contract" / "__pycache__" / "x.cpython-312.pyc").write_bytes(b"\0")
+    return directory
+
+
+def test_build_function_archive_puts_shared_packages_at_the_root(
+    function_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    archive = build_function_archive(
+        function_dir, build_dir=tmp_path / "b", installer=FakePip(), extra_source_dirs=[shared_dir]
+    )
+    names = _names(archive)
+    assert "analytics_contract/__init__.py" in names
+    assert [n for n in names if "__pycache__" in n] == []
+
+
+def test_build_function_archive_shared_package_imports_from_the_root(
+    function_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    # Lambda puts the unpacked archive (/var/task) on sys.path; do the same with a copy.
+    archive = build_function_archive(
+        function_dir, build_dir=tmp_path / "b", installer=FakePip(), extra_source_dirs=[shared_dir]
+    )
+    task = tmp_path / "task"
+    with zipfile.ZipFile(archive.path) as zf:
+        zf.extractall(task)
+    code = "import analytics_contract, handler; print(analytics_contract.NAME)"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(task)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "contract"), result.stderr
+
+
+def test_build_function_archive_uses_the_shared_constant_by_default(
+    function_dir: Path, shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(components.packaging, "SHARED_SOURCE_DIRS", (shared_dir,))
+    archive = build_function_archive(function_dir, build_dir=tmp_path / "b", installer=FakePip())
+    assert "analytics_contract/__init__.py" in _names(archive)
+
+
+def test_build_function_archive_default_skips_an_absent_shared_dir(
+    function_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(components.packaging, "SHARED_SOURCE_DIRS", (tmp_path / "absent",))
+    archive = build_function_archive(function_dir, build_dir=tmp_path / "b", installer=FakePip())
+    assert "handler.py" in _names(archive)
+
+
+def test_build_function_archive_named_shared_dir_must_exist(
+    function_dir: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(PackagingError, match=r"'sample_fn': shared source directory .*absent"):
+        build_function_archive(
+            function_dir,
+            build_dir=tmp_path / "b",
+            installer=FakePip(),
+            extra_source_dirs=[tmp_path / "absent"],
+        )
+
+
+def test_build_function_archive_shared_file_clashing_with_function_raises(
+    function_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    (shared_dir / "handler.py").write_text("SHADOW = True\n")
+    with pytest.raises(PackagingError, match=r"'handler.py' exists both in the function and in"):
+        build_function_archive(
+            function_dir,
+            build_dir=tmp_path / "b",
+            installer=FakePip(),
+            extra_source_dirs=[shared_dir],
+        )
+
+
+def test_build_function_archive_shared_package_clashing_with_a_dependency_raises(
+    function_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    (shared_dir / "fakedep").mkdir()
+    (shared_dir / "fakedep" / "__init__.py").write_text("")
+    with pytest.raises(PackagingError, match=r"'fakedep/__init__.py' exists both in shared"):
+        build_function_archive(
+            function_dir,
+            build_dir=tmp_path / "b",
+            installer=FakePip(),
+            extra_source_dirs=[shared_dir],
+        )
+
+
+def test_build_function_archive_changes_with_a_shared_byte(
+    function_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    fake = FakePip()
+    first = build_function_archive(
+        function_dir, build_dir=tmp_path / "b", installer=fake, extra_source_dirs=[shared_dir]
+    )
+    (shared_dir / "analytics_contract" / "__init__.py").write_text('NAME = "changed"\n')
+    second = build_function_archive(
+        function_dir, build_dir=tmp_path / "b", installer=fake, extra_source_dirs=[shared_dir]
+    )
+    assert second.sha256_base64 != first.sha256_base64
+
+
+def test_build_function_archive_with_shared_code_is_byte_identical_across_builds(
+    function_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    first = build_function_archive(
+        function_dir, build_dir=tmp_path / "a", installer=FakePip(), extra_source_dirs=[shared_dir]
+    )
+    later = time.time() + 3600
+    for path in shared_dir.rglob("*"):
+        os.utime(path, (later, later))
+    second = build_function_archive(
+        function_dir, build_dir=tmp_path / "b", installer=FakePip(), extra_source_dirs=[shared_dir]
+    )
+    assert first.path.read_bytes() == second.path.read_bytes()
 
 
 def test_build_function_archive_honours_the_build_dir_variable(

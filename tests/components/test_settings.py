@@ -22,7 +22,8 @@ def test_settings_defaults() -> None:
     assert settings.db_engine_version == "16"
     assert settings.engine_major == 16
     assert settings.db_deletion_protection is False
-    assert settings.is_protected is False
+    assert settings.db_apply_immediately is True
+    assert settings.key_outlives_stack is False
     assert settings.db_multi_az is False
     assert settings.db_allocated_storage_gb == 20
     assert settings.log_retention_days == 14
@@ -48,7 +49,7 @@ def test_settings_reads_every_override() -> None:
     assert (settings.project_name, settings.vpc_cidr) == ("shop", "172.16.0.0/20")
     assert (settings.db_instance_class, settings.engine_major) == ("db.m6g.large", 15)
     assert (settings.db_allocated_storage_gb, settings.db_multi_az) == (100, True)
-    assert (settings.db_backup_retention_days, settings.is_protected) == (14, True)
+    assert (settings.db_backup_retention_days, settings.db_deletion_protection) == (14, True)
     assert settings.log_retention_days == 90
     assert settings.alarm_emails == ("a@example.com", "b@example.com")
     assert settings.aggregator_period_seconds == 3600
@@ -88,7 +89,7 @@ def test_settings_rejects_suffix_too_long_for_rds_identifier() -> None:
 
 def test_settings_rejects_suffix_too_long_for_iam_role() -> None:
     """Failure analysis point 1: the IAM role limit (64) is named in the message."""
-    suffix = "a" * 30  # cw-analytics-<30>-apigw-cloudwatch-role = 65 characters
+    suffix = "a" * 35  # cw-analytics-<35>-api-handler-role = 65 characters
     with pytest.raises(ValueError, match=r"too long: IAM role name '.*' would be 65 .*limit 64"):
         settings_with(environmentSuffix=suffix)
 
@@ -200,13 +201,32 @@ def test_settings_rejects_malformed_region() -> None:
         settings_with(region="Ireland")
 
 
-@pytest.mark.parametrize("key", ["dbMultiAz", "dbDeletionProtection", "manageApiGatewayAccount"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "dbMultiAz",
+        "dbDeletionProtection",
+        "dbApplyImmediately",
+        "dbFinalSnapshot",
+        "metricsTableDeletionProtection",
+    ],
+)
 def test_settings_rejects_bad_boolean(key: str) -> None:
     with pytest.raises(ValueError, match=rf"{key} 'maybe' must be true or false"):
         settings_with(**{key: "maybe"})
 
 
-@pytest.mark.parametrize("key", ["dbAllocatedStorage", "dbBackupRetentionDays", "logRetentionDays"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "dbAllocatedStorage",
+        "dbBackupRetentionDays",
+        "logRetentionDays",
+        "secretRecoveryWindowDays",
+        "keyDeletionWindowDays",
+        "aggregatorReservedConcurrency",
+    ],
+)
 def test_settings_rejects_bad_integer(key: str) -> None:
     with pytest.raises(ValueError, match=rf"{key} 'ten' must be a whole number"):
         settings_with(**{key: "ten"})
@@ -215,6 +235,18 @@ def test_settings_rejects_bad_integer(key: str) -> None:
 def test_settings_rejects_storage_out_of_range() -> None:
     with pytest.raises(ValueError, match=r"dbAllocatedStorage '10' must be between 20 and 65536"):
         settings_with(dbAllocatedStorage="10")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("true", True)])
+def test_settings_reads_apply_immediately(raw: str, expected: bool) -> None:
+    assert settings_with(dbApplyImmediately=raw).db_apply_immediately is expected
+
+
+def test_settings_apply_immediately_independent_of_deletion_protection() -> None:
+    """One key per decision: protecting the database does not defer its changes."""
+    settings = settings_with(dbDeletionProtection="true", dbBackupRetentionDays="7")
+    assert settings.db_apply_immediately is True
+    assert settings_with(dbApplyImmediately="false").db_deletion_protection is False
 
 
 def test_settings_rejects_deletion_protection_without_backups() -> None:
@@ -233,3 +265,95 @@ def test_settings_lists_every_problem_at_once() -> None:
     assert any("environmentSuffix" in p for p in problems)
     assert any("vpcCidr" in p for p in problems)
     assert any("aws:region" in p for p in problems)
+
+
+# --- one setting per decision ------------------------------------------------------------
+
+
+def test_settings_lifecycle_decisions_default_to_nothing_outliving_destroy() -> None:
+    settings = settings_with()
+    assert settings.db_final_snapshot is False
+    assert settings.secret_recovery_window_days == 0
+    assert settings.key_deletion_window_days == 7
+    assert settings.metrics_table_deletion_protection is False
+
+
+def test_settings_deletion_protection_changes_no_other_decision() -> None:
+    """Turning database protection on or off (say, to tear a database down) leaves the final
+    snapshot, the secret's and the key's windows and the table's protection as configured."""
+    decided = {
+        "dbFinalSnapshot": "true",
+        "secretRecoveryWindowDays": "14",
+        "keyDeletionWindowDays": "21",
+        "metricsTableDeletionProtection": "true",
+        "dbBackupRetentionDays": "7",
+    }
+    on = settings_with(dbDeletionProtection="true", **decided)
+    off = settings_with(dbDeletionProtection="false", **decided)
+    for settings in (on, off):
+        assert settings.db_final_snapshot is True
+        assert settings.secret_recovery_window_days == 14
+        assert settings.key_deletion_window_days == 21
+        assert settings.metrics_table_deletion_protection is True
+
+
+@pytest.mark.parametrize(
+    ("overrides", "outlives"),
+    [
+        ({}, False),
+        ({"dbDeletionProtection": "true"}, False),
+        ({"dbFinalSnapshot": "true"}, True),
+        ({"secretRecoveryWindowDays": "7"}, True),
+    ],
+)
+def test_settings_key_outlives_stack_when_data_encrypted_with_it_does(
+    overrides: dict[str, str], outlives: bool
+) -> None:
+    assert settings_with(**overrides).key_outlives_stack is outlives
+
+
+@pytest.mark.parametrize("days", ["6", "31", "0", "-7"])
+def test_settings_rejects_key_deletion_window_kms_refuses(days: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"keyDeletionWindowDays '{days}' must be between 7 and 30 days"
+    ):
+        settings_with(keyDeletionWindowDays=days)
+
+
+@pytest.mark.parametrize("days", ["7", "30"])
+def test_settings_accepts_key_deletion_window_bounds(days: str) -> None:
+    assert settings_with(keyDeletionWindowDays=days).key_deletion_window_days == int(days)
+
+
+@pytest.mark.parametrize("days", ["1", "6", "31", "-1"])
+def test_settings_rejects_secret_recovery_window_secrets_manager_refuses(days: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"secretRecoveryWindowDays '{days}' must be 0 \(delete at once\) or"
+    ):
+        settings_with(secretRecoveryWindowDays=days)
+
+
+@pytest.mark.parametrize("days", ["0", "7", "30"])
+def test_settings_accepts_secret_recovery_windows_secrets_manager_takes(days: str) -> None:
+    assert settings_with(secretRecoveryWindowDays=days).secret_recovery_window_days == int(days)
+
+
+# --- reserved concurrency ------------------------------------------------------------------
+
+
+def test_settings_reserve_no_concurrency_by_default() -> None:
+    """A new account's concurrency quota is often 10, and Lambda keeps the unreserved pool at
+    its minimum: any reservation there fails the first `pulumi up`."""
+    settings = settings_with()
+    assert (settings.api_reserved_concurrency, settings.aggregator_reserved_concurrency) == (
+        -1,
+        -1,
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "2", "50"])
+def test_settings_rejects_aggregator_reservation_other_than_one(value: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"aggregatorReservedConcurrency '{value}' must be -1 .* or 1"
+    ):
+        settings_with(aggregatorReservedConcurrency=value)

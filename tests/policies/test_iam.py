@@ -90,14 +90,32 @@ def test_iam_no_wildcard_rejects_effectively_star_arn(arn: str) -> None:
     assert found, f"policy 'p' with Resource {arn} was accepted"
 
 
-def test_iam_no_wildcard_accepts_resource_type_wildcard_arn() -> None:
-    resources = [
-        "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
-        "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0abc",
-        "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0abc",
-    ]
-    found = policy(allow(["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"], resources))
-    assert found == [], f"policy 'p' scoped to network-interface/* was flagged: {found}"
+ENI_RESOURCES = [
+    "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+    "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0abc",
+    "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0abc",
+]
+
+
+def test_iam_no_wildcard_accepts_interface_create_limited_by_named_subnet() -> None:
+    # CreateNetworkInterface also needs the subnet: naming it limits the call.
+    found = policy(allow("ec2:CreateNetworkInterface", ENI_RESOURCES))
+    assert found == [], f"policy 'p' create limited by subnet was flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_delete_on_every_interface_of_account() -> None:
+    found = policy(
+        allow(["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"], ENI_RESOURCES)
+    )
+    assert len(found) == 1 and "ec2:DeleteNetworkInterface" in found[0], (
+        f"policy 'p' delete on network-interface/* not reported alone: {found}"
+    )
+
+
+def test_iam_no_wildcard_config_allows_type_wide_resource_type() -> None:
+    config = {"allowTypeWideResources": ["ec2:network-interface"]}
+    found = policy(allow("ec2:DeleteNetworkInterface", ENI_RESOURCES[0]), config=config)
+    assert found == [], f"policy 'p' flagged although its type may be type-wide: {found}"
 
 
 def test_iam_no_wildcard_accepts_document_given_as_object() -> None:
@@ -136,8 +154,14 @@ def test_iam_no_wildcard_accepts_wildcard_only_actions_with_condition() -> None:
     assert found == [], f"policy 'p' wildcard-only actions with a Condition were flagged: {found}"
 
 
-def test_iam_no_wildcard_rejects_wildcard_only_actions_without_condition() -> None:
-    found = policy(allow(["cloudwatch:GetMetricData", "xray:PutTraceSegments"], "*"))
+def test_iam_no_wildcard_accepts_wildcard_only_actions_without_condition_by_default() -> None:
+    found = policy(allow(["xray:PutTraceSegments", "sts:GetCallerIdentity"], "*"))
+    assert found == [], f"policy 'p' AWS's minimal wildcard-only policy was flagged: {found}"
+
+
+def test_iam_no_wildcard_config_requires_condition_on_wildcard_only_actions() -> None:
+    config = {"requireConditionOnWildcardResource": True}
+    found = policy(allow(["cloudwatch:GetMetricData", "xray:PutTraceSegments"], "*"), config=config)
     assert any("without a Condition" in m for m in found), (
         f"policy 'p' missing Condition not reported: {found}"
     )
@@ -210,8 +234,9 @@ def test_iam_no_wildcard_checks_every_policy_resource(resource_type: str) -> Non
 
 
 def test_iam_no_wildcard_checks_role_inline_policies() -> None:
+    trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
     props = {
-        "assumeRolePolicy": "{}",
+        "assumeRolePolicy": doc({**trust, "Action": "sts:AssumeRole"}),
         "inlinePolicies": [
             {"name": "ok", "policy": doc(allow("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"))},
             {"name": "bad", "policy": doc(allow("*", "*"))},
@@ -236,8 +261,14 @@ def test_iam_no_wildcard_ignores_role_trust_policy() -> None:
 
 
 def test_iam_no_wildcard_ignores_other_resource_types() -> None:
-    found = wildcard("aws:kms/key:Key", {"policy": doc(allow("kms:*", "*"))})
-    assert found == [], f"kms key 'p' judged by iam-no-wildcard: {found}"
+    found = wildcard("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16", "policy": doc(allow("*"))})
+    assert found == [], f"vpc 'p' judged by iam-no-wildcard: {found}"
+
+
+def test_iam_no_wildcard_rejects_kms_star_granted_to_service_in_key_policy() -> None:
+    statement = allow("kms:*", "*", Principal={"Service": "logs.amazonaws.com"})
+    found = wildcard("aws:kms/key:Key", {"policy": doc(statement)})
+    assert len(found) == 1 and "kms:*" in found[0], f"kms key 'p' kms:* not reported: {found}"
 
 
 def test_iam_no_wildcard_accepts_kms_root_statement_in_key_policy() -> None:
@@ -343,10 +374,10 @@ def test_iam_no_wildcard_rejects_wildcard_only_resource_path(arn: str) -> None:
     assert found, f"policy 'p' with Resource {arn} was accepted"
 
 
-def test_iam_no_wildcard_accepts_account_wildcard_with_resource_type() -> None:
-    # Decision: region/account wildcards alone do not make an ARN '*'; it still names a type.
+def test_iam_no_wildcard_rejects_account_wildcard_with_resource_type() -> None:
+    # A wildcard account is anyone's role, however narrow the name.
     found = policy(allow("iam:PassRole", "arn:aws:iam::*:role/cw-analytics-*"))
-    assert found == [], f"policy 'p' scoped to role/cw-analytics-* was flagged: {found}"
+    assert len(found) == 1 and "account" in found[0], f"policy 'p' account '*' accepted: {found}"
 
 
 @pytest.mark.parametrize("effect", ["allow", "deny", "ALLOW"])

@@ -36,6 +36,7 @@ EXPECTED_LEVELS = {
     "vpc-flow-logs": "advisory",
     "lambda-permission-source": "mandatory",
     "sg-no-public-ingress": "mandatory",
+    "sg-no-public-ingress-combined": "mandatory",
 }
 APIGW_PUSH_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 DB_OK = {
@@ -127,7 +128,7 @@ def test_pack_accepts_compliant_resources(pack: PolicyPackProcess) -> None:
             Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
         ),
         allow(
-            ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
+            "ec2:CreateNetworkInterface",
             [
                 "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
                 "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-1",
@@ -197,3 +198,27 @@ def test_pack_config_all_level_changes_enforcement(pack_dir: Path) -> None:
         rotation = process.analyze(key)
     assert levels == {"advisory"}, f"{bad.urn} levels under all=advisory: {levels}"
     assert rotation == [], f"{key.urn} reported although kms-key-rotation is disabled: {rotation}"
+
+
+def test_pack_enforcement_levels_are_pulumi_policy_levels() -> None:
+    from pulumi_policy import EnforcementLevel
+
+    from policies.rules.registry import ENFORCEMENT_LEVELS
+
+    expected = {level.value for level in EnforcementLevel}
+    assert set(ENFORCEMENT_LEVELS) == expected, f"pack levels {ENFORCEMENT_LEVELS} != {expected}"
+    assert len(ENFORCEMENT_LEVELS) == len(expected), f"duplicates in {ENFORCEMENT_LEVELS}"
+
+
+def test_pack_config_schema_declares_every_key_the_stack_configs_use(pack_dir: Path) -> None:
+    import json
+
+    with PolicyPackProcess(pack_dir) as process:
+        schemas = {p.name: p.config_schema for p in process.info().policies}
+    for path in sorted((pack_dir / "config").glob("*.json")):
+        for rule, entry in json.loads(path.read_text(encoding="utf-8")).items():
+            if not isinstance(entry, dict):
+                continue
+            declared = set((schemas.get(rule) or {}).get("properties", {}))
+            unknown = set(entry) - declared - {"enforcementLevel"}
+            assert unknown == set(), f"{path.name} {rule}: keys not in the schema {unknown}"

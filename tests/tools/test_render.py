@@ -94,3 +94,12 @@ def test_render_summary_says_failed_on_mandatory() -> None:
 
 def test_urn_label_names_stack_for_empty_urn() -> None:
     assert urn_label("") == "(the stack as a whole)"
+
+
+def test_render_tree_marks_lifecycle_options_after_the_name() -> None:
+    db = resource("aws:rds/instance:Instance", "db", retain_on_delete=True, protect=True)
+    replica = resource("aws:rds/instance:Instance", "replica", deleted_with=db.urn)
+    lines = render_tree([stack(), db, replica]).splitlines()
+    [db_line, replica_line] = [line for line in lines if "aws:rds:Instance" in line]
+    assert db_line.endswith("db  [protected]  [retain on delete]"), db_line
+    assert replica_line.endswith("[deleted with aws:rds/instance:Instance: db]"), replica_line

@@ -55,3 +55,18 @@ def test_repo_stack_declares_the_five_components(stack: str, previews: dict[str,
     for token in COMPONENTS:
         assert types.count(token) == 1, f"{stack}: {token} appears {types.count(token)} times"
         assert token in run.stdout, f"{stack}: {token} missing from the printed tree"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_repo_stack_has_no_database_that_outlives_destroy(
+    stack: str, previews: dict[str, ToolRun]
+) -> None:
+    run = previews[stack]
+    assert run.report is not None, run.describe()
+    kept = [
+        v["urn"]
+        for v in run.report["policyViolations"]
+        if v["policy"] == "preview-database-outlives-destroy"
+    ]
+    assert not kept, f"{stack}: databases that outlive `pulumi destroy`: {kept}"

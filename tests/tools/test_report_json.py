@@ -39,8 +39,12 @@ def test_build_report_carries_options_a_pack_sees() -> None:
     options = build_report("test", [db], [])["resources"][0]["options"]
     assert options == {
         "protect": True,
+        "retainOnDelete": False,
+        "deletedWith": None,
         "ignoreChanges": ["password"],
+        "replaceOnChanges": [],
         "deleteBeforeReplace": True,
+        "customTimeouts": {},
         "dependencies": ["urn:x"],
         "propertyDependencies": {"subnetGroupName": ["urn:x"]},
     }

@@ -267,7 +267,7 @@ def test_pull_request_workflow_copies_dev_config_with_pr_suffix() -> None:
     runs = _runs(_load("pull-request.yml"))
     assert 'stack init "$PREVIEW_STACK" --copy-config-from dev' in runs
     assert 'config set --stack "$PREVIEW_STACK" environmentSuffix "$PREVIEW_STACK"' in runs
-    assert 'config set --stack "$PREVIEW_STACK" manageApiGatewayAccount false' in runs
+    assert "manageApiGatewayAccount" not in runs, "the key is retired: account/ owns the setting"
 
 
 def test_pull_request_workflow_falls_back_to_offline_preview_without_credentials() -> None:

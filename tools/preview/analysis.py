@@ -11,11 +11,13 @@ dependencies and property dependencies. The pack itself decides which types a po
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tools.policy_analyzer import (
     AnalyzedResource,
+    CustomTimeouts,
     PolicyPackProcess,
     ResourceOptionsView,
     Violation,
@@ -23,6 +25,9 @@ from tools.policy_analyzer import (
 from tools.preview.findings import Finding, PackSummary, PolicyReport
 from tools.preview.model import PreviewResource
 from tools.preview.values import scrub
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 
 
 def analyzed_resource(resource: PreviewResource, *, for_stack: bool) -> AnalyzedResource:
@@ -37,6 +42,7 @@ def analyzed_resource(resource: PreviewResource, *, for_stack: bool) -> Analyzed
             protect=options.protect,
             ignore_changes=options.ignore_changes,
             delete_before_replace=options.delete_before_replace,
+            custom_timeouts=engine_timeouts(options.custom_timeouts),
             parent=resource.parent,
             dependencies=options.dependencies,
             property_dependencies=options.property_dependencies,
@@ -45,6 +51,27 @@ def analyzed_resource(resource: PreviewResource, *, for_stack: bool) -> Analyzed
         ),
         parent=resource.parent,
     )
+
+
+def engine_timeouts(timeouts: Mapping[str, str]) -> CustomTimeouts | None:
+    """Timeouts in seconds, as the engine parses the program's duration strings for a pack."""
+    if not timeouts:
+        return None
+    return CustomTimeouts(
+        **{operation: duration_seconds(text) for operation, text in timeouts.items()}
+    )
+
+
+def duration_seconds(text: str) -> float:
+    """A Go duration (``"1h30m"``, ``"45s"``, ``"2.5m"``) in seconds; 0 when it does not parse.
+
+    The engine reads custom timeouts with Go's ``time.ParseDuration``; a value it cannot parse
+    counts as no timeout there too.
+    """
+    parts = _DURATION_PART.findall(text)
+    if not text or "".join(number + unit for number, unit in parts) != text:
+        return 0.0
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
 def analyse(

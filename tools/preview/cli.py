@@ -17,7 +17,9 @@ from typing import Any
 from tools.policy_analyzer import PolicyPackError, PolicyPackProcess, load_policy_config
 from tools.preview.analysis import analyse
 from tools.preview.errors import PreviewError
-from tools.preview.program import TOOLS_ROOT, start_program
+from tools.preview.graph import render_mermaid, replace_generated_block
+from tools.preview.lifecycle import with_lifecycle_findings
+from tools.preview.program import TOOLS_ROOT, run_program, start_program
 from tools.preview.render import render_preview
 from tools.preview.report_json import build_report, write_report
 from tools.preview.stack_config import load_stack_config
@@ -39,6 +41,8 @@ class Arguments:
     policy_pack_config: Path | None
     json: Path | None
     verbose: bool
+    graph: str | None = None
+    write: Path | None = None
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
@@ -70,7 +74,22 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
     parser.add_argument(
         "--verbose", action="store_true", help="show inputs, the program's output and tracebacks"
     )
+    parser.add_argument(
+        "--graph",
+        choices=["mermaid"],
+        default=None,
+        help="print a diagram of components, resources and dependencies instead of checking "
+        "policies",
+    )
+    parser.add_argument(
+        "--write",
+        type=Path,
+        default=None,
+        help="with --graph: replace the generated-diagram block of this Markdown file",
+    )
     namespace = parser.parse_args(argv)
+    if namespace.write is not None and namespace.graph is None:
+        parser.error("--write needs --graph")
     config = namespace.policy_pack_config
     if config is None:
         candidate = namespace.policy_pack / "config" / f"{namespace.stack}.json"
@@ -82,6 +101,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         policy_pack_config=config,
         json=namespace.json,
         verbose=namespace.verbose,
+        graph=namespace.graph,
+        write=namespace.write,
     )
 
 
@@ -107,6 +128,7 @@ def preview(args: Arguments) -> int:
             secrets = set().union(*(secret_strings(r.inputs) for r in program.resources))
             secrets |= {v for k, v in stack.config.items() if k in stack.secret_keys and len(v) > 3}
             report = analyse(pack, args.policy_pack, program.resources, secrets)
+        report = with_lifecycle_findings(report, program.resources)
     finally:
         run.close()
     sys.stdout.write(
@@ -117,6 +139,23 @@ def preview(args: Arguments) -> int:
             args.json, build_report(args.stack, program.resources, report.findings, secrets)
         )
     return EXIT_MANDATORY_VIOLATION if report.mandatory else EXIT_OK
+
+
+def draw(args: Arguments) -> int:
+    """Run the program (no policy pack) and print or write its Mermaid diagram."""
+    program = run_program(load_stack_config(args.program, args.stack))
+    if args.verbose and program.log:
+        sys.stderr.write(program.log)
+    diagram = render_mermaid(program.resources)
+    if args.write is None:
+        sys.stdout.write(diagram)
+        return EXIT_OK
+    if not args.write.is_file():
+        raise PreviewError(f"{args.write} not found: --write updates an existing Markdown file")
+    document = args.write.read_text(encoding="utf-8")
+    args.write.write_text(replace_generated_block(document, diagram, args.write), encoding="utf-8")
+    sys.stdout.write(f"wrote the {args.stack} diagram to {args.write}\n")
+    return EXIT_OK
 
 
 def _pack_config(path: Path | None) -> dict[str, Any] | None:
@@ -134,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: 0 no mandatory violation, 1 a mandatory violation, 2 could not run."""
     args = parse_arguments(argv)
     try:
-        return preview(args)
+        return draw(args) if args.graph else preview(args)
     except PreviewError as error:
         _report_failure(str(error), error.detail if args.verbose else "")
     except PolicyPackError as error:

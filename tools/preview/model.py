@@ -18,6 +18,11 @@ class ResourceOptions:
     ignore_changes: tuple[str, ...] = ()
     delete_before_replace: bool | None = None
     retain_on_delete: bool = False
+    replace_on_changes: tuple[str, ...] = ()
+    deleted_with: str = ""
+    """The URN whose deletion stands in for this resource's own (the engine skips its delete)."""
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """``create``/``update``/``delete`` durations as the program gave them (``"30m"``)."""
     dependencies: tuple[str, ...] = ()
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provider: str = ""

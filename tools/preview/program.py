@@ -185,6 +185,9 @@ def decode_resource(item: dict[str, Any]) -> PreviewResource:
             ignore_changes=tuple(options["ignoreChanges"]),
             delete_before_replace=options["deleteBeforeReplace"],
             retain_on_delete=options["retainOnDelete"],
+            replace_on_changes=tuple(options["replaceOnChanges"]),
+            deleted_with=options["deletedWith"],
+            custom_timeouts=dict(options["customTimeouts"]),
             dependencies=tuple(options["dependencies"]),
             property_dependencies={
                 key: tuple(urns) for key, urns in options["propertyDependencies"].items()

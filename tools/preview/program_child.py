@@ -76,6 +76,9 @@ def _run(request: dict[str, Any]) -> list[dict[str, Any]]:
                 "ignoreChanges": list(recorded.ignore_changes),
                 "deleteBeforeReplace": recorded.delete_before_replace,
                 "retainOnDelete": recorded.retain_on_delete,
+                "replaceOnChanges": list(recorded.replace_on_changes),
+                "deletedWith": recorded.deleted_with,
+                "customTimeouts": recorded.custom_timeouts,
                 "dependencies": list(recorded.dependencies),
                 "propertyDependencies": {
                     key: list(urns) for key, urns in recorded.property_dependencies.items()

@@ -60,11 +60,21 @@ def render_tree(resources: Sequence[PreviewResource], *, show_inputs: bool = Fal
     width = max([_MIN_TYPE_COLUMN, *(len(label) + 2 for label, _, _ in rows)])
     lines = [f"     {'Type':<{width}}Name"]
     for label, resource, prefix in rows:
-        protected = "  [protected]" if resource.options.protect else ""
-        lines.append(f" +   {label:<{width}}{resource.name}{protected}")
+        lines.append(f" +   {label:<{width}}{resource.name}{_option_markers(resource)}")
         if show_inputs:
             lines.extend(_input_lines(resource, " " * 5 + prefix + "      "))
     return "\n".join(lines)
+
+
+def _option_markers(resource: PreviewResource) -> str:
+    """What a reviewer must notice about a resource's lifecycle, after its name."""
+    options = resource.options
+    markers = [
+        "[protected]" if options.protect else "",
+        "[retain on delete]" if options.retain_on_delete else "",
+        f"[deleted with {urn_label(options.deleted_with)}]" if options.deleted_with else "",
+    ]
+    return "".join(f"  {marker}" for marker in markers if marker)
 
 
 def _input_lines(resource: PreviewResource, indent: str) -> list[str]:

@@ -23,8 +23,12 @@ def resource_entry(resource: PreviewResource) -> dict[str, Any]:
         "inputs": plain_properties(resource.inputs),
         "options": {
             "protect": options.protect,
+            "retainOnDelete": options.retain_on_delete,
+            "deletedWith": options.deleted_with or None,
             "ignoreChanges": list(options.ignore_changes),
+            "replaceOnChanges": list(options.replace_on_changes),
             "deleteBeforeReplace": options.delete_before_replace,
+            "customTimeouts": dict(sorted(options.custom_timeouts.items())),
             "dependencies": list(options.dependencies),
             "propertyDependencies": {
                 key: list(urns) for key, urns in sorted(options.property_dependencies.items())

@@ -51,6 +51,30 @@ class _ConnectionLost(Exception):
     """Internal: the connection broke while in use (or could not be made)."""
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a socket read timed out (pg8000 wraps it in ``InterfaceError("network error")``)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _set_read_timeout(con: Any, seconds: float) -> None:
+    # pg8000 exposes no setter; its socket (TLS-wrapped) is ``_usock``.
+    sock = getattr(con, "_usock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
+
+
+def statement_read_timeout(params: ConnectParams) -> float:
+    """How long a read waits for a statement's answer: the server cancels the statement at
+    ``statement_timeout`` and says so at once; the connect timeout is the margin for that answer
+    to arrive. Only a server that stopped answering (frozen, not dead) waits this long."""
+    return params.statement_timeout_ms / 1000 + params.connect_timeout_s
+
+
 def sqlstate(exc: BaseException) -> str | None:
     """The SQLSTATE of a pg8000 ``DatabaseError``, if it carries one."""
     if exc.args and isinstance(exc.args[0], dict):
@@ -94,10 +118,7 @@ def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Co
             "TimeZone": "UTC",
         },
     )
-    # After the handshake, reads may legitimately wait for a statement up to its timeout.
-    sock = getattr(con, "_usock", None)
-    if sock is not None:
-        sock.settimeout(params.statement_timeout_ms / 1000 + params.connect_timeout_s)
+    _set_read_timeout(con, statement_read_timeout(params))
     return con
 
 
@@ -146,15 +167,27 @@ class Database:
         except (InterfaceError, OSError) as exc:
             raise DependencyUnavailable("database", _describe(exc)) from exc
 
-    def _attempt(self, fn: Callable[[Any], T], needs_schema: bool) -> T:
+    def _attempt(self, fn: Callable[[Any], T], needs_schema: bool, quick: bool) -> T:
         if self._con is None:
             self._con = self._open()
+        con = self._con
         try:
             if needs_schema and not self._schema_ready:
-                sql.ensure_schema(self._con)
+                sql.ensure_schema(con)
                 self._schema_ready = True
-            return fn(self._con)
+            if not quick:
+                return fn(con)
+            _set_read_timeout(con, self._params.connect_timeout_s)
+            try:
+                return fn(con)
+            finally:
+                _set_read_timeout(con, statement_read_timeout(self._params))
         except (InterfaceError, OSError) as exc:
+            self.close()
+            if _timed_out(exc):
+                # Alive but not answering (frozen, overloaded, a black-holed route): a new
+                # connection would only wait out the connect timeout too.
+                raise DependencyUnavailable("database", "timed out waiting for an answer") from exc
             self.close()
             raise _ConnectionLost(_describe(exc)) from exc
         except DatabaseError as exc:
@@ -166,21 +199,22 @@ class Database:
                 raise DependencyUnavailable("database", "statement timed out") from exc
             raise
 
-    def run(self, fn: Callable[[Any], T], *, needs_schema: bool = False) -> T:
+    def run(self, fn: Callable[[Any], T], *, needs_schema: bool = False, quick: bool = False) -> T:
         """Run ``fn(connection)``; 503 when PostgreSQL is unreachable, after one reconnect.
 
         A connection made earlier in the container may have been dropped by the server (pg8000
         then keeps raising ``InterfaceError``): reconnect and retry once. A connection made in
-        this call that fails is not retried again.
+        this call that fails is not retried again, nor one that timed out. ``quick`` statements
+        (a ping) wait only the connect timeout for their answer, not a statement's.
         """
         reused = self._con is not None
         try:
-            return self._attempt(fn, needs_schema)
+            return self._attempt(fn, needs_schema, quick)
         except _ConnectionLost as first:
             if not reused:
                 raise DependencyUnavailable("database", str(first)) from first
         try:
-            return self._attempt(fn, needs_schema)
+            return self._attempt(fn, needs_schema, quick)
         except _ConnectionLost as second:
             raise DependencyUnavailable("database", str(second)) from second
 

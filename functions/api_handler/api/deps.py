@@ -2,41 +2,57 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
-from api.aws import aws_errors, error_code, make_client
+from api.aws import error_code, make_client
 from api.config import Settings
 from api.db import ConnectParams, Credentials, Database
 from api.errors import DependencyUnavailable
 
+SECRET_MAX_AGE_S = 300
+"""How long a fetched secret is trusted; an authentication failure re-fetches it at once."""
+
 
 class SecretCredentials:
-    """Database credentials from a Secrets Manager JSON secret, cached until a refresh is asked."""
+    """Database credentials from a Secrets Manager JSON secret, through Powertools' Parameters.
+
+    The provider caches the value for ``max_age``; ``refresh=True`` (after PostgreSQL rejected
+    the password, e.g. after a rotation) bypasses the cache with ``force_fetch``.
+    """
 
     def __init__(self, client_factory: Any, secret_id: str) -> None:
         self._client_factory = client_factory
         self._secret_id = secret_id
-        self._cached: Credentials | None = None
-        self.fetches = 0
+        self._provider: Any = None
 
     def __call__(self, refresh: bool = False) -> Credentials:
         """The credentials; ``refresh`` re-reads the secret (after an authentication failure)."""
-        if self._cached is None or refresh:
-            self._cached = self._fetch()
-        return self._cached
+        from aws_lambda_powertools.utilities.parameters import (  # noqa: PLC0415 - cold start
+            SecretsProvider,
+        )
+        from aws_lambda_powertools.utilities.parameters.exceptions import (  # noqa: PLC0415
+            GetParameterError,
+            TransformParameterError,
+        )
 
-    def _fetch(self) -> Credentials:
-        self.fetches += 1
+        if self._provider is None:
+            self._provider = SecretsProvider(boto3_client=self._client_factory())
         try:
-            secret = self._client_factory().get_secret_value(SecretId=self._secret_id)
-        except aws_errors() as exc:
-            raise DependencyUnavailable("secret", error_code(exc)) from exc
+            doc = self._provider.get(
+                self._secret_id,
+                transform="json",
+                max_age=SECRET_MAX_AGE_S,
+                force_fetch=refresh,
+            )
+        except GetParameterError as exc:
+            cause = exc.__context__ if exc.__context__ is not None else exc
+            raise DependencyUnavailable("secret", error_code(cause)) from exc
+        except TransformParameterError as exc:
+            raise DependencyUnavailable("secret", "secret is not JSON") from exc
         try:
-            doc = json.loads(secret["SecretString"])
             return Credentials(username=str(doc["username"]), password=str(doc["password"]))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError) as exc:
             raise DependencyUnavailable(
                 "secret", "secret is not JSON with username and password"
             ) from exc
@@ -66,6 +82,11 @@ class Container:
         if self._secrets is None:
             self._secrets = make_client("secretsmanager", self.settings.region)
         return self._secrets
+
+    @property
+    def secrets(self) -> Any:
+        """The Secrets Manager client the credentials are read with, built on first use."""
+        return self._secrets_client()
 
     @property
     def dynamodb(self) -> Any:

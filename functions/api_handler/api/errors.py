@@ -9,10 +9,15 @@ class ApiError(Exception):
     status: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, headers: dict[str, str] | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        """What the client reads."""
         self.headers = headers or {}
+        self.reason = reason or message
+        """What the log reads: may name internals (an SQLSTATE, an AWS error code)."""
 
 
 class BadRequest(ApiError):
@@ -75,13 +80,17 @@ class IdempotencyKeyReused(ApiError):
 
 
 class DependencyUnavailable(ApiError):
-    """PostgreSQL, the metrics table or Secrets Manager did not answer (in time)."""
+    """PostgreSQL, the metrics table or Secrets Manager did not answer (in time).
+
+    The client reads only which dependency is unavailable; why (an AWS error code, a botocore
+    exception name, TLS or authentication trouble) is for the log, not for callers to probe.
+    """
 
     status = 503
     code = "dependency_unavailable"
 
-    def __init__(self, dependency: str, message: str) -> None:
-        super().__init__(f"{dependency} unavailable: {message}")
+    def __init__(self, dependency: str, reason: str) -> None:
+        super().__init__(f"{dependency} unavailable", reason=f"{dependency}: {reason}")
         self.dependency = dependency
 
 

@@ -20,7 +20,7 @@ from api.validation import SERIES_RE
 CATALOGUE_PK = "catalogue"
 MAX_TOKEN_CHARS = 1024
 MAX_PAGES_PER_REQUEST = 10
-_SK_RE = re.compile(r"\d{10}")
+_SK_RE = re.compile(r"\d{10}", re.ASCII)
 _NOT_EXPIRED = "attribute_not_exists(expires_at) OR expires_at > :now"
 
 
@@ -66,7 +66,7 @@ def _number(attr: dict[str, Any] | None) -> float | int | None:
     if not attr or "N" not in attr:
         return None
     text = attr["N"]
-    if re.fullmatch(r"-?\d+", text):
+    if re.fullmatch(r"-?\d+", text, re.ASCII):
         return int(text)
     return float(text)
 

@@ -19,6 +19,8 @@ from typing import Any
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 MAX_BODY_BYTES = 16 * 1024
+MAX_JSON_DEPTH = 16
+"""An event is two levels deep; anything far deeper is rejected before the parser recurses."""
 MAX_ABS_VALUE = 1e15
 MAX_DIMENSIONS = 10
 MAX_DIMENSION_VALUE_CHARS = 256
@@ -37,7 +39,10 @@ NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 DIMENSION_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 SERIES_RE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
-_JSON_MEDIA_RE = re.compile(r"application/(?:[\w.+-]+\+)?json", re.IGNORECASE)
+_JSON_MEDIA_RE = re.compile(r"application/(?:[\w.+-]+\+)?json", re.IGNORECASE | re.ASCII)
+# ``\d`` without re.ASCII also matches other scripts' digits, which int() and float() accept.
+_EPOCH_RE = re.compile(r"\d{1,11}(\.\d{1,9})?", re.ASCII)
+_LIMIT_RE = re.compile(r"\d{1,7}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -122,15 +127,56 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether arrays and objects in a JSON text nest deeper than ``limit`` (brackets inside
+    strings do not count). Stops at the first level past the limit."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def parse_json(raw: bytes) -> Any:
-    """Parse strict JSON (UTF-8, no NaN/Infinity, no duplicate keys); 400 otherwise."""
+    """Parse strict JSON (UTF-8, no NaN/Infinity, no duplicate keys, bounded nesting); 400
+    otherwise, with a message about the body, never the parser's internals."""
     if not raw.strip():
         raise BadRequest("request body is empty; expected a JSON object")
     try:
         text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"request body is not UTF-8 (at byte offset {exc.start})") from exc
+    # Counting brackets is C-speed; only a body that could be too deep is scanned in Python.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and nests_deeper_than(
+        text, MAX_JSON_DEPTH
+    ):
+        raise BadRequest(f"JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"malformed JSON body: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    except ValueError as exc:
+        if "digits" in str(exc):  # int() refuses > sys.get_int_max_str_digits() digits
+            raise BadRequest("malformed JSON body: a number has too many digits") from exc
         raise BadRequest(f"malformed JSON body: {str(exc)[:200]}") from exc
+    except RecursionError as exc:  # the depth check above makes this unreachable; belt and braces
+        raise BadRequest(f"JSON body nests deeper than {MAX_JSON_DEPTH} levels") from exc
 
 
 def _check_text(field: str, value: str) -> None:
@@ -156,7 +202,7 @@ def parse_instant(value: Any, field: str, error: type[Exception] = ValidationFai
     if isinstance(value, str):
         if len(value) > 64:
             raise fail("too long for a time")
-        if re.fullmatch(r"\d{1,11}(\.\d{1,9})?", value):
+        if _EPOCH_RE.fullmatch(value):
             return parse_instant(float(value), field, error)
         try:
             parsed = datetime.fromisoformat(value)
@@ -268,7 +314,7 @@ def parse_page(params: Mapping[str, str], default: int = 100, maximum: int = 100
     raw = params.get("limit")
     limit = default
     if raw is not None:
-        if not re.fullmatch(r"\d{1,7}", raw) or not 1 <= int(raw) <= maximum:
+        if not _LIMIT_RE.fullmatch(raw) or not 1 <= int(raw) <= maximum:
             raise BadRequest(f"limit must be an integer from 1 to {maximum}")
         limit = int(raw)
     token = params.get("next_token")

@@ -3,16 +3,17 @@
 Plain functions taking values and injected clients; ``handler.py`` only wires them to Lambda.
 """
 
-from aggregator.fetch import Datapoint, FetchResult, fetch_metric_data
-from aggregator.items import catalogue_items, chunk_items, to_items
-from aggregator.queries import MetricQuery, Window, aligned_window, build_queries
-from aggregator.retry import Deadline, DeadlineExceeded
-from aggregator.sources import (
+from analytics_contract.sources import (
     MetricSources,
     SourcesError,
     encode_metric_sources,
     parse_metric_sources,
 )
+
+from aggregator.fetch import Datapoint, FetchResult, fetch_metric_data
+from aggregator.items import catalogue_items, chunk_items, to_items
+from aggregator.queries import MetricQuery, Window, aligned_window, build_queries
+from aggregator.retry import Deadline, DeadlineExceeded
 from aggregator.writer import WriteIncomplete, WriteResult, write_items
 
 __all__ = [

@@ -1,22 +1,23 @@
-"""GetMetricData: batches of 500 queries, NextToken paging, per-query status, throttling."""
+"""GetMetricData: batches of 500 queries, botocore's paginator, per-query status, a deadline.
+
+Throttling and transient errors are retried by botocore (standard retry mode, ``run.py``) inside
+each page request; an error left after that is raised, and the run fails for EventBridge to retry.
+"""
 
 from __future__ import annotations
 
-import logging
 import math
-import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from aws_lambda_powertools import Logger
 
 from aggregator.queries import MAX_QUERIES_PER_CALL, MetricQuery
-from aggregator.retry import Deadline, DeadlineExceeded, Rng, Sleep, backoff_delay, is_throttling
+from aggregator.retry import Deadline, DeadlineExceeded
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 _ERROR_STATUSES = frozenset({"InternalError", "Forbidden"})
 
@@ -39,9 +40,9 @@ class FetchResult:
 
     datapoints: list[Datapoint] = field(default_factory=list)
     calls: int = 0
-    """GetMetricData calls made, throttled attempts included."""
-    throttled: int = 0
-    """Calls retried after a throttling error."""
+    """GetMetricData pages received."""
+    sdk_retries: int = 0
+    """Attempts botocore repeated for those pages (throttling, transient errors)."""
     query_errors: dict[str, str] = field(default_factory=dict)
     """series id -> StatusCode (InternalError, Forbidden) with its messages."""
     partial: set[str] = field(default_factory=set)
@@ -57,71 +58,46 @@ def fetch_metric_data(
     end: datetime,
     *,
     deadline: Deadline | None = None,
-    sleep: Sleep = time.sleep,
-    rng: Rng = random.random,
 ) -> FetchResult:
     """Run ``queries`` over [start, end) in calls of at most 500, following every NextToken.
 
     A query reported InternalError/Forbidden is logged and counted, the others are kept; a query
-    still PartialData after the last page keeps what came. Throttling is retried with backoff
-    until ``deadline``, then ``DeadlineExceeded`` is raised.
+    still PartialData after the last page keeps what came. No page is requested once
+    ``deadline`` has passed: ``DeadlineExceeded`` is raised instead.
     """
     by_id = {q.query_id: q for q in queries}
     if len(by_id) != len(queries):
         raise ValueError("GetMetricData query ids must be unique")
     result = FetchResult()
+    paginator = client.get_paginator("get_metric_data")
     for offset in range(0, len(queries), MAX_QUERIES_PER_CALL):
         batch = [q.to_api() for q in queries[offset : offset + MAX_QUERIES_PER_CALL]]
-        token: str | None = None
+        pages = iter(
+            paginator.paginate(
+                MetricDataQueries=batch,
+                StartTime=start,
+                EndTime=end,
+                ScanBy="TimestampAscending",
+            )
+        )
         while True:
-            params: dict[str, Any] = {
-                "MetricDataQueries": batch,
-                "StartTime": start,
-                "EndTime": end,
-                "ScanBy": "TimestampAscending",
-            }
-            if token:
-                params["NextToken"] = token
-            response = _call(client, params, result, deadline=deadline, sleep=sleep, rng=rng)
-            _collect(response, by_id, result)
-            token = response.get("NextToken")
-            if not token:
+            if deadline is not None and deadline.remaining() <= 0:
+                raise DeadlineExceeded(
+                    f"deadline reached after {result.calls} GetMetricData pages; "
+                    f"{len(queries) - offset} queries not (fully) fetched"
+                )
+            page = next(pages, None)
+            if page is None:
                 break
+            result.calls += 1
+            result.sdk_retries += page.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+            _collect(page, by_id, result)
     for series_id, status in sorted(result.query_errors.items()):
         logger.warning("metric query failed", extra={"series": series_id, "status": status})
     if result.messages:
         # Call-level Messages (e.g. MaxQueryTimeRangeExceeded) say the answer is incomplete.
         logger.warning("GetMetricData returned messages", extra={"messages": result.messages})
     return result
-
-
-def _call(
-    client: Any,
-    params: dict[str, Any],
-    result: FetchResult,
-    *,
-    deadline: Deadline | None,
-    sleep: Sleep,
-    rng: Rng,
-) -> dict[str, Any]:
-    attempt = 0
-    while True:
-        result.calls += 1
-        try:
-            response: dict[str, Any] = client.get_metric_data(**params)
-            return response
-        except ClientError as exc:
-            if not is_throttling(exc):
-                raise
-            delay = backoff_delay(attempt, rng)
-            if deadline is not None and not deadline.allows(delay):
-                raise DeadlineExceeded(
-                    f"GetMetricData still throttled after {attempt + 1} attempts; "
-                    f"deadline reached with {len(params['MetricDataQueries'])} queries unfetched"
-                ) from exc
-            result.throttled += 1
-            attempt += 1
-            sleep(delay)
 
 
 def _collect(response: dict[str, Any], by_id: dict[str, MetricQuery], result: FetchResult) -> None:

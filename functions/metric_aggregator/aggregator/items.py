@@ -1,27 +1,28 @@
 """Datapoints to DynamoDB items (low-level attribute values) and BatchWriteItem chunks.
 
-Keys: datapoint items ``pk="series#<series id>"``, ``sk=<10-digit epoch seconds>``; catalogue
-items ``pk="catalogue"``, ``sk=<series id>``. ``expires_at`` is ``ts + retention_days * 86400``
-(the datapoint's own time, not the run's), so a re-run of a window writes byte-identical items.
+Keys follow ``analytics_contract.series``: datapoint items ``pk="series#<series id>"``,
+``sk=<10-digit epoch seconds>``; catalogue items ``pk="catalogue"``, ``sk=<series id>``.
+``expires_at`` is ``ts + retention_days * 86400`` (the datapoint's own time, not the run's), so a
+re-run of a window writes byte-identical items.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from analytics_contract.series import CATALOGUE_PK, epoch_sk, series_pk
+from aws_lambda_powertools import Logger
+
 from aggregator.fetch import Datapoint
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 Item = dict[str, dict[str, str]]
 MAX_BATCH = 25
-CATALOGUE_PK = "catalogue"
-SERIES_PREFIX = "series#"
 # DynamoDB numbers: magnitude between 1E-130 and 9.9999999999999999999999999999999999999E+125.
 _DYNAMO_MAX = Decimal("9.9999999999999999999999999999999999999E+125")
 _DYNAMO_MIN = Decimal("1E-130")
@@ -54,7 +55,7 @@ def to_decimal(value: float) -> Decimal | None:
 
 def datapoint_key(series_id: str, ts: int) -> tuple[str, str]:
     """(pk, sk) of a datapoint item."""
-    return f"{SERIES_PREFIX}{series_id}", f"{ts:010d}"
+    return series_pk(series_id), epoch_sk(ts)
 
 
 def to_items(datapoints: Iterable[Datapoint], retention_days: int) -> ItemBatch:

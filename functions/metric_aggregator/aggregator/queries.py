@@ -1,8 +1,8 @@
 """The query catalogue: which CloudWatch metrics each watched resource contributes.
 
-Series ids are ``f"{source}.{resource}.{metric}.{stat}"``; DynamoDB's SystemErrors and
-ThrottledRequests only exist per ``Operation``, so their metric part is ``<Metric>-<Operation>``
-(e.g. ``dynamodb.<table>.ThrottledRequests-BatchWriteItem.Sum``).
+Series ids follow ``analytics_contract.series`` (``<source>.<resource>.<metric>.<stat>``);
+DynamoDB's SystemErrors and ThrottledRequests only exist per ``Operation``, so their metric part
+is ``<Metric>-<Operation>`` (e.g. ``dynamodb.<table>.ThrottledRequests-BatchWriteItem.Sum``).
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aggregator.sources import MetricSources
+from analytics_contract.metrics import AGGREGATOR_SERVICE, DYNAMODB_OPERATIONS, HEARTBEAT_METRIC
+from analytics_contract.series import series_id
+from analytics_contract.sources import MetricSources
 
 MAX_QUERIES_PER_CALL = 500
 # GetMetricData accepts these periods for high-resolution metrics, otherwise multiples of 60.
 _HIGH_RES_PERIODS = frozenset({1, 5, 10, 20, 30})
-# The operations whose errors matter here: the aggregator writes with BatchWriteItem, the API reads
-# with Query, and PutItem is what ad-hoc writers would use.
-DYNAMODB_OPERATIONS = ("PutItem", "BatchWriteItem", "Query")
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ DYNAMODB_OPERATION = (
 )
 CUSTOM = {
     "api": (CatalogueEntry("Requests", "Sum", "Count"), CatalogueEntry("Errors", "Sum", "Count")),
-    "aggregator": (CatalogueEntry("AggregatorHeartbeat", "Sum", "Count"),),
+    AGGREGATOR_SERVICE: (CatalogueEntry(HEARTBEAT_METRIC, "Sum", "Count"),),
 }
 
 
@@ -200,7 +199,7 @@ def build_queries(sources: MetricSources, period: int) -> list[MetricQuery]:
         queries.append(
             MetricQuery(
                 query_id=f"q{index}",
-                series_id=f"{source}.{resource}.{entry.metric}{suffix}.{entry.stat}",
+                series_id=series_id(source, resource, f"{entry.metric}{suffix}", entry.stat),
                 namespace=namespace,
                 metric=entry.metric,
                 dimensions=dims,

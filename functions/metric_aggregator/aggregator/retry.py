@@ -1,4 +1,9 @@
-"""Deadlines and exponential backoff with full jitter, with injectable clock, sleep and rng."""
+"""Deadlines and the backoff between UnprocessedItems rounds, with injectable clock, sleep, rng.
+
+Throttling and transient errors are botocore's job (its standard retry mode, see ``run.py``);
+what is left here is what botocore does not cover: items DynamoDB accepted the call for but did
+not write, and the run's deadline.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from botocore.exceptions import ClientError
-
 Sleep = Callable[[float], None]
 Rng = Callable[[], float]
 Clock = Callable[[], float]
 
 BASE_DELAY_S = 0.05
 MAX_DELAY_S = 5.0
-# Error codes that mean "slow down", from CloudWatch and DynamoDB; botocore's standard retry mode
-# already retries them a few times, these are what is left when it gives up.
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestLimitExceeded",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "RequestThrottled",
-        "RequestThrottledException",
-    }
-)
 
 
 class DeadlineExceeded(RuntimeError):
@@ -66,8 +55,3 @@ class Deadline:
 def backoff_delay(attempt: int, rng: Rng = random.random) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**attempt))."""
     return rng() * min(MAX_DELAY_S, BASE_DELAY_S * (2**attempt))
-
-
-def is_throttling(error: ClientError) -> bool:
-    """Whether AWS asked us to slow down."""
-    return error.response.get("Error", {}).get("Code", "") in THROTTLING_CODES

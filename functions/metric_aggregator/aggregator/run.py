@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from analytics_contract.metrics import MAX_FAILED_QUERY_SHARE
+from analytics_contract.sources import MetricSources, parse_metric_sources
 from botocore.config import Config
 
 from aggregator.fetch import fetch_metric_data
 from aggregator.items import to_items
 from aggregator.queries import aligned_window, build_queries, check_period
 from aggregator.retry import Clock, Deadline, Rng, Sleep
-from aggregator.sources import MetricSources, parse_metric_sources
 from aggregator.writer import write_items
 
 # Time kept back from Lambda's remaining time for the final log line, metrics flush and raising.
 SAFETY_MARGIN_MS = 5000
 
-# botocore's standard mode retries throttling and transient errors 3 times with its own backoff;
-# timeouts keep one slow call from eating the whole invocation.
+# botocore's standard mode retries throttling and transient errors (its own list of codes, for
+# both services) with exponential backoff and jitter; 5 attempts in all ride out a burst of
+# throttling of ~15 s at worst. Adaptive mode would add a client-side rate limiter whose waits the
+# run's deadline cannot see, for no gain with one run at a time. Timeouts keep one slow call from
+# eating the whole invocation.
 BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": 5},
     connect_timeout=3,
     read_timeout=10,
 )
+
+
+# DynamoDB table names: 3-255 of these characters.
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# Upper bounds keep window and TTL arithmetic inside what datetime and DynamoDB accept.
+_LIMITS = {"LOOKBACK_MINUTES": 24 * 60, "RETENTION_DAYS": 3650, "PERIOD_SECONDS": 86400}
 
 
 class ConfigurationError(ValueError):
@@ -53,6 +64,10 @@ class Settings:
         table = env.get("METRICS_TABLE", "")
         if not table:
             raise ConfigurationError("METRICS_TABLE is not set")
+        if not _TABLE_NAME.fullmatch(table):
+            raise ConfigurationError(
+                f"METRICS_TABLE {table!r} must match {_TABLE_NAME.pattern} (DynamoDB table name)"
+            )
         if not env.get("METRIC_SOURCES"):
             raise ConfigurationError("METRIC_SOURCES is not set")
         try:
@@ -82,12 +97,11 @@ class Settings:
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name) or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} {raw!r} must be a positive integer") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} {raw!r} must be a positive integer")
+    limit = _LIMITS[name]
+    # int() would also take spaces, underscores and non-ASCII digits; only plain digits are meant.
+    value = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else 0
+    if not 0 < value <= limit:
+        raise ConfigurationError(f"{name} {raw!r} must be a whole number from 1 to {limit}")
     return value
 
 
@@ -127,16 +141,24 @@ class RunStats:
     items: int
     writes: int
     retries: int
-    throttled: int
+    sdk_retries: int
     query_errors: int
     partial_series: int
     skipped_values: int
     duration_ms: int
     failed_series: list[str] = field(default_factory=list)
 
+    @property
+    def healthy(self) -> bool:
+        """Whether this run counts for the heartbeat: it wrote every item (else it raised) and
+        no more than ``MAX_FAILED_QUERY_SHARE`` of its queries failed. A run whose queries are
+        all refused (e.g. ``Forbidden`` after an IAM change) writes nothing wrong, but watches
+        nothing either."""
+        return self.query_errors <= MAX_FAILED_QUERY_SHARE * self.queries
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "healthy": self.healthy}
 
 
 def run_aggregation(runtime: Runtime, remaining_ms: int) -> RunStats:
@@ -157,8 +179,6 @@ def run_aggregation(runtime: Runtime, remaining_ms: int) -> RunStats:
         window.start,
         window.end,
         deadline=deadline,
-        sleep=runtime.sleep,
-        rng=runtime.rng,
     )
     batch = to_items(fetched.datapoints, settings.retention_days)
     written = write_items(
@@ -178,7 +198,7 @@ def run_aggregation(runtime: Runtime, remaining_ms: int) -> RunStats:
         items=written.written,
         writes=written.calls,
         retries=written.retries,
-        throttled=written.throttled + fetched.throttled,
+        sdk_retries=written.sdk_retries + fetched.sdk_retries,
         query_errors=len(fetched.query_errors),
         partial_series=len(fetched.partial),
         skipped_values=batch.skipped,

@@ -1,8 +1,7 @@
-"""BatchWriteItem with UnprocessedItems retries, throttling backoff and a hard deadline."""
+"""BatchWriteItem with UnprocessedItems retries, a backoff that resets on progress, a deadline."""
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections import deque
@@ -10,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from aggregator.items import MAX_BATCH, Item, chunk_items, to_put_requests
-from aggregator.retry import Deadline, DeadlineExceeded, Rng, Sleep, backoff_delay, is_throttling
+from aggregator.retry import Deadline, DeadlineExceeded, Rng, Sleep, backoff_delay
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 
 class WriteIncomplete(DeadlineExceeded):
@@ -35,9 +35,9 @@ class WriteResult:
     calls: int = 0
     """BatchWriteItem calls, retries included."""
     retries: int = 0
-    """Backoffs taken: calls that left items unprocessed or were throttled."""
-    throttled: int = 0
-    """Calls rejected with a throttling error."""
+    """Backoffs taken: calls that left items unprocessed."""
+    sdk_retries: int = 0
+    """Attempts botocore repeated inside those calls (throttling, transient errors)."""
     chunks: int = 0
 
 
@@ -54,9 +54,12 @@ def write_items(
 
     Items are de-duplicated first (last one wins), so a key is never in two calls either.
     UnprocessedItems go back to the front of the queue and ride in the next call, topped up with
-    fresh items; a call that left items unprocessed or was throttled is followed by an
-    exponential backoff with full jitter, as long as the deadline allows the sleep. Any other
-    error is raised at once. The exception says how many items were not written.
+    fresh items. A call that left items unprocessed is followed by an exponential backoff with
+    full jitter, as long as the deadline allows the sleep; the backoff grows only over calls
+    that wrote nothing and starts again from its base after any call that wrote an item, so a
+    table that keeps accepting most of each batch is never waited on as if it were refusing.
+    Throttling and transient errors are retried by botocore inside each call; an error left
+    after that is raised at once. The exception says how many items were not written.
     """
     chunks = chunk_items(items)
     queue: deque[dict[str, Any]] = deque(
@@ -72,21 +75,20 @@ def write_items(
         try:
             response = client.batch_write_item(RequestItems={table: batch})
         except ClientError as exc:
-            if not is_throttling(exc):
-                _fail(f"BatchWriteItem failed: {exc}", len(batch) + len(queue), result, cause=exc)
-            result.throttled += 1
-            unprocessed = batch
-        else:
-            unprocessed = (response.get("UnprocessedItems") or {}).get(table) or []
-            result.written += len(batch) - len(unprocessed)
-        if not unprocessed:
+            _fail(f"BatchWriteItem failed: {exc}", len(batch) + len(queue), result, cause=exc)
+        result.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        unprocessed = (response.get("UnprocessedItems") or {}).get(table) or []
+        progress = len(batch) - len(unprocessed)
+        result.written += progress
+        if progress:
             attempt = 0
+        if not unprocessed:
             continue
         queue.extendleft(reversed(unprocessed))
         delay = backoff_delay(attempt, rng)
         if not deadline.allows(delay):
             _fail(
-                f"items still unprocessed after {attempt + 1} consecutive attempts",
+                f"no time left to back off ({attempt} calls in a row wrote nothing)",
                 len(queue),
                 result,
             )

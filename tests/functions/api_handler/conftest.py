@@ -7,7 +7,7 @@ import importlib.util
 import json
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -20,9 +20,11 @@ from moto.server import ThreadedMotoServer
 from tests.functions.conftest import PgDatabase
 
 FUNCTION_DIR = Path(__file__).resolve().parents[3] / "functions" / "api_handler"
-if str(FUNCTION_DIR) not in sys.path:
-    # The zip root: ``handler.py`` and the ``api`` package.
-    sys.path.insert(0, str(FUNCTION_DIR))
+SHARED_DIR = FUNCTION_DIR.parent / "shared"
+for _root in (SHARED_DIR, FUNCTION_DIR):
+    if str(_root) not in sys.path:
+        # The zip root holds ``handler.py``, the ``api`` package and ``analytics_contract``.
+        sys.path.insert(0, str(_root))
 
 from api import deps  # noqa: E402 - needs the path above
 
@@ -156,6 +158,8 @@ class ApiEnv:
     dynamodb: Any
     secrets: Any
     monkeypatch: pytest.MonkeyPatch
+    secret_fetches: list[str] = field(default_factory=list)
+    """One entry per GetSecretValue call the function's own client made."""
 
     def call(self, method: str, path: str, **kwargs: Any) -> Answer:
         """Invoke the Lambda handler with a v1 proxy event."""
@@ -246,15 +250,39 @@ def api_env(
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("DB_CA_BUNDLE", raising=False)
     deps.reset()
+    env_under_test = ApiEnv(
+        handler=handler_module.handler,
+        db=pg_database,
+        table=table,
+        secret_arn=secret_arn,
+        dynamodb=dynamodb,
+        secrets=secrets_client,
+        monkeypatch=monkeypatch,
+    )
+    deps.container().secrets.meta.events.register(
+        "before-call.secrets-manager.GetSecretValue",
+        lambda **_: env_under_test.secret_fetches.append(secret_arn),
+    )
     try:
-        yield ApiEnv(
-            handler=handler_module.handler,
-            db=pg_database,
-            table=table,
-            secret_arn=secret_arn,
-            dynamodb=dynamodb,
-            secrets=secrets_client,
-            monkeypatch=monkeypatch,
-        )
+        yield env_under_test
     finally:
         deps.reset()
+
+
+LogReader = Callable[[], list[dict[str, Any]]]
+
+
+@pytest.fixture()
+def api_logs(handler_module: ModuleType) -> Iterator[LogReader]:
+    """A function returning every JSON log line the handler has written since the test began."""
+    import io
+
+    from api.app import logger
+
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]

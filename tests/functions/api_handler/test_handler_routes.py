@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -293,16 +294,49 @@ def test_handler_unknown_route_is_404_json(api_env: ApiEnv) -> None:
     assert answer.body == {"error": {"code": "not_found", "message": "no route for GET /nowhere"}}
 
 
-def test_handler_emits_requests_metric(api_env: ApiEnv, capsys: pytest.CaptureFixture[str]) -> None:
-    """Each request emits EMF ``Requests`` (service dimension only) and ``RouteRequests``."""
+def _emf_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("GET", "/health", "/health", "200"),
+        ("GET", "/metrics/no.such.series", "/metrics/{series}", "404"),
+        ("DELETE", "/events", "unmatched", "405"),
+        ("GET", "/nowhere", "unmatched", "404"),
+    ],
+)
+def test_handler_emits_one_route_metric_per_request(
+    api_env: ApiEnv, capsys: pytest.CaptureFixture[str], case: tuple[str, str, str, str]
+) -> None:
+    """Each request emits exactly one EMF ``RouteRequests`` count: route as in the contract."""
+    method, path, route, status = case
     capsys.readouterr()
-    api_env.call("GET", "/health")
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    requests = [d for d in lines if "Requests" in d]
-    route = [d for d in lines if "RouteRequests" in d]
-    assert requests and requests[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
-    assert requests[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "cw-analytics/test"
-    assert route and route[0]["route"] == "/health" and route[0]["status"] == "200"
+    api_env.call(method, path)
+    lines = _emf_lines(capsys)
+    assert len(lines) == 1, lines
+    (doc,) = lines
+    (directive,) = doc["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "cw-analytics/test"
+    assert directive["Metrics"] == [{"Name": "RouteRequests", "Unit": "Count"}]
+    assert directive["Dimensions"] == [["service", "route", "status"]]
+    assert (doc["service"], doc["route"], doc["status"], doc["RouteRequests"]) == (
+        "api",
+        route,
+        status,
+        [1.0] if isinstance(doc["RouteRequests"], list) else 1.0,
+    )
+
+
+def test_handler_route_metric_counts_domain_errors(
+    api_env: ApiEnv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A route that raises a domain error is counted with the error's status, not 200."""
+    capsys.readouterr()
+    api_env.call("GET", "/events/summary", query={"name": "x", "bucket": "week"})
+    (doc,) = _emf_lines(capsys)
+    assert (doc["route"], doc["status"]) == ("/events/summary", "400")
 
 
 def test_handler_logs_request_id_as_correlation_id(api_env: ApiEnv) -> None:
@@ -333,7 +367,7 @@ def test_handler_unexpected_error_is_500_json(api_env: ApiEnv) -> None:
 
     api_env.monkeypatch.setattr(deps, "container", boom)
     answer = api_env.call("GET", "/metrics")
-    assert answer.status == 500
+    assert answer.status == 500, answer.body
     assert answer.body == {"error": {"code": "internal_error", "message": "internal error"}}
     assert "secret internals" not in answer.raw["body"]
 

@@ -106,10 +106,12 @@ def test_get_datapoints_throttled_is_unavailable(stubbed: tuple[Any, Stubber]) -
     stubber.add_client_error(
         "query", "ProvisionedThroughputExceededException", http_status_code=400
     )
-    with pytest.raises(DependencyUnavailable, match="ProvisionedThroughputExceededException"):
+    with pytest.raises(DependencyUnavailable) as caught:
         metrics_store.get_datapoints(
             client, "t", SERIES, start=0, end=NOW, limit=10, token=None, now=NOW
         )
+    assert "ProvisionedThroughputExceededException" in caught.value.reason
+    assert "Provisioned" not in caught.value.message, "AWS error codes are not for clients"
 
 
 def test_get_datapoints_token_rejected_by_dynamodb_is_400(stubbed: tuple[Any, Stubber]) -> None:

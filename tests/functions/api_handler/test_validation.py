@@ -179,3 +179,102 @@ def test_parse_summary_query_rejects_unusable_start(start: str) -> None:
     """Out-of-range or unparseable times are 400, never an overflow."""
     with pytest.raises(BadRequest):
         parse_summary_query({"name": "x", "start": start}, NOW)
+
+
+# Inputs a fuzzer finds: the answer must be a 400 about the body, never a parser's internals.
+PYTHON_INTERNALS = ("recursion", "sys.", "codec", "Traceback", "Error", "int_max_str_digits")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "nests deeper than 16 levels"),
+        (b'{"a":' * 3000 + b"1" + b"}" * 3000, "nests deeper than 16 levels"),
+        (b'{"name":"a","value":' + b"9" * 5000 + b"}", "a number has too many digits"),
+        ('{"name":"é","value":1}'.encode("latin-1"), "not UTF-8 (at byte offset 9)"),
+        (b"\xef\xbb\xbf{}", "malformed JSON body: Unexpected UTF-8 BOM"),
+        (b'{"name": "a",}', "malformed JSON body: Expecting property name"),
+    ],
+    ids=["deep-array", "deep-object", "5000-digit-int", "latin-1", "bom", "trailing-comma"],
+)
+def test_parse_json_fuzz_inputs_are_400_without_internals(raw: bytes, expected: str) -> None:
+    """Deep nesting, huge integers, non-UTF-8 and broken JSON: a 400 that says what is wrong."""
+    with pytest.raises(BadRequest) as caught:
+        parse_json(raw)
+    assert expected in caught.value.message
+    assert not any(word in caught.value.message for word in PYTHON_INTERNALS), caught.value
+
+
+def test_parse_json_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    """A string full of brackets is data, not depth."""
+    doc = parse_json(b'{"name": "' + b"[{" * 200 + b'\\"]", "value": 1}')
+    assert doc["value"] == 1
+
+
+def test_parse_json_accepts_nesting_at_the_limit() -> None:
+    """Sixteen levels parse; the limit rejects only what is deeper."""
+    assert parse_json(b"[" * 16 + b"]" * 16) == [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]
+
+
+@pytest.mark.parametrize(
+    "value", ["١٧٠٠٠٠٠٠٠٠", "１７００００００００", "1700000000\n", "\n1700000000", "1700000000 "]
+)
+def test_parse_epoch_range_rejects_non_ascii_digits_and_whitespace(value: str) -> None:
+    """Only ASCII digits are epoch seconds (int() would accept Arabic-Indic or full-width)."""
+    with pytest.raises(BadRequest):
+        parse_epoch_range({"start": value}, NOW)
+
+
+@pytest.mark.parametrize("value", ["１０", "٣", "10\n", "+10", " 10"])
+def test_parse_page_rejects_non_ascii_and_padded_limits(value: str) -> None:
+    """``limit`` is plain ASCII digits."""
+    with pytest.raises(BadRequest):
+        parse_page({"limit": value})
+
+
+@pytest.mark.parametrize(
+    "series", ["abc\n", "abc\r\n", "\nabc", "ab c", "ａｂｃ", "a" * 201, "a/b", ""]
+)
+def test_validate_series_id_rejects_newlines_and_lookalikes(series: str) -> None:
+    """A trailing newline is not a series id (``$`` would match before it; fullmatch does not)."""
+    with pytest.raises(BadRequest):
+        validate_series_id(series)
+
+
+@pytest.mark.parametrize("name", ["signup\n", "signup\r", "ｓｉｇｎｕｐ", "sign up"])
+def test_validate_event_name_rejects_newlines_and_lookalikes(name: str) -> None:
+    """Event names are ASCII without a trailing newline."""
+    with pytest.raises(ValidationFailed) as caught:
+        validate_event({"name": name, "value": 1}, NOW)
+    assert caught.value.field == "name"
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), 1e308 * 10])
+def test_validate_event_huge_numbers_are_422(value: float) -> None:
+    """Integers beyond a float and infinities are a 422 on ``value``, not an OverflowError."""
+    with pytest.raises(ValidationFailed) as caught:
+        validate_event({"name": "a", "value": value}, NOW)
+    assert caught.value.field == "value"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["not base64!", "e30", "e30===", "4pyT\n"],
+)
+def test_decode_body_rejects_broken_base64(body: str) -> None:
+    """Broken or badly padded base64 is a 400, not a binascii error."""
+    with pytest.raises(BadRequest, match="base64"):
+        decode_body(body, True)
+
+
+def test_decode_body_non_utf8_inside_base64_is_400_at_parse() -> None:
+    """Valid base64 of bytes that are not UTF-8: the body is named as not UTF-8."""
+    raw = decode_body(base64.b64encode(b'{"name":"\xff"}').decode(), True)
+    with pytest.raises(BadRequest, match="not UTF-8"):
+        parse_json(raw)
+
+
+def test_decode_body_lone_surrogate_is_400_at_parse() -> None:
+    """A text body with a lone surrogate (not encodable as UTF-8) is a 400 too."""
+    with pytest.raises(BadRequest, match="not UTF-8"):
+        parse_json(decode_body('{"name":"\ud800"}', False))

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from .helpers import NAMESPACE, REGION, TABLE, FakeClock, create_table
 
-from aggregator.sources import MetricSources  # isort: skip  (helpers puts it on sys.path)
+from analytics_contract.sources import MetricSources  # isort: skip  (helpers puts it on sys.path)
 
 
 @pytest.fixture

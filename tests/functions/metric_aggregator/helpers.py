@@ -1,16 +1,21 @@
-"""Helpers for the metric aggregator tests: its code on sys.path, a fake clock, moto table."""
+"""Helpers for the metric aggregator tests: its code (and the shared contract) on sys.path, a fake
+clock, the moto table."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 FUNCTION_DIR = Path(__file__).resolve().parents[3] / "functions" / "metric_aggregator"
-if str(FUNCTION_DIR) not in sys.path:
-    sys.path.insert(0, str(FUNCTION_DIR))
+# In the Lambda archive the shared contract package sits next to the function's code.
+SHARED_DIR = FUNCTION_DIR.parent / "shared"
+for _path in (SHARED_DIR, FUNCTION_DIR):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 REGION = "eu-west-1"
 TABLE = "cw-analytics-test-metrics"
@@ -84,3 +89,47 @@ class LambdaContextStub:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+class HttpAnswers:
+    """Answers a client's requests at the HTTP layer (``before-send``), below botocore's retries.
+
+    botocore's Stubber answers before the retry handler runs, so it cannot show what the
+    standard retry mode does; this can. ``answers`` are (status, JSON body) pairs, one per HTTP
+    attempt, in order; the client must use the JSON protocol (CloudWatch and DynamoDB do).
+    """
+
+    def __init__(self, client: Any, operation: str, answers: list[tuple[int, dict[str, Any]]]):
+        self.answers = list(answers)
+        self.attempts = 0
+        service = client.meta.service_model.service_name
+        client.meta.events.register(f"before-send.{service}.{operation}", self._send)
+
+    def _send(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+
+        self.attempts += 1
+        assert self.answers, f"unexpected HTTP attempt {self.attempts}"
+        status, body = self.answers.pop(0)
+        headers = {"content-type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, status, headers, _Body(json.dumps(body).encode()))
+
+
+def throttled(code: str = "ThrottlingException") -> tuple[int, dict[str, Any]]:
+    """One HTTP answer AWS gives when it throttles a call."""
+    return 400, {"__type": code, "message": "Rate exceeded"}
+
+
+def no_sdk_sleep(monkeypatch: Any, clock: FakeClock) -> None:
+    """botocore sleeps between its retries with ``time.sleep``; make that the fake clock's."""
+    import botocore.endpoint
+
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=clock.sleep))

@@ -12,11 +12,12 @@ import pytest
 from aggregator.fetch import fetch_metric_data
 from aggregator.queries import MetricQuery, build_queries
 from aggregator.retry import Deadline, DeadlineExceeded
-from aggregator.sources import MetricSources
+from aggregator.run import BOTO_CONFIG
+from analytics_contract.sources import MetricSources
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from .helpers import REGION, FakeClock
+from .helpers import REGION, FakeClock, HttpAnswers, no_sdk_sleep, throttled
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 END = START + timedelta(minutes=15)
@@ -180,48 +181,90 @@ def test_fetch_metric_data_splits_over_500_queries_into_calls(sources: MetricSou
     assert len(result.datapoints) == 1201
 
 
-def test_fetch_metric_data_retries_throttling_with_backoff(
-    sources: MetricSources, clock: FakeClock
+def _runtime_client() -> Any:
+    """A CloudWatch client configured exactly as the function builds its own."""
+    return boto3.session.Session(
+        region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    ).client("cloudwatch", config=BOTO_CONFIG)
+
+
+def _page(query: MetricQuery, n: int, token: str | None = None) -> tuple[int, dict[str, Any]]:
+    body: dict[str, Any] = {
+        "MetricDataResults": [
+            {
+                "Id": query.query_id,
+                "Timestamps": [int(s.timestamp()) for s in _stamps(n)],
+                "Values": [float(i) for i in range(n)],
+                "StatusCode": "Complete",
+            }
+        ]
+    }
+    if token:
+        body["NextToken"] = token
+    return 200, body
+
+
+def test_fetch_metric_data_rides_out_throttling_past_three_attempts(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    no_sdk_sleep(monkeypatch, clock)
     query = _p99(sources)
-    client = _client()
-    with Stubber(client) as stub:
-        stub.add_client_error("get_metric_data", "ThrottlingException", http_status_code=400)
-        stub.add_client_error("get_metric_data", "Throttling", http_status_code=400)
-        stub.add_response("get_metric_data", {"MetricDataResults": [_result(query, 2)]})
-        result = fetch_metric_data(
-            client,
-            [query],
-            START,
-            END,
-            deadline=Deadline.after(30, clock),
-            sleep=clock.sleep,
-            rng=lambda: 1.0,
-        )
+    client = _runtime_client()
+    answers = HttpAnswers(
+        client,
+        "GetMetricData",
+        [throttled(), throttled("Throttling"), throttled(), throttled(), _page(query, 2)],
+    )
+    result = fetch_metric_data(client, [query], START, END, deadline=Deadline.after(60, clock))
+    assert answers.attempts == 5
     assert len(result.datapoints) == 2
-    assert result.throttled == 2
-    assert clock.sleeps == [0.05, 0.1]
+    assert (result.calls, result.sdk_retries) == (1, 4)
+    assert len(clock.sleeps) == 4, "botocore backs off between its attempts"
 
 
-def test_fetch_metric_data_raises_when_throttled_past_the_deadline(
+def test_fetch_metric_data_raises_when_throttled_on_every_attempt(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    client = _runtime_client()
+    answers = HttpAnswers(client, "GetMetricData", [throttled()] * 5)
+    with pytest.raises(ClientError, match="ThrottlingException.*reached max retries: 4"):
+        fetch_metric_data(client, [_p99(sources)], START, END, deadline=Deadline.after(60, clock))
+    assert answers.attempts == 5
+    assert sum(clock.sleeps) <= 1 + 2 + 4 + 8, "standard mode's backoff is capped per attempt"
+
+
+def test_fetch_metric_data_pages_and_retries_a_throttled_second_page(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    query = _p99(sources)
+    client = _runtime_client()
+    HttpAnswers(
+        client, "GetMetricData", [_page(query, 3, token="t1"), throttled(), _page(query, 2)]
+    )
+    result = fetch_metric_data(client, [query], START, END, deadline=Deadline.after(60, clock))
+    assert (result.calls, result.sdk_retries, len(result.datapoints)) == (2, 1, 5)
+
+
+def test_fetch_metric_data_requests_no_page_after_the_deadline(
     sources: MetricSources, clock: FakeClock
 ) -> None:
     query = _p99(sources)
     client = _client()
+    deadline = Deadline.after(5, clock)
     with Stubber(client) as stub:
-        for _ in range(20):
-            stub.add_client_error("get_metric_data", "ThrottlingException", http_status_code=400)
-        with pytest.raises(DeadlineExceeded, match="1 queries unfetched"):
-            fetch_metric_data(
-                client,
-                [query],
-                START,
-                END,
-                deadline=Deadline.after(1.0, clock),
-                sleep=clock.sleep,
-                rng=lambda: 1.0,
-            )
-    assert sum(clock.sleeps) <= 1.0
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": [_result(query, 5, "PartialData")], "NextToken": "t1"},
+            _expected(),
+        )
+        client.meta.events.register(
+            "after-call.cloudwatch.GetMetricData", lambda **_: clock.advance(10)
+        )
+        with pytest.raises(DeadlineExceeded, match="after 1 GetMetricData pages; 1 queries"):
+            fetch_metric_data(client, [query], START, END, deadline=deadline)
+        stub.assert_no_pending_responses()
 
 
 def test_fetch_metric_data_raises_other_client_errors_at_once(sources: MetricSources) -> None:
@@ -246,14 +289,8 @@ def test_fetch_metric_data_logs_call_level_messages(
             },
             _expected(),
         )
-        # Attached to the module's logger: Powertools' "aggregator" logger does not propagate.
-        fetch_logger = logging.getLogger("aggregator.fetch")
-        fetch_logger.addHandler(caplog.handler)
-        try:
+        with caplog.at_level(logging.WARNING):
             result = fetch_metric_data(client, [query], START, END)
-        finally:
-            fetch_logger.removeHandler(caplog.handler)
     assert result.messages == ["MaxQueryTimeRangeExceeded: range too long"]
     logged = [r for r in caplog.records if r.getMessage() == "GetMetricData returned messages"]
-    # One record, possibly seen twice (caplog's root handler too, when the logger propagates).
     assert logged and all(r.messages == result.messages for r in logged)  # type: ignore[attr-defined]

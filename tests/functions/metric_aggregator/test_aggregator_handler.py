@@ -11,9 +11,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from aggregator.run import Runtime, Settings, build_runtime
-from aggregator.sources import MetricSources
+from aggregator.queries import aligned_window
+from aggregator.run import ConfigurationError, RunStats, Runtime, Settings, build_runtime
 from aggregator.writer import WriteIncomplete
+from analytics_contract.sources import MetricSources
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .helpers import NAMESPACE, TABLE, FakeClock, LambdaContextStub, load_handler_module, scan_all
 
@@ -199,7 +202,7 @@ def test_handler_logs_one_structured_line_per_run(
     lines = [r for r in _stdout_json(out) if r.get("message") == "aggregation run"]
     assert len(lines) == 1
     line = lines[0]
-    assert line["queries"] == 32
+    assert line["queries"] == 34
     assert line["datapoints"] == 7
     assert line["items"] == 10
     assert line["writes"] == 1
@@ -243,3 +246,131 @@ def test_settings_from_env_applies_defaults(sources: MetricSources) -> None:
         30,
         60,
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("LOOKBACK_MINUTES", "15\n"),
+        ("LOOKBACK_MINUTES", " 15"),
+        ("LOOKBACK_MINUTES", "1_5"),
+        ("LOOKBACK_MINUTES", "\u0661\u0665"),
+        ("LOOKBACK_MINUTES", "99999999"),
+        ("RETENTION_DAYS", "-1"),
+        ("RETENTION_DAYS", "10000000000000000000000"),
+        ("PERIOD_SECONDS", "0"),
+    ],
+)
+def test_settings_from_env_rejects_numbers_that_are_not_plain_bounded_digits(
+    sources: MetricSources, name: str, raw: str
+) -> None:
+    env = {"METRICS_TABLE": TABLE, "METRIC_SOURCES": sources.to_env(), name: raw}
+    with pytest.raises(ValueError, match=rf"^{name} .* must be a whole number from 1 to"):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize("table", ["ab", "has space", "metrics\n", "t/able", "x" * 256])
+def test_settings_from_env_rejects_a_table_name_dynamodb_would_refuse(
+    sources: MetricSources, table: str
+) -> None:
+    env = {"METRICS_TABLE": table, "METRIC_SOURCES": sources.to_env()}
+    with pytest.raises(ValueError, match="^METRICS_TABLE .* must match"):
+        Settings.from_env(env)
+
+
+_ENV_KEYS = ("METRICS_TABLE", "METRIC_SOURCES", "LOOKBACK_MINUTES", "RETENTION_DAYS")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([*_ENV_KEYS, "PERIOD_SECONDS"]), st.text(max_size=60), max_size=5
+    )
+)
+def test_settings_from_env_fails_only_with_configuration_error(env: dict[str, str]) -> None:
+    try:
+        settings_ = Settings.from_env(env)
+    except ConfigurationError as exc:
+        assert str(exc).split(" ", 1)[0].rstrip(":") in {*_ENV_KEYS, "PERIOD_SECONDS"}, str(exc)
+        return
+    # Whatever is accepted yields a window datetime and DynamoDB can represent.
+    window = aligned_window(1_764_331_200, settings_.lookback_minutes, settings_.period_seconds)
+    assert window.start < window.end
+
+
+def _forbid(client: Any, how_many: int | None) -> None:
+    """Mark the first ``how_many`` (None: all) query results Forbidden, as after an IAM change."""
+
+    def doctor(parsed: dict[str, Any], **_: Any) -> None:
+        for result in parsed["MetricDataResults"][:how_many]:
+            result["StatusCode"] = "Forbidden"
+            result["Messages"] = [{"Code": "AccessDenied", "Value": "not authorized"}]
+
+    client.meta.events.register("after-call.cloudwatch.GetMetricData", doctor)
+
+
+def _emf(out: str) -> dict[str, Any]:
+    (record,) = [r for r in _stdout_json(out) if "_aws" in r]
+    return record
+
+
+def test_handler_withholds_the_heartbeat_when_every_query_is_refused(
+    handler_module: ModuleType, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ReturnedDatapoints(runtime.cloudwatch)
+    _forbid(runtime.cloudwatch, None)
+    stats = handler_module.handler(EVENT, LambdaContextStub())
+    out = capsys.readouterr().out
+    emf = _emf(out)
+    assert "AggregatorHeartbeat" not in emf, "a run that read nothing must not count as healthy"
+    assert emf["AggregatorQueryErrors"] == [float(stats["query_errors"])] != [0.0]
+    assert stats["healthy"] is False
+    assert any(r.get("level") == "ERROR" for r in _stdout_json(out)), "no error line logged"
+
+
+def test_handler_keeps_the_heartbeat_for_one_refused_query(
+    handler_module: ModuleType, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ReturnedDatapoints(runtime.cloudwatch)
+    _forbid(runtime.cloudwatch, 1)
+    stats = handler_module.handler(EVENT, LambdaContextStub())
+    emf = _emf(capsys.readouterr().out)
+    assert emf["AggregatorHeartbeat"] == [1.0]
+    assert emf["AggregatorQueryErrors"] == [1.0]
+    assert stats["healthy"] is True
+
+
+def test_handler_publishes_zero_query_errors_on_a_clean_run(
+    handler_module: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler_module.handler(EVENT, LambdaContextStub())
+    emf = _emf(capsys.readouterr().out)
+    assert (emf["AggregatorQueryErrors"], emf["AggregatorSkippedValues"]) == ([0.0], [0.0])
+
+
+@pytest.mark.parametrize(("errors", "healthy"), [(0, True), (3, True), (4, False), (34, False)])
+def test_run_stats_healthy_allows_a_tenth_of_the_queries_to_fail(
+    errors: int, healthy: bool
+) -> None:
+    stats = RunStats(0, 60, 34, 1, 0, 0, 0, 0, 0, errors, 0, 0, 1)
+    assert stats.healthy is healthy
+
+
+def _deep(levels: int) -> dict[str, Any]:
+    event: dict[str, Any] = {}
+    for _ in range(levels):
+        event = {"detail": event}
+    return event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"detail": "x" * 100_000}, _deep(5000), {"time": "not a time", "resources": None}],
+    ids=["empty", "large", "deep", "odd-fields"],
+)
+def test_handler_does_not_read_the_event(
+    handler_module: ModuleType, capsys: pytest.CaptureFixture[str], event: dict[str, Any]
+) -> None:
+    stats = handler_module.handler(event, LambdaContextStub())
+    assert stats["healthy"] is True
+    assert "AggregatorHeartbeat" in _emf(capsys.readouterr().out)

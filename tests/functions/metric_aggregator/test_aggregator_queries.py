@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from aggregator.queries import aligned_window, build_queries
-from aggregator.sources import MetricSources
+from analytics_contract.sources import MetricSources
 
 QUERY_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 
@@ -64,8 +64,8 @@ def test_build_queries_covers_the_catalogue(sources: MetricSources) -> None:
         "custom.aggregator.AggregatorHeartbeat.Sum",
     }
     assert expected <= series, sorted(expected - series)
-    # 5 API + 5 per function (2) + 6 RDS + 2 table + 2x3 per operation + 3 custom
-    assert len(series) == 5 + 10 + 6 + 2 + 6 + 3
+    # 5 API + 5 per function (2) + 6 RDS + 2 table + 2 per operation (4) + 3 custom
+    assert len(series) == 5 + 10 + 6 + 2 + 8 + 3
 
 
 def test_build_queries_dynamodb_operation_metrics_carry_the_operation_dimension(
@@ -115,3 +115,15 @@ def test_aligned_window_rounds_lookback_up_to_whole_periods() -> None:
     now = datetime(2026, 11, 28, 12, 10, tzinfo=UTC).timestamp()
     window = aligned_window(now, 7, 300)
     assert (window.end - window.start).total_seconds() == 600
+
+
+def test_build_queries_copies_the_operations_the_alarms_sum(sources: MetricSources) -> None:
+    from analytics_contract.metrics import DYNAMODB_OPERATIONS
+
+    operations = {
+        value
+        for query in build_queries(sources, 60)
+        for name, value in query.dimensions
+        if name == "Operation"
+    }
+    assert operations == set(DYNAMODB_OPERATIONS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,10 +13,11 @@ import pytest
 from aggregator.fetch import Datapoint
 from aggregator.items import Item, item_key, to_items
 from aggregator.retry import Deadline
+from aggregator.run import BOTO_CONFIG
 from aggregator.writer import WriteIncomplete, write_items
 from botocore.stub import Stubber
 
-from .helpers import REGION, TABLE, FakeClock, scan_all
+from .helpers import REGION, TABLE, FakeClock, HttpAnswers, no_sdk_sleep, scan_all, throttled
 
 TS = 1_764_331_200
 
@@ -119,18 +121,65 @@ def _stubbed() -> Any:
     )
 
 
-def test_write_items_retries_a_throttled_batch(clock: FakeClock) -> None:
-    client = _stubbed()
-    items = _items(5)
-    with Stubber(client) as stub:
-        stub.add_client_error(
-            "batch_write_item", "ProvisionedThroughputExceededException", http_status_code=400
-        )
-        stub.add_client_error("batch_write_item", "ThrottlingException", http_status_code=400)
-        stub.add_response("batch_write_item", {"UnprocessedItems": {}})
-        result = write_items(client, TABLE, items, Deadline.after(60, clock), sleep=clock.sleep)
-        stub.assert_no_pending_responses()
-    assert (result.written, result.calls, result.throttled, result.retries) == (5, 3, 2, 2)
+def _runtime_client() -> Any:
+    """A DynamoDB client configured exactly as the function builds its own."""
+    return boto3.session.Session(
+        region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    ).client("dynamodb", config=BOTO_CONFIG)
+
+
+def test_write_items_leaves_throttling_to_botocore_retries(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    client = _runtime_client()
+    answers = HttpAnswers(
+        client,
+        "BatchWriteItem",
+        [
+            throttled("ProvisionedThroughputExceededException"),
+            throttled("ThrottlingException"),
+            (200, {"UnprocessedItems": {}}),
+        ],
+    )
+    result = write_items(client, TABLE, _items(5), Deadline.after(60, clock), sleep=clock.sleep)
+    assert answers.attempts == 3
+    assert (result.written, result.calls, result.sdk_retries, result.retries) == (5, 1, 2, 0)
+
+
+def test_write_items_raises_with_the_count_when_botocore_gives_up(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    client = _runtime_client()
+    HttpAnswers(client, "BatchWriteItem", [throttled("ThrottlingException")] * 5)
+    with pytest.raises(WriteIncomplete, match="^30 items not written.*ThrottlingException"):
+        write_items(client, TABLE, _items(30), Deadline.after(60, clock), sleep=clock.sleep)
+
+
+def test_write_items_backoff_starts_over_after_a_call_that_wrote_something(
+    dynamodb: Any, clock: FakeClock
+) -> None:
+    # Each call leaves up to 5 items unprocessed but writes at least one: progress every time.
+    hooks = BatchHooks(dynamodb, lambda call, reqs: min(5, len(reqs) - 1))
+    result = write_items(
+        dynamodb, TABLE, _items(400), Deadline.after(60, clock), sleep=clock.sleep, rng=lambda: 1.0
+    )
+    assert result.written == 400 and len(scan_all(dynamodb)) == 400
+    assert hooks.calls_with_unprocessed == result.retries > 10
+    assert set(clock.sleeps) == {0.05}, "a call that wrote items must not raise the next backoff"
+
+
+def test_write_items_backoff_grows_only_over_calls_that_wrote_nothing(
+    dynamodb: Any, clock: FakeClock
+) -> None:
+    # Call 1 writes 20 of 25, calls 2-4 write nothing, call 5 writes the rest.
+    held = {1: 5, 2: 5, 3: 5, 4: 5}
+    BatchHooks(dynamodb, lambda call, reqs: held.get(call, 0))
+    write_items(
+        dynamodb, TABLE, _items(25), Deadline.after(60, clock), sleep=clock.sleep, rng=lambda: 1.0
+    )
+    assert clock.sleeps == [0.05, 0.1, 0.2, 0.4]
 
 
 def test_write_items_raises_with_the_unwritten_count_when_the_deadline_expires(
@@ -176,3 +225,33 @@ def test_write_items_uses_the_fewest_calls_without_failures(
 ) -> None:
     result = write_items(dynamodb, TABLE, _items(101), Deadline.after(60, clock))
     assert result.calls == math.ceil(101 / 25)
+
+
+class _UnprocessedOnce:
+    """BatchWriteItem that leaves each chosen item unprocessed the first time it is sent."""
+
+    def __init__(self, chosen: set[tuple[str, str]]) -> None:
+        self.chosen = set(chosen)
+        self.calls = 0
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        ((table, requests),) = RequestItems.items()
+        left = [r for r in requests if item_key(r["PutRequest"]["Item"]) in self.chosen]
+        self.chosen -= {item_key(r["PutRequest"]["Item"]) for r in left}
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+
+@pytest.mark.parametrize(("count", "share"), [(1952, 0.2), (1952, 0.6), (8352, 0.1)])
+def test_write_items_drains_a_steady_share_of_unprocessed_items_well_inside_a_run(
+    clock: FakeClock, count: int, share: float
+) -> None:
+    items = _items(count)
+    keys = [item_key(item) for item in items]
+    client = _UnprocessedOnce(set(random.Random(7).sample(keys, round(share * len(keys)))))
+    # Worst jitter (rng=1.0) and the deployed deadline: 120 s timeout minus the 5 s margin.
+    write_items(
+        client, TABLE, items, Deadline.after(115, clock), sleep=clock.sleep, rng=lambda: 1.0
+    )
+    assert sum(clock.sleeps) < 115 / 4, f"{count} items took {sum(clock.sleeps):.1f} s of sleep"
+    assert not client.chosen, "some unprocessed items were never re-sent"

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from api import deps, sql
-from api.routes._request import header, query_params
 from api.validation import (
     decode_body,
     parse_idempotency_key,
@@ -29,11 +28,11 @@ def post_event() -> Response:
     Checks run cheapest first: 415 (Content-Type), 413 (size), 400 (base64/JSON/header), 422
     (schema). Reusing a key with a different body is 422 ``idempotency_key_reused``.
     """
-    event = router.current_event.raw_event
-    require_json(header(event, "content-type"))
-    raw = decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
+    request = router.current_event
+    require_json(request.headers.get("content-type"))
+    raw = decode_body(request.body, bool(request.is_base64_encoded))
     doc = parse_json(raw)
-    key = parse_idempotency_key(header(event, "idempotency-key"))
+    key = parse_idempotency_key(request.headers.get("idempotency-key"))
     new_event = validate_event(doc, datetime.now(UTC))
     stored, replayed = deps.container().database.run(
         lambda con: sql.insert_event(con, new_event, key), needs_schema=True
@@ -52,7 +51,7 @@ def post_event() -> Response:
 @router.get("/events/summary")
 def get_summary() -> dict[str, Any]:
     """count, sum, avg, p95 per minute/hour/day bucket for one event name."""
-    query = parse_summary_query(query_params(router.current_event.raw_event), datetime.now(UTC))
+    query = parse_summary_query(router.current_event.query_string_parameters, datetime.now(UTC))
     buckets = deps.container().database.run(
         lambda con: sql.summarise(con, query), needs_schema=True
     )

@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from api import deps, metrics_store
 from api.errors import NotFound
-from api.routes._request import query_params
 from api.validation import parse_epoch_range, parse_page, validate_series_id
 
 router = APIGatewayRouter()
@@ -19,7 +18,7 @@ router = APIGatewayRouter()
 @router.get("/metrics")
 def list_metrics() -> dict[str, Any]:
     """Every series in the catalogue with its latest datapoint."""
-    page = parse_page(query_params(router.current_event.raw_event))
+    page = parse_page(router.current_event.query_string_parameters)
     c = deps.container()
     return metrics_store.list_series(
         c.dynamodb,
@@ -34,7 +33,7 @@ def list_metrics() -> dict[str, Any]:
 def get_metric(series: str) -> dict[str, Any]:
     """Datapoints of one series, newest first, paginated."""
     validate_series_id(series)
-    params = query_params(router.current_event.raw_event)
+    params = router.current_event.query_string_parameters
     page = parse_page(params)
     now = datetime.now(UTC)
     start, end = parse_epoch_range(params, now)

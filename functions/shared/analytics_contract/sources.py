@@ -1,7 +1,7 @@
 """``METRIC_SOURCES``: the compact JSON naming what the aggregator watches (schema v1).
 
-The MetricAggregator component builds this JSON without importing this module, so the schema is
-also documented in ``functions/metric_aggregator/README.md``; keep both in step.
+The MetricAggregator component encodes it at deploy time and the aggregator parses it at run time,
+both with this module, so a value one accepts the other accepts too.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 # Names end up inside series ids (``lambda.<fn>.Duration.p99``), which are DynamoDB keys and URL
-# path segments of the API's GET /metrics/{series}: no slashes, no spaces, no '#'.
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+# path segments of the API's GET /metrics/{series}: no slashes, no spaces, no '#'; at most 128
+# characters so the longest series id stays within the API's 200. fullmatch, never ``$``: ``$``
+# also matches before a trailing newline.
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # CloudWatch namespace characters; the AWS/ prefix is reserved for AWS services.
-_NAMESPACE = re.compile(r"^[A-Za-z0-9.\-_/#:]{1,255}$")
+_NAMESPACE = re.compile(r"[A-Za-z0-9.\-_/#:]{1,255}")
+# Lambda's environment holds 4 KB in all; anything longer cannot be a deployed value.
+MAX_ENCODED_CHARS = 4096
 _TOP_KEYS = frozenset({"v", "api", "functions", "db", "table", "namespace"})
 _API_KEYS = frozenset({"name", "stage"})
 
@@ -57,7 +61,7 @@ class MetricSources:
             raise SourcesError(f"functions must not repeat a name: {list(self.functions)}")
         _check_name("db", self.db)
         _check_name("table", self.table)
-        if not isinstance(self.namespace, str) or not _NAMESPACE.match(self.namespace):
+        if not isinstance(self.namespace, str) or not _NAMESPACE.fullmatch(self.namespace):
             raise SourcesError(
                 f"namespace {self.namespace!r} must match {_NAMESPACE.pattern}"
                 " (CloudWatch namespace)"
@@ -105,15 +109,30 @@ def encode_metric_sources(
 
 def parse_metric_sources(text: str) -> MetricSources:
     """Parse and strictly validate ``METRIC_SOURCES``; unknown or missing fields are errors."""
+    if not isinstance(text, str):
+        raise SourcesError("METRIC_SOURCES must be a string")
+    if len(text) > MAX_ENCODED_CHARS:
+        raise SourcesError(
+            f"METRIC_SOURCES is {len(text)} characters, more than Lambda's environment holds "
+            f"({MAX_ENCODED_CHARS})"
+        )
     try:
-        raw = json.loads(text)
-    except (TypeError, json.JSONDecodeError) as exc:
+        raw = json.loads(text, object_pairs_hook=_unique_keys)
+    except SourcesError:
+        raise
+    except ValueError as exc:
         raise SourcesError(f"METRIC_SOURCES is not valid JSON: {exc}") from exc
+    except RecursionError:
+        # The decoder recurses per nesting level; schema v1 is two levels deep.
+        raise SourcesError(
+            "METRIC_SOURCES is nested too deeply (schema v1 has two levels)"
+        ) from None
     if not isinstance(raw, Mapping):
         raise SourcesError("METRIC_SOURCES must be a JSON object")
     _check_keys("METRIC_SOURCES", raw, _TOP_KEYS)
     version = raw["v"]
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
+    # bool is an int and 1.0 == 1: only the integer 1 itself is schema v1.
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise SourcesError(f"v must be {SCHEMA_VERSION}, got {version!r}")
     api = raw["api"]
     if not isinstance(api, Mapping):
@@ -132,6 +151,15 @@ def parse_metric_sources(text: str) -> MetricSources:
     )
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        # json.loads keeps the last of repeated keys silently; a reader must not guess which.
+        raise SourcesError(f"METRIC_SOURCES repeats field(s): {', '.join(repeated)}")
+    return dict(pairs)
+
+
 def _check_keys(where: str, obj: Mapping[str, Any], expected: frozenset[str]) -> None:
     missing = sorted(expected - obj.keys())
     if missing:
@@ -142,7 +170,7 @@ def _check_keys(where: str, obj: Mapping[str, Any], expected: frozenset[str]) ->
 
 
 def _check_name(field: str, value: object) -> None:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise SourcesError(
             f"{field} {value!r} must match {_NAME.pattern} (it becomes part of series ids)"
         )

@@ -1,0 +1,1 @@
+"""Names and formats both Lambda functions and the components agree on."""

@@ -1,0 +1,250 @@
+"""What IAM action and resource patterns match, decided from AWS's IAM definition data.
+
+IAM reads ``*`` as any run of characters (``/`` and ``:`` included) and ``?`` as one character;
+action names match case-insensitively, ARNs case-sensitively. A pattern is judged by what it
+matches, never by how it is spelled: ``sqs:*e*`` is ``sqs:*`` when it matches every SQS action.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from . import iam_data
+
+__all__ = [
+    "Breadth",
+    "ServiceWildcard",
+    "broad_resource",
+    "broad_resource_reason",
+    "owner_wildcard",
+    "scoped_by_other_type",
+    "glob_matches",
+    "is_privilege_escalation",
+    "service_wildcards",
+]
+
+# Actions that let a principal grant itself more: a resource pattern for them is read strictly.
+_ESCALATION_PATTERNS = (
+    "iam:passrole",
+    "sts:assumerole*",
+    "iam:*policy*",
+    "iam:createaccesskey",
+    "iam:*loginprofile",
+    "iam:addusertogroup",
+    "iam:createservicespecificcredential",
+    "iam:updateservicespecificcredential",
+    "iam:uploadsshpublickey",
+    "iam:*rolepermissionsboundary",
+    "iam:*userpermissionsboundary",
+)
+# Stand-ins for a resource's own name when testing whether a pattern covers every resource of a
+# type: a one-character name and a long one with a path, upper case, digits and separators.
+_NAME_SAMPLES = ("Q", "Zk7/x_y-z.9@w+v=1")
+_VARIABLE = re.compile(r"\$\{(\w+)\}")
+_OWNER_VARIABLES = ("Partition", "Region", "Account")
+_DEFAULT_OWNER = {"Partition": "aws", "Region": "us-east-1", "Account": "123456789012"}
+_ARN_PARTS = 6
+
+
+@functools.lru_cache(maxsize=8192)
+def _glob(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
+
+
+def glob_matches(pattern: str, text: str, *, case_sensitive: bool = True) -> bool:
+    """Whether an IAM pattern matches ``text`` (``*`` any run, ``?`` one character)."""
+    return _glob(pattern, case_sensitive).fullmatch(text) is not None
+
+
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def is_privilege_escalation(action: str) -> bool:
+    """An action (exact name) that can raise its caller's own permissions."""
+    return any(glob_matches(p, action, case_sensitive=False) for p in _ESCALATION_PATTERNS)
+
+
+@dataclass(frozen=True)
+class ServiceWildcard:
+    """Patterns of one statement that between them match every action of a service."""
+
+    service: str
+    patterns: tuple[str, ...]
+    total: int
+
+    def describe(self) -> str:
+        """```sqs:*e*`` matches all 20 sqs actions`` (or ``... together match ...``)."""
+        shown = ", ".join(f"`{p}`" for p in self.patterns)
+        verb = "matches" if len(self.patterns) == 1 else "together match"
+        return f"{shown} {verb} all {self.total} {self.service} actions"
+
+
+def service_wildcards(actions: Iterable[str]) -> list[ServiceWildcard]:
+    """Services whose every action the given action patterns cover together.
+
+    A service with a single action counts only when a wildcard names it: naming that one action
+    is not a wildcard grant.
+    """
+    matched: dict[str, set[str]] = {}
+    contributors: dict[str, list[str]] = {}
+    wild: dict[str, bool] = {}
+    for action in actions:
+        service = action.strip().partition(":")[0].lower()
+        names = {name for name, _ in iam_data.expand_action(action)}
+        if not names:
+            continue
+        matched.setdefault(service, set()).update(names)
+        contributors.setdefault(service, []).append(action)
+        wild[service] = wild.get(service, False) or _has_wildcard(action)
+    found: list[ServiceWildcard] = []
+    for service, names in matched.items():
+        total = len(iam_data.service_actions(service))
+        if len(names) < total or not (wild[service] or total > 1):
+            continue
+        single = [a for a in contributors[service] if len(iam_data.expand_action(a)) == total]
+        patterns = tuple(single[:1] or contributors[service])
+        found.append(ServiceWildcard(service, patterns, total))
+    return found
+
+
+def _split_arn(pattern: str) -> list[str]:
+    return pattern.split(":", _ARN_PARTS - 1)
+
+
+def owner_wildcard(pattern: str) -> str | None:
+    """Why a resource pattern names anyone's resource (a wildcard where the owner is), or None.
+
+    The owner is the account; for S3, whose bucket names are global and hold no account, it is
+    the bucket name. A pattern with fewer than six ARN parts whose last part has a ``*``
+    swallows the owner too (``arn:aws:iam::*``).
+    """
+    text = pattern.strip()
+    if not _has_wildcard(text):
+        return None
+    if text.strip("*?") == "":
+        return "is every resource"
+    parts = _split_arn(text)
+    if len(parts) < _ARN_PARTS:
+        return "has a wildcard that swallows the account and resource" if "*" in parts[-1] else None
+    if _has_wildcard(parts[4]):
+        return f"has a wildcard in the account ('{parts[4]}'): anyone's resource"
+    if parts[2] == "s3" and parts[4] == "" and _has_wildcard(parts[5].split("/", 1)[0]):
+        bucket = parts[5].split("/", 1)[0]
+        return f"has a wildcard in the bucket name ('{bucket}'): anyone's bucket"
+    return None
+
+
+def _samples(template: str, pattern_parts: Sequence[str]) -> list[str]:
+    """Concrete ARNs of a resource type, owned as the pattern says, with arbitrary names."""
+    owner = dict(_DEFAULT_OWNER)
+    for index, key in ((1, "Partition"), (3, "Region"), (4, "Account")):
+        if len(pattern_parts) > index and not _has_wildcard(pattern_parts[index]):
+            owner[key] = pattern_parts[index]
+    result = []
+    for sample in _NAME_SAMPLES:
+
+        def fill(match: re.Match[str], name: str = sample) -> str:
+            key = match.group(1)
+            return owner[key] if key in _OWNER_VARIABLES else name
+
+        result.append(_VARIABLE.sub(fill, template))
+    return result
+
+
+def _name_prefix_wildcard(template: str, pattern: str) -> bool:
+    """The pattern's name part starts with a wildcard right after the type prefix
+    (``role/*admin``): it reaches names and paths nobody chose for it."""
+    parts = _split_arn(pattern)
+    template_parts = template.split(":", _ARN_PARTS - 1)
+    if len(parts) < _ARN_PARTS or len(template_parts) < _ARN_PARTS:
+        return False
+    prefix = template_parts[5].split("${", 1)[0]
+    resource = parts[5]
+    if resource.startswith(prefix):
+        rest = resource[len(prefix) :]
+        return rest[:1] in ("*", "?")
+    return resource[:1] in ("*", "?")
+
+
+@dataclass(frozen=True)
+class Breadth:
+    """Why a resource pattern is as good as ``*`` for an action."""
+
+    reason: str
+    resource_type: str | None
+    """``service:type`` when it covers one resource type of its owner; None when the owner."""
+
+
+def broad_resource(pattern: str, action: str, *, strict: bool) -> Breadth | None:
+    """Why ``pattern`` is as good as ``*`` for the exact ``action``, or None when it is scoped.
+
+    Broad: a wildcard where the owner is (see :func:`owner_wildcard`), or a pattern that matches
+    resources of one of the action's resource types whatever their names (``role/*``,
+    ``arn:aws:s3:::*``). ``strict`` (privilege escalation) also rejects a name that starts with
+    a wildcard (``role/*admin``).
+    """
+    text = pattern.strip()
+    reason = owner_wildcard(text)
+    if reason is not None:
+        return Breadth(reason, None)
+    if not _has_wildcard(text):
+        return None
+    parts = _split_arn(text)
+    service = action.partition(":")[0].lower()
+    for resource_type, template in iam_data.action_arn_templates(action):
+        if all(glob_matches(text, sample) for sample in _samples(template, parts)):
+            return Breadth(
+                f"matches every {resource_type} of its account", f"{service}:{resource_type}"
+            )
+        if (
+            strict
+            and _arn_service_matches(text, template)
+            and _name_prefix_wildcard(template, text)
+        ):
+            return Breadth(
+                f"starts the {resource_type} name with a wildcard", f"{service}:{resource_type}"
+            )
+    return None
+
+
+def broad_resource_reason(pattern: str, action: str, *, strict: bool) -> str | None:
+    """The reason of :func:`broad_resource`, or None."""
+    found = broad_resource(pattern, action, strict=strict)
+    return None if found is None else found.reason
+
+
+def scoped_by_other_type(action: str, broad_type: str, resources: Sequence[str]) -> bool:
+    """Another resource type the action requires is named by a scoped pattern of the statement.
+
+    ``ec2:CreateNetworkInterface`` needs a network interface *and* a subnet: a statement that
+    names the subnet limits the call even with ``network-interface/*``.
+    """
+    others = [
+        template
+        for resource_type, template in iam_data.action_arn_templates(action, required_only=True)
+        if f"{action.partition(':')[0].lower()}:{resource_type}" != broad_type
+    ]
+    for template in others:
+        prefix = template.split(":", _ARN_PARTS - 1)[-1].split("${", 1)[0]
+        for resource in resources:
+            parts = _split_arn(resource.strip())
+            if (
+                len(parts) == _ARN_PARTS
+                and prefix
+                and parts[5].startswith(prefix)
+                and _arn_service_matches(resource.strip(), template)
+                and broad_resource(resource, action, strict=False) is None
+            ):
+                return True
+    return False
+
+
+def _arn_service_matches(pattern: str, template: str) -> bool:
+    parts = _split_arn(pattern)
+    service = template.split(":", 3)[2]
+    return len(parts) > 2 and glob_matches(parts[2], service)

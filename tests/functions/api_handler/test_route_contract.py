@@ -1,0 +1,130 @@
+"""The handler serves exactly the routes of the contract API Gateway is built from.
+
+A route only in the handler answers 403 in AWS (API Gateway has no resource for it); a route
+only in the contract reaches the function and answers 404. Either way the check must fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+from analytics_contract.routes import ROUTES, Route, allowed_methods, route_for
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from tests.functions.api_handler.conftest import FakeContext, decode_response, make_event
+
+
+def registered_routes(app: APIGatewayRestResolver) -> set[tuple[str, str]]:
+    """(method, rule) of every route the resolver will dispatch to, as registered.
+
+    Powertools keeps them in two lists (static and dynamic rules) without a public accessor.
+    """
+    return {
+        (route.method.upper(), route.path)
+        for route in (*app._static_routes, *app._dynamic_routes)  # noqa: SLF001
+    }
+
+
+def contract_mismatches(app: APIGatewayRestResolver, table: Iterable[Route]) -> list[str]:
+    """Every route registered but not in the table, and in the table but not registered."""
+    expected = {(route.method, route.resolver_rule) for route in table}
+    actual = registered_routes(app)
+    return [f"handler only: {m} {p}" for m, p in sorted(actual - expected)] + [
+        f"contract only: {m} {p}" for m, p in sorted(expected - actual)
+    ]
+
+
+@pytest.fixture(scope="module")
+def app(handler_module: object) -> APIGatewayRestResolver:
+    """The function's resolver, with every router included as the Lambda imports it."""
+    from api.app import app as function_app
+
+    return function_app
+
+
+def _app_with(extra: Route | None = None, without: Route | None = None) -> APIGatewayRestResolver:
+    """A resolver registering the contract's routes, plus ``extra``, minus ``without``."""
+    resolver = APIGatewayRestResolver()
+    router = APIGatewayRouter()
+    for route in (*ROUTES, *([extra] if extra else [])):
+        if route != without:
+            router.route(route.resolver_rule, route.method)(lambda **_: {})
+    resolver.include_router(router)
+    return resolver
+
+
+def test_route_contract_matches_registered_routes(app: APIGatewayRestResolver) -> None:
+    """Every registered route is in the contract and every contract route is registered."""
+    assert contract_mismatches(app, ROUTES) == []
+
+
+def test_route_contract_check_fails_on_handler_only_route() -> None:
+    """A route added to the handler alone is reported."""
+    app = _app_with(extra=Route("GET", "/status"))
+    assert contract_mismatches(app, ROUTES) == ["handler only: GET /status"]
+
+
+def test_route_contract_check_fails_on_contract_only_route() -> None:
+    """A contract route the handler does not register is reported."""
+    missing = ROUTES[2]
+    app = _app_with(without=missing)
+    assert contract_mismatches(app, ROUTES) == [f"contract only: GET {missing.resolver_rule}"]
+
+
+def test_route_contract_check_fails_on_method_mismatch() -> None:
+    """The same path under another method is two mismatches, not a match."""
+    post = next(r for r in ROUTES if r.method == "POST")
+    app = _app_with(extra=Route("PUT", post.path), without=post)
+    assert contract_mismatches(app, ROUTES) == [
+        "handler only: PUT /events",
+        "contract only: POST /events",
+    ]
+
+
+def test_route_contract_paths_unique() -> None:
+    """No (method, path) appears twice: API Gateway would reject the second method."""
+    keys = [(route.method, route.path) for route in ROUTES]
+    assert len(keys) == len(set(keys))
+
+
+def test_route_contract_only_write_route_needs_a_key() -> None:
+    """POST /events needs an API key; the reads are open (throttled by the stage)."""
+    assert {(r.method, r.path) for r in ROUTES if r.api_key_required} == {("POST", "/events")}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/metrics/a.b", "/metrics/{series}"),
+        ("GET", "/metrics/a.b/", "/metrics/{series}"),
+        ("GET", "/metrics/", "/metrics"),
+        ("GET", "/metrics//", "/metrics"),
+        ("GET", "/metrics/a/b", None),
+        ("GET", "/metricsx", None),
+        ("GET", "metrics", None),
+        ("POST", "/health", None),
+        ("GET", "/events/summary", "/events/summary"),
+    ],
+)
+def test_route_for_matches_like_the_resolver(method: str, path: str, expected: str | None) -> None:
+    """The contract names a request's route the way the resolver dispatches it."""
+    route = route_for(method, path)
+    assert (route.path if route else None) == expected
+
+
+def test_route_contract_allowed_methods_agree_with_405(api_env_free_handler: object) -> None:
+    """For each contract path, another method is 405 with the contract's methods in Allow."""
+    handler = api_env_free_handler
+    for route in ROUTES:
+        path = route.path.replace("{series}", "some.series")
+        answer = decode_response(handler(make_event("PATCH", path), FakeContext()))  # type: ignore[operator]
+        assert answer.status == 405, f"PATCH {path}: {answer.body}"
+        assert answer.headers["Allow"] == ", ".join(allowed_methods(path)), path
+
+
+@pytest.fixture()
+def api_env_free_handler(handler_module: object) -> object:
+    """The Lambda handler; 405s are answered before any dependency is touched."""
+    return handler_module.handler  # type: ignore[attr-defined]

@@ -1,0 +1,42 @@
+"""Private, small or allowed-port ranges."""
+
+import pulumi_aws as aws
+
+rule = aws.ec2.SecurityGroupIngressArgs
+aws.ec2.SecurityGroup(
+    "ok-private-halves",
+    vpc_id="vpc-123",
+    ingress=[
+        rule(protocol="tcp", from_port=22, to_port=22, cidr_blocks=["10.0.0.0/9"]),
+        rule(protocol="tcp", from_port=22, to_port=22, cidr_blocks=["10.128.0.0/9"]),
+    ],
+)
+aws.ec2.SecurityGroup(
+    "ok-office",
+    vpc_id="vpc-123",
+    ingress=[
+        rule(
+            protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_blocks=["52.94.0.0/16", "2600:1f00::/40"],
+        )
+    ],
+)
+group = aws.ec2.SecurityGroup("shared", vpc_id="vpc-123")
+aws.vpc.SecurityGroupIngressRule(
+    "ok-split-rule-0",
+    security_group_id=group.id,
+    ip_protocol="tcp",
+    from_port=22,
+    to_port=22,
+    cidr_ipv4="44.0.0.0/9",
+)
+aws.vpc.SecurityGroupIngressRule(
+    "ok-split-rule-1",
+    security_group_id=group.id,
+    ip_protocol="tcp",
+    from_port=23,
+    to_port=23,
+    cidr_ipv4="44.128.0.0/9",
+)

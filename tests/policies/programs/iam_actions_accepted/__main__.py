@@ -1,0 +1,35 @@
+"""Narrow action patterns, and AWS's own minimal policies for actions that take only '*'."""
+
+import json
+
+import pulumi_aws as aws
+
+
+def document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+aws.iam.Policy(
+    "ok-send",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:Send*", "SQS:GetQueueUrl"],
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:jobs",
+        }
+    ),
+)
+aws.iam.Policy(
+    "ok-xray",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        }
+    ),
+)
+aws.iam.Policy(
+    "ok-whoami",
+    policy=document({"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}),
+)

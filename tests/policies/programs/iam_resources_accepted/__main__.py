@@ -1,0 +1,32 @@
+"""Resource patterns scoped by name or path within one owner."""
+
+import json
+
+import pulumi_aws as aws
+
+
+def document(action: str, resource: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
+        }
+    )
+
+
+aws.iam.Policy(
+    "ok-log-group",
+    policy=document(
+        "logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*"
+    ),
+)
+aws.iam.Policy(
+    "ok-bucket-objects", policy=document("s3:GetObject", "arn:aws:s3:::reports-bucket/*")
+)
+aws.iam.Policy(
+    "ok-app-roles", policy=document("iam:PassRole", "arn:aws:iam::123456789012:role/app-*")
+)
+aws.iam.Policy(
+    "ok-region-wildcard",
+    policy=document("dynamodb:GetItem", "arn:aws:dynamodb:*:123456789012:table/metrics"),
+)

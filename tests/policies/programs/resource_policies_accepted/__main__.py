@@ -1,0 +1,74 @@
+"""Resource policies that name their callers, and AWS's default key policy statement."""
+
+import json
+
+import pulumi_aws as aws
+
+ACCOUNT = "123456789012"
+LOG_GROUP = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:app"
+
+
+def document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+aws.kms.Key(
+    "ok-key",
+    policy=document(
+        {
+            "Sid": "Root",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP}},
+        },
+    ),
+)
+bucket = aws.s3.Bucket("reports", bucket="reports-bucket")
+aws.s3.BucketPolicy(
+    "ok-bucket-org",
+    bucket=bucket.id,
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::reports-bucket/*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        }
+    ),
+)
+aws.secretsmanager.SecretPolicy(
+    "ok-secret-role",
+    secret_arn=f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:s",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"},
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": "*",
+        }
+    ),
+)
+role = aws.iam.Role(
+    "ok-runner",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "ok-basic-execution",
+    role=role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+)

@@ -1,0 +1,113 @@
+"""Resource policies and identity documents in less common places that grant too much."""
+
+import json
+
+import pulumi_aws as aws
+
+ACCOUNT = "123456789012"
+
+
+def document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+aws.kms.Key(
+    "bad-key-service-star",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "logs.amazonaws.com"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+    ),
+)
+bucket = aws.s3.Bucket("reports", bucket="reports-bucket")
+aws.s3.BucketPolicy(
+    "bad-bucket-transport-only",
+    bucket=bucket.id,
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::reports-bucket/*",
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+        }
+    ),
+)
+aws.secretsmanager.SecretPolicy(
+    "bad-secret-open",
+    secret_arn=f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:s",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": "*",
+        }
+    ),
+)
+aws.opensearch.DomainPolicy(
+    "bad-domain-open",
+    domain_name="search",
+    access_policies=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "es:ESHttpGet",
+            "Resource": f"arn:aws:es:us-east-1:{ACCOUNT}:domain/search/*",
+        }
+    ),
+)
+aws.cloudwatch.EventBusPolicy(
+    "bad-bus-any-account",
+    event_bus_name="default",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::*:root"},
+            "Action": "events:PutEvents",
+            "Resource": f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default",
+        }
+    ),
+)
+aws.ssoadmin.PermissionSetInlinePolicy(
+    "bad-permission-set",
+    instance_arn="arn:aws:sso:::instance/ssoins-1",
+    permission_set_arn="arn:aws:sso:::permissionSet/ssoins-1/ps-1",
+    inline_policy=document(
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::reports-bucket/*"}
+    ),
+)
+role = aws.iam.Role(
+    "runner",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "bad-s3-full-access", role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess"
+)
+aws.iam.RolePolicyAttachment(
+    "bad-system-admin",
+    role=role.name,
+    policy_arn="arn:aws:iam::aws:policy/job-function/SystemAdministrator",
+)
+aws.iam.UserPolicy(
+    "bad-user-policy",
+    user="ci",
+    policy=document(
+        {"Effect": "Allow", "Action": "iam:*Policy*", "Resource": f"arn:aws:iam::{ACCOUNT}:role/*"}
+    ),
+)

@@ -1,0 +1,204 @@
+"""Action and resource patterns judged by what they match in AWS's IAM definition data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policies.rules.iam import validate_no_broad_managed_policy, validate_no_wildcard
+
+from .helpers import allow, doc, engine_args, run
+
+POLICY = "aws:iam/policy:Policy"
+ACCOUNT = "123456789012"
+
+
+def policy(*statements: dict[str, Any], resource_type: str = POLICY) -> list[str]:
+    return run(validate_no_wildcard, engine_args(resource_type, {"policy": doc(*statements)}))
+
+
+@pytest.mark.parametrize("pattern", ["sqs:*e*", "SQS:*", "sqs:*?", "Sqs:*E*"])
+def test_iam_no_wildcard_rejects_pattern_matching_whole_service(pattern: str) -> None:
+    found = policy(allow(pattern, f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"))
+    assert len(found) == 1 and "all 20 sqs actions" in found[0], (
+        f"policy 'res' with {pattern} not reported as a service wildcard: {found}"
+    )
+
+
+def test_iam_no_wildcard_rejects_fragments_covering_service_together() -> None:
+    # No single fragment covers SQS, together they do: every SQS action name holds one of them.
+    fragments = ["sqs:*Message*", "sqs:*Queue*", "sqs:*Permission*", "sqs:*MessageMoveTask*"]
+    found = policy(allow(fragments, f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"))
+    assert any("together match all" in m for m in found), (
+        f"policy 'res' fragments covering SQS not reported: {found}"
+    )
+
+
+def test_iam_no_wildcard_accepts_pattern_matching_part_of_service() -> None:
+    found = policy(allow("sqs:Send*", f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"))
+    assert found == [], f"policy 'res' sqs:Send* on one queue was flagged: {found}"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/*"),
+        ("iam:PassRole", "arn:aws:iam::*:role/app"),
+        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/*admin"),
+        ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/?*"),
+        ("s3:GetObject", "arn:aws:s3:::*"),
+        ("s3:GetObject", "arn:aws:s3:::*/reports/*"),
+        ("s3:GetObject", "arn:aws:s3:::data-*/x"),
+        ("sqs:SendMessage", "arn:*:sqs:*:*:*"),
+        ("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:*"),
+        ("dynamodb:GetItem", f"arn:aws:dynamodb:*:{ACCOUNT}:table/*"),
+        ("logs:PutLogEvents", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"),
+        ("kms:Decrypt", "arn:aws:kms:us-east-1:*:key/*"),
+    ],
+)
+def test_iam_no_wildcard_rejects_resource_pattern_covering_everything(
+    action: str, resource: str
+) -> None:
+    found = policy(allow(action, resource))
+    assert len(found) == 1 and resource in found[0], (
+        f"policy 'res' {action} on {resource} not reported: {found}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/app-*"),
+        ("s3:GetObject", "arn:aws:s3:::bucket/*"),
+        ("s3:GetObject", "arn:aws:s3:::bucket/reports/*.csv"),
+        ("logs:PutLogEvents", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/x:*"),
+        ("dynamodb:GetItem", f"arn:aws:dynamodb:*:{ACCOUNT}:table/metrics*"),
+        ("sqs:SendMessage", f"arn:aws:sqs:*:{ACCOUNT}:jobs-*"),
+        ("execute-api:Invoke", f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*/GET/*"),
+    ],
+)
+def test_iam_no_wildcard_accepts_pattern_scoped_by_name_in_one_owner(
+    action: str, resource: str
+) -> None:
+    found = policy(allow(action, resource))
+    assert found == [], f"policy 'res' {action} on {resource} was flagged: {found}"
+
+
+def test_iam_no_wildcard_reads_name_prefix_wildcard_loosely_for_ordinary_actions() -> None:
+    # Only privilege-escalation actions get the strict reading of a leading name wildcard.
+    found = policy(allow("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:*-jobs"))
+    assert found == [], f"policy 'res' sqs:SendMessage on *-jobs was flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_not_action_with_allow() -> None:
+    statement = {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+    found = policy(statement)
+    assert any("NotAction" in m for m in found), f"policy 'res' NotAction accepted: {found}"
+
+
+def test_iam_no_wildcard_judges_sso_permission_set_inline_policy() -> None:
+    args = engine_args(
+        "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy",
+        {"inlinePolicy": doc(allow("s3:*", "arn:aws:s3:::bucket/*"))},
+    )
+    found = run(validate_no_wildcard, args)
+    assert found and "s3" in found[0], f"permission set 'res' s3:* not reported: {found}"
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "key"),
+    [
+        ("aws:s3/bucketPolicy:BucketPolicy", "policy"),
+        ("aws:sqs/queuePolicy:QueuePolicy", "policy"),
+        ("aws:secretsmanager/secretPolicy:SecretPolicy", "policy"),
+        ("aws:ecr/repositoryPolicy:RepositoryPolicy", "policy"),
+        ("aws:opensearch/domainPolicy:DomainPolicy", "accessPolicies"),
+        ("aws:glacier/vault:Vault", "accessPolicy"),
+        ("aws:backup/vaultPolicy:VaultPolicy", "policy"),
+        ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", "policy"),
+        ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument"),
+        ("aws:apigateway/restApiPolicy:RestApiPolicy", "policy"),
+    ],
+)
+def test_iam_no_wildcard_judges_resource_policy_actions(resource_type: str, key: str) -> None:
+    statement = allow("s3:*", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/r"})
+    found = run(validate_no_wildcard, engine_args(resource_type, {key: doc(statement)}))
+    assert len(found) == 1 and "s3" in found[0], f"{resource_type} 'res' s3:* accepted: {found}"
+
+
+def test_iam_no_wildcard_accepts_resource_policy_naming_itself_with_star() -> None:
+    statement = allow(
+        "secretsmanager:GetSecretValue", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/r"}
+    )
+    args = engine_args("aws:secretsmanager/secretPolicy:SecretPolicy", {"policy": doc(statement)})
+    found = run(validate_no_wildcard, args)
+    assert found == [], f"secret policy 'res' with Resource '*' (the secret) flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_bucket_policy_on_every_bucket() -> None:
+    statement = allow("s3:GetObject", "arn:aws:s3:::*", Principal={"AWS": ACCOUNT})
+    found = run(
+        validate_no_wildcard,
+        engine_args("aws:s3/bucketPolicy:BucketPolicy", {"policy": doc(statement)}),
+    )
+    assert found, f"bucket policy 'res' on arn:aws:s3:::* accepted: {found}"
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        {"AWS": [f"arn:aws:iam::{ACCOUNT}:root"]},
+        {"AWS": ACCOUNT},
+    ],
+)
+def test_iam_no_wildcard_accepts_default_key_policy_root_statement(principal: Any) -> None:
+    statement = allow("kms:*", "*", Principal=principal)
+    found = run(validate_no_wildcard, engine_args("aws:kms/key:Key", {"policy": doc(statement)}))
+    assert found == [], f"kms key 'res' default root statement was flagged: {found}"
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+        {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", "arn:aws:iam::210987654321:root"]},
+        {"Service": "logs.amazonaws.com"},
+        "*",
+    ],
+)
+def test_iam_no_wildcard_rejects_kms_star_for_anyone_but_account_root(principal: Any) -> None:
+    statement = allow("kms:*", "*", Principal=principal)
+    found = run(validate_no_wildcard, engine_args("aws:kms/key:Key", {"policy": doc(statement)}))
+    assert found, f"kms key 'res' kms:* for {principal} accepted: {found}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "AdministratorAccess",
+        "PowerUserAccess",
+        "IAMFullAccess",
+        "AmazonS3FullAccess",
+        "AWSLambda_FullAccess",
+        "job-function/SystemAdministrator",
+        "AmazonDynamoDBFullAccess",
+    ],
+)
+def test_iam_no_broad_managed_policy_rejects_full_access_policies(name: str) -> None:
+    arn = f"arn:aws:iam::aws:policy/{name}"
+    args = engine_args(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"policyArn": arn, "role": "r"}
+    )
+    found = run(validate_no_broad_managed_policy, args)
+    assert found and name.rsplit("/", 1)[-1] in found[0], f"attachment 'res' of {arn}: {found}"
+
+
+def test_iam_no_broad_managed_policy_judges_sso_managed_policy_attachment() -> None:
+    args = engine_args(
+        "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
+        {"managedPolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    )
+    found = run(validate_no_broad_managed_policy, args)
+    assert found, f"SSO attachment 'res' of AdministratorAccess accepted: {found}"

@@ -1,0 +1,94 @@
+"""Open principals in every resource policy, excused only by a Condition that narrows who."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policies.rules.resource_policies import validate_no_open_principal
+
+from .helpers import allow, doc, engine_args, run
+
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+READ = "s3:GetObject"
+OBJECTS = "arn:aws:s3:::reports/*"
+
+
+def principals(resource_type: str, key: str, statement: dict[str, Any]) -> list[str]:
+    return run(validate_no_open_principal, engine_args(resource_type, {key: doc(statement)}))
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "key"),
+    [
+        (BUCKET_POLICY, "policy"),
+        ("aws:secretsmanager/secretPolicy:SecretPolicy", "policy"),
+        ("aws:ecr/repositoryPolicy:RepositoryPolicy", "policy"),
+        ("aws:elasticsearch/domainPolicy:DomainPolicy", "accessPolicies"),
+        ("aws:glacier/vault:Vault", "accessPolicy"),
+        ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", "policy"),
+        ("aws:lambda/resourcePolicy:ResourcePolicy", "policy"),
+    ],
+)
+def test_policy_no_open_principal_covers_resource_policy_type(resource_type: str, key: str) -> None:
+    found = principals(resource_type, key, allow(READ, OBJECTS, Principal="*"))
+    assert found, f"{resource_type} 'res' open to '*' accepted"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Bool": {"aws:SecureTransport": "true"}},
+        {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
+        {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
+        {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+        {"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}},
+        {"StringLike": {"aws:PrincipalOrgID": "*"}},
+    ],
+)
+def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
+    condition: dict[str, Any],
+) -> None:
+    found = principals(
+        BUCKET_POLICY, "policy", allow(READ, OBJECTS, Principal="*", Condition=condition)
+    )
+    assert found, f"bucket policy 'res' open principal excused by {condition}"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+        {"ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x"}},
+        {"StringEquals": {"aws:SourceVpce": "vpce-0abc"}},
+        {"StringEquals": {"AWS:PrincipalAccount": ["123456789012"]}},
+    ],
+)
+def test_policy_no_open_principal_accepts_condition_narrowing_caller(
+    condition: dict[str, Any],
+) -> None:
+    found = principals(
+        BUCKET_POLICY, "policy", allow(READ, OBJECTS, Principal="*", Condition=condition)
+    )
+    assert found == [], f"bucket policy 'res' narrowed by {condition} was flagged: {found}"
+
+
+@pytest.mark.parametrize(
+    "principal", [{"AWS": "arn:aws:iam::*:root"}, {"AWS": ["arn:aws:iam::1:root", "*"]}]
+)
+def test_policy_no_open_principal_rejects_wildcard_principal(principal: Any) -> None:
+    found = principals(BUCKET_POLICY, "policy", allow(READ, OBJECTS, Principal=principal))
+    assert found, f"bucket policy 'res' principal {principal} accepted"
+
+
+def test_policy_no_open_principal_rejects_not_principal_allow() -> None:
+    statement = {
+        "Effect": "Allow",
+        "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": READ,
+        "Resource": OBJECTS,
+    }
+    found = principals(BUCKET_POLICY, "policy", statement)
+    assert found and "NotPrincipal" in found[0], f"bucket policy 'res' NotPrincipal: {found}"

@@ -1,0 +1,240 @@
+"""``python -m tools.local`` as a user runs it: start, serve, stop on a signal, leave nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tools.local import contract
+from tools.local.__main__ import parse_args
+from tools.local.pg_server import free_port
+
+START_TIMEOUT = 120.0
+STOP_SECONDS = 10.0
+
+
+@dataclass
+class Running:
+    """A started CLI and what its banner said."""
+
+    process: subprocess.Popen[str]
+    port: int
+    scratch: Path
+    children: set[int]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start(port: int, stderr: Path, started: list[subprocess.Popen[str]]) -> Running:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.local", "--port", str(port), "--aggregate-every", "0"],
+        cwd=contract.REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=stderr.open("w"),
+        text=True,
+    )
+    started.append(process)  # ended by the fixture whatever happens next
+    assert process.stdout is not None
+    deadline = time.monotonic() + START_TIMEOUT
+    banner: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        banner.append(line)
+        if line.startswith("Ctrl-C"):
+            break
+    text = "".join(banner)
+    match = re.search(r"scratch:\s+(\S+)", text)
+    assert match, f"no banner; stdout: {text!r}; stderr: {stderr.read_text()[-2000:]}"
+    return Running(process, port, Path(match.group(1)), _children(process.pid))
+
+
+def _using(directory: Path) -> list[str]:
+    """Command lines naming ``directory`` (PostgreSQL daemonises: it is nobody's child)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(directory) in text and "pytest" not in text:
+            found.append(text)
+    return found
+
+
+def _port_free(port: int) -> bool:
+    """Nothing listens and a server can bind it (connections in TIME_WAIT do not count)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return False
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _health(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=30) as response:
+        return int(response.status)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """Run once and stop with SIGTERM, then again at once on the same port and stop with SIGINT."""
+    logs = tmp_path_factory.mktemp("local-cli")
+    port = free_port()
+    outcome: dict[str, object] = {}
+    started: list[subprocess.Popen[str]] = []
+    try:
+        for name, signum in (("first", signal.SIGTERM), ("second", signal.SIGINT)):
+            running = _start(port, logs / f"{name}.err", started)
+            outcome[f"{name}_health"] = _health(port)
+            began = time.monotonic()
+            running.process.send_signal(signum)
+            outcome[f"{name}_code"] = running.process.wait(timeout=STOP_SECONDS * 3)
+            outcome[f"{name}_stop_seconds"] = time.monotonic() - began
+            outcome[f"{name}_port_free"] = _port_free(port)
+            outcome[f"{name}_scratch_left"] = running.scratch.exists()
+            outcome[f"{name}_children_left"] = sorted(p for p in running.children if _alive(p))
+            outcome[f"{name}_using_scratch"] = _using(running.scratch)
+        yield outcome
+    finally:
+        for process in started:
+            if process.poll() is None:
+                # SIGTERM first: a killed run could not stop PostgreSQL, which is not its child.
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_local_cli_serves_health(runs: dict[str, object], name: str) -> None:
+    assert runs[f"{name}_health"] == 200, f"{name} run"
+
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_local_cli_stops_on_signal_within_seconds(runs: dict[str, object], name: str) -> None:
+    assert runs[f"{name}_code"] == 0, f"{name} run exit status"
+    assert float(runs[f"{name}_stop_seconds"]) < STOP_SECONDS, f"{name} run took too long"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_local_cli_frees_its_port(runs: dict[str, object], name: str) -> None:
+    assert runs[f"{name}_port_free"], f"{name} run left its port bound"
+
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_local_cli_removes_its_scratch_directory(runs: dict[str, object], name: str) -> None:
+    assert runs[f"{name}_scratch_left"] is False, f"{name} run left its scratch directory"
+
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_local_cli_ends_its_child_processes(runs: dict[str, object], name: str) -> None:
+    assert runs[f"{name}_children_left"] == [], f"{name} run left processes behind"
+
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_local_cli_ends_postgresql(runs: dict[str, object], name: str) -> None:
+    assert runs[f"{name}_using_scratch"] == [], f"{name} run left PostgreSQL running"
+
+
+def test_local_cli_port_in_use_exits_2_naming_the_port() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.local", "--port", str(port)],
+            cwd=contract.REPO_ROOT,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ},
+        )
+    assert result.returncode == 2, result.stderr
+    assert f"port {port}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_local_cli_rejects_a_negative_schedule(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--aggregate-every", "-5"])
+    assert exit_info.value.code == 2
+    assert "--aggregate-every" in capsys.readouterr().err
+
+
+def _scratch_of(worker: int) -> Path | None:
+    """The PostgreSQL directory a function worker was given (its DB_CA_BUNDLE lives there)."""
+    try:
+        environ = Path(f"/proc/{worker}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for entry in environ:
+        if entry.startswith(b"DB_CA_BUNDLE="):
+            return Path(entry.split(b"=", 1)[1].decode()).parent.parent
+    return None
+
+
+def test_local_cli_signal_during_start_up_cleans_up(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.local", "--port", "0", "--aggregate-every", "0"],
+        cwd=contract.REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "err").open("w"),
+    )
+    try:
+        scratch = None
+        deadline = time.monotonic() + START_TIMEOUT
+        while scratch is None and time.monotonic() < deadline and process.poll() is None:
+            # The function workers start while PostgreSQL is still starting.
+            scratch = next(filter(None, map(_scratch_of, _children(process.pid))), None)
+            time.sleep(0.02)
+        assert scratch is not None, "never saw the system starting"
+        children = _children(process.pid)
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=STOP_SECONDS * 3)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+    assert code == 130, (tmp_path / "err").read_text()[-2000:]
+    assert not scratch.exists(), f"{scratch} left behind"
+    assert _using(scratch) == [], "PostgreSQL left running"
+    assert [p for p in children if _alive(p)] == [], "function workers left running"

@@ -1,0 +1,222 @@
+"""Across both functions: requests through the local API, one aggregator run, the series read back.
+
+The series ids come from the aggregator's own catalogue (``tools.local.contract``), the expected
+values from the requests this module makes: nothing else talks to this module's system.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.tools.local.client import Reply, call
+from tools.local import contract
+from tools.local.functions import Invocation
+from tools.local.system import LocalSystem
+
+EVENT_NAME = "e2e.signup"
+EVENT_VALUES = (1.0, 2.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What was sent and what came back before and after the aggregator ran."""
+
+    system: LocalSystem
+    posted: list[Reply]
+    without_key: Reply
+    wrong_key: Reply
+    invalid: Reply
+    unknown_path: Reply
+    summary: Reply
+    run: Invocation
+    handler_invocations: int
+    gateway_requests: int
+    client_errors: int
+
+    @property
+    def api_service(self) -> str:
+        """The API handler's service name (the ``service`` dimension of its own metrics)."""
+        assert self.system.stack is not None
+        return self.system.stack.api_handler.environment["POWERTOOLS_SERVICE_NAME"]
+
+    def series(self, namespace: str, metric: str, stat: str, dimensions: dict[str, str]) -> str:
+        """The aggregator's series id for a metric of this system's stack."""
+        stack = self.system.stack
+        assert stack is not None
+        env = {**stack.aggregator.environment, **self.system.options.aggregator_environment}
+        return contract.series_id(
+            env["METRIC_SOURCES"],
+            int(env["PERIOD_SECONDS"]),
+            namespace=namespace,
+            metric=metric,
+            stat=stat,
+            dimensions=dimensions,
+        )
+
+    def datapoints(self, series: str) -> list[dict[str, Any]]:
+        """Every datapoint of ``series`` through GET /metrics/{series}."""
+        reply = call(self.system.base_url, "GET", f"/metrics/{series}?limit=1000")
+        assert reply.status == 200, f"GET /metrics/{series}: {reply.status} {reply.body}"
+        return list(reply.body["datapoints"])
+
+
+@pytest.fixture(scope="module")
+def scenario(local_system: LocalSystem) -> Scenario:
+    """Writes with and without the key, an invalid write, reads; then one aggregator run."""
+    base, key = local_system.base_url, local_system.api_key
+    posted = [
+        call(
+            base,
+            "POST",
+            "/events",
+            json_body={"name": EVENT_NAME, "value": v},
+            headers={"x-api-key": key},
+        )
+        for v in EVENT_VALUES
+    ]
+    without_key = call(base, "POST", "/events", json_body={"name": EVENT_NAME, "value": 100})
+    wrong_key = call(
+        base,
+        "POST",
+        "/events",
+        json_body={"name": EVENT_NAME, "value": 100},
+        headers={"x-api-key": key[::-1]},
+    )
+    invalid = call(
+        base,
+        "POST",
+        "/events",
+        json_body={"name": EVENT_NAME, "value": "many"},
+        headers={"x-api-key": key},
+    )
+    unknown_path = call(base, "GET", "/nowhere")
+    summary = call(base, "GET", f"/events/summary?name={EVENT_NAME}&bucket=day")
+    # The aggregator reads complete periods only (1 s here): let the last one end.
+    time.sleep(1.1)
+    run = local_system.run_aggregator()
+    return Scenario(
+        system=local_system,
+        posted=posted,
+        without_key=without_key,
+        wrong_key=wrong_key,
+        invalid=invalid,
+        unknown_path=unknown_path,
+        summary=summary,
+        run=run,
+        # Reached the handler: three writes, the invalid write, the summary.
+        handler_invocations=len(EVENT_VALUES) + 2,
+        gateway_requests=len(EVENT_VALUES) + 5,
+        # Two missing/wrong keys and the unknown path (API Gateway), the invalid write (handler).
+        client_errors=4,
+    )
+
+
+def _total(points: list[dict[str, Any]]) -> float:
+    return sum(float(p["value"]) for p in points)
+
+
+def test_e2e_writes_with_key_are_stored(scenario: Scenario) -> None:
+    assert [r.status for r in scenario.posted] == [201, 201, 201], scenario.posted
+
+
+def test_e2e_write_without_key_is_forbidden_by_the_gateway(scenario: Scenario) -> None:
+    assert (scenario.without_key.status, scenario.without_key.body) == (
+        403,
+        {"message": "Forbidden"},
+    )
+
+
+def test_e2e_write_with_wrong_key_is_forbidden_by_the_gateway(scenario: Scenario) -> None:
+    assert (scenario.wrong_key.status, scenario.wrong_key.body) == (403, {"message": "Forbidden"})
+
+
+def test_e2e_invalid_write_is_rejected_by_the_handler(scenario: Scenario) -> None:
+    assert scenario.invalid.status == 422, scenario.invalid
+    assert scenario.invalid.body["error"]["code"] == "validation_failed", scenario.invalid.body
+
+
+def test_e2e_unknown_path_gets_the_gateway_answer(scenario: Scenario) -> None:
+    assert (scenario.unknown_path.status, scenario.unknown_path.body) == (
+        403,
+        {"message": "Missing Authentication Token"},
+    )
+
+
+def test_e2e_summary_reads_back_only_the_accepted_events(scenario: Scenario) -> None:
+    assert scenario.summary.status == 200, scenario.summary
+    buckets = scenario.summary.body["buckets"]
+    assert sum(b["count"] for b in buckets) == len(EVENT_VALUES), buckets
+    assert sum(b["sum"] for b in buckets) == pytest.approx(sum(EVENT_VALUES)), buckets
+
+
+def test_e2e_aggregator_run_succeeds_without_query_errors(scenario: Scenario) -> None:
+    assert scenario.run.error is None, scenario.run.error
+    assert scenario.run.result["query_errors"] == 0, scenario.run.result
+    assert scenario.run.result["items"] > 0, scenario.run.result
+
+
+def test_e2e_catalogue_lists_the_handler_request_series(scenario: Scenario) -> None:
+    namespace = contract.custom_namespace(
+        scenario.system.stack.aggregator.environment["METRIC_SOURCES"]  # type: ignore[union-attr]
+    )
+    series = scenario.series(
+        namespace, contract.HANDLER_REQUESTS_METRIC, "Sum", {"service": scenario.api_service}
+    )
+    reply = call(scenario.system.base_url, "GET", "/metrics?limit=1000")
+    assert reply.status == 200, reply
+    listed = {entry["series"] for entry in reply.body["series"]}
+    assert series in listed, f"{series} not in GET /metrics: {sorted(listed)}"
+
+
+def test_e2e_handler_request_series_counts_every_invocation(scenario: Scenario) -> None:
+    namespace = contract.custom_namespace(
+        scenario.system.stack.aggregator.environment["METRIC_SOURCES"]  # type: ignore[union-attr]
+    )
+    series = scenario.series(
+        namespace, contract.HANDLER_REQUESTS_METRIC, "Sum", {"service": scenario.api_service}
+    )
+    assert _total(scenario.datapoints(series)) == scenario.handler_invocations, series
+
+
+def test_e2e_gateway_count_series_counts_every_request(scenario: Scenario) -> None:
+    stack = scenario.system.stack
+    assert stack is not None
+    dims = {"ApiName": stack.api_name, "Stage": stack.stage}
+    series = scenario.series("AWS/ApiGateway", "Count", "Sum", dims)
+    assert _total(scenario.datapoints(series)) == scenario.gateway_requests, series
+
+
+def test_e2e_gateway_4xx_series_counts_client_errors(scenario: Scenario) -> None:
+    stack = scenario.system.stack
+    assert stack is not None
+    dims = {"ApiName": stack.api_name, "Stage": stack.stage}
+    series = scenario.series("AWS/ApiGateway", "4XXError", "Sum", dims)
+    assert _total(scenario.datapoints(series)) == scenario.client_errors, series
+
+
+def test_e2e_lambda_invocations_series_counts_handler_invocations(scenario: Scenario) -> None:
+    stack = scenario.system.stack
+    assert stack is not None
+    dims = {"FunctionName": stack.api_handler.name}
+    series = scenario.series("AWS/Lambda", "Invocations", "Sum", dims)
+    assert _total(scenario.datapoints(series)) == scenario.handler_invocations, series
+
+
+def test_e2e_lambda_duration_p99_is_at_least_the_average(scenario: Scenario) -> None:
+    stack = scenario.system.stack
+    assert stack is not None
+    dims = {"FunctionName": stack.api_handler.name}
+    p99 = scenario.datapoints(scenario.series("AWS/Lambda", "Duration", "p99", dims))
+    average = scenario.datapoints(scenario.series("AWS/Lambda", "Duration", "Average", dims))
+    assert p99 and average, "no Duration datapoints for the API handler"
+    assert max(p["value"] for p in p99) >= max(p["value"] for p in average)
+
+
+def test_e2e_unknown_series_is_not_found(scenario: Scenario) -> None:
+    reply = call(scenario.system.base_url, "GET", "/metrics/custom.nobody.Nothing.Sum")
+    assert reply.status == 404, reply
+    assert reply.body["error"]["code"] == "not_found", reply.body

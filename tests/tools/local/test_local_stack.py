@@ -1,0 +1,49 @@
+"""The stack description the local system is seeded from: the program's own resources."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tools.local import contract
+from tools.local.stack import StackError, from_json, load_stack, schedule_seconds, to_json
+
+
+@pytest.mark.parametrize(
+    ("expression", "seconds"),
+    [
+        ("rate(1 minute)", 60),
+        ("rate(5 minutes)", 300),
+        ("rate(2 hours)", 7200),
+        ("rate(1 day)", 86400),
+    ],
+)
+def test_schedule_seconds_of_rate_expressions(expression: str, seconds: int) -> None:
+    assert schedule_seconds(expression) == seconds
+
+
+@pytest.mark.parametrize("expression", ["cron(0 12 * * ? *)", "rate(5 weeks)", "rate(-1 minutes)"])
+def test_schedule_seconds_rejects_what_a_timer_cannot_run(expression: str) -> None:
+    with pytest.raises(StackError, match="rate"):
+        schedule_seconds(expression)
+
+
+def test_stack_dev_functions_agree_on_the_metrics_table() -> None:
+    stack = load_stack(contract.REPO_ROOT, "dev")
+    sources = json.loads(stack.aggregator.environment["METRIC_SOURCES"])
+    assert stack.api_handler.environment["METRICS_TABLE"] == stack.table.name
+    assert stack.aggregator.environment["METRICS_TABLE"] == stack.table.name
+    assert sources["table"] == stack.table.name
+
+
+def test_stack_dev_aggregator_watches_the_api_stage_and_handler() -> None:
+    stack = load_stack(contract.REPO_ROOT, "dev")
+    sources = json.loads(stack.aggregator.environment["METRIC_SOURCES"])
+    assert sources["api"] == {"name": stack.api_name, "stage": stack.stage}
+    assert stack.api_handler.name in sources["functions"]
+
+
+def test_stack_description_round_trips_through_json() -> None:
+    stack = load_stack(contract.REPO_ROOT, "dev")
+    assert from_json(to_json(stack)) == stack

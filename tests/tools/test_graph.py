@@ -1,0 +1,174 @@
+"""``--graph mermaid``: components, resources by type, dependency edges; docs kept in sync."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.tools.builders import STACK_URN, resource, stack, struct
+from tests.tools.helpers import REPO_ROOT, run_tool
+from tools.preview.errors import PreviewError
+from tools.preview.graph import (
+    BEGIN_MARKER,
+    END_MARKER,
+    REGENERATE,
+    generated_block,
+    render_mermaid,
+    replace_generated_block,
+)
+from tools.preview.model import PreviewResource
+
+ARCHITECTURE = REPO_ROOT / "docs" / "architecture.md"
+
+
+def component(type_token: str, name: str, parent: str = STACK_URN) -> PreviewResource:
+    """A component resource under ``parent``."""
+    qualified = f"{parent.split('::')[2]}${type_token}"
+    return PreviewResource(
+        urn=f"urn:pulumi:test::demo::{qualified}::{name}",
+        type=type_token,
+        name=name,
+        parent=parent,
+        custom=False,
+        inputs=struct({}),
+        outputs=struct({}),
+    )
+
+
+HUB = component("demo:alerting:Hub", "alerting")
+DB = component("demo:database:Db", "database")
+KEY = resource("aws:kms/key:Key", "key", parent=HUB.urn)
+TOPIC = resource(
+    "aws:sns/topic:Topic",
+    "topic",
+    parent=HUB.urn,
+    property_dependencies={"kmsMasterKeyId": (KEY.urn,)},
+)
+INSTANCE = resource(
+    "aws:rds/instance:Instance", "db", parent=DB.urn, property_dependencies={"kmsKeyId": (KEY.urn,)}
+)
+ALARMS = [
+    resource(
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        f"alarm-{i}",
+        parent=DB.urn,
+        dependencies=(INSTANCE.urn, TOPIC.urn),
+        property_dependencies={"alarmActions": (TOPIC.urn,), "dimensions": (INSTANCE.urn,)},
+    )
+    for i in range(3)
+]
+STACK_RESOURCES = [stack(), HUB, KEY, TOPIC, DB, INSTANCE, *ALARMS]
+
+
+def _edges(diagram: str) -> list[str]:
+    return [line.strip() for line in diagram.splitlines() if "-->" in line]
+
+
+def test_render_mermaid_is_a_flowchart_with_one_subgraph_per_component() -> None:
+    diagram = render_mermaid(STACK_RESOURCES)
+    assert diagram.startswith("flowchart LR\n")
+    titles = re.findall(r'subgraph (\w+)\["([^"]+)"\]', diagram)
+    assert titles == [("alerting", "alerting (Hub)"), ("database", "database (Db)")], titles
+
+
+def test_render_mermaid_collapses_resources_of_one_type_with_a_count() -> None:
+    diagram = render_mermaid(STACK_RESOURCES)
+    assert '["aws:cloudwatch:MetricAlarm ×3"]' in diagram, diagram
+    assert diagram.count('["aws:cloudwatch:MetricAlarm') == 1, diagram
+
+
+def test_render_mermaid_draws_dependency_inside_a_component() -> None:
+    assert "alerting__sns_Topic --> alerting__kms_Key" in _edges(render_mermaid(STACK_RESOURCES))
+
+
+def test_render_mermaid_draws_one_edge_between_components() -> None:
+    edges = _edges(render_mermaid(STACK_RESOURCES))
+    assert edges.count("database --> alerting") == 1, edges
+    assert not any("database__" in e and "alerting__" in e for e in edges), edges
+
+
+def test_render_mermaid_deduplicates_edges() -> None:
+    edges = _edges(render_mermaid(STACK_RESOURCES))
+    assert len(edges) == len(set(edges)), edges
+    assert edges.count("database__cloudwatch_MetricAlarm --> database__rds_Instance") == 1
+
+
+def test_render_mermaid_leaves_out_edge_implied_inside_a_component() -> None:
+    role = resource("aws:iam/role:Role", "role", parent=HUB.urn)
+    policy = resource(
+        "aws:iam/rolePolicy:RolePolicy",
+        "p",
+        parent=HUB.urn,
+        property_dependencies={"role": (role.urn,)},
+    )
+    function = resource(
+        "aws:lambda/function:Function",
+        "f",
+        parent=HUB.urn,
+        dependencies=(policy.urn, role.urn),
+        property_dependencies={"role": (role.urn,)},
+    )
+    edges = _edges(render_mermaid([stack(), HUB, role, policy, function]))
+    assert "alerting__lambda_Function --> alerting__iam_RolePolicy" in edges, edges
+    assert "alerting__iam_RolePolicy --> alerting__iam_Role" in edges, edges
+    assert "alerting__lambda_Function --> alerting__iam_Role" not in edges, edges
+
+
+def test_render_mermaid_draws_no_self_edge() -> None:
+    first = resource("aws:ec2/subnet:Subnet", "a", parent=HUB.urn)
+    second = resource("aws:ec2/subnet:Subnet", "b", parent=HUB.urn, dependencies=(first.urn,))
+    assert _edges(render_mermaid([stack(), HUB, first, second])) == []
+
+
+def test_render_mermaid_ignores_registration_order() -> None:
+    shuffled = [STACK_RESOURCES[0], DB, *reversed(ALARMS), INSTANCE, HUB, TOPIC, KEY]
+    assert render_mermaid(shuffled) == render_mermaid(STACK_RESOURCES)
+
+
+def test_render_mermaid_nests_child_components() -> None:
+    inner = component("demo:alerting:Group", "alarms", parent=HUB.urn)
+    alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", "a", parent=inner.urn)
+    diagram = render_mermaid([stack(), HUB, inner, alarm])
+    hub_at, inner_at = diagram.index("subgraph alerting["), diagram.index("subgraph alarms[")
+    assert hub_at < inner_at < diagram.index("alarms__cloudwatch_MetricAlarm"), diagram
+
+
+def test_render_mermaid_escapes_keyword_component_name() -> None:
+    diagram = render_mermaid([stack(), component("demo:x:End", "end")])
+    assert "subgraph n_end[" in diagram, diagram
+
+
+def test_render_mermaid_shows_resources_outside_components() -> None:
+    bucket = resource("aws:s3/bucket:Bucket", "b")
+    assert 'stack__s3_Bucket["aws:s3:Bucket"]' in render_mermaid([stack(), bucket])
+
+
+def test_replace_generated_block_is_idempotent() -> None:
+    document = f"intro\n{BEGIN_MARKER}\nold\n{END_MARKER}\noutro\n"
+    once = replace_generated_block(document, "flowchart LR\n", Path("a.md"))
+    assert once == replace_generated_block(once, "flowchart LR\n", Path("a.md"))
+    assert once.startswith("intro\n") and once.endswith(f"{END_MARKER}\noutro\n"), once
+    assert generated_block(once) == "flowchart LR\n"
+
+
+def test_replace_generated_block_without_markers_names_them() -> None:
+    with pytest.raises(PreviewError, match="a.md has no generated-diagram block"):
+        replace_generated_block("no markers", "flowchart LR\n", Path("a.md"))
+
+
+def test_preview_write_without_graph_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_tool("--write", str(tmp_path / "x.md"))
+    assert run.returncode == 2 and "--write needs --graph" in run.stderr, run.describe()
+
+
+@pytest.mark.slow
+def test_architecture_doc_holds_the_current_diagram() -> None:
+    run = run_tool("--stack", "dev", "--graph", "mermaid")
+    assert run.returncode == 0, run.describe()
+    held = generated_block(ARCHITECTURE.read_text(encoding="utf-8"))
+    assert held == run.stdout, (
+        f"{ARCHITECTURE.relative_to(REPO_ROOT)} is out of date with the dev stack; "
+        f"regenerate it with `{REGENERATE}` and commit it"
+    )

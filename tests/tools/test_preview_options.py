@@ -1,0 +1,101 @@
+"""Every resource option a reviewer needs reaches the preview JSON, and the pack sees timeouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.tools.builders import resource
+from tests.tools.helpers import ToolRun, run_fixture
+from tools.preview.analysis import analyzed_resource, duration_seconds
+from tools.preview.report_json import build_report
+
+
+@pytest.fixture(scope="module")
+def options_run(tmp_path_factory: pytest.TempPathFactory) -> ToolRun:
+    """The preview of a program that sets every option on resources the pack accepts."""
+    return run_fixture("resource_options", tmp_path_factory.mktemp("options") / "report.json")
+
+
+def _options(run: ToolRun, name: str) -> dict[str, Any]:
+    assert run.report is not None, run.describe()
+    [entry] = [r for r in run.report["resources"] if r["name"] == name]
+    options: dict[str, Any] = entry["options"]
+    return options
+
+
+@pytest.mark.slow
+def test_preview_json_carries_retain_on_delete_and_protect(options_run: ToolRun) -> None:
+    key = _options(options_run, "key")
+    assert key["retainOnDelete"] is True and key["protect"] is True, f"key: {key}"
+
+
+@pytest.mark.slow
+def test_preview_json_carries_custom_timeouts_as_written(options_run: ToolRun) -> None:
+    queue = _options(options_run, "queue")
+    assert queue["customTimeouts"] == {"create": "5m", "delete": "1h30m"}, f"queue: {queue}"
+
+
+@pytest.mark.slow
+def test_preview_json_carries_replacement_options(options_run: ToolRun) -> None:
+    queue = _options(options_run, "queue")
+    assert queue["deleteBeforeReplace"] is True, f"queue: {queue}"
+    assert queue["replaceOnChanges"] == ["fifoQueue", "name"], f"queue: {queue}"
+    assert queue["ignoreChanges"] == ["tags"], f"queue: {queue}"
+
+
+@pytest.mark.slow
+def test_preview_json_carries_deleted_with_as_urn(options_run: ToolRun) -> None:
+    deleted_with = _options(options_run, "queue-policy")["deletedWith"]
+    assert deleted_with and deleted_with.endswith("$aws:sqs/queue:Queue::queue"), deleted_with
+
+
+@pytest.mark.slow
+def test_preview_json_marks_unset_options_as_defaults(options_run: ToolRun) -> None:
+    policy = _options(options_run, "queue-policy")
+    assert policy["retainOnDelete"] is False and policy["protect"] is False, policy
+    assert policy["customTimeouts"] == {} and policy["replaceOnChanges"] == [], policy
+    assert policy["deleteBeforeReplace"] is None, f"queue-policy never set it: {policy}"
+
+
+@pytest.mark.slow
+def test_preview_options_program_passes_the_pack(options_run: ToolRun) -> None:
+    assert options_run.returncode == 0, options_run.describe()
+
+
+def test_build_report_carries_every_reviewer_option() -> None:
+    queue = resource(
+        "aws:sqs/queue:Queue",
+        "q",
+        retain_on_delete=True,
+        deleted_with="urn:x",
+        replace_on_changes=("name",),
+        custom_timeouts={"update": "10m"},
+    )
+    options = build_report("test", [queue], [])["resources"][0]["options"]
+    assert options["retainOnDelete"] is True and options["deletedWith"] == "urn:x", options
+    assert options["replaceOnChanges"] == ["name"], options
+    assert options["customTimeouts"] == {"update": "10m"}, options
+
+
+def test_analyzed_resource_hands_pack_timeouts_in_seconds() -> None:
+    queue = resource("aws:sqs/queue:Queue", "q", custom_timeouts={"create": "5m", "delete": "1h"})
+    timeouts = analyzed_resource(queue, for_stack=False).options.custom_timeouts
+    assert timeouts is not None and (timeouts.create, timeouts.update, timeouts.delete) == (
+        300.0,
+        0.0,
+        3600.0,
+    ), timeouts
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("45s", 45.0), ("1h30m", 5400.0), ("2.5m", 150.0), ("1500ms", 1.5), ("", 0.0), ("5", 0.0)],
+)
+def test_duration_seconds_reads_go_durations(text: str, seconds: float) -> None:
+    assert duration_seconds(text) == pytest.approx(seconds), text
+
+
+def test_duration_seconds_rejects_trailing_garbage() -> None:
+    assert duration_seconds("5m soon") == 0.0

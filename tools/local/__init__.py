@@ -1,0 +1,1 @@
+"""``make local``: the whole system on one machine (PostgreSQL, an AWS emulator, both functions)."""

@@ -1,0 +1,112 @@
+"""``python -m tools.local``: run the system on this machine until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+
+from tools.local.functions import FunctionInitError
+from tools.local.pg_server import PostgresUnavailableError
+from tools.local.stack import StackError
+from tools.local.system import DEFAULT_PORT, LocalOptions, LocalSystem, PortInUseError
+from tools.preview.errors import ProgramError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def parse_args(argv: list[str] | None = None) -> LocalOptions:
+    """Command-line options; argparse exits with status 2 on bad input."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.local",
+        description="Run the API, the aggregator, PostgreSQL and an AWS emulator locally.",
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="API port (8080)")
+    parser.add_argument("--stack", default="dev", help="stack to seed from (dev)")
+    parser.add_argument(
+        "--aggregate-every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds between aggregator runs (default: the stack's schedule; 0: never)",
+    )
+    args = parser.parse_args(argv)
+    if not 0 <= args.port < 65536:
+        parser.error(f"--port {args.port} must be 0-65535")
+    if args.aggregate_every is not None and args.aggregate_every < 0:
+        parser.error(f"--aggregate-every {args.aggregate_every} must be >= 0")
+    return LocalOptions(port=args.port, stack=args.stack, aggregate_every=args.aggregate_every)
+
+
+def banner(system: LocalSystem, seconds: float) -> str:
+    """What to tell the user once the API answers."""
+    base, key = system.base_url, system.api_key
+    assert system.stack is not None
+    every = system.options.aggregate_every
+    schedule = every if every is not None else system.stack.schedule_seconds
+    return "\n".join(
+        [
+            f"cw-analytics ({system.stack.stack} stack) running locally, ready in {seconds:.1f} s",
+            f"  API base URL: {base}",
+            f"  API key:      {key}",
+            f"  aggregator:   every {schedule:g} s"
+            if schedule
+            else "  aggregator:   not scheduled",
+            *(f"  scratch:      {path} (removed on exit)" for path in system.temp_dirs),
+            "",
+            f"  curl {base}/health",
+            f"  curl -X POST {base}/events -H 'x-api-key: {key}' "
+            '-H \'Content-Type: application/json\' -d \'{"name": "signup", "value": 1}\'',
+            f"  curl '{base}/metrics'",
+            "",
+            "Ctrl-C stops everything.",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start, print the banner, wait for a signal, stop."""
+    started = time.monotonic()
+    options = parse_args(argv)
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        first = not stop.is_set()
+        stop.set()
+        if first and not ready.is_set():
+            # Still starting: unwind now, and start() stops what it had started. Only once, so
+            # a second Ctrl-C cannot cut that clean-up short.
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    system = LocalSystem(options)
+    try:
+        system.start()
+    except PortInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (PostgresUnavailableError, ProgramError, StackError, FunctionInitError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped before it was ready", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    ready.set()
+    try:
+        print(banner(system, time.monotonic() - started), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        print("stopping...", file=sys.stderr, flush=True)
+        system.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""The local system: start everything, serve the API, run the aggregator on its schedule, stop.
+
+Real: both functions' code (``handler.py`` of each, in its own process with the environment the
+components give it), PostgreSQL with TLS (Debian's 15; RDS runs 16), the route table, the
+API key check, the EMF metrics the handler prints. Emulated: API Gateway (``gateway``), Lambda
+(``functions``), EventBridge's schedule (a timer), CloudWatch Logs' metric extraction (``emf``),
+the AWS-published Lambda and API Gateway metrics, and DynamoDB, Secrets Manager and CloudWatch
+(moto, ``emulator``).
+"""
+
+from __future__ import annotations
+
+import errno
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from tools.local import contract
+from tools.local.emf import MetricPut, parse_emf
+from tools.local.emulator import ACCOUNT_ID, Emulator
+from tools.local.functions import Invocation, LocalFunction
+from tools.local.gateway import Gateway, HttpRequest, HttpResponse, new_api_key
+from tools.local.pg_server import PgServer, free_port, start_server
+from tools.local.stack import FunctionDescription, StackDescription, load_stack
+
+DEFAULT_PORT = 8080
+PG_HOST = "127.0.0.1"
+PG_START_TIMEOUT_SECONDS = 60.0
+
+
+class PortInUseError(RuntimeError):
+    """The API's port is taken; the message names it."""
+
+
+@dataclass
+class LocalOptions:
+    """How to run the local system."""
+
+    port: int = DEFAULT_PORT
+    """TCP port of the API on 127.0.0.1 (0: any free port)."""
+    stack: str = "dev"
+    """Which ``Pulumi.<stack>.yaml`` the system is seeded from."""
+    aggregate_every: float | None = None
+    """Seconds between aggregator runs; None: the stack's schedule; 0: never on its own."""
+    aggregator_environment: dict[str, str] = field(default_factory=dict)
+    """Overrides of the aggregator's environment (tests shorten its period)."""
+    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
+    """Where the functions' log lines and the system's own messages go."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HttpServer
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        request = HttpRequest(
+            method=self.command,
+            target=self.path,
+            headers=list(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+        )
+        response = self.server.answer(request)
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
+        self.server.log(f"http {self.address_string()} {format % args}")
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    answer: Callable[[HttpRequest], HttpResponse]
+    log: Callable[[str], None]
+
+
+def bind_http(port: int) -> _HttpServer:
+    """Bind the API's port first of all, so a taken port fails before anything starts."""
+    try:
+        return _HttpServer(("127.0.0.1", port), _Handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError(
+                f"port {port} on 127.0.0.1 is already in use; stop what listens there or "
+                "pass --port with a free one"
+            ) from exc
+        raise
+
+
+class LocalSystem:
+    """Everything ``make local`` runs; ``start()`` then ``stop()`` (or use it with ``with``)."""
+
+    def __init__(self, options: LocalOptions) -> None:
+        self.options = options
+        self.api_key = new_api_key()
+        self.stack: StackDescription | None = None
+        self.pg: PgServer | None = None
+        self.emulator: Emulator | None = None
+        self.api: LocalFunction | None = None
+        self.aggregator: LocalFunction | None = None
+        self._http: _HttpServer | None = None
+        self.gateway: Gateway | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._pg_dir: Path | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="local-pg")
+        self._pg_future: Future[PgServer] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        assert self._http is not None
+        return f"http://127.0.0.1:{self._http.server_address[1]}"
+
+    @property
+    def temp_dirs(self) -> list[Path]:
+        """Directories the system created (removed by ``stop``)."""
+        return [self._pg_dir] if self._pg_dir is not None else []
+
+    def __enter__(self) -> LocalSystem:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start PostgreSQL, the emulator and both functions, then serve the API."""
+        self._http = bind_http(self.options.port)
+        try:
+            self._start_services()
+        except BaseException:
+            self.stop()
+            raise
+        self.gateway = Gateway(
+            contract.routes(),
+            api_key=self.api_key,
+            stage=self._stack().stage,
+            account_id=ACCOUNT_ID,
+            integration=self._invoke_api,
+        )
+        self._http.answer = self.handle
+        self._http.log = self.options.log
+        self._spawn(self._http.serve_forever, "http")
+        every = self.options.aggregate_every
+        if every is None:
+            every = float(self._stack().schedule_seconds)
+        if every > 0:
+            self._spawn(lambda: self._schedule(every), "schedule")
+
+    def _stack(self) -> StackDescription:
+        assert self.stack is not None
+        return self.stack
+
+    def _start_services(self) -> None:
+        # PostgreSQL (certificates, initdb) and the functions' imports take longest: they run
+        # side by side, so the port and password are chosen before either starts.
+        pg_port, password = free_port(), secrets.token_urlsafe(24)
+        pg_dir = Path(tempfile.mkdtemp(prefix="cwa-pg-"))
+        self._pg_dir = pg_dir
+        self._pg_future = self._pool.submit(
+            start_server, tls=True, force_ssl=True, port=pg_port, base_dir=pg_dir
+        )
+        self._start_functions(pg_port, password, pg_dir / "tls" / "ca.pem")
+        self.pg = self._pg_future.result()
+        stack = self._stack()
+        self.pg.create_database(stack.db_name, stack.db_username, password)
+        assert self.api is not None and self.aggregator is not None
+        self.api.wait_ready()
+        self.aggregator.wait_ready()
+
+    def _start_functions(self, pg_port: int, password: str, ca_bundle: Path) -> None:
+        self.stack = stack = load_stack(contract.REPO_ROOT, self.options.stack)
+        self.emulator = Emulator(stack.region)
+        secret_arn = self.emulator.create_secret(
+            f"{stack.api_handler.name}-db-credentials",
+            {
+                "username": stack.db_username,
+                "password": password,
+                "host": PG_HOST,
+                "port": pg_port,
+                "dbname": stack.db_name,
+                "engine": "postgres",
+            },
+        )
+        self.emulator.create_table(stack.table)
+        api_env = {
+            **stack.api_handler.environment,
+            "DB_HOST": PG_HOST,
+            "DB_PORT": str(pg_port),
+            "DB_SECRET_ARN": secret_arn,
+            # Verified TLS, against the CA the local server's certificate is made with.
+            "DB_CA_BUNDLE": str(ca_bundle),
+        }
+        aggregator_env = {
+            **stack.aggregator.environment,
+            **self.options.aggregator_environment,
+        }
+        self.api = self._function(stack.api_handler, contract.API_HANDLER_DIR, api_env)
+        self.aggregator = self._function(stack.aggregator, contract.AGGREGATOR_DIR, aggregator_env)
+        self.api.start()
+        self.aggregator.start()
+
+    def _function(
+        self, description: FunctionDescription, code: Path, environment: Mapping[str, str]
+    ) -> LocalFunction:
+        assert self.emulator is not None
+        region = self._stack().region
+        runtime_env = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            "AWS_LAMBDA_FUNCTION_NAME": description.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(description.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{description.name}",
+            **self.emulator.environment(),
+            **environment,
+        }
+        return LocalFunction(
+            description.name,
+            code,
+            runtime_env,
+            timeout_seconds=description.timeout_seconds,
+            memory_mb=description.memory_mb,
+            arn=f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{description.name}",
+            sink=self._on_line,
+        )
+
+    def _on_line(self, function: str, line: str) -> None:
+        puts = parse_emf(line)
+        if not puts:
+            self.options.log(f"[{function}] {line}")
+        for put in puts:
+            self._put(put)
+
+    def _put(self, put: MetricPut) -> None:
+        if self.emulator is None:
+            return
+        try:
+            self.emulator.put_metrics(put)
+        except Exception as exc:  # noqa: BLE001 - a lost datapoint must not stop the system
+            self.options.log(f"could not put metrics of {put.namespace}: {exc}")
+
+    def _lambda_metrics(self, function: str, invocation: Invocation) -> None:
+        now = datetime.now(UTC)
+        dims = [{"Name": "FunctionName", "Value": function}]
+        values = {
+            "Invocations": (1.0, "Count"),
+            "Errors": (1.0 if invocation.error else 0.0, "Count"),
+            "Duration": (invocation.duration_ms, "Milliseconds"),
+        }
+        self._put(
+            MetricPut(
+                "AWS/Lambda",
+                [
+                    {"MetricName": m, "Dimensions": dims, "Timestamp": now, "Value": v, "Unit": u}
+                    for m, (v, u) in values.items()
+                ],
+            )
+        )
+
+    def _gateway_metrics(self, status: int, latency_ms: float) -> None:
+        stack = self._stack()
+        dims = [
+            {"Name": "ApiName", "Value": stack.api_name},
+            {"Name": "Stage", "Value": stack.stage},
+        ]
+        now = datetime.now(UTC)
+        values = {
+            "Count": (1.0, "Count"),
+            "4XXError": (1.0 if 400 <= status < 500 else 0.0, "Count"),
+            "5XXError": (1.0 if status >= 500 else 0.0, "Count"),
+            "Latency": (latency_ms, "Milliseconds"),
+        }
+        self._put(
+            MetricPut(
+                "AWS/ApiGateway",
+                [
+                    {"MetricName": m, "Dimensions": dims, "Timestamp": now, "Value": v, "Unit": u}
+                    for m, (v, u) in values.items()
+                ],
+            )
+        )
+
+    def _invoke_api(self, event: dict[str, Any]) -> Any:
+        assert self.api is not None
+        invocation = self.api.invoke(event)
+        self._lambda_metrics(self.api.name, invocation)
+        return None if invocation.error else invocation.result
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """One request through the gateway, with API Gateway's own metrics put for it."""
+        assert self.gateway is not None
+        started = time.perf_counter()
+        response = self.gateway.handle(request)
+        self._gateway_metrics(response.status, (time.perf_counter() - started) * 1000)
+        return response
+
+    def run_aggregator(self) -> Invocation:
+        """One scheduled run of the aggregator, as EventBridge would start it."""
+        assert self.aggregator is not None
+        stack = self._stack()
+        now = datetime.now(UTC)
+        event = {
+            "version": "0",
+            "id": secrets.token_hex(16),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": stack.region,
+            "resources": [
+                f"arn:aws:events:{stack.region}:{ACCOUNT_ID}:rule/{stack.aggregator.name}-schedule"
+            ],
+            "detail": {},
+        }
+        invocation = self.aggregator.invoke(event)
+        self._lambda_metrics(self.aggregator.name, invocation)
+        outcome = invocation.error or invocation.result
+        self.options.log(f"aggregator run ({invocation.duration_ms:.0f} ms): {outcome}")
+        return invocation
+
+    def _schedule(self, every: float) -> None:
+        while not self._stopping.wait(every):
+            self.run_aggregator()
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=f"local-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop everything started; safe to call twice and after a failed start."""
+        self._stopping.set()
+        if self._http is not None:
+            if self._threads:
+                self._http.shutdown()
+            self._http.server_close()
+        for function in (self.api, self.aggregator):
+            if function is not None:
+                function.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = []
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+        if self.pg is None and self._pg_future is not None:
+            # Stopped while PostgreSQL was still starting: let it finish, then stop it.
+            try:
+                self.pg = self._pg_future.result(timeout=PG_START_TIMEOUT_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - nothing more to stop if it failed to start
+                self.options.log(f"PostgreSQL did not start: {exc}")
+        self._pg_future = None
+        self._pool.shutdown(wait=False)
+        if self.pg is not None:
+            self.pg.destroy()
+            self.pg = None
+        if self._pg_dir is not None:
+            # Also when PostgreSQL failed to start and no PgServer owns the directory.
+            shutil.rmtree(self._pg_dir, ignore_errors=True)
+        self._http = None
