@@ -18,7 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-ALARM_NAME_LIMIT = 255
+from .naming import ALARM_NAME_LIMIT
+
 # CloudWatch accepts these periods for metrics below one minute, and multiples of 60 above.
 _SHORT_PERIODS = (10, 20, 30)
 # One day: the longest span CloudWatch evaluates (period x evaluation periods).

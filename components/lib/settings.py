@@ -16,8 +16,8 @@ from typing import TypeVar
 
 import pulumi
 
-from components.instance_classes import InstanceClass, parse_instance_class
-from components.naming import Naming
+from .instance_classes import InstanceClass, parse_instance_class
+from .naming import Naming
 
 NAMESPACE = "cw-analytics"
 DEFAULT_PROJECT_NAME = "cw-analytics"

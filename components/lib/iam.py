@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from components.alerting import AccountContext
+from .account import AccountContext
 
 Statement = dict[str, Any]
 VERSION = "2012-10-17"
@@ -123,73 +123,3 @@ def kms_via_statement(
             }
         },
     }
-
-
-def api_handler_statements(
-    *, where: AccountContext, secret_arn: str, table_arn: str, key_arn: str
-) -> list[Statement]:
-    """The API handler's data access: its secret, reads of the metrics table, the key."""
-    return [
-        {
-            "Sid": "ReadDatabaseSecret",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": secret_arn,
-        },
-        {
-            "Sid": "ReadMetricsTable",
-            "Effect": "Allow",
-            "Action": ["dynamodb:Query", "dynamodb:GetItem"],
-            "Resource": table_arn,
-        },
-        kms_via_statement(
-            "DecryptSecretAndTable",
-            key_arn,
-            ["kms:Decrypt"],
-            ["secretsmanager", "dynamodb"],
-            where.region,
-        ),
-    ]
-
-
-def aggregator_statements(*, region: str, table_arn: str, key_arn: str) -> list[Statement]:
-    """The aggregator's access: read CloudWatch metrics, write the metrics table."""
-    return [
-        {
-            # GetMetricData has no resource types: it accepts only "*".
-            "Sid": "ReadMetricsInRegion",
-            "Effect": "Allow",
-            "Action": "cloudwatch:GetMetricData",
-            "Resource": "*",
-            "Condition": in_region(region),
-        },
-        {
-            "Sid": "WriteMetricsTable",
-            "Effect": "Allow",
-            "Action": "dynamodb:BatchWriteItem",
-            "Resource": table_arn,
-        },
-        kms_via_statement(
-            "EncryptTableItems",
-            key_arn,
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            ["dynamodb"],
-            region,
-        ),
-    ]
-
-
-def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
-    """Only the aggregator's EventBridge rule may send to its dead-letter queue."""
-    return document(
-        [
-            {
-                "Sid": "ScheduleRuleSendsFailedEvents",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-            }
-        ]
-    )

@@ -42,19 +42,19 @@ from typing import Literal
 
 import pulumi
 
+from .paths import BUILD_DIR_ENV, FUNCTIONS_DIR, default_build_dir
+
 Architecture = Literal["arm64", "x86_64"]
 Installer = Callable[[Sequence[str], Path], None]
 """``installer(pip_arguments, target_dir)``: install into ``target_dir`` or raise."""
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BUILD_DIR_ENV = "CW_ANALYTICS_BUILD_DIR"
 # Bump when the archive layout rules change, so old cache entries are not reused.
 FORMAT_VERSION = "2"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
 LOCK_FILE = "requirements.txt"
 """A function's lock: every package pinned with ``==`` and ``--hash`` (generated, see above)."""
-SHARED_SOURCE_DIRS: tuple[Path, ...] = (REPO_ROOT / "functions" / "shared",)
+SHARED_SOURCE_DIRS: tuple[Path, ...] = (FUNCTIONS_DIR / "shared",)
 """Directories whose contents every function archive carries at its root (when they exist)."""
 _PLATFORMS: dict[str, str] = {
     "arm64": "manylinux2014_aarch64",
@@ -83,12 +83,6 @@ class FunctionArchive:
     def asset(self) -> pulumi.FileArchive:
         """The archive for ``aws.lambda_.Function(code=...)``."""
         return pulumi.FileArchive(str(self.path))
-
-
-def default_build_dir() -> Path:
-    """``$CW_ANALYTICS_BUILD_DIR`` if set, else ``<repo>/.build``."""
-    override = os.environ.get(BUILD_DIR_ENV)
-    return Path(override) if override else REPO_ROOT / ".build"
 
 
 def pip_install(arguments: Sequence[str], target: Path) -> None:
@@ -312,3 +306,14 @@ def _write_zip(name: str, archive: Path, entries: Sequence[tuple[str, Path]]) ->
 
 def _sha256_file(path: Path) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
+
+
+__all__ = [
+    "BUILD_DIR_ENV",
+    "FunctionArchive",
+    "PackagingError",
+    "build_function_archive",
+    "default_build_dir",
+    "dependency_key",
+    "pip_install",
+]

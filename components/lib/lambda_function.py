@@ -12,22 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final, cast
 
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
-from components.alerting import AlertingHub
-from components.lambda_alarms import (
-    duration_threshold_ms,
-    function_alarms,
-    function_widgets,
-)
-from components.packaging import build_function_archive
+from . import iam
+from .alarms import RenderedAlarm, render_alarms
+from .lambda_alarms import duration_threshold_ms, function_alarm_specs, function_widgets
+from .naming import Naming
+from .packaging import build_function_archive
+from .paths import FUNCTIONS_DIR
 
-FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 RUNTIME = "python3.12"
 PYTHON_VERSION = "3.12"
 ARCHITECTURE: Final = "arm64"
@@ -93,6 +89,19 @@ class FunctionSpec:
     """Whether an error should page (feed the service-health alarm)."""
 
 
+@dataclass(frozen=True)
+class FunctionContext:
+    """What every function of one component shares: names, region, logs, key, alert topic."""
+
+    naming: Naming
+    region: str
+    log_retention_days: int
+    kms_key_arn: pulumi.Input[str]
+    """Encrypts the function's log group."""
+    alert_topic_arn: pulumi.Input[str]
+    """Where the function's alarms go."""
+
+
 @dataclass
 class MonitoredFunction:
     """The resources of one function, for the component that owns it."""
@@ -101,7 +110,7 @@ class MonitoredFunction:
     role: aws.iam.Role
     role_policy: aws.iam.RolePolicy
     function: aws.lambda_.Function
-    alarms: list[aws.cloudwatch.MetricAlarm]
+    alarms: list[RenderedAlarm]
     widgets: list[dict[str, Any]]
 
 
@@ -117,7 +126,7 @@ def _vpc_arguments(spec: FunctionSpec) -> dict[str, Any]:
         # other groups before deleting the function, and Lambda creates those interfaces with
         # the execution role, which may only use the function's own group, so destroy fails.
         # Destroy instead waits for Lambda to release the interfaces when it deletes the
-        # function's group and subnets (components/network.py gives them the time).
+        # function's group and subnets (the network component gives them the time).
     }
 
 
@@ -125,19 +134,19 @@ def monitored_function(
     name: str,
     spec: FunctionSpec,
     *,
-    hub: AlertingHub,
+    context: FunctionContext,
     parent: pulumi.Resource,
     statements: pulumi.Input[Sequence[iam.Statement]],
 ) -> MonitoredFunction:
     """Build one function and what it needs; ``statements`` is its data access beyond logs."""
-    settings, naming = hub.settings, hub.naming
+    naming, region = context.naming, context.region
     child = pulumi.ResourceOptions(parent=parent)
     function_name = naming.name(spec.function_type)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
         name=naming.lambda_log_group(spec.function_type),
-        retention_in_days=settings.log_retention_days,
-        kms_key_id=hub.key_arn,
+        retention_in_days=context.log_retention_days,
+        kms_key_id=context.kms_key_arn,
         opts=child,
     )
     role = aws.iam.Role(
@@ -153,9 +162,7 @@ def monitored_function(
         role=role.id,
         policy=pulumi.Output.all(log_group.arn, statements).apply(
             lambda values: json.dumps(
-                iam.document(
-                    [*iam.function_base_statements(values[0], settings.region), *values[1]]
-                )
+                iam.document([*iam.function_base_statements(values[0], region), *values[1]])
             )
         ),
         opts=child,
@@ -192,15 +199,18 @@ def monitored_function(
             depends_on=[log_group, role_policy],
         ),
     )
-    alarms = function_alarms(
+    alarms = render_alarms(
         name,
-        slug=spec.function_type,
-        label=spec.label,
-        timeout_seconds=spec.timeout_seconds,
-        critical=spec.errors_are_critical,
-        hub=hub,
+        function_alarm_specs(
+            slug=spec.function_type,
+            label=spec.label,
+            function_name=function.name,
+            timeout_seconds=spec.timeout_seconds,
+            errors_page=spec.errors_are_critical,
+        ),
+        name_prefix=naming.base,
+        topic_arn=context.alert_topic_arn,
         parent=parent,
-        function=function,
     )
     return MonitoredFunction(
         log_group=log_group,
@@ -208,14 +218,14 @@ def monitored_function(
         role_policy=role_policy,
         function=function,
         alarms=alarms,
-        widgets=function_widgets(
-            spec.label, spec.timeout_seconds, function, region=settings.region
-        ),
+        widgets=function_widgets(spec.label, spec.timeout_seconds, function.name, region=region),
     )
 
 
 __all__ = [
+    "FUNCTIONS_DIR",
     "EnvironmentTooLargeError",
+    "FunctionContext",
     "FunctionSpec",
     "MonitoredFunction",
     "VpcPlacement",

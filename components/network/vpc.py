@@ -1,132 +1,43 @@
 """MonitoredVpc: two-AZ VPC without NAT, its security groups, endpoints and flow-log alarm."""
 
-from __future__ import annotations
-
-import ipaddress
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.alerting import AccountContext, AlertingHub
-from components.dashboard import DashboardSection, Threshold, metric_widget
-from components.monitoring import metric_alarm
-from components.settings import Settings
+from ..lib.alarms import alarm_arns, paging_alarm_names, render_alarms
+from ..lib.args import Defaulted, from_inputs
+from ..lib.naming import Naming
+from .alarms import network_alarm_specs, network_widgets
+from .flow_logs import create_flow_logs
+from .subnets import pick_zone, plan_subnets
 
-TOKEN = "cw-analytics:network:MonitoredVpc"
 POSTGRES_PORT, HTTPS_PORT = 5432, 443
-ZONE_COUNT = 2
 # Deleting a group or subnet that Lambda's network interfaces used waits for Lambda to release
 # them: the provider waits at least 45 minutes (Lambda's p99 is ~35), whatever this says. The
 # same figure here states the wait in the resource options a reviewer sees.
 LAMBDA_INTERFACE_RELEASE = pulumi.CustomTimeouts(delete="45m")
-REJECTED_PACKETS_METRIC = "VpcRejectedPackets"
-REJECTED_PACKETS_THRESHOLD = 100
-# Default flow-log record format (version 2); the filter matches rejected records by position.
-REJECT_PATTERN = (
-    "[version, account, eni, source, destination, srcport, destport, protocol, packets, "
-    'bytes, windowstart, windowend, action="REJECT", flowlogstatus]'
-)
-
-
-@dataclass(frozen=True)
-class SubnetPlan:
-    """CIDR blocks of the public and private subnets, one per availability zone."""
-
-    public: tuple[str, ...]
-    private: tuple[str, ...]
-
-
-def plan_subnets(vpc_cidr: str) -> SubnetPlan:
-    """Carve four subnets from ``vpc_cidr``: public a/b, then private a/b, in address order.
-
-    Subnets are 4 bits longer than the VPC (room for twelve more later) but never smaller than
-    /26, so a /24 VPC still gets 59 usable addresses per subnet (Lambda ENIs, RDS, endpoints).
-    """
-    network = ipaddress.IPv4Network(vpc_cidr, strict=True)
-    new_prefix = max(network.prefixlen + 2, min(network.prefixlen + 4, 26))
-    blocks = [str(block) for block in network.subnets(new_prefix=new_prefix)][: 2 * ZONE_COUNT]
-    return SubnetPlan(public=tuple(blocks[:ZONE_COUNT]), private=tuple(blocks[ZONE_COUNT:]))
-
-
-def pick_zone(index: int) -> Callable[[list[str]], str]:
-    """The ``index``-th available zone name; fails in a region with fewer than two."""
-
-    def pick(names: list[str]) -> str:
-        if len(names) < ZONE_COUNT:
-            raise ValueError(f"the region has {len(names)} available zones; {ZONE_COUNT} needed")
-        return names[index]
-
-    return pick
-
-
-def flow_logs_trust_policy(where: AccountContext) -> dict[str, Any]:
-    """Only the flow-logs service, acting for this account's flow logs, may assume the role."""
-    source_arn = f"arn:{where.partition}:ec2:{where.region}:{where.account_id}:vpc-flow-log/*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": where.account_id},
-                    "ArnLike": {"aws:SourceArn": source_arn},
-                },
-            }
-        ],
-    }
-
-
-# The permissions AWS's VPC flow logs guide lists for the delivery role.
-FLOW_LOGS_GROUP_ACTIONS = (
-    "logs:CreateLogGroup",
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-    "logs:DescribeLogStreams",
-)
-FLOW_LOGS_WILDCARD_ONLY_ACTIONS = ("logs:DescribeLogGroups",)
-
-
-def flow_logs_permissions(log_group_arn: str, region: str) -> dict[str, Any]:
-    """What flow-log delivery needs: the one group and its streams, and listing groups.
-
-    DescribeLogGroups has no resource type (it lists), so it takes ``*``, narrowed to the
-    region. Without it delivery can fail with "Access error" while the rejected-packets alarm,
-    which treats missing data as fine, stays green.
-    """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "WriteFlowLogGroup",
-                "Effect": "Allow",
-                "Action": list(FLOW_LOGS_GROUP_ACTIONS),
-                "Resource": [log_group_arn, f"{log_group_arn}:*"],
-            },
-            {
-                "Sid": "ListLogGroupsInRegion",
-                "Effect": "Allow",
-                "Action": list(FLOW_LOGS_WILDCARD_ONLY_ACTIONS),
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
-            },
-        ],
-    }
 
 
 @dataclass(frozen=True)
 class MonitoredVpcArgs:
-    """What the network needs."""
+    """Inputs of the network: plain values only."""
 
-    settings: Settings
-    """VPC CIDR, region, naming and log retention."""
-    hub: AlertingHub
-    """Key for the flow-log group, topic for the rejected-traffic alarm, the dashboard."""
+    project_name: str
+    """First part of every physical name (``cw-analytics``)."""
+    environment_suffix: str
+    """Second part of every physical name (``dev``, ``prod``, ``pr-123``)."""
+    region: str
+    """AWS region of the VPC (endpoint service names, the dashboard)."""
+    kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the flow-log group."""
+    alert_topic_arn: pulumi.Input[str]
+    """SNS topic the rejected-packets alarm notifies (alarm and recovery)."""
+    vpc_cidr: Defaulted[str] = "10.0.0.0/16"
+    """Private IPv4 range of the VPC, /16 to /24; four subnets are carved from it."""
+    log_retention_days: Defaulted[int] = 14
+    """Days the flow-log group keeps records (a value CloudWatch Logs accepts)."""
 
 
 class MonitoredVpc(pulumi.ComponentResource):
@@ -136,25 +47,38 @@ class MonitoredVpc(pulumi.ComponentResource):
     Manager through an interface endpoint; nothing else leaves the VPC from there.
     """
 
-    vpc: aws.ec2.Vpc
+    TYPE_TOKEN = "cw-analytics:network:MonitoredVpc"
+
     vpc_id: pulumi.Output[str]
+    """Id of the VPC."""
     public_subnet_ids: list[pulumi.Output[str]]
+    """The two public subnets (no workload runs there; room for a load balancer)."""
     private_subnet_ids: list[pulumi.Output[str]]
+    """The two private subnets, one per zone: Lambda interfaces, the database, endpoints."""
     lambda_security_group_id: pulumi.Output[str]
+    """Group for Lambda functions: egress to PostgreSQL, the endpoints and DynamoDB only."""
     database_security_group_id: pulumi.Output[str]
+    """Group for the database: PostgreSQL from the Lambda group only."""
     endpoints_security_group_id: pulumi.Output[str]
+    """Group of the Secrets Manager interface endpoint: HTTPS from the Lambda group only."""
     db_subnet_group_name: pulumi.Output[str]
-    flow_log_group: aws.cloudwatch.LogGroup
-    dynamodb_endpoint: aws.ec2.VpcEndpoint
-    secrets_endpoint: aws.ec2.VpcEndpoint
+    """DB subnet group over the private subnets."""
     alarms: list[aws.cloudwatch.MetricAlarm]
+    """The network's alarms, one per row of its alarm table."""
+    alarm_arns: pulumi.Output[list[str]]
+    """ARNs of those alarms, for the dashboard's alarm overview."""
+    paging_alarm_names: pulumi.Output[list[str]]
+    """Names of the alarms that page, for the service-health alarm."""
+    dashboard_widgets: pulumi.Output[list[dict[str, Any]]]
+    """CloudWatch dashboard widgets drawing what the alarms watch."""
 
     def __init__(
         self, name: str, args: MonitoredVpcArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(TOKEN, name, None, opts)
-        self._name, self._settings, self._hub = name, args.settings, args.hub
-        self._naming = args.settings.naming
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
+        args = from_inputs(MonitoredVpcArgs, args)
+        self._name, self._args = name, args
+        self._naming = Naming(args.project_name, args.environment_suffix)
         self._child = pulumi.ResourceOptions(parent=self)
         # The private subnets and the Lambda group hold the API function's interfaces.
         self._lambda_interface_owner = pulumi.ResourceOptions(
@@ -162,7 +86,7 @@ class MonitoredVpc(pulumi.ComponentResource):
         )
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=self._settings.vpc_cidr,
+            cidr_block=args.vpc_cidr,
             # The interface endpoint's private DNS needs both.
             enable_dns_support=True,
             enable_dns_hostnames=True,
@@ -188,13 +112,38 @@ class MonitoredVpc(pulumi.ComponentResource):
             opts=self._child,
         )
         self.db_subnet_group_name = self.db_subnet_group.name
-        self._create_flow_logs()
-        self.alarms = self._create_alarms()
+        flow_logs = create_flow_logs(
+            name,
+            naming=self._naming,
+            vpc_id=self.vpc.id,
+            region=args.region,
+            kms_key_arn=args.kms_key_arn,
+            log_retention_days=args.log_retention_days,
+            parent=self,
+        )
+        self.flow_log_group, self.flow_log = flow_logs.log_group, flow_logs.flow_log
+        self.flow_logs_role, self.flow_logs_role_policy = flow_logs.role, flow_logs.role_policy
+        self.rejected_packets_filter = flow_logs.rejected_packets_filter
+        namespace = self._naming.metrics_namespace
+        rendered = render_alarms(
+            name,
+            network_alarm_specs(namespace),
+            name_prefix=self._naming.base,
+            topic_arn=args.alert_topic_arn,
+            parent=self,
+        )
+        self.alarms = [r.alarm for r in rendered]
+        self.alarm_arns = alarm_arns(rendered)
+        self.paging_alarm_names = paging_alarm_names(rendered)
+        self.dashboard_widgets = pulumi.Output.from_input(network_widgets(namespace, args.region))
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
                 "privateSubnetIds": self.private_subnet_ids,
                 "dbSubnetGroupName": self.db_subnet_group_name,
+                "alarmArns": self.alarm_arns,
+                "pagingAlarmNames": self.paging_alarm_names,
+                "dashboardWidgets": self.dashboard_widgets,
             }
         )
 
@@ -205,7 +154,7 @@ class MonitoredVpc(pulumi.ComponentResource):
         zones = aws.get_availability_zones_output(
             state="available", opts=pulumi.InvokeOptions(parent=self)
         )
-        plan = plan_subnets(self._settings.vpc_cidr)
+        plan = plan_subnets(self._args.vpc_cidr)
         self.internet_gateway = aws.ec2.InternetGateway(
             f"{self._name}-igw", vpc_id=self.vpc.id, tags=self._tag("igw"), opts=self._child
         )
@@ -314,7 +263,7 @@ class MonitoredVpc(pulumi.ComponentResource):
         )
 
     def _create_endpoints(self) -> None:
-        region = self._settings.region
+        region = self._args.region
         self.dynamodb_endpoint = aws.ec2.VpcEndpoint(
             f"{self._name}-dynamodb-endpoint",
             vpc_id=self.vpc.id,
@@ -343,88 +292,3 @@ class MonitoredVpc(pulumi.ComponentResource):
             description="DynamoDB",
             prefix_list=self.dynamodb_endpoint.prefix_list_id,
         )
-
-    def _create_flow_logs(self) -> None:
-        naming, hub = self._naming, self._hub
-        self.flow_log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-flow-logs",
-            name=naming.full_name("flow-logs"),
-            kms_key_id=hub.key_arn,
-            retention_in_days=self._settings.log_retention_days,
-            opts=self._child,
-        )
-        self.flow_logs_role = aws.iam.Role(
-            f"{self._name}-flow-logs-role",
-            name=naming.name("flow-logs-role"),
-            assume_role_policy=hub.account.apply(lambda w: json.dumps(flow_logs_trust_policy(w))),
-            opts=self._child,
-        )
-        self.flow_logs_role_policy = aws.iam.RolePolicy(
-            f"{self._name}-flow-logs-policy",
-            name=naming.name("flow-logs-policy"),
-            role=self.flow_logs_role.id,
-            policy=self.flow_log_group.arn.apply(
-                lambda arn: json.dumps(flow_logs_permissions(arn, self._settings.region))
-            ),
-            opts=self._child,
-        )
-        # REJECT only: it is what the alarm watches, and ALL would bill every accepted
-        # connection's record at Logs ingestion prices.
-        self.flow_log = aws.ec2.FlowLog(
-            f"{self._name}-flow-log",
-            vpc_id=self.vpc.id,
-            traffic_type="REJECT",
-            log_destination_type="cloud-watch-logs",
-            log_destination=self.flow_log_group.arn,
-            iam_role_arn=self.flow_logs_role.arn,
-            max_aggregation_interval=60,
-            tags=self._tag("flow-logs"),
-            # The role is an input, its permissions are not: without them delivery fails.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.flow_logs_role_policy]),
-        )
-        self.rejected_packets_filter = aws.cloudwatch.LogMetricFilter(
-            f"{self._name}-rejected-packets",
-            name=naming.name("rejected-packets"),
-            log_group_name=self.flow_log_group.name,
-            pattern=REJECT_PATTERN,
-            metric_transformation={
-                "name": REJECTED_PACKETS_METRIC,
-                "namespace": naming.metrics_namespace,
-                "value": "$packets",
-                "default_value": "0",
-                "unit": "Count",
-            },
-            opts=self._child,
-        )
-
-    def _create_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
-        namespace = self._naming.metrics_namespace
-        rejected = metric_alarm(
-            f"{self._name}-rejected-packets-alarm",
-            hub=self._hub,
-            parent=self,
-            slug="vpc-rejected-packets",
-            description=(
-                f"More than {REJECTED_PACKETS_THRESHOLD} packets rejected in the VPC per 5 "
-                "minutes, twice in a row: a security group or endpoint is missing, or "
-                "something is probing. The flow-log group shows source and destination."
-            ),
-            namespace=namespace,
-            metric_name=REJECTED_PACKETS_METRIC,
-            statistic="Sum",
-            period=300,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            threshold=REJECTED_PACKETS_THRESHOLD,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-        )
-        graph = metric_widget(
-            "Rejected packets (VPC flow logs)",
-            [[namespace, REJECTED_PACKETS_METRIC]],
-            region=self._settings.region,
-            stat="Sum",
-            thresholds=[Threshold("vpc-rejected-packets", REJECTED_PACKETS_THRESHOLD)],
-        )
-        self._hub.add_dashboard_section(DashboardSection("Network", [graph]))
-        return [rejected]

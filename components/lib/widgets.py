@@ -1,7 +1,7 @@
 """CloudWatch dashboard widgets and layout.
 
 Components describe their section as widgets (plain dicts that may hold Pulumi outputs); the
-``AlertingHub`` lays every section out in one dashboard body. Widget JSON follows the
+``ServiceDashboard`` lays every section out in one dashboard body. Widget JSON follows the
 CloudWatch dashboard body structure.
 """
 
@@ -86,7 +86,7 @@ def _title_widget(title: str) -> dict[str, Any]:
     }
 
 
-def _layout(sections: Sequence[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+def layout(sections: Sequence[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]:
     """Place each section's title on a row of its own and its widgets left to right."""
     placed: list[dict[str, Any]] = []
     y = 0
@@ -116,7 +116,7 @@ def dashboard_body(sections: Sequence[DashboardSection]) -> pulumi.Output[str]:
             for section, widgets in zip(sections, per_section, strict=True)
         ]
     )
-    return resolved.apply(lambda laid: json.dumps(_layout(laid), sort_keys=True))
+    return resolved.apply(lambda laid: json.dumps(layout(laid), sort_keys=True))
 
 
 def metric_names(body: Mapping[str, Any]) -> list[list[Any]]:

@@ -27,6 +27,7 @@ _RULES: dict[str, NameRule] = {
     # AlertingHub
     "key": NameRule(250, "KMS alias", prefix="alias/"),
     "alerts": NameRule(256, "SNS topic"),
+    # ServiceDashboard
     "dashboard": NameRule(255, "CloudWatch dashboard"),
     "service-health": NameRule(255, "CloudWatch composite alarm"),
     # MonitoredVpc
@@ -100,7 +101,7 @@ class Naming:
         """The physical name of a registered resource type, e.g. ``cw-analytics-dev-db``."""
         if resource_type not in NAME_RULES:
             raise KeyError(
-                f"resource type '{resource_type}' is not registered in components.naming; "
+                f"resource type '{resource_type}' is not registered in components/lib/naming.py; "
                 "register it with the AWS limit of its name"
             )
         return f"{self.base}-{resource_type}"

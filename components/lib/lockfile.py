@@ -23,7 +23,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCKED_FUNCTIONS = ("api_handler", "metric_aggregator")
 """Functions under ``functions/`` that have a ``requirements.in`` and a lock."""
 INPUT_FILE = "requirements.in"

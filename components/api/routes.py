@@ -16,7 +16,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from functions.shared.analytics_contract.routes import ROUTES, Route
+from ..lib.contract import routes as contract
+
+ROUTES = contract.ROUTES
+Route = contract.Route
 
 __all__ = ["ROUTES", "ApiRoutes", "Route", "create_permissions", "create_routes"]
 
