@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import tomllib
 import typing
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from components import (
     ServiceDashboardArgs,
 )
 from components.lib.args import ArgsError, from_inputs
-from components.provider import PACKAGE_NAME, index_token, package_components
+from components.provider import PACKAGE_NAME, PACKAGE_VERSION, index_token, package_components
 from tools.pulumi_mocks import run_in_mocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -171,6 +172,12 @@ def test_package_keeps_the_python_type_tokens() -> None:
             "__dict__",
             "__weakref__",
         }, f"{thin.__name__} overrides {sorted(vars(thin))}"
+
+
+def test_package_version_is_the_projects() -> None:
+    """The SDKs other languages generate carry the version pyproject.toml gives the library."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert PACKAGE_VERSION == project["version"]
 
 
 def test_plugin_manifest_runs_the_entry_point() -> None:
