@@ -10,14 +10,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import subprocess
+import sys
 import tomllib
 import typing
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 import yaml
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components import (
     COMPONENTS,
@@ -276,3 +280,29 @@ def test_package_component_registers_under_its_index_token() -> None:
     component = run.one(f"{PACKAGE_NAME}:index:AlertingHub")
     topic = run.one("aws:sns/topic:Topic")
     assert topic.parent == component.urn and topic.inputs["name"] == "other-team-alerts"
+
+
+def test_plugin_entry_point_serves_the_schema_over_the_provider_protocol() -> None:
+    """What ``pulumi package add`` does once the language host has started the plugin: read
+    the port it prints, then ask for the schema over gRPC."""
+    plugin = subprocess.Popen(
+        # The engine address is only used for logging; nothing listens there in this test.
+        [sys.executable, str(REPO_ROOT / "provider" / "__main__.py"), "127.0.0.1:1"],
+        cwd=REPO_ROOT / "provider",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert plugin.stdout is not None
+        port = plugin.stdout.readline().strip()
+        assert port.isdigit(), f"the plugin printed {port!r}; stderr: {plugin.stderr}"
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            reply = stub.GetSchema(provider_pb2.GetSchemaRequest(), timeout=30)
+        served = json.loads(reply.schema)
+    finally:
+        plugin.kill()
+        plugin.wait(timeout=10)
+    assert served["name"] == PACKAGE_NAME
+    assert set(served["resources"]) == {f"{PACKAGE_NAME}:index:{name}" for name in ARGS}
