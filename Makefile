@@ -73,7 +73,7 @@ bench: venv
 	$(BIN)/python bench/local.py
 
 lock: venv
-	$(BIN)/python -m components.lockfile $(LOCK_ARGS)
+	$(BIN)/python -m components.lib.lockfile $(LOCK_ARGS)
 
 clean:
 	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .hypothesis

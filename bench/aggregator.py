@@ -30,7 +30,8 @@ from aggregator.queries import aligned_window, build_queries  # noqa: E402
 from aggregator.retry import Deadline  # noqa: E402
 from aggregator.writer import WriteIncomplete, write_items  # noqa: E402
 
-# The deployed timeout (components/metrics.py) minus the run's safety margin (aggregator/run.py).
+# The deployed timeout (components/metrics/aggregator.py) minus the run's safety margin
+# (aggregator/run.py).
 RUN_DEADLINE_S = 120 - 5
 # A BatchWriteItem of 25 small items in-region; the figure only shifts the totals.
 CALL_LATENCY_S = 0.025

@@ -70,6 +70,8 @@ class RecordedResource:
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provider: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    """URNs this resource was known by before (its ``aliases`` option), resolved."""
 
 
 class DeterministicMocks(pulumi.runtime.Mocks):
@@ -414,9 +416,28 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 },
                 provider=request.provider,
                 outputs=dict(registration.state) if registration else {},
+                aliases=self._alias_urns(request),
             )
         )
         return response
+
+    def _alias_urns(self, request: Any) -> tuple[str, ...]:
+        """The URNs named by the request's aliases: given whole, or as a spec whose missing
+        parts (name, type, parent) are the resource's own, as the engine resolves them."""
+        urns = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urn = self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+            if spec.stack or spec.project:
+                _, _, rest = urn.split("::", 2)
+                stack, project = urn.split("::")[0].split(":")[-1], urn.split("::")[1]
+                urn = f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}"
+            urns.append(urn)
+        return tuple(urns)
 
 
 @dataclass

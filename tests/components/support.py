@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tests.harness import RecordedResource, parse_document, statements
+from tools.preview.stack_config import load_stack_config
 from tools.pulumi_mocks import MockRun, run_program_in_mocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,12 +24,9 @@ TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/cw-analytics-test-met
 
 
 def stack_config(stack: str) -> dict[str, str]:
-    """``Pulumi.<stack>.yaml``'s config as Pulumi hands it over: lists and maps as JSON."""
-    loaded = yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return {
-        key: json.dumps(value) if isinstance(value, list | dict) else str(value)
-        for key, value in loaded.items()
-    }
+    """A stack's config as Pulumi hands it over: ``Pulumi.<stack>.yaml`` over the defaults
+    ``Pulumi.yaml`` declares, every value as text (lists and maps as JSON)."""
+    return dict(load_stack_config(REPO_ROOT, stack).config)
 
 
 @functools.cache

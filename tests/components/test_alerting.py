@@ -1,23 +1,31 @@
-"""AlertingHub: the key and its policy, the encrypted topic, subscriptions, dashboard, paging."""
+"""AlertingHub: the key and its policy, the encrypted topic and its subscriptions."""
 
 from __future__ import annotations
 
 import fnmatch
 from typing import Any
 
+import pulumi
 import pytest
 
-from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
-from components.dashboard import DashboardSection, Threshold, metric_widget
-from components.monitoring import metric_alarm
-from components.settings import Settings
+from components.alerting import AlertingHub, log_group_names
+from components.lib.alarms import (
+    AlarmSpec,
+    Comparison,
+    Metric,
+    MissingData,
+    Severity,
+    Unit,
+    render_alarms,
+)
+from components.lib.settings import Settings
 from tests.harness import (
     ACCOUNT_ID,
     REGION,
     MockRun,
     as_list,
+    hub_args,
     make_settings,
-    parse_document,
     run_components,
     statements,
 )
@@ -25,44 +33,38 @@ from tests.harness import (
 KEY = "aws:kms/key:Key"
 TOPIC = "aws:sns/topic:Topic"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
-DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 EMAILS = '["oncall@example.com", "sre@example.com"]'
 
 
-def build_hub(settings: Settings) -> None:
-    """A hub with one section and one critical and one ordinary alarm."""
-    hub = AlertingHub("alerting", AlertingHubArgs(settings))
-    hub.add_dashboard_section(
-        DashboardSection(
-            "Example",
-            [
-                metric_widget(
-                    "Errors",
-                    [["AWS/Lambda", "Errors"]],
-                    region=settings.region,
-                    thresholds=[Threshold("errors", 5)],
-                )
-            ],
-        )
+def _spec(slug: str, severity: Severity) -> AlarmSpec:
+    return AlarmSpec(
+        key=slug,
+        slug=slug,
+        subject="Example",
+        signal=Metric("AWS/Lambda", "Errors"),
+        statistic="Sum",
+        period_seconds=300,
+        evaluation_periods=1,
+        comparison=Comparison.GREATER,
+        threshold=1,
+        unit=Unit.COUNT,
+        missing_data=MissingData.NOT_BREACHING,
+        severity=severity,
+        meaning="an example alarm wired to the hub's topic.",
     )
-    for slug, critical in (("paging", True), ("context", False)):
-        metric_alarm(
-            f"alarm-{slug}",
-            hub=hub,
-            parent=hub,
-            slug=slug,
-            description=slug,
-            critical=critical,
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            statistic="Sum",
-            period=300,
-            evaluation_periods=1,
-            threshold=1,
-            comparison_operator="GreaterThanThreshold",
-        )
-    hub.finish()
+
+
+def build_hub(settings: Settings) -> None:
+    """A hub and two alarms wired to its topic, as every component wires its own."""
+    hub = AlertingHub("alerting", hub_args(settings))
+    pulumi.export("topicArn", hub.topic_arn)
+    render_alarms(
+        "alarm",
+        [_spec("paging", Severity.PAGE), _spec("context", Severity.TICKET)],
+        name_prefix=settings.naming.base,
+        topic_arn=hub.topic_arn,
+        parent=hub,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -190,72 +192,32 @@ def test_alerting_one_email_subscription_per_address(run: MockRun) -> None:
 
 
 def test_alerting_alarms_notify_on_alarm_and_ok(run: MockRun) -> None:
-    """Failure analysis point 2: every alarm reaches the topic, for alarm and for recovery."""
+    """Every alarm wired to the hub's topic reaches it, for alarm and for recovery."""
     topic_arn = run.one(TOPIC).outputs["arn"]
-    for alarm in [*run.of_type(ALARM), *run.of_type(COMPOSITE)]:
+    assert run.of_type(ALARM), "the test stack has no alarm to check"
+    for alarm in run.of_type(ALARM):
         assert alarm.inputs["alarmActions"] == [topic_arn], f"{alarm.urn} has no alarm action"
         assert alarm.inputs["okActions"] == [topic_arn], f"{alarm.urn} has no OK action"
 
 
 def test_alerting_alarms_depend_on_topic_policy(run: MockRun) -> None:
-    """Failure analysis point 7: alarms wait for the policy that lets CloudWatch publish."""
+    """Alarms wait for the policy that lets CloudWatch publish: the hub's topic ARN carries it,
+    so any alarm given that ARN depends on it without a depends_on of its own."""
     policy = run.one("aws:sns/topicPolicy:TopicPolicy").urn
-    for alarm in [*run.of_type(ALARM), *run.of_type(COMPOSITE)]:
+    for alarm in run.of_type(ALARM):
         assert policy in alarm.dependencies, f"{alarm.urn} does not depend on the topic policy"
-        as_input = {u for urns in alarm.property_dependencies.values() for u in urns}
-        assert policy not in as_input, f"{alarm.urn}: the dependency is expected to be explicit"
+        through = set(alarm.property_dependencies.get("alarmActions", ()))
+        assert policy in through, f"{alarm.urn}: the policy does not come with the topic ARN"
 
 
-def test_alerting_composite_alarm_over_critical_alarms(run: MockRun) -> None:
-    composite = run.one(COMPOSITE)
-    assert composite.inputs["alarmName"] == "cw-analytics-test-service-health"
-    assert composite.inputs["alarmRule"] == 'ALARM("cw-analytics-test-paging")'
-
-
-def test_alerting_dashboard_built_from_sections(run: MockRun) -> None:
-    dashboard = run.one(DASHBOARD)
-    assert dashboard.inputs["dashboardName"] == "cw-analytics-test-dashboard"
-    body = parse_document(dashboard.inputs["dashboardBody"])
-    titles = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
-    assert titles == ["## Service health", "## Example"]
-    [status] = [w for w in body["widgets"] if w["type"] == "alarm"]
-    alarms = status["properties"]["alarms"]
-    assert len(alarms) == 3 and alarms[0].endswith(":alarm:cw-analytics-test-service-health")
-    [graph] = [w for w in body["widgets"] if w["type"] == "metric"]
-    assert graph["properties"]["annotations"]["horizontal"] == [{"label": "errors", "value": 5}]
-
-
-def test_alerting_metric_alarm_refuses_own_actions() -> None:
-    """Failure analysis point 2: components cannot route an alarm elsewhere."""
-
-    def build(settings: Settings) -> None:
-        hub = AlertingHub("alerting", AlertingHubArgs(settings))
-        metric_alarm(
-            "bad",
-            hub=hub,
-            parent=hub,
-            slug="bad",
-            description="bad",
-            alarm_actions=["arn:aws:sns:eu-west-1:1:elsewhere"],
-        )
-
-    with pytest.raises(TypeError, match="sets alarm_actions itself"):
-        run_components(build)
-
-
-def test_alerting_sections_rejected_after_finish() -> None:
-    def build(settings: Settings) -> None:
-        hub = AlertingHub("alerting", AlertingHubArgs(settings))
-        hub.finish()
-        hub.add_dashboard_section(DashboardSection("Late"))
-
-    with pytest.raises(RuntimeError, match="already built"):
-        run_components(build)
+def test_alerting_topic_arn_output_is_the_topics_arn(run: MockRun) -> None:
+    """The published ARN is the topic's own, only delayed until its policy exists."""
+    assert run.outputs["topicArn"] == run.one(TOPIC).outputs["arn"]
 
 
 def test_alerting_key_deletion_window_follows_its_own_setting() -> None:
     """The key's waiting period is its own decision, not a side effect of the database's."""
-    hub = lambda s: AlertingHub("alerting", AlertingHubArgs(s))  # noqa: E731
+    hub = lambda s: AlertingHub("alerting", hub_args(s))  # noqa: E731
     assert run_components(hub).one(KEY).inputs["deletionWindowInDays"] == 7
     longer = run_components(hub, keyDeletionWindowDays="30", dbDeletionProtection="true")
     assert longer.one(KEY).inputs["deletionWindowInDays"] == 30
@@ -278,7 +240,7 @@ def test_alerting_key_outlives_the_stack_exactly_when_data_does(
     """A final snapshot or a secret in its recovery window is encrypted with the key: destroy
     must leave the key, or they become unreadable once its deletion window ends. Retained,
     not protected: `protect` would stop `pulumi destroy` until someone unprotects it."""
-    run = run_components(lambda s: AlertingHub("alerting", AlertingHubArgs(s)), **overrides)
+    run = run_components(lambda s: AlertingHub("alerting", hub_args(s)), **overrides)
     key = run.one(KEY)
     assert key.retain_on_delete is retained, f"{key.urn} retain_on_delete with {overrides}"
     assert not key.protect, f"{key.urn} is protected: destroy would stop on it"
@@ -287,8 +249,6 @@ def test_alerting_key_outlives_the_stack_exactly_when_data_does(
 def test_alerting_key_alias_goes_with_the_stack() -> None:
     """The alias is deleted even when the key stays: a re-created stack takes the same alias
     name, which a retained alias would block (AlreadyExistsException)."""
-    run = run_components(
-        lambda s: AlertingHub("alerting", AlertingHubArgs(s)), dbFinalSnapshot="true"
-    )
+    run = run_components(lambda s: AlertingHub("alerting", hub_args(s)), dbFinalSnapshot="true")
     alias = run.one("aws:kms/alias:Alias")
     assert not alias.retain_on_delete and not alias.protect, alias.urn

@@ -10,19 +10,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.alerting import AlertingHub, AlertingHubArgs
-from components.api import (
-    API_STAGE_NAME,
-    RDS_CA_BUNDLE,
-    ApiWithHandler,
-    ApiWithHandlerArgs,
-    database_tls_environment,
-)
-from components.api_routes import ROUTES, Route, definitions_hash
-from components.settings import Settings
+from components.alerting import AlertingHub
+from components.api import API_STAGE_NAME, ApiWithHandler
+from components.api.rest_api import RDS_CA_BUNDLE, database_tls_environment
+from components.api.routes import ROUTES, Route, definitions_hash
+from components.lib.settings import Settings
 from tests.components.support import (
     ALARM,
-    COMPOSITE,
     FUNCTION,
     LOG_GROUP,
     REPO_ROOT,
@@ -37,10 +31,13 @@ from tests.harness import (
     ACCOUNT_ID,
     REGION,
     MockRun,
+    api_args,
     as_list,
+    hub_args,
     make_settings,
     parse_document,
     run_components,
+    service_dashboard,
 )
 
 VPC_ID = "vpc-0123456789abcdef0"
@@ -56,12 +53,12 @@ PERMISSION = "aws:lambda/permission:Permission"
 
 
 def _build(settings: Settings) -> None:
-    hub = AlertingHub("alerting", AlertingHubArgs(settings=settings))
+    hub = AlertingHub("alerting", hub_args(settings))
     api = ApiWithHandler(
         "api",
-        ApiWithHandlerArgs(
-            settings=settings,
-            hub=hub,
+        api_args(
+            settings,
+            hub,
             vpc_id=VPC_ID,
             subnet_ids=SUBNETS,
             security_group_id=LAMBDA_SG,
@@ -73,7 +70,7 @@ def _build(settings: Settings) -> None:
             metrics_table_arn=TABLE_ARN,
         ),
     )
-    hub.finish()
+    service_dashboard(settings, hub, API=api)
     pulumi.export("apiUrl", api.api_url)
     pulumi.export("healthUrl", api.health_url)
     pulumi.export("apiKeyId", api.api_key_id)
@@ -349,7 +346,7 @@ def test_api_handler_duration_alarm_at_80_percent_of_timeout(run: MockRun) -> No
 
 
 def test_api_critical_alarms_are_5xx_rate_and_handler_errors(run: MockRun) -> None:
-    rule = run.one(COMPOSITE).inputs["alarmRule"]
+    rule = run.one("aws:cloudwatch/compositeAlarm:CompositeAlarm").inputs["alarmRule"]
     assert 'ALARM("cw-analytics-test-api-5xx-rate")' in rule
     assert 'ALARM("cw-analytics-test-api-handler-errors")' in rule
     assert "api-4xx-rate" not in rule and "latency" not in rule, rule

@@ -9,11 +9,21 @@ from typing import Any
 
 import pytest
 
-from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
-from components.database import MonitoredDatabase, MonitoredDatabaseArgs, secret_name
-from components.instance_classes import GIB
-from components.settings import Settings
-from tests.harness import MockRun, is_secret, make_settings, parse_document, run_components
+from components.alerting import AlertingHub, log_group_names
+from components.database import MonitoredDatabase
+from components.database.credentials import secret_name
+from components.lib.instance_classes import GIB
+from components.lib.settings import Settings
+from tests.harness import (
+    MockRun,
+    database_args,
+    hub_args,
+    is_secret,
+    make_settings,
+    parse_document,
+    run_components,
+    service_dashboard,
+)
 
 INSTANCE = "aws:rds/instance:Instance"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -29,17 +39,11 @@ PROTECTED = {
 
 
 def build_database(settings: Settings) -> None:
-    hub = AlertingHub("alerting", AlertingHubArgs(settings))
-    MonitoredDatabase(
-        "database",
-        MonitoredDatabaseArgs(
-            settings=settings,
-            hub=hub,
-            subnet_group_name=SUBNET_GROUP_NAME,
-            security_group_ids=[DB_SG],
-        ),
+    hub = AlertingHub("alerting", hub_args(settings))
+    database = MonitoredDatabase(
+        "database", database_args(settings, hub, SUBNET_GROUP_NAME, [DB_SG])
     )
-    hub.finish()
+    service_dashboard(settings, hub, Database=database)
 
 
 def database(**overrides: str) -> MockRun:

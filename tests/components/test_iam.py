@@ -1,4 +1,4 @@
-"""The IAM documents of components.iam, judged by what each action's resources must be."""
+"""The shared IAM documents (components.lib.iam), judged by what each action's resources must be."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import pytest
 from parliament import analyze_policy_string
 
-from components import iam
-from components.alerting import AccountContext
+from components.lib import iam
+from components.lib.account import AccountContext
 from tests.components.support import ROLE_POLICY, whole_stack
 from tests.harness import as_list, parse_document
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.instance_classes import GIB, parse_instance_class
+from components.lib.instance_classes import GIB, parse_instance_class
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pulumi
 import pytest
 
-from components.alerting import AlertingHub, AlertingHubArgs
-from components.lambda_function import (
+from components.alerting import AlertingHub
+from components.lib.alarms import paging_alarm_names
+from components.lib.lambda_function import (
     ENVIRONMENT_LIMIT_BYTES,
     EnvironmentTooLargeError,
+    FunctionContext,
     FunctionSpec,
     VpcPlacement,
     check_environment,
@@ -17,10 +20,9 @@ from components.lambda_function import (
     environment_size,
     monitored_function,
 )
-from components.settings import Settings
+from components.lib.settings import Settings
 from tests.components.support import (
     ALARM,
-    COMPOSITE,
     FUNCTION,
     LOG_GROUP,
     REPO_ROOT,
@@ -29,7 +31,7 @@ from tests.components.support import (
     explicit_dependencies,
     role_statements,
 )
-from tests.harness import MockRun, as_list, parse_document, run_components
+from tests.harness import MockRun, as_list, hub_args, parse_document, run_components
 
 EXTRA = {"Sid": "Extra", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:x"}
 
@@ -50,9 +52,16 @@ def _spec(**overrides: object) -> FunctionSpec:
 
 def _builder(spec: FunctionSpec) -> Callable[[Settings], None]:
     def build(settings: Settings) -> None:
-        hub = AlertingHub("alerting", AlertingHubArgs(settings=settings))
-        monitored_function("fn", spec, hub=hub, parent=hub, statements=[EXTRA])
-        hub.finish()
+        hub = AlertingHub("alerting", hub_args(settings))
+        context = FunctionContext(
+            naming=settings.naming,
+            region=settings.region,
+            log_retention_days=settings.log_retention_days,
+            kms_key_arn=hub.key_arn,
+            alert_topic_arn=hub.topic_arn,
+        )
+        built = monitored_function("fn", spec, context=context, parent=hub, statements=[EXTRA])
+        pulumi.export("paging", paging_alarm_names(built.alarms))
 
     return build
 
@@ -166,7 +175,6 @@ def test_monitored_function_alarms_route_alarm_and_ok_to_hub_topic(run: MockRun)
 
 
 def test_monitored_function_errors_page_only_when_asked(run: MockRun) -> None:
-    assert not run.of_type(COMPOSITE), "errors of a non-critical function feed the page"
+    assert run.outputs["paging"] == [], "errors of a non-critical function page"
     critical = run_components(_builder(_spec(errors_are_critical=True)))
-    rule = critical.one(COMPOSITE).inputs["alarmRule"]
-    assert rule == 'ALARM("cw-analytics-test-aggregator-errors")'
+    assert critical.outputs["paging"] == ["cw-analytics-test-aggregator-errors"]

@@ -1,4 +1,4 @@
-"""components.lockfile and the functions' locks: complete, current, hashed, for Lambda."""
+"""components.lib.lockfile and the functions' locks: complete, current, hashed, for Lambda."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from components.lockfile import (
+from components.lib.lockfile import (
     INPUT_FILE,
     LOCK_FILE,
     LOCKED_FUNCTIONS,
@@ -27,7 +27,7 @@ from components.lockfile import (
     parse_lock,
     staleness_problems,
 )
-from components.packaging import build_function_archive
+from components.lib.packaging import build_function_archive
 
 ENV = lambda_environment()
 HASH_A = "--hash=sha256:" + "a" * 64

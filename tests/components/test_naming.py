@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.naming import API_EXECUTION_LOG_GROUP_PREFIX, NAME_RULES, Naming
+from components.lib.naming import API_EXECUTION_LOG_GROUP_PREFIX, NAME_RULES, Naming
 from tests.components.support import REPO_ROOT, stack_config
 from tests.harness import MockRun, RecordedResource
 from tools.pulumi_mocks import run_program_in_mocks

@@ -6,11 +6,12 @@ import ipaddress
 import re
 from typing import Any
 
+import pulumi
 import pytest
 
-from components.alerting import AlertingHub, AlertingHubArgs, log_group_names
-from components.network import MonitoredVpc, MonitoredVpcArgs, plan_subnets
-from components.settings import Settings
+from components.alerting import AlertingHub, log_group_names
+from components.lib.settings import Settings
+from components.network import MonitoredVpc, plan_subnets
 from tests.components.test_iam_least_privilege import wildcard_only_actions
 from tests.harness import (
     ACCOUNT_ID,
@@ -18,10 +19,11 @@ from tests.harness import (
     MockRun,
     RecordedResource,
     as_list,
+    hub_args,
     make_settings,
-    parse_document,
     run_components,
     statements,
+    vpc_args,
 )
 from tools import pulumi_mocks
 
@@ -34,9 +36,11 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 
 
 def build_network(settings: Settings) -> None:
-    hub = AlertingHub("alerting", AlertingHubArgs(settings))
-    MonitoredVpc("network", MonitoredVpcArgs(settings=settings, hub=hub))
-    hub.finish()
+    hub = AlertingHub("alerting", hub_args(settings))
+    network = MonitoredVpc("network", vpc_args(settings, hub))
+    pulumi.export("widgets", network.dashboard_widgets)
+    pulumi.export("alarmArns", network.alarm_arns)
+    pulumi.export("pagingAlarmNames", network.paging_alarm_names)
 
 
 @pytest.fixture(scope="module")
@@ -355,9 +359,15 @@ def test_network_rejected_packets_filter_and_alarm(run: MockRun) -> None:
     assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
 
 
-def test_network_dashboard_section(run: MockRun) -> None:
-    body = parse_document(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
-    [graph] = [w for w in body["widgets"] if w["type"] == "metric"]
+def test_network_alarm_outputs_name_its_alarms(run: MockRun) -> None:
+    """The component publishes its alarms for the dashboard; rejected packets do not page."""
+    [alarm] = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert run.outputs["alarmArns"] == [alarm.outputs["arn"]]
+    assert run.outputs["pagingAlarmNames"] == []
+
+
+def test_network_dashboard_widgets_output(run: MockRun) -> None:
+    [graph] = [w for w in run.outputs["widgets"] if w["type"] == "metric"]
     assert graph["properties"]["metrics"] == [["cw-analytics/test", "VpcRejectedPackets"]]
     assert graph["properties"]["annotations"]["horizontal"][0]["value"] == 100
 

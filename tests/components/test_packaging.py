@@ -1,4 +1,4 @@
-"""components.packaging: reproducible Lambda zips, dependency cache, failures that say where."""
+"""components.lib.packaging: reproducible Lambda zips, dependency cache, failures that say where."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-import components.packaging
-from components.lockfile import parse_lock
-from components.packaging import (
+import components.lib.packaging
+from components.lib.lockfile import parse_lock
+from components.lib.packaging import (
     BUILD_DIR_ENV,
     SHARED_SOURCE_DIRS,
     FunctionArchive,
@@ -157,7 +157,7 @@ class FakePip:
 @pytest.fixture
 def function_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small function with one requirement, built without the repository's shared code."""
-    monkeypatch.setattr(components.packaging, "SHARED_SOURCE_DIRS", ())
+    monkeypatch.setattr(components.lib.packaging, "SHARED_SOURCE_DIRS", ())
     directory = tmp_path / "src" / "sample_fn"
     (directory / "pkg").mkdir(parents=True)
     (directory / "handler.py").write_text("def handler(event, context):\n    return 1\n")
@@ -336,7 +336,7 @@ def test_build_function_archive_shared_package_imports_from_the_root(
 def test_build_function_archive_uses_the_shared_constant_by_default(
     function_dir: Path, shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(components.packaging, "SHARED_SOURCE_DIRS", (shared_dir,))
+    monkeypatch.setattr(components.lib.packaging, "SHARED_SOURCE_DIRS", (shared_dir,))
     archive = build_function_archive(function_dir, build_dir=tmp_path / "b", installer=FakePip())
     assert "analytics_contract/__init__.py" in _names(archive)
 
@@ -344,7 +344,7 @@ def test_build_function_archive_uses_the_shared_constant_by_default(
 def test_build_function_archive_default_skips_an_absent_shared_dir(
     function_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(components.packaging, "SHARED_SOURCE_DIRS", (tmp_path / "absent",))
+    monkeypatch.setattr(components.lib.packaging, "SHARED_SOURCE_DIRS", (tmp_path / "absent",))
     archive = build_function_archive(function_dir, build_dir=tmp_path / "b", installer=FakePip())
     assert "handler.py" in _names(archive)
 

@@ -29,6 +29,7 @@ COMPONENTS = {
     "cw-analytics:database:MonitoredDatabase",
     "cw-analytics:api:ApiWithHandler",
     "cw-analytics:metrics:MetricAggregator",
+    "cw-analytics:monitoring:ServiceDashboard",
 }
 STACKS = ["dev", "prod"]
 # Running the whole program under mocks takes ~1-3 s here; a regression to minutes is a bug.

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from components.api.routes import route_slug
 from tools.local.contract import Route
 
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
@@ -174,7 +175,7 @@ class Gateway:
             "pathParameters": dict(params) or None,
             "stageVariables": None,
             "requestContext": {
-                "resourceId": route.slug,
+                "resourceId": route_slug(route),
                 "resourcePath": route.path,
                 "httpMethod": route.method,
                 "extendedRequestId": request_id,

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from components import lambda_function
+from components.lib import lambda_function
 from tools.preview import program_child
 
 

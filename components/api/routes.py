@@ -1,0 +1,183 @@
+"""The REST API's routes: resources, methods, Lambda proxy integrations, the deployment that
+is replaced whenever any of them changes, and the Lambda permissions scoped to each route.
+
+The routes themselves come from the contract the handler is checked against
+(``functions/shared/analytics_contract/routes.py``): adding a route is one line there and one
+handler function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ..lib.contract import routes as contract
+
+ROUTES = contract.ROUTES
+Route = contract.Route
+
+__all__ = ["ROUTES", "ApiRoutes", "Route", "create_permissions", "create_routes"]
+
+
+def route_slug(route: Route) -> str:
+    """A name part for the route's resources: ``get-metrics-series``."""
+    return f"{route.method.lower()}-{path_slug(route.path)}"
+
+
+def source_arn_suffix(route: Route, stage: str) -> str:
+    """The part of an execute-api ARN after the API id that matches this route only."""
+    path = "/".join("*" if p.startswith("{") else p for p in route.path.strip("/").split("/"))
+    return f"/{stage}/{route.method}/{path}"
+
+
+INTEGRATION_TYPE = "AWS_PROXY"
+
+
+def path_slug(path: str) -> str:
+    """``/metrics/{series}`` → ``metrics-series``."""
+    return "-".join(part.strip("{}") for part in path.strip("/").split("/"))
+
+
+def route_definitions(routes: tuple[Route, ...], integration_uri: str) -> list[dict[str, Any]]:
+    """Everything about the routes that a deployment snapshots, in a stable order."""
+    return [
+        {
+            "path": route.path,
+            "method": route.method,
+            "authorization": "NONE",
+            "apiKeyRequired": route.api_key_required,
+            "requestParameters": sorted(route.path_parameters),
+            "integration": {"type": INTEGRATION_TYPE, "httpMethod": "POST", "uri": integration_uri},
+        }
+        for route in sorted(routes, key=lambda r: (r.path, r.method))
+    ]
+
+
+def definitions_hash(routes: tuple[Route, ...], integration_uri: str) -> str:
+    """The deployment trigger: changes whenever a route, method or integration changes."""
+    canonical = json.dumps(route_definitions(routes, integration_uri), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class ApiRoutes:
+    """The route resources of one REST API."""
+
+    resources: dict[str, aws.apigateway.Resource]
+    methods: list[aws.apigateway.Method]
+    integrations: list[aws.apigateway.Integration]
+    deployment: aws.apigateway.Deployment
+
+
+def _path_resources(
+    name: str, rest_api: aws.apigateway.RestApi, routes: tuple[Route, ...], child: Any
+) -> dict[str, aws.apigateway.Resource]:
+    """One API Gateway resource per path prefix, parents before children."""
+    resources: dict[str, aws.apigateway.Resource] = {}
+    for route in routes:
+        parts = route.path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/" + "/".join(parts[:depth])
+            if prefix in resources:
+                continue
+            parent_prefix = "/" + "/".join(parts[: depth - 1])
+            parent_id = resources[parent_prefix].id if depth > 1 else rest_api.root_resource_id
+            resources[prefix] = aws.apigateway.Resource(
+                f"{name}-{path_slug(prefix)}",
+                rest_api=rest_api.id,
+                parent_id=parent_id,
+                path_part=parts[depth - 1],
+                opts=child,
+            )
+    return resources
+
+
+def create_routes(
+    name: str,
+    *,
+    rest_api: aws.apigateway.RestApi,
+    function: aws.lambda_.Function,
+    parent: pulumi.Resource,
+    routes: tuple[Route, ...] = ROUTES,
+) -> ApiRoutes:
+    """Resources, methods and proxy integrations for ``routes``, and their deployment."""
+    child = pulumi.ResourceOptions(parent=parent)
+    resources = _path_resources(name, rest_api, routes, child)
+    methods: list[aws.apigateway.Method] = []
+    integrations: list[aws.apigateway.Integration] = []
+    for route in routes:
+        resource = resources[route.path]
+        method = aws.apigateway.Method(
+            f"{name}-{route_slug(route)}",
+            rest_api=rest_api.id,
+            resource_id=resource.id,
+            http_method=route.method,
+            authorization="NONE",
+            api_key_required=route.api_key_required,
+            request_parameters={f"method.request.path.{p}": True for p in route.path_parameters}
+            or None,
+            opts=child,
+        )
+        methods.append(method)
+        integrations.append(
+            aws.apigateway.Integration(
+                f"{name}-{route_slug(route)}-integration",
+                rest_api=rest_api.id,
+                resource_id=resource.id,
+                http_method=method.http_method,
+                type=INTEGRATION_TYPE,
+                # Lambda is always invoked with POST, whatever the client's method.
+                integration_http_method="POST",
+                uri=function.invoke_arn,
+                opts=child,
+            )
+        )
+    deployment = aws.apigateway.Deployment(
+        f"{name}-deployment",
+        rest_api=rest_api.id,
+        description="Routes of the API handler; replaced whenever a route or integration changes",
+        triggers={
+            "routes": function.invoke_arn.apply(lambda uri: definitions_hash(routes, uri)),
+        },
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            # A deployment snapshots the methods and integrations that exist when it is made;
+            # they are not inputs of it. Replacement creates the new one before deleting the
+            # old, so the stage always points at a live deployment.
+            depends_on=[*methods, *integrations],
+            delete_before_replace=False,
+        ),
+    )
+    return ApiRoutes(
+        resources=resources, methods=methods, integrations=integrations, deployment=deployment
+    )
+
+
+def create_permissions(
+    name: str,
+    *,
+    rest_api: aws.apigateway.RestApi,
+    function: aws.lambda_.Function,
+    stage_name: str,
+    parent: pulumi.Resource,
+    routes: tuple[Route, ...] = ROUTES,
+) -> list[aws.lambda_.Permission]:
+    """One invoke permission per route, each limited to that route of this API's stage."""
+    return [
+        aws.lambda_.Permission(
+            f"{name}-invoke-{route_slug(route)}",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=pulumi.Output.concat(
+                rest_api.execution_arn, source_arn_suffix(route, stage_name)
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for route in routes
+    ]

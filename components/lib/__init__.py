@@ -1,0 +1,1 @@
+"""What the components share: naming, settings, the Lambda helper, packaging, alarms, widgets."""

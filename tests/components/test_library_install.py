@@ -1,0 +1,162 @@
+"""``pip install`` of the repository gives another program the components, and the example
+program built on them previews clean with the policy pack.
+
+The install goes into a fresh target directory from a copy of the sources the build needs, with
+the shared environment's setuptools (no network), and every check runs in a child interpreter
+whose path holds only that target: the repository's own ``components`` is out of reach.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+IMPORT_NAME = "cw_analytics_components"
+EXAMPLE = REPO_ROOT / "examples" / "database-alerting"
+FIVE = ["AlertingHub", "MonitoredVpc", "MonitoredDatabase", "ApiWithHandler", "MetricAggregator"]
+_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".build", "*.egg-info", "build")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The library installed by pip from a copy of the repository's build inputs."""
+    source = tmp_path_factory.mktemp("source")
+    shutil.copy(REPO_ROOT / "pyproject.toml", source)
+    for directory in ("components", "functions"):
+        shutil.copytree(REPO_ROOT / directory, source / directory, ignore=_SKIP)
+    target = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["--no-input", "--disable-pip-version-check", "--target", str(target), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=240,
+    )
+    assert result.returncode == 0, f"pip install failed:\n{result.stderr[-3000:]}"
+    return target
+
+
+def run_isolated(target: Path, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``code`` in a child interpreter that sees the install and the shared packages only."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(target)
+    return subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r})\n{code}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_install_puts_only_the_library_on_the_path(installed: Path) -> None:
+    """Nothing generic (``components``, ``functions``, ``tests``) lands in site-packages."""
+    top_level = sorted(p.name for p in installed.iterdir() if not p.name.endswith(".dist-info"))
+    assert top_level == [IMPORT_NAME], top_level
+
+
+def test_install_imports_all_five_components(installed: Path, tmp_path: Path) -> None:
+    code = (
+        f"import json, {IMPORT_NAME} as lib\n"
+        f"print(json.dumps({{n: getattr(lib, n).__module__ for n in {FIVE!r}}}))"
+    )
+    result = run_isolated(installed, code, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    modules = json.loads(result.stdout)
+    assert set(modules) == set(FIVE)
+    assert all(m.startswith(f"{IMPORT_NAME}.") for m in modules.values()), modules
+
+
+def test_install_does_not_import_the_repository(installed: Path, tmp_path: Path) -> None:
+    result = run_isolated(installed, "import components", tmp_path)
+    assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
+
+
+def test_install_carries_every_lambda_source(installed: Path, tmp_path: Path) -> None:
+    """The archives the components build need the functions' files, the shared contract and
+    the locks; the installed library finds them inside itself."""
+    code = (
+        f"from {IMPORT_NAME}.lib import paths, contract\n"
+        "print(paths.FUNCTIONS_DIR)\nprint(contract.routes.__name__)"
+    )
+    result = run_isolated(installed, code, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    functions_dir, contract_module = result.stdout.split()
+    assert Path(functions_dir) == installed / IMPORT_NAME / "functions"
+    assert contract_module.startswith(f"{IMPORT_NAME}.functions."), contract_module
+    expected = {
+        p.relative_to(REPO_ROOT / "functions").as_posix()
+        for p in (REPO_ROOT / "functions").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+    shipped = {
+        p.relative_to(Path(functions_dir)).as_posix()
+        for p in Path(functions_dir).rglob("*")
+        if p.is_file()
+    }
+    assert expected - shipped == set(), f"missing from the install: {sorted(expected - shipped)}"
+
+
+def test_install_lists_every_subpackage() -> None:
+    """A subpackage missing from pyproject.toml would install without its modules."""
+    declared = set(
+        tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    on_disk = {
+        ".".join([IMPORT_NAME, *p.parent.relative_to(REPO_ROOT / "components").parts])
+        for p in (REPO_ROOT / "components").rglob("__init__.py")
+    }
+    assert on_disk <= declared, f"not declared: {sorted(on_disk - declared)}"
+
+
+def test_install_dependencies_admit_the_pinned_versions() -> None:
+    """The library's version ranges accept what requirements.txt pins for the program."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    pins = {
+        Requirement(line).name: Requirement(line)
+        for line in (REPO_ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for dependency in map(Requirement, project["dependencies"]):
+        pinned = next(iter(pins[dependency.name].specifier)).version
+        assert dependency.specifier.contains(pinned), f"{dependency} rejects {pinned}"
+
+
+def test_example_program_previews_clean_with_the_policy_pack(installed: Path) -> None:
+    """A second program (its own Pulumi.yaml and stack) reuses three components from the
+    installed library, and the policy pack finds no mandatory violation."""
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    report = installed.parent / "example-preview.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.preview", "--program", str(EXAMPLE), "--stack", "staging"]
+        + ["--json", str(report)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    types = {r["type"] for r in json.loads(report.read_text())["resources"]}
+    assert {
+        "cw-analytics:alerting:AlertingHub",
+        "cw-analytics:network:MonitoredVpc",
+        "cw-analytics:database:MonitoredDatabase",
+        "cw-analytics:monitoring:ServiceDashboard",
+    } <= types, types
+    assert "cw-analytics:api:ApiWithHandler" not in types
