@@ -77,20 +77,20 @@ def key_statements(run: MockRun) -> dict[str, dict[str, Any]]:
 
 
 def test_alerting_key_rotation_on(run: MockRun) -> None:
-    """Failure analysis point 8: the customer-managed key rotates."""
+    """The customer-managed key rotates."""
     key = run.one(KEY)
     assert key.inputs["enableKeyRotation"] is True, f"{key.urn} does not rotate"
 
 
 def test_alerting_key_policy_has_no_public_principal(run: MockRun) -> None:
-    """Failure analysis points 3 and 8: no statement grants to Principal '*'."""
+    """No statement grants to Principal '*'."""
     for statement in key_statements(run).values():
         principal = statement["Principal"]
         assert principal != "*" and "*" not in as_list(principal.get("AWS")), statement
 
 
 def test_alerting_key_policy_conditions_every_service_grant(run: MockRun) -> None:
-    """Failure analysis point 8: each grant beyond the account's own administration has a
+    """Each grant beyond the account's own administration has a
     condition limiting it."""
     for sid, statement in key_statements(run).items():
         if sid == "AccountAdministersKey":
@@ -100,7 +100,7 @@ def test_alerting_key_policy_conditions_every_service_grant(run: MockRun) -> Non
 
 
 def test_alerting_key_policy_logs_names_exactly_the_stack_log_groups(run: MockRun) -> None:
-    """Failure analysis point 8: CloudWatch Logs may use the key for this stack's groups only."""
+    """CloudWatch Logs may use the key for this stack's groups only."""
     statement = key_statements(run)["CloudWatchLogsEncryptsStackLogGroups"]
     assert statement["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
     arns = statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
@@ -113,7 +113,7 @@ def test_alerting_key_policy_logs_names_exactly_the_stack_log_groups(run: MockRu
 
 
 def test_alerting_key_policy_delegates_to_iam_once(run: MockRun) -> None:
-    """Failure analysis point 8: the account statement is the only one naming an AWS
+    """The account statement is the only one naming an AWS
     principal; every other statement names a service. (Conditional statements for the account
     root would grant nothing the unconditional one does not, and only look like a limit.)"""
     by_principal = {
@@ -132,7 +132,7 @@ def test_alerting_key_policy_delegates_to_iam_once(run: MockRun) -> None:
     ],
 )
 def test_alerting_key_policy_source_conditions(run: MockRun, sid: str, service: str) -> None:
-    """Failure analysis point 8: CloudWatch and EventBridge are confined to this stack."""
+    """CloudWatch and EventBridge are confined to this stack."""
     statement = key_statements(run)[sid]
     assert statement["Principal"] == {"Service": f"{service}.amazonaws.com"}
     condition = statement["Condition"]
@@ -149,14 +149,14 @@ def test_alerting_key_alias(run: MockRun) -> None:
 
 
 def test_alerting_topic_encrypted_with_the_key(run: MockRun) -> None:
-    """Failure analysis point 8: the alert topic is encrypted with the stack's key."""
+    """The alert topic is encrypted with the stack's key."""
     topic = run.one(TOPIC)
     assert topic.inputs["name"] == "cw-analytics-test-alerts"
     assert topic.inputs["kmsMasterKeyId"] == run.one(KEY).outputs["arn"], topic.urn
 
 
 def test_alerting_topic_policy_only_cloudwatch_of_this_account(run: MockRun) -> None:
-    """Failure analysis point 3: only CloudWatch alarms of this account publish."""
+    """Only CloudWatch alarms of this account publish."""
     policy = run.one("aws:sns/topicPolicy:TopicPolicy")
     topic_arn = run.one(TOPIC).outputs["arn"]
     assert policy.inputs["arn"] == topic_arn
@@ -169,7 +169,7 @@ def test_alerting_topic_policy_only_cloudwatch_of_this_account(run: MockRun) -> 
 
 
 def test_alerting_topic_policy_only_this_stacks_alarms(run: MockRun) -> None:
-    """Failure analysis point 3: another stack's alarms in the same account cannot publish."""
+    """Another stack's alarms in the same account cannot publish."""
     [statement] = statements(run.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
     source = statement["Condition"]["ArnLike"]["aws:SourceArn"]
     assert source == f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:cw-analytics-test-*"

@@ -101,7 +101,7 @@ def _route_of(run: MockRun, method: Any) -> str:
 
 
 def test_api_handler_runs_in_private_subnets_with_lambda_security_group(run: MockRun) -> None:
-    """Failure analysis point 11: the API Lambda runs in the private subnets with the Lambda
+    """The API Lambda runs in the private subnets with the Lambda
     security group."""
     vpc = _handler(run).inputs.get("vpcConfig") or {}
     assert vpc.get("subnetIds") == SUBNETS, f"api handler subnets are {vpc.get('subnetIds')}"
@@ -109,7 +109,7 @@ def test_api_handler_runs_in_private_subnets_with_lambda_security_group(run: Moc
 
 
 def test_api_handler_role_creates_interfaces_only_in_its_subnets_and_group(run: MockRun) -> None:
-    """Failure analysis point 11: the handler's role may create its network interfaces, but
+    """The handler's role may create its network interfaces, but
     only in the function's subnets, with its security group, in this account and region.
 
     The interface statement carries no condition: Lambda checks it when it creates the
@@ -144,7 +144,7 @@ def test_api_handler_role_reads_only_its_secret_and_table(run: MockRun) -> None:
 
 
 def test_api_handler_is_created_after_its_log_group(run: MockRun) -> None:
-    """Failure analysis point 7: the handler depends (depends_on) on its own log group, which
+    """The handler depends (depends_on) on its own log group, which
     is encrypted with the hub key and has the configured retention."""
     log_group = run.one(LOG_GROUP, "api-handler-logs")
     assert log_group.urn in explicit_dependencies(_handler(run)), "no depends_on log group"
@@ -154,7 +154,7 @@ def test_api_handler_is_created_after_its_log_group(run: MockRun) -> None:
 
 
 def test_api_handler_package_holds_the_real_handler(run: MockRun) -> None:
-    """Failure analysis point 4: the archive the function gets contains functions/api_handler's
+    """The archive the function gets contains functions/api_handler's
     handler.py, byte for byte."""
     expected = (REPO_ROOT / "functions/api_handler/handler.py").read_bytes()
     assert archive_member(_handler(run), "handler.py") == expected

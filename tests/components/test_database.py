@@ -70,7 +70,7 @@ def alarms(run: MockRun) -> dict[str, dict[str, Any]]:
 
 
 def test_database_engine_postgres_16_by_default(run: MockRun) -> None:
-    """Failure analysis point 6: the engine version is set, PostgreSQL 16, family postgres16."""
+    """The engine version is set, PostgreSQL 16, family postgres16."""
     instance = run.one(INSTANCE).inputs
     assert (instance["engine"], instance["engineVersion"]) == ("postgres", "16")
     assert instance["instanceClass"] == "db.t3.small"
@@ -80,14 +80,14 @@ def test_database_engine_postgres_16_by_default(run: MockRun) -> None:
 
 
 def test_database_engine_minor_version_keeps_family() -> None:
-    """Failure analysis point 6: '15.4' is passed as is; the family follows the major."""
+    """'15.4' is passed as is; the family follows the major."""
     run = database(dbEngineVersion="15.4")
     assert run.one(INSTANCE).inputs["engineVersion"] == "15.4"
     assert run.one("aws:rds/parameterGroup:ParameterGroup").inputs["family"] == "postgres15"
 
 
 def test_database_performance_insights_on_small(run: MockRun) -> None:
-    """Failure analysis point 6: Performance Insights on db.t3.small, with the key, 7 days."""
+    """Performance Insights on db.t3.small, with the key, 7 days."""
     instance = run.one(INSTANCE).inputs
     assert instance["performanceInsightsEnabled"] is True
     assert instance["performanceInsightsKmsKeyId"] == key_arn(run)
@@ -95,7 +95,7 @@ def test_database_performance_insights_on_small(run: MockRun) -> None:
 
 
 def test_database_performance_insights_off_on_micro() -> None:
-    """Failure analysis point 6: Performance Insights off on db.t3.micro."""
+    """Performance Insights off on db.t3.micro."""
     instance = database(dbInstanceClass="db.t3.micro").one(INSTANCE)
     assert instance.inputs["performanceInsightsEnabled"] is False, instance.urn
     assert "performanceInsightsKmsKeyId" not in instance.inputs, instance.urn
@@ -111,7 +111,7 @@ def test_database_parameter_group_forces_tls_and_logs_slow_statements(run: MockR
 
 
 def test_database_storage_encrypted_gp3_with_autoscaling(run: MockRun) -> None:
-    """Failure analysis point 8: storage encrypted with the stack's key."""
+    """Storage encrypted with the stack's key."""
     instance = run.one(INSTANCE).inputs
     assert instance["storageEncrypted"] is True
     assert instance["kmsKeyId"] == key_arn(run)
@@ -121,7 +121,7 @@ def test_database_storage_encrypted_gp3_with_autoscaling(run: MockRun) -> None:
 
 
 def test_database_private_in_given_network(run: MockRun) -> None:
-    """Failure analysis point 5: subnet group and security groups from the network."""
+    """Subnet group and security groups from the network."""
     instance = run.one(INSTANCE).inputs
     assert instance["publiclyAccessible"] is False
     assert instance["dbSubnetGroupName"] == SUBNET_GROUP_NAME
@@ -138,7 +138,7 @@ def test_database_backups_and_maintenance(run: MockRun) -> None:
 
 
 def test_database_log_groups_precreated_encrypted(run: MockRun) -> None:
-    """Failure analysis point 8: the exported logs land in encrypted groups the key allows."""
+    """The exported logs land in encrypted groups the key allows."""
     groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
     allowed = log_group_names(make_settings().naming)
     assert sorted(g.inputs["name"] for g in groups) == [
@@ -152,7 +152,7 @@ def test_database_log_groups_precreated_encrypted(run: MockRun) -> None:
 
 
 def test_database_instance_depends_on_parameter_group_and_log_groups(run: MockRun) -> None:
-    """Failure analysis point 7: the instance waits for its parameter group (an input) and
+    """The instance waits for its parameter group (an input) and
     for the log groups RDS writes to by name (explicit depends_on)."""
     instance = run.one(INSTANCE)
     group = run.one("aws:rds/parameterGroup:ParameterGroup").urn
@@ -221,7 +221,7 @@ def test_database_secret_encrypted_and_named(run: MockRun) -> None:
 
 
 def test_database_destroyable_by_default(run: MockRun) -> None:
-    """Failure analysis point 9: no deletion protection, no final snapshot, immediate secret
+    """No deletion protection, no final snapshot, immediate secret
     deletion, nothing protected or frozen by ignore_changes."""
     instance = run.one(INSTANCE)
     assert instance.inputs["deletionProtection"] is False, instance.urn
@@ -234,7 +234,7 @@ def test_database_destroyable_by_default(run: MockRun) -> None:
 
 
 def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> None:
-    """Failure analysis point 9: protected stacks take a final snapshot under a unique name
+    """Protected stacks take a final snapshot under a unique name
     (a fixed one fails the second destroy with DBSnapshotAlreadyExists)."""
     instance = protected.one(INSTANCE)
     random_id = protected.one("random:index/randomId:RandomId")
@@ -316,7 +316,7 @@ def test_database_settings_flow_through(protected: MockRun) -> None:
 
 
 def test_database_alarms_all_through_the_topic(run: MockRun) -> None:
-    """Failure analysis point 2: the six alarms exist and notify on alarm and on OK."""
+    """The six alarms exist and notify on alarm and on OK."""
     topic = run.one("aws:sns/topic:Topic").outputs["arn"]
     found = alarms(run)
     assert sorted(found) == sorted(

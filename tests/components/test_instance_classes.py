@@ -35,13 +35,13 @@ def test_instance_class_max_connections_is_capped() -> None:
 
 
 def test_instance_class_performance_insights_off_on_micro() -> None:
-    """Failure analysis point 6: Performance Insights is not supported on db.t3.micro."""
+    """Performance Insights is not supported on db.t3.micro."""
     assert parse_instance_class("db.t3.micro").supports_performance_insights is False
     assert parse_instance_class("db.t4g.micro").supports_performance_insights is False
 
 
 def test_instance_class_performance_insights_on_small_and_larger() -> None:
-    """Failure analysis point 6: the default class db.t3.small supports Performance Insights."""
+    """The default class db.t3.small supports Performance Insights."""
     for name in ("db.t3.small", "db.t3.medium", "db.m6g.large"):
         assert parse_instance_class(name).supports_performance_insights, name
 

@@ -92,7 +92,7 @@ def test_duration_threshold_is_80_percent_of_timeout_in_ms(timeout: int, thresho
 
 
 def test_monitored_function_is_created_after_its_encrypted_log_group(run: MockRun) -> None:
-    """Failure analysis point 7: the function depends on its own log group (explicit
+    """The function depends on its own log group (explicit
     depends_on, not an input), which has the hub key and the configured retention."""
     log_group = run.one(LOG_GROUP)
     assert log_group.urn in explicit_dependencies(run.one(FUNCTION)), "fn: no log group dep"
@@ -106,7 +106,7 @@ def test_monitored_function_is_created_after_its_role_policy(run: MockRun) -> No
 
 
 def test_monitored_function_package_holds_the_code_dir_handler(run: MockRun) -> None:
-    """Failure analysis point 4: the function's archive is built from functions/<code_dir>."""
+    """The function's archive is built from functions/<code_dir>."""
     expected = (REPO_ROOT / "functions/metric_aggregator/handler.py").read_bytes()
     assert archive_member(run.one(FUNCTION), "handler.py") == expected
 

@@ -191,14 +191,14 @@ def test_aggregator_reserves_concurrency_only_when_configured(run: MockRun) -> N
 
 
 def test_aggregator_package_holds_the_real_handler(run: MockRun) -> None:
-    """Failure analysis point 4: the archive the function gets contains
+    """The archive the function gets contains
     functions/metric_aggregator's handler.py, byte for byte."""
     expected = (REPO_ROOT / "functions/metric_aggregator/handler.py").read_bytes()
     assert archive_member(_function(run), "handler.py") == expected
 
 
 def test_aggregator_is_created_after_its_log_group(run: MockRun) -> None:
-    """Failure analysis point 7: the aggregator depends (depends_on) on its own encrypted log
+    """The aggregator depends (depends_on) on its own encrypted log
     group with retention."""
     log_group = run.one(LOG_GROUP)
     assert log_group.urn in explicit_dependencies(_function(run)), "no depends_on log group"
@@ -208,7 +208,7 @@ def test_aggregator_is_created_after_its_log_group(run: MockRun) -> None:
 
 
 def test_aggregator_permission_names_and_waits_for_the_rule(run: MockRun) -> None:
-    """Failure analysis point 7: the Lambda permission depends on the EventBridge rule and
+    """The Lambda permission depends on the EventBridge rule and
     allows only that rule."""
     rule = run.one(RULE)
     permission = run.one("aws:lambda/permission:Permission")

@@ -94,7 +94,7 @@ def stacks() -> dict[str, MockRun]:
 def test_naming_every_physical_name_carries_the_suffix(
     stacks: dict[str, MockRun], suffix: str
 ) -> None:
-    """Failure analysis point 1: every physical name contains -{suffix}-, for two suffixes."""
+    """Every physical name contains -{suffix}-, for two suffixes."""
     for urn, names in all_names(stacks[suffix]).items():
         for name in filter(lambda n: not aws_dictated(n), names):
             assert f"cw-analytics-{suffix}-" in name, f"{urn} has name {name!r} without the suffix"
@@ -102,7 +102,7 @@ def test_naming_every_physical_name_carries_the_suffix(
 
 @pytest.mark.parametrize("suffix", ["alpha", "qa-7"])
 def test_naming_every_named_type_is_checked(stacks: dict[str, MockRun], suffix: str) -> None:
-    """Failure analysis point 1: a resource with a name key this test does not know fails."""
+    """A resource with a name key this test does not know fails."""
     for urn, names in all_names(stacks[suffix]).items():
         resource_type = urn.rsplit("$", 1)[-1].split("::")[0]
         if resource_type not in NAMELESS_TYPES:
@@ -110,7 +110,7 @@ def test_naming_every_named_type_is_checked(stacks: dict[str, MockRun], suffix: 
 
 
 def test_naming_two_stacks_do_not_collide(stacks: dict[str, MockRun]) -> None:
-    """Failure analysis point 1: two stacks in one account produce disjoint physical names."""
+    """Two stacks in one account produce disjoint physical names."""
     first = {n for names in all_names(stacks["alpha"]).values() for n in names}
     second = {n for names in all_names(stacks["qa-7"]).values() for n in names}
     assert first and second
@@ -118,7 +118,7 @@ def test_naming_two_stacks_do_not_collide(stacks: dict[str, MockRun]) -> None:
 
 
 def test_naming_names_are_unique_within_a_stack(stacks: dict[str, MockRun]) -> None:
-    """Failure analysis point 1: no two resources of one type share a physical name."""
+    """No two resources of one type share a physical name."""
     seen: dict[tuple[str, str], str] = {}
     for resource in stacks["alpha"].resources:
         for name in set(physical_names(resource)):
@@ -128,7 +128,7 @@ def test_naming_names_are_unique_within_a_stack(stacks: dict[str, MockRun]) -> N
 
 
 def test_naming_pattern() -> None:
-    """Failure analysis point 12: {project}-{suffix}-{type} with project 'cw-analytics'."""
+    """Names are {project}-{suffix}-{type} with project 'cw-analytics'."""
     naming = Naming("cw-analytics", "dev")
     assert naming.name("db") == "cw-analytics-dev-db"
     assert naming.base == "cw-analytics-dev"
@@ -140,7 +140,7 @@ def test_naming_pattern() -> None:
 
 
 def test_naming_rejects_unregistered_type() -> None:
-    """Failure analysis point 1: a name the length check does not know cannot be made."""
+    """A name the length check does not know cannot be made."""
     with pytest.raises(KeyError, match="'nat-gateway' is not registered"):
         Naming("cw-analytics", "dev").name("nat-gateway")
 
@@ -156,7 +156,7 @@ def test_naming_alarm_name_limit() -> None:
 
 
 def test_naming_too_long_names_each_resource() -> None:
-    """Failure analysis point 1: the check reports each name over its own limit."""
+    """The check reports each name over its own limit."""
     problems = Naming("cw-analytics", "a" * 48).too_long()
     assert any(p.startswith("RDS instance identifier") for p in problems), problems
     assert any(p.startswith("IAM role") for p in problems), problems
@@ -184,7 +184,7 @@ def _types(resources: Iterable[RecordedResource]) -> set[str]:
 
 
 def test_naming_composition_is_self_contained(stacks: dict[str, MockRun]) -> None:
-    """Failure analysis point 2: network and database exist in the stack, not as variables."""
+    """Network and database exist in the stack, not as variables."""
     types = _types(stacks["alpha"].resources)
     for needed in (
         "aws:ec2/vpc:Vpc",

@@ -63,7 +63,7 @@ def explicit_dependencies(resource: RecordedResource) -> set[str]:
 
 
 def test_network_vpc_cidr_and_dns(run: MockRun) -> None:
-    """Failure analysis point 5: VPC from settings, DNS on for the endpoint's private DNS."""
+    """VPC from settings, DNS on for the endpoint's private DNS."""
     vpc = run.one("aws:ec2/vpc:Vpc")
     assert vpc.inputs["cidrBlock"] == "10.0.0.0/16"
     assert vpc.inputs["enableDnsSupport"] is True, vpc.urn
@@ -72,7 +72,7 @@ def test_network_vpc_cidr_and_dns(run: MockRun) -> None:
 
 
 def test_network_subnets_two_zones_per_tier(run: MockRun) -> None:
-    """Failure analysis point 5: public and private subnets in two availability zones."""
+    """Public and private subnets in two availability zones."""
     subnets = {r.name: r for r in run.of_type(SUBNET)}
     assert sorted(subnets) == [f"network-{t}-{z}" for t in ("private", "public") for z in "ab"]
     for tier in ("public", "private"):
@@ -83,7 +83,7 @@ def test_network_subnets_two_zones_per_tier(run: MockRun) -> None:
 
 
 def test_network_subnet_cidrs_inside_vpc_and_disjoint(run: MockRun) -> None:
-    """Failure analysis point 5: CIDRs carved from the VPC range without overlap."""
+    """CIDRs carved from the VPC range without overlap."""
     vpc = ipaddress.IPv4Network("10.0.0.0/16")
     blocks = [ipaddress.IPv4Network(s.inputs["cidrBlock"]) for s in run.of_type(SUBNET)]
     assert all(block.subnet_of(vpc) for block in blocks), blocks
@@ -151,7 +151,7 @@ def test_network_no_nat_gateway(run: MockRun) -> None:
 
 
 def test_network_security_groups_have_no_inline_rules(run: MockRun) -> None:
-    """Failure analysis point 3: no inline rule, so AWS's default allow-all egress is revoked
+    """No inline rule, so AWS's default allow-all egress is revoked
     by the provider on create and only the standalone rules remain."""
     groups = run.of_type(SG)
     assert sorted(g.inputs["name"] for g in groups) == [
@@ -170,7 +170,7 @@ def test_network_default_security_group_stripped(run: MockRun) -> None:
 
 
 def test_network_no_rule_opens_to_the_internet(run: MockRun) -> None:
-    """Failure analysis point 3: no 0.0.0.0/0 or ::/0, no all-protocol rule."""
+    """No 0.0.0.0/0 or ::/0, no all-protocol rule."""
     for rule in [*run.of_type(EGRESS), *run.of_type(INGRESS)]:
         assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.urn
         assert rule.inputs["ipProtocol"] == "tcp", rule.urn
@@ -178,7 +178,7 @@ def test_network_no_rule_opens_to_the_internet(run: MockRun) -> None:
 
 
 def test_network_lambda_egress_only_to_what_it_needs(run: MockRun) -> None:
-    """Failure analysis point 3: 5432 to the DB group, 443 to endpoints and DynamoDB."""
+    """5432 to the DB group, 443 to endpoints and DynamoDB."""
     prefix_list = out(run, ENDPOINT, "network-dynamodb-endpoint", "prefixListId")
     egress = {
         (
@@ -198,7 +198,7 @@ def test_network_lambda_egress_only_to_what_it_needs(run: MockRun) -> None:
 
 @pytest.mark.parametrize(("group", "port"), [("db-sg", 5432), ("endpoints-sg", 443)])
 def test_network_ingress_only_from_lambda(run: MockRun, group: str, port: int) -> None:
-    """Failure analysis point 3: the database and endpoints accept only the Lambda group."""
+    """The database and endpoints accept only the Lambda group."""
     rules = [r for r in run.of_type(INGRESS) if r.inputs["securityGroupId"] == sg_id(run, group)]
     assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"]) for r in rules] == [
         (sg_id(run, "lambda-sg"), port)
@@ -223,14 +223,14 @@ def test_network_secrets_interface_endpoint_private_dns(run: MockRun) -> None:
 
 
 def test_network_db_subnet_group_over_private_subnets(run: MockRun) -> None:
-    """Failure analysis point 5: RDS gets a subnet group spanning two AZs, private only."""
+    """RDS gets a subnet group spanning two AZs, private only."""
     group = run.one("aws:rds/subnetGroup:SubnetGroup")
     assert group.inputs["name"] == "cw-analytics-test-db-subnets"
     assert group.inputs["subnetIds"] == [out(run, SUBNET, f"network-private-{z}") for z in "ab"]
 
 
 def test_network_flow_log_group_encrypted_with_retention(run: MockRun) -> None:
-    """Failure analysis point 8: the group is encrypted with the key whose policy names it."""
+    """The group is encrypted with the key whose policy names it."""
     group = run.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     assert group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"], group.urn
     assert group.inputs["retentionInDays"] == 14
@@ -238,7 +238,7 @@ def test_network_flow_log_group_encrypted_with_retention(run: MockRun) -> None:
 
 
 def test_network_flow_logs_role_trust_is_scoped(run: MockRun) -> None:
-    """Failure analysis point 3: confused-deputy conditions on the flow-logs trust policy."""
+    """Confused-deputy conditions on the flow-logs trust policy."""
     [statement] = statements(run.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert statement["Action"] == "sts:AssumeRole"
@@ -336,14 +336,14 @@ def test_network_flow_log_rejected_traffic_to_the_group(run: MockRun) -> None:
 
 
 def test_network_flow_log_depends_on_role_policy(run: MockRun) -> None:
-    """Failure analysis point 7: the flow log waits for its role's permissions."""
+    """The flow log waits for its role's permissions."""
     flow_log = run.one("aws:ec2/flowLog:FlowLog")
     policy = run.one("aws:iam/rolePolicy:RolePolicy").urn
     assert policy in explicit_dependencies(flow_log), f"{flow_log.urn} misses {policy}"
 
 
 def test_network_rejected_packets_filter_and_alarm(run: MockRun) -> None:
-    """Failure analysis point 2: the alarm watches the metric the filter produces."""
+    """The alarm watches the metric the filter produces."""
     metric_filter = run.one("aws:cloudwatch/logMetricFilter:LogMetricFilter")
     assert 'action="REJECT"' in metric_filter.inputs["pattern"]
     assert metric_filter.inputs["logGroupName"] == "/aws/vpc/cw-analytics-test-flow-logs"

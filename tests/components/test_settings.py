@@ -13,7 +13,7 @@ def settings_with(region: str | None = REGION, **overrides: str) -> Settings:
 
 
 def test_settings_defaults() -> None:
-    """Failure analysis point 12: the documented defaults, projectName 'cw-analytics' first."""
+    """The documented defaults, projectName 'cw-analytics' first."""
     settings = settings_with()
     assert settings.project_name == "cw-analytics"
     assert settings.naming.name("db") == "cw-analytics-test-db"
@@ -63,13 +63,13 @@ def test_settings_is_frozen() -> None:
 
 @pytest.mark.parametrize("suffix", ["Dev", "dev_1", "1dev", "dev-", "de--v"])
 def test_settings_rejects_suffix_pattern(suffix: str) -> None:
-    """Failure analysis point 1: the suffix goes into RDS identifiers, so lowercase only."""
+    """The suffix goes into RDS identifiers, so lowercase only."""
     with pytest.raises(ValueError, match=rf"environmentSuffix '{suffix}' must match .*lowercase"):
         settings_with(environmentSuffix=suffix)
 
 
 def test_settings_rejects_missing_suffix() -> None:
-    """Failure analysis point 1: no suffix, no deployment (names would collide)."""
+    """No suffix, no deployment (names would collide)."""
     config = base_config()
     del config["environmentSuffix"]
     with pytest.raises(ValueError, match=r"cw-analytics:environmentSuffix is required"):
@@ -77,7 +77,7 @@ def test_settings_rejects_missing_suffix() -> None:
 
 
 def test_settings_rejects_suffix_too_long_for_rds_identifier() -> None:
-    """Failure analysis point 1: the RDS identifier limit (63) is named in the message."""
+    """The RDS identifier limit (63) is named in the message."""
     suffix = "a" * 48  # cw-analytics-<48>-db = 64 characters
     with pytest.raises(
         ValueError,
@@ -88,14 +88,14 @@ def test_settings_rejects_suffix_too_long_for_rds_identifier() -> None:
 
 
 def test_settings_rejects_suffix_too_long_for_iam_role() -> None:
-    """Failure analysis point 1: the IAM role limit (64) is named in the message."""
+    """The IAM role limit (64) is named in the message."""
     suffix = "a" * 35  # cw-analytics-<35>-api-handler-role = 65 characters
     with pytest.raises(ValueError, match=r"too long: IAM role name '.*' would be 65 .*limit 64"):
         settings_with(environmentSuffix=suffix)
 
 
 def test_settings_rejects_suffix_too_long_for_lambda() -> None:
-    """Failure analysis point 1: the Lambda function name limit (64) is named in the message."""
+    """The Lambda function name limit (64) is named in the message."""
     suffix = "a" * 40  # cw-analytics-<40>-api-handler = 65 characters
     with pytest.raises(
         ValueError, match=r"Lambda function name 'cw-analytics-a+-api-handler' would be 65"
@@ -134,13 +134,13 @@ def test_settings_rejects_retention_logs_does_not_accept(days: str) -> None:
 
 
 def test_settings_rejects_unknown_instance_family() -> None:
-    """Failure analysis point 6: alarm sizing and Performance Insights need a known class."""
+    """Alarm sizing and Performance Insights need a known class."""
     with pytest.raises(ValueError, match=r"dbInstanceClass 'db\.x9\.large' unknown instance class"):
         settings_with(dbInstanceClass="db.x9.large")
 
 
 def test_settings_rejects_unknown_instance_size() -> None:
-    """Failure analysis point 6: a size the family does not come in."""
+    """A size the family does not come in."""
     with pytest.raises(ValueError, match=r"dbInstanceClass 'db\.t3\.huge' family 't3' has no size"):
         settings_with(dbInstanceClass="db.t3.huge")
 
@@ -155,7 +155,7 @@ def test_settings_rejects_malformed_instance_class() -> None:
     [("16.x", "must be a PostgreSQL version"), ("11", "must be a PostgreSQL major RDS supports")],
 )
 def test_settings_rejects_bad_engine_version(version: str, rule: str) -> None:
-    """Failure analysis point 6: the engine version is validated before any resource."""
+    """The engine version is validated before any resource."""
     with pytest.raises(ValueError, match=rf"dbEngineVersion '{version}' {rule}"):
         settings_with(dbEngineVersion=version)
 
@@ -250,7 +250,7 @@ def test_settings_apply_immediately_independent_of_deletion_protection() -> None
 
 
 def test_settings_rejects_deletion_protection_without_backups() -> None:
-    """Failure analysis point 9: a protected database keeps backups."""
+    """A protected database keeps backups."""
     with pytest.raises(
         ValueError, match=r"dbBackupRetentionDays '0' must be at least 1 when dbDeletionProtection"
     ):

@@ -106,7 +106,7 @@ def test_stack_metrics_table_protection_follows_the_stack(stack: str, protected:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_api_handler_uses_the_networks_private_subnets_and_lambda_sg(stack: str) -> None:
-    """Failure analysis point 11: the API Lambda runs in the private subnets with the Lambda
+    """The API Lambda runs in the private subnets with the Lambda
     security group of the stack's network."""
     run = whole_stack(stack)
     subnets = {

@@ -1,7 +1,7 @@
 """boto3 on demand: clients with bounded timeouts, and the exception types to catch.
 
 Imported lazily (``# noqa: PLC0415``) on purpose: ``import boto3`` costs ~160 ms and each client
-~58 ms (FACTS.md), and not every code path needs them.
+about 58 ms (measured on a warm disk), and not every code path needs them.
 """
 
 from __future__ import annotations
