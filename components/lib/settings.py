@@ -141,11 +141,6 @@ class Settings:
         return parse_instance_class(self.db_instance_class)
 
     @property
-    def aggregator_period_seconds(self) -> int:
-        """How often the aggregator runs, from ``aggregatorSchedule``."""
-        return schedule_seconds(self.aggregator_schedule)
-
-    @property
     def engine_major(self) -> int:
         """The PostgreSQL major version (``16`` for ``16`` or ``16.4``)."""
         return int(self.db_engine_version.split(".", maxsplit=1)[0])

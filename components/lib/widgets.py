@@ -8,7 +8,7 @@ CloudWatch dashboard body structure.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,13 +117,3 @@ def dashboard_body(sections: Sequence[DashboardSection]) -> pulumi.Output[str]:
         ]
     )
     return resolved.apply(lambda laid: json.dumps(layout(laid), sort_keys=True))
-
-
-def metric_names(body: Mapping[str, Any]) -> list[list[Any]]:
-    """Every metric array of every metric widget in a parsed dashboard body."""
-    return [
-        metric
-        for widget in body.get("widgets", [])
-        if widget.get("type") == "metric"
-        for metric in widget["properties"].get("metrics", [])
-    ]

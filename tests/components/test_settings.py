@@ -52,7 +52,7 @@ def test_settings_reads_every_override() -> None:
     assert (settings.db_backup_retention_days, settings.db_deletion_protection) == (14, True)
     assert settings.log_retention_days == 90
     assert settings.alarm_emails == ("a@example.com", "b@example.com")
-    assert settings.aggregator_period_seconds == 3600
+    assert settings.aggregator_schedule == "rate(1 hour)"
 
 
 def test_settings_is_frozen() -> None:

@@ -6,7 +6,6 @@ each page request; an error left after that is raised, and the run fails for Eve
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,8 +129,3 @@ def _collect(response: dict[str, Any], by_id: dict[str, MetricQuery], result: Fe
                     unit=query.unit,
                 )
             )
-
-
-def calls_needed(query_count: int) -> int:
-    """The fewest GetMetricData calls for ``query_count`` queries (one page each)."""
-    return math.ceil(query_count / MAX_QUERIES_PER_CALL)
