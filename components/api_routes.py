@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from functions.shared.analytics_contract.routes import ROUTES, Route
+from functions.shared.analytics_contract.routes import ROUTES, Route, path_slug
 
 __all__ = ["ROUTES", "ApiRoutes", "Route", "create_permissions", "create_routes"]
 
@@ -33,11 +33,6 @@ def source_arn_suffix(route: Route, stage: str) -> str:
 
 
 INTEGRATION_TYPE = "AWS_PROXY"
-
-
-def path_slug(path: str) -> str:
-    """``/metrics/{series}`` → ``metrics-series``."""
-    return "-".join(part.strip("{}") for part in path.strip("/").split("/"))
 
 
 def route_definitions(routes: tuple[Route, ...], integration_uri: str) -> list[dict[str, Any]]:
