@@ -1,13 +1,13 @@
 """Benchmark of one aggregator run: API calls and wall time for 100, 1,000 and 5,000 queries,
 and how long the writer takes to drain when DynamoDB leaves items unprocessed.
 
-First the deployed stack's own catalogue: how many queries one run asks, by source, and in how
-many GetMetricData calls. Then stub clients count calls and produce 15 datapoints a query (15-minute lookback, 60 s period);
-no network, no AWS. The first table prints calls next to the minimum possible
-(ceil(queries/500) GetMetricData, ceil(items/25) BatchWriteItem). The second runs the writer on a
-simulated clock (its real backoff sleeps, plus a modelled latency per BatchWriteItem call) against
-the deadline of one run (the function's timeout minus the safety margin), over many jitter seeds.
-Asserts nothing.
+First the deployed stack's own catalogue: how many queries one run asks, by source, and in how many
+GetMetricData calls. Then stub clients count calls and produce 15 datapoints a query (15-minute
+lookback, 60 s period); no network, no AWS. The first table prints calls next to the minimum
+possible (ceil(queries/500) GetMetricData, ceil(items/25) BatchWriteItem). The second runs the
+writer on a simulated clock (its real backoff sleeps, plus a modelled latency per BatchWriteItem
+call) against the deadline of one run (the function's timeout minus the safety margin), over many
+jitter seeds. Asserts nothing.
 
     venv/bin/python bench/aggregator.py
 """
