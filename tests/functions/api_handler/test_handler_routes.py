@@ -179,13 +179,15 @@ def test_events_summary_bad_bucket_is_400(api_env: ApiEnv) -> None:
 def test_metrics_list_returns_catalogue_without_expired(api_env: ApiEnv) -> None:
     """GET /metrics: live catalogue entries with their latest datapoint; expired ones hidden."""
     now = int(time.time())
-    api_env.put_catalogue("custom.api.Requests.Sum", now - 60, 42.0, expires_at=now + 3600)
+    api_env.put_catalogue(
+        "custom.api.RouteRequests-health-2xx.Sum", now - 60, 42.0, expires_at=now + 3600
+    )
     api_env.put_catalogue("apigw.x.5XXError.Sum", now - 60, 1.0, expires_at=now - 10)
     answer = api_env.call("GET", "/metrics")
     assert answer.status == 200, answer.body
     assert answer.body["series"] == [
         {
-            "series": "custom.api.Requests.Sum",
+            "series": "custom.api.RouteRequests-health-2xx.Sum",
             "stat": "Sum",
             "unit": "Count",
             "latest": {"ts": now - 60, "value": 42},
@@ -235,7 +237,7 @@ def test_metrics_series_newest_first_paginated(api_env: ApiEnv) -> None:
 def test_metrics_series_time_window_filters(api_env: ApiEnv) -> None:
     """start/end (epoch seconds) bound the datapoints returned."""
     now = int(time.time())
-    series = "custom.api.Requests.Sum"
+    series = "custom.api.RouteRequests-health-2xx.Sum"
     for i in range(4):
         api_env.put_datapoint(series, now - 60 * i, float(i), expires_at=now + 3600)
     answer = api_env.call(
