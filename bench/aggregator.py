@@ -1,12 +1,13 @@
 """Benchmark of one aggregator run: API calls and wall time for 100, 1,000 and 5,000 queries,
 and how long the writer takes to drain when DynamoDB leaves items unprocessed.
 
-Stub clients count calls and produce 15 datapoints a query (15-minute lookback, 60 s period);
-no network, no AWS. The first table prints calls next to the minimum possible
-(ceil(queries/500) GetMetricData, ceil(items/25) BatchWriteItem). The second runs the writer on a
-simulated clock (its real backoff sleeps, plus a modelled latency per BatchWriteItem call) against
-the deadline of one run (the function's timeout minus the safety margin), over many jitter seeds.
-Asserts nothing.
+First the deployed stack's own catalogue: how many queries one run asks, by source, and in how many
+GetMetricData calls. Then stub clients count calls and produce 15 datapoints a query (15-minute
+lookback, 60 s period); no network, no AWS. The first table prints calls next to the minimum
+possible (ceil(queries/500) GetMetricData, ceil(items/25) BatchWriteItem). The second runs the
+writer on a simulated clock (its real backoff sleeps, plus a modelled latency per BatchWriteItem
+call) against the deadline of one run (the function's timeout minus the safety margin), over many
+jitter seeds. Asserts nothing.
 
     venv/bin/python bench/aggregator.py
 """
@@ -26,7 +27,7 @@ sys.path[:0] = [str(_FUNCTIONS / "metric_aggregator"), str(_FUNCTIONS / "shared"
 
 from aggregator.fetch import fetch_metric_data  # noqa: E402
 from aggregator.items import to_items  # noqa: E402
-from aggregator.queries import aligned_window, build_queries  # noqa: E402
+from aggregator.queries import MAX_QUERIES_PER_CALL, aligned_window, build_queries  # noqa: E402
 from aggregator.retry import Deadline  # noqa: E402
 from aggregator.writer import WriteIncomplete, write_items  # noqa: E402
 
@@ -264,7 +265,35 @@ def run(count: int, unprocessed_share: float) -> dict[str, Any]:
     }
 
 
+def stack_catalogue() -> None:
+    """What one run of the deployed stack asks for: two functions, every route series."""
+    from collections import Counter
+
+    from analytics_contract.routes import ROUTE_LABELS, ROUTE_METRIC, STATUS_LABELS
+
+    sources = MetricSources(
+        api_name="cw-analytics-dev-api",
+        api_stage="v1",
+        functions=("cw-analytics-dev-api-handler", "cw-analytics-dev-aggregator"),
+        db="cw-analytics-dev-db",
+        table="cw-analytics-dev-metrics",
+        namespace="cw-analytics/dev",
+    )
+    queries = build_queries(sources, PERIOD)
+    by_source = Counter(q.series_id.split(".", 1)[0] for q in queries)
+    routes = sum(q.metric == ROUTE_METRIC for q in queries)
+    print(
+        f"stack catalogue (two functions): {len(queries)} queries a run "
+        f"({', '.join(f'{k} {v}' for k, v in by_source.items())}; {ROUTE_METRIC} {routes} = "
+        f"{len(ROUTE_LABELS)} route labels x {len(STATUS_LABELS)} status labels), "
+        f"{math.ceil(len(queries) / MAX_QUERIES_PER_CALL)} GetMetricData call(s) of at most "
+        f"{MAX_QUERIES_PER_CALL}"
+    )
+    print()
+
+
 def main() -> None:
+    stack_catalogue()
     header = (
         f"{'queries':>7} {'unproc':>6} {'datapoints':>10} {'items':>7} {'GMD calls':>9} "
         f"{'min':>4} {'BWI calls':>9} {'min':>5} {'retries':>7} {'max batch':>9} {'lost':>4} "

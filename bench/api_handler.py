@@ -261,7 +261,7 @@ def main() -> None:
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }
         os.environ.update(env)
-        series = "custom.api.Requests.Sum"
+        series = "custom.api.RouteRequests-events-2xx.Sum"
         seed_table(boto3.client("dynamodb", endpoint_url=endpoint), series)
         arn = boto3.client("secretsmanager", endpoint_url=endpoint).create_secret(
             Name="bench-db", SecretString=json.dumps({"username": "bench", "password": "bench-pw"})

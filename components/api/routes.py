@@ -20,6 +20,7 @@ from ..lib.contract import routes as contract
 
 ROUTES = contract.ROUTES
 Route = contract.Route
+path_slug = contract.path_slug
 
 __all__ = ["ROUTES", "ApiRoutes", "Route", "create_permissions", "create_routes"]
 
@@ -36,11 +37,6 @@ def source_arn_suffix(route: Route, stage: str) -> str:
 
 
 INTEGRATION_TYPE = "AWS_PROXY"
-
-
-def path_slug(path: str) -> str:
-    """``/metrics/{series}`` → ``metrics-series``."""
-    return "-".join(part.strip("{}") for part in path.strip("/").split("/"))
 
 
 def route_definitions(routes: tuple[Route, ...], integration_uri: str) -> list[dict[str, Any]]:

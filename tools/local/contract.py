@@ -1,8 +1,9 @@
 """The one place the local system and its tests take the API's and the aggregator's contract from.
 
-The route table is the one the API component builds its resources from; the series ids are the
-ones the aggregator's query catalogue writes. Nothing here restates either: when the contract
-moves, only these imports change.
+The routes and the handler's request metric come from the shared contract package both functions
+carry (``functions/shared/analytics_contract``); the series ids are the ones the aggregator's
+query catalogue writes. Nothing here restates either: when the contract moves, only these
+imports change.
 """
 
 from __future__ import annotations
@@ -11,28 +12,47 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from components.api.routes import ROUTES, Route
+import functions.shared.analytics_contract as _shared_contract
+from functions.shared.analytics_contract.routes import (
+    API_SERVICE,
+    ROUTE_LABELS,
+    ROUTE_METRIC,
+    ROUTES,
+    STATUS_LABELS,
+    UNMATCHED,
+    Route,
+    path_slug,
+    route_metric_dimensions,
+    status_label,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 API_HANDLER_DIR = FUNCTIONS_DIR / "api_handler"
 AGGREGATOR_DIR = FUNCTIONS_DIR / "metric_aggregator"
+SHARED_DIR = Path(_shared_contract.__file__).resolve().parents[1]
+"""The directory holding the shared contract package: its contents sit at the root of every
+function's archive, next to the function's own code, so both import ``analytics_contract``."""
 
 # Each function's code is a top-level package in its Lambda archive (``api``, ``aggregator``).
-if str(AGGREGATOR_DIR) not in sys.path:
-    sys.path.append(str(AGGREGATOR_DIR))
+for _directory in (SHARED_DIR, AGGREGATOR_DIR):
+    if str(_directory) not in sys.path:
+        sys.path.append(str(_directory))
 
+from aggregator import parse_metric_sources  # noqa: E402
 from aggregator.queries import build_queries  # noqa: E402
-from aggregator.sources import parse_metric_sources  # noqa: E402
-
-# The metric the API handler adds once per request it answers (``api.app.record_request``),
-# with the dimension ``service`` set to its POWERTOOLS_SERVICE_NAME.
-HANDLER_REQUESTS_METRIC = "Requests"
 
 
 def routes() -> tuple[Route, ...]:
     """The API's routes: method, path template, whether the usage plan's key is required."""
     return ROUTES
+
+
+def route_request_dimensions(route: str, status: int | str) -> dict[str, str]:
+    """The dimensions of the handler's ``ROUTE_METRIC`` for a request answered with ``status``
+    (a code, or one of ``STATUS_LABELS``) on ``route`` (a contract path, or ``UNMATCHED``)."""
+    label = status if isinstance(status, str) else status_label(status)
+    return dict(route_metric_dimensions(route, label))
 
 
 def series_id(
@@ -56,22 +76,29 @@ def series_id(
             and query.stat == stat
             and dict(query.dimensions) == dict(dimensions)
         ):
-            return query.series_id
+            return str(query.series_id)
     raise KeyError(f"the aggregator copies no {namespace} {metric} {stat} for {dict(dimensions)}")
 
 
 def custom_namespace(metric_sources: str) -> str:
     """The namespace of the functions' own (EMF) metrics, as the aggregator reads it."""
-    return parse_metric_sources(metric_sources).namespace
+    return str(parse_metric_sources(metric_sources).namespace)
 
 
 __all__ = [
     "AGGREGATOR_DIR",
     "API_HANDLER_DIR",
-    "HANDLER_REQUESTS_METRIC",
+    "API_SERVICE",
     "REPO_ROOT",
+    "ROUTE_LABELS",
+    "ROUTE_METRIC",
+    "SHARED_DIR",
+    "STATUS_LABELS",
+    "UNMATCHED",
     "Route",
     "custom_namespace",
-    "series_id",
+    "path_slug",
+    "route_request_dimensions",
     "routes",
+    "series_id",
 ]

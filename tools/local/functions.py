@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,11 @@ class LocalFunction:
         memory_mb: int,
         arn: str,
         sink: LineSink,
+        shared_dirs: Sequence[Path] = (),
     ) -> None:
         self.name = name
         self._dir = function_dir
+        self._shared_dirs = tuple(shared_dirs)
         self._env = dict(environment)
         self._timeout = timeout_seconds
         self._memory = memory_mb
@@ -75,7 +77,7 @@ class LocalFunction:
         self._replies = queue.Queue()
         # A session of its own: Ctrl-C reaches the local system, which then stops the worker.
         self._process = subprocess.Popen(
-            [sys.executable, str(WORKER), str(self._dir)],
+            [sys.executable, str(WORKER), str(self._dir), *map(str, self._shared_dirs)],
             env={**self._env, "CWA_LOCAL_MARKER": marker},
             cwd=self._dir,
             stdin=subprocess.PIPE,

@@ -22,8 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from components.api.routes import route_slug
-from tools.local.contract import Route
+from tools.local.contract import Route, path_slug
 
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
 FORBIDDEN = {"message": "Forbidden"}
@@ -175,7 +174,8 @@ class Gateway:
             "pathParameters": dict(params) or None,
             "stageVariables": None,
             "requestContext": {
-                "resourceId": route_slug(route),
+                # An opaque id per API Gateway resource (path) in AWS; locally the path's slug.
+                "resourceId": path_slug(route.path),
                 "resourcePath": route.path,
                 "httpMethod": route.method,
                 "extendedRequestId": request_id,

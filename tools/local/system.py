@@ -245,6 +245,7 @@ class LocalSystem:
             memory_mb=description.memory_mb,
             arn=f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{description.name}",
             sink=self._on_line,
+            shared_dirs=(contract.SHARED_DIR,),
         )
 
     def _on_line(self, function: str, line: str) -> None:

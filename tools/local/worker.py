@@ -15,6 +15,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,14 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def load_handler(function_dir: Path) -> Any:
-    """``handler.handler`` of the function, imported with its directory first on ``sys.path``."""
-    sys.path.insert(0, str(function_dir))
+def load_handler(function_dir: Path, shared_dirs: Sequence[Path] = ()) -> Any:
+    """``handler.handler`` of the function, imported with its directory first on ``sys.path``.
+
+    ``shared_dirs`` come next: their contents sit at the archive's root beside the function's
+    own code in Lambda (the shared contract package), so they are importable the same way.
+    """
+    for directory in reversed((function_dir, *shared_dirs)):
+        sys.path.insert(0, str(directory))
     spec = importlib.util.spec_from_file_location("handler", function_dir / "handler.py")
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {function_dir / 'handler.py'}")
@@ -58,12 +64,13 @@ def load_handler(function_dir: Path) -> Any:
 def main() -> int:
     """Serve invocations until stdin closes."""
     function_dir = Path(sys.argv[1])
+    shared_dirs = [Path(arg) for arg in sys.argv[2:]]
     # Started by file name: drop this tool's directory, the function sees only its own code.
     sys.path.pop(0)
     marker = os.environ.pop("CWA_LOCAL_MARKER")
     out = sys.stdout
     try:
-        handler = load_handler(function_dir)
+        handler = load_handler(function_dir, shared_dirs)
         out.write(marker + json.dumps({"ready": True}) + "\n")
     except Exception:  # noqa: BLE001 - reported to the parent as the init error Lambda shows
         out.write(marker + json.dumps({"ready": False, "error": traceback.format_exc()}) + "\n")

@@ -6,7 +6,13 @@ import os
 import time
 from typing import Any
 
-from analytics_contract.routes import ROUTE_METRIC, UNMATCHED, allowed_methods, route_for
+from analytics_contract.routes import (
+    ROUTE_METRIC,
+    allowed_methods,
+    route_label,
+    route_metric_dimensions,
+    status_label,
+)
 from aws_lambda_powertools import Logger, single_metric
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -71,17 +77,17 @@ def record_request(route: str, status: int) -> None:
     The only request metric the handler writes. API Gateway's stage metrics count requests and
     4XX/5XX classes already; this one tells a 503 (a dependency) from a 500 (a bug) per route,
     and a request that reached the function on no route of the contract (``unmatched``) means
-    API Gateway and the handler disagree.
+    API Gateway and the handler disagree. The status is the contract's label (``2xx``, ``503``…),
+    not the code: the aggregator can only copy series whose dimensions it can list in advance.
     """
     with single_metric(
         name=ROUTE_METRIC,
         unit=MetricUnit.Count,
         value=1,
         namespace=NAMESPACE,
-        default_dimensions={"service": SERVICE},
     ) as metric:
-        metric.add_dimension(name="route", value=route)
-        metric.add_dimension(name="status", value=str(status))
+        for name, value in route_metric_dimensions(route, status_label(status)):
+            metric.add_dimension(name=name, value=value)
 
 
 def request_log(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
@@ -92,8 +98,7 @@ def request_log(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
     """
     started = time.perf_counter()
     method = app.current_event.http_method.upper()
-    route = route_for(method, app.current_event.path)
-    label = route.path if route is not None else UNMATCHED
+    label = route_label(method, app.current_event.path)
     status = 500
     try:
         response = next_middleware(app)

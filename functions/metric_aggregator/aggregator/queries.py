@@ -3,6 +3,8 @@
 Series ids follow ``analytics_contract.series`` (``<source>.<resource>.<metric>.<stat>``);
 DynamoDB's SystemErrors and ThrottledRequests only exist per ``Operation``, so their metric part
 is ``<Metric>-<Operation>`` (e.g. ``dynamodb.<table>.ThrottledRequests-BatchWriteItem.Sum``).
+The API handler's ``RouteRequests`` exists per route and status label, so its metric part is
+``RouteRequests-<route slug>-<status label>`` (e.g. ``custom.api.RouteRequests-events-2xx.Sum``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analytics_contract.metrics import AGGREGATOR_SERVICE, DYNAMODB_OPERATIONS, HEARTBEAT_METRIC
+from analytics_contract.routes import (
+    API_SERVICE,
+    ROUTE_LABELS,
+    ROUTE_METRIC,
+    STATUS_LABELS,
+    route_label_slug,
+    route_metric_dimensions,
+)
 from analytics_contract.series import series_id
 from analytics_contract.sources import MetricSources
 
@@ -92,9 +102,11 @@ DYNAMODB_OPERATION = (
     CatalogueEntry("ThrottledRequests", "Sum", "Count"),
 )
 CUSTOM = {
-    "api": (CatalogueEntry("Requests", "Sum", "Count"), CatalogueEntry("Errors", "Sum", "Count")),
     AGGREGATOR_SERVICE: (CatalogueEntry(HEARTBEAT_METRIC, "Sum", "Count"),),
 }
+"""The functions' own metrics whose only dimension is ``service``."""
+ROUTE_REQUESTS = (CatalogueEntry(ROUTE_METRIC, "Sum", "Count"),)
+"""The API handler's request count, asked for once per route label and status label."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +205,17 @@ def build_queries(sources: MetricSources, period: int) -> list[MetricQuery]:
             dims=(("service", service),),
             entries=entries,
         )
+    # GetMetricData matches dimensions exactly: every (route, status) pair is its own query.
+    for route in ROUTE_LABELS:
+        for status in STATUS_LABELS:
+            add(
+                "custom",
+                resource=API_SERVICE,
+                namespace=sources.namespace,
+                dims=route_metric_dimensions(route, status),
+                entries=ROUTE_REQUESTS,
+                suffix=f"-{route_label_slug(route)}-{status}",
+            )
 
     queries = []
     for index, (source, resource, namespace, dims, entry, suffix) in enumerate(specs):
@@ -208,4 +231,10 @@ def build_queries(sources: MetricSources, period: int) -> list[MetricQuery]:
                 period=period,
             )
         )
+    seen: set[str] = set()
+    for query in queries:
+        # Two queries writing one series would overwrite each other's datapoints unnoticed.
+        if query.series_id in seen:
+            raise ValueError(f"series id {query.series_id!r} is built by two queries")
+        seen.add(query.series_id)
     return queries

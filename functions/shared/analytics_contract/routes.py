@@ -60,15 +60,6 @@ ROUTES: tuple[Route, ...] = (
 )
 """Every route of the API, in the order API Gateway resources are created."""
 
-UNMATCHED = "unmatched"
-"""Route label of a request that matches no route (or not with its method)."""
-
-ROUTE_METRIC = "RouteRequests"
-"""The handler's one request metric (EMF, Count, 1 per request), in the stack's namespace."""
-ROUTE_METRIC_DIMENSIONS = ("service", "route", "status")
-"""Its dimensions: the function's service name, the contract path (or ``unmatched``), the
-exact status code."""
-
 
 def route_for(method: str, path: str) -> Route | None:
     """The route serving ``method`` on a request ``path``, or None."""
@@ -81,3 +72,71 @@ def route_for(method: str, path: str) -> Route | None:
 def allowed_methods(path: str) -> list[str]:
     """Methods the contract serves on a request ``path`` (empty for an unknown path)."""
     return [route.method for route in ROUTES if route.matches(path)]
+
+
+UNMATCHED = "unmatched"
+"""Route label of a request that matches no route (or not with its method)."""
+
+ROUTE_METRIC = "RouteRequests"
+"""The handler's one request metric (EMF, Count, 1 per request), in the stack's namespace."""
+ROUTE_METRIC_DIMENSIONS = ("service", "route", "status")
+"""Its dimensions: ``API_SERVICE``, a route label (``ROUTE_LABELS``), a status label
+(``STATUS_LABELS``)."""
+API_SERVICE = "api"
+"""Value of the ``service`` dimension of ``ROUTE_METRIC``, whatever the function's log service
+name is: the aggregator asks CloudWatch for exactly this value."""
+
+ROUTE_LABELS: tuple[str, ...] = (*dict.fromkeys(route.path for route in ROUTES), UNMATCHED)
+"""Every value of the ``route`` dimension: each contract path once, then ``unmatched``."""
+
+# GetMetricData has no wildcard on a dimension value (a SEARCH expression is billed too, and
+# moto cannot evaluate one): the aggregator asks for every series by its exact dimensions.
+# So the status is a small closed set of labels rather than the code: the set of series stays
+# routes x labels, and a 503 (a dependency is down) still stands apart from a 500 (a bug).
+STATUS_LABELS = ("2xx", "4xx", "500", "503", "5xx", "other")
+"""Every value of the ``status`` dimension; ``other`` (1xx, 3xx, not HTTP) should stay empty."""
+
+# A slug becomes part of a series id (``<source>.<resource>.<metric>.<stat>``), so no dots.
+_SLUG = re.compile(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*")
+
+
+def status_label(status: int) -> str:
+    """The ``status`` dimension of a response: ``2xx``, ``4xx``, ``500``, ``503``, ``5xx``,
+    or ``other`` for anything the handler is not expected to answer."""
+    if status in (500, 503):
+        return str(status)
+    if 200 <= status <= 299:
+        return "2xx"
+    if 400 <= status <= 499:
+        return "4xx"
+    if 500 <= status <= 599:
+        return "5xx"
+    return "other"
+
+
+def route_label(method: str, path: str) -> str:
+    """The ``route`` dimension of a request: its route's contract path, or ``unmatched``."""
+    route = route_for(method, path)
+    return route.path if route is not None else UNMATCHED
+
+
+def path_slug(path: str) -> str:
+    """``/metrics/{series}`` → ``metrics-series`` (``unmatched`` stays ``unmatched``)."""
+    return "-".join(part.strip("{}") for part in path.strip("/").split("/"))
+
+
+def route_label_slug(label: str) -> str:
+    """The route label as it appears in series ids; ValueError when the label has no usable slug
+    (empty, or characters a series id part cannot hold)."""
+    slug = path_slug(label)
+    if not _SLUG.fullmatch(slug):
+        raise ValueError(
+            f"route {label!r} gives the slug {slug!r}, which must match {_SLUG.pattern}"
+            " (it becomes part of series ids)"
+        )
+    return slug
+
+
+def route_metric_dimensions(route: str, status: str) -> tuple[tuple[str, str], ...]:
+    """``ROUTE_METRIC``'s dimensions, in order, for a route label and a status label."""
+    return tuple(zip(ROUTE_METRIC_DIMENSIONS, (API_SERVICE, route, status), strict=True))

@@ -53,7 +53,13 @@ query_strings = st.one_of(
     ),
 )
 paths = st.sampled_from(
-    ["/health", "/metrics", "/metrics/", "/events/summary", "/metrics/custom.api.Requests.Sum"]
+    [
+        "/health",
+        "/metrics",
+        "/metrics/",
+        "/events/summary",
+        "/metrics/custom.api.RouteRequests-health-2xx.Sum",
+    ]
 ) | st.text(alphabet="abcXYZ09._:-%/ ", min_size=1, max_size=30).map(lambda s: f"/metrics/{s}")
 
 

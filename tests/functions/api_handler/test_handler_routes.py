@@ -179,13 +179,15 @@ def test_events_summary_bad_bucket_is_400(api_env: ApiEnv) -> None:
 def test_metrics_list_returns_catalogue_without_expired(api_env: ApiEnv) -> None:
     """GET /metrics: live catalogue entries with their latest datapoint; expired ones hidden."""
     now = int(time.time())
-    api_env.put_catalogue("custom.api.Requests.Sum", now - 60, 42.0, expires_at=now + 3600)
+    api_env.put_catalogue(
+        "custom.api.RouteRequests-health-2xx.Sum", now - 60, 42.0, expires_at=now + 3600
+    )
     api_env.put_catalogue("apigw.x.5XXError.Sum", now - 60, 1.0, expires_at=now - 10)
     answer = api_env.call("GET", "/metrics")
     assert answer.status == 200, answer.body
     assert answer.body["series"] == [
         {
-            "series": "custom.api.Requests.Sum",
+            "series": "custom.api.RouteRequests-health-2xx.Sum",
             "stat": "Sum",
             "unit": "Count",
             "latest": {"ts": now - 60, "value": 42},
@@ -235,7 +237,7 @@ def test_metrics_series_newest_first_paginated(api_env: ApiEnv) -> None:
 def test_metrics_series_time_window_filters(api_env: ApiEnv) -> None:
     """start/end (epoch seconds) bound the datapoints returned."""
     now = int(time.time())
-    series = "custom.api.Requests.Sum"
+    series = "custom.api.RouteRequests-health-2xx.Sum"
     for i in range(4):
         api_env.put_datapoint(series, now - 60 * i, float(i), expires_at=now + 3600)
     answer = api_env.call(
@@ -301,16 +303,17 @@ def _emf_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     "case",
     [
-        ("GET", "/health", "/health", "200"),
-        ("GET", "/metrics/no.such.series", "/metrics/{series}", "404"),
-        ("DELETE", "/events", "unmatched", "405"),
-        ("GET", "/nowhere", "unmatched", "404"),
+        ("GET", "/health", "/health", "2xx"),
+        ("GET", "/metrics/no.such.series", "/metrics/{series}", "4xx"),
+        ("DELETE", "/events", "unmatched", "4xx"),
+        ("GET", "/nowhere", "unmatched", "4xx"),
     ],
 )
 def test_handler_emits_one_route_metric_per_request(
     api_env: ApiEnv, capsys: pytest.CaptureFixture[str], case: tuple[str, str, str, str]
 ) -> None:
-    """Each request emits exactly one EMF ``RouteRequests`` count: route as in the contract."""
+    """Each request emits exactly one EMF ``RouteRequests`` count: route as in the contract,
+    status as its label (the aggregator can only copy series whose dimensions it can list)."""
     method, path, route, status = case
     capsys.readouterr()
     api_env.call(method, path)
@@ -336,7 +339,50 @@ def test_handler_route_metric_counts_domain_errors(
     capsys.readouterr()
     api_env.call("GET", "/events/summary", query={"name": "x", "bucket": "week"})
     (doc,) = _emf_lines(capsys)
-    assert (doc["route"], doc["status"]) == ("/events/summary", "400")
+    assert (doc["route"], doc["status"]) == ("/events/summary", "4xx")
+
+
+def test_handler_route_metric_service_is_the_contracts_not_the_log_service(
+    api_env: ApiEnv, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renaming the function's log service must not move its metric away from the series the
+    aggregator asks for (``service=api``)."""
+    from api import app
+
+    monkeypatch.setattr(app, "SERVICE", "renamed-api")
+    capsys.readouterr()
+    api_env.call("GET", "/health")
+    (doc,) = _emf_lines(capsys)
+    assert doc["service"] == "api", doc
+
+
+def test_handler_route_metric_tells_a_dependency_failure_503(
+    api_env: ApiEnv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dependency down (the table is gone) is counted as ``503``, apart from other 5xx."""
+    api_env.dynamodb.delete_table(TableName=api_env.table)
+    capsys.readouterr()
+    answer = api_env.call("GET", "/health")
+    (doc,) = _emf_lines(capsys)
+    assert answer.status == 503, answer.body
+    assert (doc["route"], doc["status"]) == ("/health", "503")
+
+
+def test_handler_route_metric_tells_a_bug_500(
+    api_env: ApiEnv, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception in a route is counted as ``500`` on that route."""
+    from api import metrics_store
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(metrics_store, "list_series", broken)
+    capsys.readouterr()
+    answer = api_env.call("GET", "/metrics")
+    (doc,) = _emf_lines(capsys)
+    assert answer.status == 500, answer.body
+    assert (doc["route"], doc["status"]) == ("/metrics", "500")
 
 
 def test_handler_logs_request_id_as_correlation_id(api_env: ApiEnv) -> None:

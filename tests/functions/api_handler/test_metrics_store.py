@@ -13,7 +13,7 @@ from api import metrics_store
 from api.errors import BadRequest, DependencyUnavailable
 from botocore.stub import Stubber
 
-SERIES = "custom.api.Requests.Sum"
+SERIES = "custom.api.RouteRequests-health-2xx.Sum"
 NOW = 1_800_000_000
 
 
@@ -46,9 +46,9 @@ def test_token_round_trips() -> None:
     "payload",
     [
         b'{"pk":"series#other","sk":"1732790400"}',
-        b'{"pk":"series#custom.api.Requests.Sum","sk":"17327904"}',
-        b'{"pk":"series#custom.api.Requests.Sum","sk":1732790400}',
-        b'{"pk":"series#custom.api.Requests.Sum","sk":"1732790400","x":1}',
+        b'{"pk":"series#custom.api.RouteRequests-health-2xx.Sum","sk":"17327904"}',
+        b'{"pk":"series#custom.api.RouteRequests-health-2xx.Sum","sk":1732790400}',
+        b'{"pk":"series#custom.api.RouteRequests-health-2xx.Sum","sk":"1732790400","x":1}',
         b'["pk"]',
         b"\xff\xfe",
     ],

@@ -9,7 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pytest
-from analytics_contract.routes import ROUTES, Route, allowed_methods, route_for
+from analytics_contract.routes import (
+    API_SERVICE,
+    ROUTE_LABELS,
+    ROUTE_METRIC_DIMENSIONS,
+    ROUTES,
+    STATUS_LABELS,
+    UNMATCHED,
+    Route,
+    allowed_methods,
+    route_for,
+    route_label,
+    route_label_slug,
+    route_metric_dimensions,
+    status_label,
+)
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
@@ -128,3 +142,87 @@ def test_route_contract_allowed_methods_agree_with_405(api_env_free_handler: obj
 def api_env_free_handler(handler_module: object) -> object:
     """The Lambda handler; 405s are answered before any dependency is touched."""
     return handler_module.handler  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("codes", "label"),
+    [
+        ((200, 201, 204, 299), "2xx"),
+        ((400, 403, 404, 405, 413, 415, 422, 429, 499), "4xx"),
+        ((500,), "500"),
+        ((503,), "503"),
+        ((501, 502, 504, 599), "5xx"),
+        ((0, 100, 199, 301, 304, 399, 600, -1), "other"),
+    ],
+)
+def test_status_label_groups_codes(codes: tuple[int, ...], label: str) -> None:
+    """Success and client errors are classes; 500 (a bug) and 503 (a dependency) stay apart."""
+    assert {code: status_label(code) for code in codes} == dict.fromkeys(codes, label)
+
+
+def test_status_label_is_always_one_of_the_labels_the_aggregator_lists() -> None:
+    """Any code at all gets a label from the closed set: no series the aggregator cannot ask for."""
+    unlisted = {code for code in range(-10, 1100) if status_label(code) not in STATUS_LABELS}
+    assert unlisted == set()
+
+
+def test_status_labels_are_unique_series_id_parts() -> None:
+    """A label ends a series id's metric part: letters and digits only, each once."""
+    assert len(set(STATUS_LABELS)) == len(STATUS_LABELS)
+    assert all(label.isalnum() and label.isascii() for label in STATUS_LABELS), STATUS_LABELS
+
+
+def test_route_labels_are_every_contract_path_once_then_unmatched() -> None:
+    """The aggregator asks for each of these: a path missing here is a route never counted."""
+    assert set(ROUTE_LABELS) == {route.path for route in ROUTES} | {UNMATCHED}
+    assert len(set(ROUTE_LABELS)) == len(ROUTE_LABELS)
+    assert ROUTE_LABELS[-1] == UNMATCHED
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "label"),
+    [
+        ("GET", "/metrics/a.b", "/metrics/{series}"),
+        ("POST", "/events", "/events"),
+        ("GET", "/events", UNMATCHED),
+        ("GET", "/nowhere", UNMATCHED),
+    ],
+)
+def test_route_label_is_the_contract_path_or_unmatched(method: str, path: str, label: str) -> None:
+    """A request is labelled with its route's path (parameters as in the contract)."""
+    assert route_label(method, path) == label
+
+
+def test_route_label_slug_of_every_route_label() -> None:
+    """Slugs are what series ids carry: the path's segments joined by hyphens, braces dropped."""
+    assert {label: route_label_slug(label) for label in ROUTE_LABELS} == {
+        "/health": "health",
+        "/metrics": "metrics",
+        "/metrics/{series}": "metrics-series",
+        "/events": "events",
+        "/events/summary": "events-summary",
+        UNMATCHED: "unmatched",
+    }
+
+
+def test_route_label_slugs_are_unique() -> None:
+    """Two labels with one slug would write one series for two routes."""
+    slugs = [route_label_slug(label) for label in ROUTE_LABELS]
+    assert len(set(slugs)) == len(slugs), slugs
+
+
+@pytest.mark.parametrize("path", ["/", "", "/v1.0/events", "/a b", "/a//b", "/café"])
+def test_route_label_slug_rejects_what_a_series_id_cannot_carry(path: str) -> None:
+    """Empty, dotted (a dot splits series id parts), spaced or non-ASCII slugs are refused."""
+    with pytest.raises(ValueError, match="becomes part of series ids"):
+        route_label_slug(path)
+
+
+def test_route_metric_dimensions_are_the_contracts_names_in_order() -> None:
+    """service, route, status: the names CloudWatch matches, the service fixed by the contract."""
+    assert route_metric_dimensions("/events", "2xx") == (
+        (ROUTE_METRIC_DIMENSIONS[0], API_SERVICE),
+        (ROUTE_METRIC_DIMENSIONS[1], "/events"),
+        (ROUTE_METRIC_DIMENSIONS[2], "2xx"),
+    )
+    assert ROUTE_METRIC_DIMENSIONS == ("service", "route", "status")

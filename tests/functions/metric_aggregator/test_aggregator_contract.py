@@ -16,6 +16,13 @@ from aggregator.queries import build_queries
 from aggregator.retry import Deadline
 from aggregator.writer import write_items
 from analytics_contract import series as contract
+from analytics_contract.routes import (
+    ROUTE_LABELS,
+    ROUTE_METRIC,
+    STATUS_LABELS,
+    route_metric_dimensions,
+    status_label,
+)
 from analytics_contract.sources import MetricSources
 
 from .helpers import FUNCTION_DIR, TABLE, FakeClock
@@ -54,6 +61,32 @@ def test_contract_every_series_id_the_aggregator_can_build_is_one_the_api_accept
 
     for query in build_queries(_longest_sources(), 60):
         assert SERIES_RE.fullmatch(query.series_id), f"API rejects {query.series_id!r}"
+
+
+def test_contract_every_route_series_id_is_one_the_api_accepts(
+    store: Any, sources: MetricSources
+) -> None:
+    """The route slug and status label inside the id: the API must serve each such series."""
+    from api.validation import validate_series_id
+
+    route_series = [q.series_id for q in build_queries(sources, 60) if q.metric == ROUTE_METRIC]
+    assert len(route_series) == len(ROUTE_LABELS) * len(STATUS_LABELS)
+    for series in route_series:
+        validate_series_id(series)  # raises the API's 400 error for an id it refuses
+
+
+def test_contract_every_request_the_handler_counts_is_a_series_the_aggregator_asks_for(
+    sources: MetricSources,
+) -> None:
+    """Any route label with any status code: the dimensions the handler writes are queried."""
+    queried = {q.dimensions for q in build_queries(sources, 60) if q.metric == ROUTE_METRIC}
+    missing = [
+        (route, code)
+        for route in ROUTE_LABELS
+        for code in range(100, 600)
+        if route_metric_dimensions(route, status_label(code)) not in queried
+    ]
+    assert missing == []
 
 
 def test_contract_series_pattern_is_the_apis(store: Any) -> None:

@@ -70,8 +70,12 @@ def _put(cloudwatch: Any, sources: MetricSources, now: datetime) -> None:
         Namespace=NAMESPACE,
         MetricData=[
             {
-                "MetricName": "Requests",
-                "Dimensions": [{"Name": "service", "Value": "api"}],
+                "MetricName": "RouteRequests",
+                "Dimensions": [
+                    {"Name": "service", "Value": "api"},
+                    {"Name": "route", "Value": "/events"},
+                    {"Name": "status", "Value": "2xx"},
+                ],
                 "Timestamp": now - timedelta(minutes=4),
                 "Value": 7.0,
             }
@@ -140,7 +144,7 @@ def test_handler_stores_one_item_per_returned_datapoint(
     items = scan_all(runtime.dynamodb)
     catalogue = [i for i in items if i["pk"]["S"] == "catalogue"]
     # Count: 3 minutes inside the window (the 40-minute-old one is outside); Invocations: 3;
-    # Requests: 1.
+    # RouteRequests: 1.
     assert returned.count == 3 + 3 + 1
     assert len(items) - len(catalogue) == returned.count == stats["datapoints"]
     assert len(catalogue) == returned.series_with_data == 3
@@ -202,7 +206,7 @@ def test_handler_logs_one_structured_line_per_run(
     lines = [r for r in _stdout_json(out) if r.get("message") == "aggregation run"]
     assert len(lines) == 1
     line = lines[0]
-    assert line["queries"] == 34
+    assert line["queries"] == 68
     assert line["datapoints"] == 7
     assert line["items"] == 10
     assert line["writes"] == 1

@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from aggregator.queries import aligned_window, build_queries
+from aggregator import queries as catalogue
+from aggregator.queries import MAX_QUERIES_PER_CALL, aligned_window, build_queries
+from analytics_contract.routes import ROUTE_LABELS, ROUTE_METRIC, STATUS_LABELS
 from analytics_contract.sources import MetricSources
 
 QUERY_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
@@ -59,13 +61,65 @@ def test_build_queries_covers_the_catalogue(sources: MetricSources) -> None:
         f"dynamodb.{table}.ThrottledRequests-BatchWriteItem.Sum",
         f"dynamodb.{table}.SystemErrors-Query.Sum",
         f"dynamodb.{table}.SystemErrors-PutItem.Sum",
-        "custom.api.Requests.Sum",
-        "custom.api.Errors.Sum",
+        "custom.api.RouteRequests-events-2xx.Sum",
+        "custom.api.RouteRequests-metrics-series-4xx.Sum",
+        "custom.api.RouteRequests-events-summary-503.Sum",
+        "custom.api.RouteRequests-health-500.Sum",
+        "custom.api.RouteRequests-metrics-5xx.Sum",
+        "custom.api.RouteRequests-unmatched-4xx.Sum",
         "custom.aggregator.AggregatorHeartbeat.Sum",
     }
     assert expected <= series, sorted(expected - series)
-    # 5 API + 5 per function (2) + 6 RDS + 2 table + 2 per operation (4) + 3 custom
-    assert len(series) == 5 + 10 + 6 + 2 + 8 + 3
+    # 5 API + 5 per function (2) + 6 RDS + 2 table + 2 per operation (4) + heartbeat
+    # + RouteRequests per route label (5 paths and unmatched) and status label (6)
+    assert len(series) == 5 + 10 + 6 + 2 + 8 + 1 + 6 * 6
+
+
+def test_build_queries_retired_request_metrics_are_gone(sources: MetricSources) -> None:
+    """The handler no longer writes Requests/Errors: querying them would copy nothing."""
+    metrics = {q.metric for q in build_queries(sources, 60) if q.namespace == sources.namespace}
+    assert metrics == {ROUTE_METRIC, "AggregatorHeartbeat"}
+
+
+def test_build_queries_asks_for_every_route_and_status_label(sources: MetricSources) -> None:
+    """GetMetricData matches dimensions exactly: each (route, status) label pair is a query."""
+    asked: dict[str, set[str]] = {}
+    for query in build_queries(sources, 60):
+        if query.metric == ROUTE_METRIC:
+            dims = dict(query.dimensions)
+            assert dims["service"] == "api", query
+            asked.setdefault(dims["route"], set()).add(dims["status"])
+    assert asked == {route: set(STATUS_LABELS) for route in ROUTE_LABELS}
+
+
+def test_build_queries_route_series_metric_part_is_slug_then_label(
+    sources: MetricSources,
+) -> None:
+    query = _by_series(sources)["custom.api.RouteRequests-metrics-series-503.Sum"]
+    assert query["MetricStat"]["Metric"] == {
+        "Namespace": sources.namespace,
+        "MetricName": "RouteRequests",
+        "Dimensions": [
+            {"Name": "service", "Value": "api"},
+            {"Name": "route", "Value": "/metrics/{series}"},
+            {"Name": "status", "Value": "503"},
+        ],
+    }
+    assert query["MetricStat"]["Stat"] == "Sum"
+
+
+def test_build_queries_fit_one_get_metric_data_call(sources: MetricSources) -> None:
+    """The stack's two functions: every query in one call (GetMetricData takes 500)."""
+    assert len(build_queries(sources, 60)) <= MAX_QUERIES_PER_CALL
+
+
+def test_build_queries_refuses_two_routes_with_one_series(
+    sources: MetricSources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/a/b`` and ``/a-b`` have one slug: their counts would overwrite each other's items."""
+    monkeypatch.setattr(catalogue, "ROUTE_LABELS", ("/a/b", "/a-b"))
+    with pytest.raises(ValueError, match="RouteRequests-a-b-2xx.Sum' is built by two queries"):
+        build_queries(sources, 60)
 
 
 def test_build_queries_dynamodb_operation_metrics_carry_the_operation_dimension(
@@ -84,11 +138,11 @@ def test_build_queries_dynamodb_operation_metrics_carry_the_operation_dimension(
 def test_build_queries_custom_metrics_use_the_namespace_and_service_dimension(
     sources: MetricSources,
 ) -> None:
-    query = _by_series(sources)["custom.api.Requests.Sum"]
+    query = _by_series(sources)["custom.aggregator.AggregatorHeartbeat.Sum"]
     assert query["MetricStat"]["Metric"] == {
         "Namespace": sources.namespace,
-        "MetricName": "Requests",
-        "Dimensions": [{"Name": "service", "Value": "api"}],
+        "MetricName": "AggregatorHeartbeat",
+        "Dimensions": [{"Name": "service", "Value": "aggregator"}],
     }
     assert query["MetricStat"]["Stat"] == "Sum"
     assert query["MetricStat"]["Period"] == 60

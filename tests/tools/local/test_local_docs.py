@@ -189,7 +189,7 @@ def test_docs_api_examples_are_found() -> None:
 
 
 def test_docs_api_matcher_reports_a_missing_list_element() -> None:
-    documented = {"series": [{"series": "custom.api.Requests.Sum"}]}
+    documented = {"series": [{"series": "custom.api.RouteRequests-events-2xx.Sum"}]}
     assert mismatches(documented, {"series": [{"series": "custom.api.Renamed.Sum"}]})
 
 

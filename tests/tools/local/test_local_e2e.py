@@ -1,7 +1,8 @@
 """Across both functions: requests through the local API, one aggregator run, the series read back.
 
-The series ids come from the aggregator's own catalogue (``tools.local.contract``), the expected
-values from the requests this module makes: nothing else talks to this module's system.
+The series ids come from the aggregator's own catalogue and the handler's request metric from the
+shared contract (both through ``tools.local.contract``), the expected values from the requests
+this module makes: nothing else talks to this module's system.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tools.local.system import LocalSystem
 
 EVENT_NAME = "e2e.signup"
 EVENT_VALUES = (1.0, 2.0, 3.0)
+UNKNOWN_SERIES = "custom.nobody.Nothing.Sum"
 
 
 @dataclass(frozen=True)
@@ -31,17 +33,14 @@ class Scenario:
     wrong_key: Reply
     invalid: Reply
     unknown_path: Reply
+    unknown_series: Reply
     summary: Reply
     run: Invocation
     handler_invocations: int
     gateway_requests: int
     client_errors: int
-
-    @property
-    def api_service(self) -> str:
-        """The API handler's service name (the ``service`` dimension of its own metrics)."""
-        assert self.system.stack is not None
-        return self.system.stack.api_handler.environment["POWERTOOLS_SERVICE_NAME"]
+    handler_counts: dict[tuple[str, int], int]
+    """(contract path, status) -> requests the handler answered so, as the requests imply."""
 
     def series(self, namespace: str, metric: str, stat: str, dimensions: dict[str, str]) -> str:
         """The aggregator's series id for a metric of this system's stack."""
@@ -56,6 +55,23 @@ class Scenario:
             stat=stat,
             dimensions=dimensions,
         )
+
+    def route_series(self, route: str, status: int | str) -> str:
+        """The aggregator's series id of the handler's request count for a route and a status
+        (code or label)."""
+        return self.series(
+            self.namespace,
+            contract.ROUTE_METRIC,
+            "Sum",
+            contract.route_request_dimensions(route, status),
+        )
+
+    @property
+    def namespace(self) -> str:
+        """The namespace of the functions' own metrics, as the aggregator reads it."""
+        stack = self.system.stack
+        assert stack is not None
+        return contract.custom_namespace(stack.aggregator.environment["METRIC_SOURCES"])
 
     def datapoints(self, series: str) -> list[dict[str, Any]]:
         """Every datapoint of ``series`` through GET /metrics/{series}."""
@@ -94,6 +110,7 @@ def scenario(local_system: LocalSystem) -> Scenario:
         headers={"x-api-key": key},
     )
     unknown_path = call(base, "GET", "/nowhere")
+    unknown_series = call(base, "GET", f"/metrics/{UNKNOWN_SERIES}")
     summary = call(base, "GET", f"/events/summary?name={EVENT_NAME}&bucket=day")
     # The aggregator reads complete periods only (1 s here): let the last one end.
     time.sleep(1.1)
@@ -105,13 +122,22 @@ def scenario(local_system: LocalSystem) -> Scenario:
         wrong_key=wrong_key,
         invalid=invalid,
         unknown_path=unknown_path,
+        unknown_series=unknown_series,
         summary=summary,
         run=run,
-        # Reached the handler: three writes, the invalid write, the summary.
-        handler_invocations=len(EVENT_VALUES) + 2,
-        gateway_requests=len(EVENT_VALUES) + 5,
-        # Two missing/wrong keys and the unknown path (API Gateway), the invalid write (handler).
-        client_errors=4,
+        # Reached the handler: three writes, the invalid write, the unknown series, the summary.
+        handler_invocations=len(EVENT_VALUES) + 3,
+        gateway_requests=len(EVENT_VALUES) + 6,
+        # Two missing/wrong keys and the unknown path (API Gateway); the invalid write and the
+        # unknown series (handler).
+        client_errors=5,
+        # The key-less, wrong-key and unknown-path requests never reach the handler.
+        handler_counts={
+            ("/events", 201): len(EVENT_VALUES),
+            ("/events", 422): 1,
+            ("/metrics/{series}", 404): 1,
+            ("/events/summary", 200): 1,
+        },
     )
 
 
@@ -159,27 +185,48 @@ def test_e2e_aggregator_run_succeeds_without_query_errors(scenario: Scenario) ->
     assert scenario.run.result["items"] > 0, scenario.run.result
 
 
-def test_e2e_catalogue_lists_the_handler_request_series(scenario: Scenario) -> None:
-    namespace = contract.custom_namespace(
-        scenario.system.stack.aggregator.environment["METRIC_SOURCES"]  # type: ignore[union-attr]
-    )
-    series = scenario.series(
-        namespace, contract.HANDLER_REQUESTS_METRIC, "Sum", {"service": scenario.api_service}
-    )
+def test_e2e_catalogue_lists_the_handler_route_series(scenario: Scenario) -> None:
+    expected = {scenario.route_series(route, status) for route, status in scenario.handler_counts}
     reply = call(scenario.system.base_url, "GET", "/metrics?limit=1000")
     assert reply.status == 200, reply
     listed = {entry["series"] for entry in reply.body["series"]}
-    assert series in listed, f"{series} not in GET /metrics: {sorted(listed)}"
+    assert expected <= listed, f"{sorted(expected - listed)} not in GET /metrics: {sorted(listed)}"
 
 
-def test_e2e_handler_request_series_counts_every_invocation(scenario: Scenario) -> None:
-    namespace = contract.custom_namespace(
-        scenario.system.stack.aggregator.environment["METRIC_SOURCES"]  # type: ignore[union-attr]
-    )
-    series = scenario.series(
-        namespace, contract.HANDLER_REQUESTS_METRIC, "Sum", {"service": scenario.api_service}
-    )
-    assert _total(scenario.datapoints(series)) == scenario.handler_invocations, series
+def test_e2e_route_series_count_the_requests_of_their_route_and_status(
+    scenario: Scenario,
+) -> None:
+    totals = {
+        (route, status): _total(scenario.datapoints(scenario.route_series(route, status)))
+        for route, status in scenario.handler_counts
+    }
+    assert totals == scenario.handler_counts
+
+
+def test_e2e_write_series_is_the_events_2xx_series(scenario: Scenario) -> None:
+    series = scenario.route_series("/events", 201)
+    assert "events" in series and series.endswith("-2xx.Sum"), series
+    assert _total(scenario.datapoints(series)) == len(EVENT_VALUES), series
+
+
+def test_e2e_unknown_series_counts_under_its_route_4xx(scenario: Scenario) -> None:
+    series = scenario.route_series("/metrics/{series}", 404)
+    assert series == scenario.route_series("/metrics/{series}", 400), "4xx codes share a label"
+    assert _total(scenario.datapoints(series)) == 1, series
+
+
+def test_e2e_route_series_count_only_what_reached_the_handler(scenario: Scenario) -> None:
+    """Every RouteRequests series in GET /metrics together: the handler's invocations, so the
+    requests API Gateway refused (no key, wrong key, unknown path) are in none of them."""
+    every = {
+        scenario.route_series(route, label)
+        for route in contract.ROUTE_LABELS
+        for label in contract.STATUS_LABELS
+    }
+    reply = call(scenario.system.base_url, "GET", "/metrics?limit=1000")
+    listed = {entry["series"] for entry in reply.body["series"]} & every
+    assert sum(_total(scenario.datapoints(s)) for s in listed) == scenario.handler_invocations
+    assert len(listed) == len(scenario.handler_counts), sorted(listed)
 
 
 def test_e2e_gateway_count_series_counts_every_request(scenario: Scenario) -> None:
@@ -217,6 +264,6 @@ def test_e2e_lambda_duration_p99_is_at_least_the_average(scenario: Scenario) -> 
 
 
 def test_e2e_unknown_series_is_not_found(scenario: Scenario) -> None:
-    reply = call(scenario.system.base_url, "GET", "/metrics/custom.nobody.Nothing.Sum")
+    reply = scenario.unknown_series
     assert reply.status == 404, reply
     assert reply.body["error"]["code"] == "not_found", reply.body
