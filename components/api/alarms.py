@@ -146,7 +146,7 @@ def api_widgets(
                 metric("Count"),
                 metric("5XXError"),
                 metric("4XXError"),
-                # The handler's one request metric, a line per route and status code.
+                # The handler's one request metric, a line per route and status label.
                 [
                     {
                         "expression": (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -21,14 +20,12 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from components.lib import settings
 from components.lib.packaging import default_build_dir
 from tools.preview.errors import ProgramError
 from tools.preview.model import PreviewResource
 from tools.preview.program import decode_resource
 from tools.preview.stack_config import load_stack_config
-
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 class StackError(RuntimeError):
@@ -74,10 +71,10 @@ class StackDescription:
 
 def schedule_seconds(expression: str) -> int:
     """``rate(5 minutes)`` → 300; only ``rate()`` schedules can run on a local timer."""
-    match = _RATE.match(expression.strip())
-    if not match:
-        raise StackError(f"schedule {expression!r} is not a rate() expression")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
+    try:
+        return settings.schedule_seconds(expression.strip())
+    except ValueError as error:
+        raise StackError(f"schedule {expression!r}: {error}") from error
 
 
 def _inputs(resource: PreviewResource) -> dict[str, Any]:
