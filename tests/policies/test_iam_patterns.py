@@ -55,6 +55,19 @@ def test_iam_no_wildcard_accepts_pattern_matching_part_of_service() -> None:
         ("dynamodb:GetItem", f"arn:aws:dynamodb:*:{ACCOUNT}:table/*"),
         ("logs:PutLogEvents", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"),
         ("kms:Decrypt", "arn:aws:kms:us-east-1:*:key/*"),
+        # IAM's * matches ":" too: fewer than six parts can still hide a wildcard account.
+        ("iam:PassRole", "arn:aws:iam:*:role/app"),
+        ("iam:PassRole", "arn:*:role/app"),
+        ("sqs:SendMessage", "arn:aws:sqs:*:app-queue"),
+        ("sts:AssumeRole", "arn:aws:iam::12345678901?:role/deploy"),
+        # Name parts with no letter or digit match every name AWS would give.
+        ("dynamodb:PutItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/???*"),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*-*"),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:*-??????",
+        ),
+        ("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:*_*"),
     ],
 )
 def test_iam_no_wildcard_rejects_resource_pattern_covering_everything(
@@ -76,6 +89,17 @@ def test_iam_no_wildcard_rejects_resource_pattern_covering_everything(
         ("dynamodb:GetItem", f"arn:aws:dynamodb:*:{ACCOUNT}:table/metrics*"),
         ("sqs:SendMessage", f"arn:aws:sqs:*:{ACCOUNT}:jobs-*"),
         ("execute-api:Invoke", f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*/GET/*"),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:app-*",
+        ),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:*-prod",
+        ),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*admin"),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-*"),
+        ("dynamodb:PutItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/metrics-???"),
     ],
 )
 def test_iam_no_wildcard_accepts_pattern_scoped_by_name_in_one_owner(
