@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -231,6 +232,72 @@ def statement_problems(
     return problems
 
 
+def _statement_wildcards(statement: Mapping[str, Any]) -> list[iam_patterns.ServiceWildcard]:
+    """Service wildcards one statement reaches alone (already its own finding)."""
+    try:
+        actions, _ = known_strings(get(statement, "Action"), "Action")
+    except (UnknownValueError, PolicyDocumentError):
+        return []
+    return iam_patterns.service_wildcards(actions)
+
+
+def _group_key(statement: Mapping[str, Any]) -> str | None:
+    """Statements with the same key grant their actions together: same resources, same
+    principal, same condition (``None`` for a statement not to pool: Deny, NotAction, ...)."""
+    if not effect_is_allow(statement) or has_key(statement, "NotAction"):
+        return None
+    if not has_key(statement, "Action"):
+        return None
+    shared = {k: get(statement, k) for k in ("Resource", "NotResource", "Principal", "Condition")}
+    if any(v is UNKNOWN for v in shared.values()):
+        return None
+    resources = shared.pop("Resource")
+    listed = [resources] if isinstance(resources, str) else resources
+    if isinstance(listed, Sequence):
+        shared["Resource"] = sorted({str(r).strip() for r in listed})
+    return json.dumps(_plain(shared), sort_keys=True, default=str)
+
+
+def _plain(value: Any) -> Any:
+    """Engine proxies as plain dicts and lists (so equal statements compare equal)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(get(value, k)) for k in value}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(get_item(value, i)) for i in range(len(value))]
+    return value
+
+
+def _pooled_service_wildcards(items: Sequence[Any], flagged: set[str]) -> list[str]:
+    """Service wildcards that statements on the same resources reach only together."""
+    pools: dict[str, tuple[list[str], list[str]]] = {}
+    for index, statement in enumerate(items):
+        if not isinstance(statement, Mapping):
+            continue
+        try:
+            key = _group_key(statement)
+            if key is None:
+                continue
+            actions, _ = known_strings(get(statement, "Action"), f"statement {index} Action")
+        except (UnknownValueError, PolicyDocumentError):
+            continue
+        labels, pooled = pools.setdefault(key, ([], []))
+        labels.append(statement_label(statement, index))
+        pooled.extend(actions)
+    found: list[str] = []
+    for labels, pooled in pools.values():
+        if len(labels) < 2:  # noqa: PLR2004
+            continue
+        for wildcard in iam_patterns.service_wildcards(pooled):
+            if wildcard.service in flagged:
+                continue
+            found.append(
+                f"{', '.join(labels)} on the same resources: {wildcard.describe()} between "
+                "them (a service wildcard split across statements); name the exact actions "
+                "needed"
+            )
+    return found
+
+
 def document_problems(
     raw: Any,
     require_condition: bool,
@@ -255,6 +322,13 @@ def document_problems(
                 )
             except UnknownValueError:
                 continue  # parts of this statement are only known after apply
+        flagged = {
+            w.service
+            for statement in statements(document)
+            if isinstance(statement, Mapping)
+            for w in _statement_wildcards(statement)
+        }
+        found.extend(_pooled_service_wildcards(statements(document), flagged))
         return found
     except UnknownValueError:
         return []  # the document is only known after apply

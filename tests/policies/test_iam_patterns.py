@@ -226,3 +226,41 @@ def test_iam_no_broad_managed_policy_judges_sso_managed_policy_attachment() -> N
     )
     found = run(validate_no_broad_managed_policy, args)
     assert found, f"SSO attachment 'res' of AdministratorAccess accepted: {found}"
+
+
+def test_iam_no_wildcard_rejects_service_split_across_statements_on_same_resource() -> None:
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"
+    found = policy(allow("sqs:*Message*", queue), allow(["sqs:*Queue*", "sqs:*Permission"], queue))
+    assert any("split across statements" in m and "sqs" in m for m in found), (
+        f"policy 'res' statements covering SQS together on one queue not reported: {found}"
+    )
+
+
+def test_iam_no_wildcard_accepts_split_service_on_different_resources() -> None:
+    found = policy(
+        allow("sqs:*Message*", f"arn:aws:sqs:us-east-1:{ACCOUNT}:a"),
+        allow(["sqs:*Queue*", "sqs:*Permission"], f"arn:aws:sqs:us-east-1:{ACCOUNT}:b"),
+    )
+    assert found == [], f"policy 'res' split over two queues was flagged: {found}"
+
+
+def test_iam_no_wildcard_accepts_split_service_under_different_conditions() -> None:
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"
+    condition = {"Bool": {"aws:SecureTransport": "true"}}
+    found = policy(
+        allow("sqs:*Message*", queue),
+        allow(["sqs:*Queue*", "sqs:*Permission"], queue, Condition=condition),
+    )
+    assert found == [], f"policy 'res' split under different conditions was flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_split_service_under_identical_conditions() -> None:
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"
+    condition = {"Bool": {"aws:SecureTransport": "true"}}
+    found = policy(
+        allow("sqs:*Message*", queue, Condition=condition),
+        allow(["sqs:*Queue*", "sqs:*Permission"], [queue], Condition=condition),
+    )
+    assert any("split across statements" in m for m in found), (
+        f"policy 'res' split under one condition not reported: {found}"
+    )

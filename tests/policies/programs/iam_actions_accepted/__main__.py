@@ -33,3 +33,18 @@ aws.iam.Policy(
     "ok-whoami",
     policy=document({"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}),
 )
+aws.iam.Policy(
+    "ok-fragments-two-queues",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Action": "sqs:*Message*",
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:in",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:*Queue*", "sqs:*Permission"],
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:out",
+        },
+    ),
+)

@@ -47,3 +47,10 @@ aws.iam.Policy(
 aws.iam.Policy(
     "bad-not-action", policy=document({"Effect": "Allow", "NotAction": "iam:*", "Resource": QUEUE})
 )
+aws.iam.Policy(
+    "bad-fragments-two-statements",
+    policy=document(
+        {"Effect": "Allow", "Action": "sqs:*Message*", "Resource": QUEUE},
+        {"Effect": "Allow", "Action": ["sqs:*Queue*", "sqs:*Permission"], "Resource": QUEUE},
+    ),
+)
