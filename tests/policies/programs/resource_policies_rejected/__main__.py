@@ -111,3 +111,32 @@ aws.iam.UserPolicy(
         {"Effect": "Allow", "Action": "iam:*Policy*", "Resource": f"arn:aws:iam::{ACCOUNT}:role/*"}
     ),
 )
+
+
+def open_send(name: str, condition: dict) -> None:
+    """A queue policy open to anyone, with a Condition that does not narrow who calls."""
+    aws.sqs.QueuePolicy(
+        name,
+        queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+        policy=document(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "sqs:SendMessage",
+                "Resource": "*",
+                "Condition": condition,
+            }
+        ),
+    )
+
+
+open_send("bad-queue-any-org", {"StringLike": {"aws:PrincipalOrgID": "o-*"}})
+open_send("bad-queue-any-endpoint", {"StringLike": {"aws:SourceVpce": "vpce-*"}})
+open_send(
+    "bad-queue-any-account-role",
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/publisher"}},
+)
+open_send(
+    "bad-queue-any-project", {"ArnLike": {"aws:SourceArn": "arn:aws:codebuild:*:*:project/*"}}
+)
+open_send("bad-queue-for-all-values", {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-1"}})
