@@ -52,6 +52,7 @@ ATTACHMENT_TYPES: Mapping[str, str] = {
 }
 _MAX_LISTED = 5
 _ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
 def is_effectively_any_resource(resource: str) -> bool:
@@ -91,21 +92,23 @@ def _listed(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else "")
 
 
-def _is_default_key_root_statement(statement: Mapping[str, Any]) -> bool:
-    """AWS's default key policy statement: the key's own account root gets ``kms:*`` on ``*``.
+def _default_key_root_account(statement: Mapping[str, Any]) -> str | None:
+    """The account of a statement shaped like AWS's default key policy statement (one account
+    root gets ``kms:*`` on ``*``), or None for any other statement.
 
-    Exactly that statement is allowed (without it the account can lose control of the key);
-    any other principal, action or resource next to it is judged as usual.
+    Whether that account is the key's own is decided over the document: see
+    :func:`_excused_root_statements`.
     """
     principal = get(statement, "Principal")
     if not isinstance(principal, Mapping) or list(principal) != ["AWS"]:
-        return False
+        return None
     roots = get(principal, "AWS")
     roots_list = [roots] if isinstance(roots, str) else roots
     if not isinstance(roots_list, Sequence) or len(roots_list) != 1:
-        return False
-    if not isinstance(roots_list[0], str) or not _ACCOUNT_ROOT.match(roots_list[0].strip()):
-        return False
+        return None
+    root = roots_list[0]
+    if not isinstance(root, str) or not _ACCOUNT_ROOT.match(root.strip()):
+        return None
     actions = get(statement, "Action")
     resources = get(statement, "Resource")
     single_action = actions if isinstance(actions, str) else None
@@ -114,13 +117,46 @@ def _is_default_key_root_statement(statement: Mapping[str, Any]) -> bool:
     single_resource = resources if isinstance(resources, str) else None
     if isinstance(resources, Sequence) and not isinstance(resources, str) and len(resources) == 1:
         single_resource = resources[0]
-    return (
-        isinstance(single_action, str)
+    shaped = (
+        effect_is_allow(statement)
+        and isinstance(single_action, str)
         and single_action.strip().lower() == "kms:*"
         and single_resource == "*"
         and not has_key(statement, "NotAction")
         and not has_key(statement, "NotResource")
     )
+    return _ACCOUNT_ID.search(root).group(0) if shaped else None  # type: ignore[union-attr]
+
+
+def _excused_root_statements(items: Sequence[Any], key_accounts: frozenset[str] | None) -> set[int]:
+    """Indices of the default key policy statements to allow: the key's own account root only.
+
+    With the key's account(s) known (from its ARN or the stack's ``stackAccounts``), a root
+    statement for one of them. Unknown: exactly one root ``kms:*`` statement, and every other
+    account the document names is that same account; two such statements, or a root of an
+    account the rest of the document does not name, grant ``kms:*`` to another account.
+    """
+    roots: dict[int, str] = {}
+    for index, statement in enumerate(items):
+        if isinstance(statement, Mapping):
+            try:
+                account = _default_key_root_account(statement)
+            except (UnknownValueError, PolicyDocumentError):
+                continue
+            if account is not None:
+                roots[index] = account
+    if key_accounts:
+        return {index for index, account in roots.items() if account in key_accounts}
+    if len(roots) != 1:
+        return set()
+    ((index, account),) = roots.items()
+    named = {
+        found
+        for other, statement in enumerate(items)
+        if other != index
+        for found in _ACCOUNT_ID.findall(json.dumps(_plain(statement), default=str))
+    }
+    return {index} if named <= {account} else set()
 
 
 def _action_problems(actions: Sequence[str], where: str) -> list[str]:
@@ -182,13 +218,18 @@ def statement_problems(
     require_condition: bool,
     kind: Kind = IDENTITY,
     type_wide_allowed: frozenset[str] = frozenset(),
+    *,
+    excused: bool = False,
 ) -> list[str]:
-    """Wildcard findings for one policy statement (empty when it is acceptable)."""
+    """Wildcard findings for one policy statement (empty when it is acceptable).
+
+    ``excused``: the statement is the key's own default root statement (decided per document).
+    """
     if not isinstance(statement, Mapping):
         raise PolicyDocumentError(f"{where} is not an object")
     if not effect_is_allow(statement):
         return []
-    if kind == KEY and _is_default_key_root_statement(statement):
+    if excused:
         return []
     problems: list[str] = []
     for key in ("NotAction", "NotResource"):
@@ -303,11 +344,18 @@ def document_problems(
     require_condition: bool,
     kind: Kind = IDENTITY,
     type_wide_allowed: frozenset[str] = frozenset(),
+    key_accounts: frozenset[str] | None = None,
 ) -> list[str]:
-    """All wildcard findings for one policy document (unparsable = one finding)."""
+    """All wildcard findings for one policy document (unparsable = one finding).
+
+    ``key_accounts``: for a key policy, the accounts the key can belong to, when known.
+    """
     try:
         document = read_document(raw)
         found: list[str] = []
+        excused = (
+            _excused_root_statements(statements(document), key_accounts) if kind == KEY else set()
+        )
         for index, statement in enumerate(statements(document)):
             if statement is UNKNOWN:
                 continue  # only known after apply
@@ -318,7 +366,14 @@ def document_problems(
             )
             try:
                 found.extend(
-                    statement_problems(statement, where, require_condition, kind, type_wide_allowed)
+                    statement_problems(
+                        statement,
+                        where,
+                        require_condition,
+                        kind,
+                        type_wide_allowed,
+                        excused=index in excused,
+                    )
                 )
             except UnknownValueError:
                 continue  # parts of this statement are only known after apply
@@ -336,6 +391,30 @@ def document_problems(
         return [f"cannot be checked: {exc}; supply a valid IAM policy JSON document"]
 
 
+# Inputs or outputs of the key types that name the key (or its primary) by ARN.
+_KEY_ARN_PROPS = ("arn", "keyId", "primaryKeyArn")
+
+
+def _key_accounts(args: ResourceValidationArgs) -> frozenset[str] | None:
+    """The accounts a key policy's key belongs to: from the key's own ARN when the props carry
+    it, else the stack's ``stackAccounts`` config, else None (decided from the document)."""
+    if args.resource_type not in policy_documents.KEY_POLICY_TYPES:
+        return None
+    for prop in _KEY_ARN_PROPS:
+        value = get(args.props, prop)
+        if isinstance(value, str) and value.startswith("arn:"):
+            parts = value.split(":", 5)
+            if len(parts) == 6 and _ACCOUNT_ID.fullmatch(parts[4]):  # noqa: PLR2004
+                return frozenset({parts[4]})
+    configured = config_value(args, "stackAccounts", [])
+    accounts = frozenset(
+        str(a).strip()
+        for a in (configured if isinstance(configured, Sequence) else [])
+        if isinstance(a, str | int) and _ACCOUNT_ID.fullmatch(str(a).strip())
+    )
+    return accounts or None
+
+
 def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """Report wildcard actions/resources, NotAction and NotResource in every policy document."""
     require_condition = is_truthy(config_value(args, "requireConditionOnWildcardResource", False))
@@ -344,6 +423,7 @@ def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) 
         for t in config_value(args, "allowTypeWideResources", [])
         if isinstance(t, str)
     )
+    key_accounts = _key_accounts(args)
     for where, raw, kind in policy_documents.documents(args):
         if raw is UNKNOWN:
             continue  # only known after apply (preview)
@@ -351,7 +431,7 @@ def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) 
             if args.resource_type in policy_documents.REQUIRED_INPUT:
                 report(f"{label(args)} has no {where} document; supply one", None)
             continue
-        for problem in document_problems(raw, require_condition, kind, type_wide):
+        for problem in document_problems(raw, require_condition, kind, type_wide, key_accounts):
             report(f"{label(args)} {where}: {problem}", None)
 
 
@@ -437,6 +517,16 @@ no_wildcard = ResourceValidationPolicy(
                 "default": False,
                 "description": (
                     "Opt-in: Resource '*' for actions that support only '*' also needs a Condition."
+                ),
+            },
+            "stackAccounts": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": (
+                    "The AWS accounts this stack deploys to: a KMS key policy's default "
+                    "root statement is allowed for these accounts only (used when the key's "
+                    "own ARN is not known)."
                 ),
             },
             "allowTypeWideResources": {

@@ -198,6 +198,62 @@ def test_iam_no_wildcard_rejects_kms_star_for_anyone_but_account_root(principal:
     assert found, f"kms key 'res' kms:* for {principal} accepted: {found}"
 
 
+FOREIGN = "999999999999"
+
+
+def key_root(account: str) -> dict[str, Any]:
+    return allow("kms:*", "*", Principal={"AWS": f"arn:aws:iam::{account}:root"})
+
+
+def key_policy(*statements: dict[str, Any], **props: Any) -> list[str]:
+    config = props.pop("config", None)
+    args = engine_args("aws:kms/key:Key", {"policy": doc(*statements), **props}, config=config)
+    return run(validate_no_wildcard, args)
+
+
+def test_iam_no_wildcard_rejects_second_root_statement_for_another_account() -> None:
+    found = key_policy(key_root(ACCOUNT), key_root(FOREIGN))
+    assert found, f"kms key 'res' granting kms:* to {FOREIGN} root accepted"
+
+
+def test_iam_no_wildcard_rejects_root_statement_for_account_other_than_keys_arn() -> None:
+    arn = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    found = key_policy(key_root(FOREIGN), arn=arn)
+    assert found, f"kms key 'res' in {ACCOUNT} granting kms:* to {FOREIGN} root accepted"
+
+
+def test_iam_no_wildcard_accepts_root_statement_for_keys_own_arn_account() -> None:
+    arn = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    found = key_policy(key_root(ACCOUNT), arn=arn)
+    assert found == [], f"kms key 'res' own root statement flagged: {found}"
+
+
+def test_iam_no_wildcard_judges_key_policy_root_by_key_id_arn() -> None:
+    args = engine_args(
+        "aws:kms/keyPolicy:KeyPolicy",
+        {"keyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k", "policy": doc(key_root(FOREIGN))},
+    )
+    assert run(validate_no_wildcard, args), f"key policy 'res' granting {FOREIGN} root accepted"
+
+
+def test_iam_no_wildcard_rejects_root_statement_outside_configured_stack_accounts() -> None:
+    config = {"stackAccounts": [ACCOUNT]}
+    found = key_policy(key_root(FOREIGN), config=config)
+    assert found, f"kms key 'res' granting kms:* to {FOREIGN} root accepted with {config}"
+
+
+def test_iam_no_wildcard_rejects_lone_root_of_account_the_document_does_not_name() -> None:
+    other = allow("kms:Decrypt", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"})
+    found = key_policy(key_root(FOREIGN), other)
+    assert found, f"kms key 'res' root {FOREIGN} beside statements of {ACCOUNT} accepted"
+
+
+def test_iam_no_wildcard_accepts_lone_root_matching_the_rest_of_the_document() -> None:
+    other = allow("kms:Decrypt", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"})
+    found = key_policy(key_root(ACCOUNT), other)
+    assert found == [], f"kms key 'res' default policy with its own role flagged: {found}"
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -140,3 +140,20 @@ open_send(
     "bad-queue-any-project", {"ArnLike": {"aws:SourceArn": "arn:aws:codebuild:*:*:project/*"}}
 )
 open_send("bad-queue-for-all-values", {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-1"}})
+aws.kms.Key(
+    "bad-key-foreign-root",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+    ),
+)
