@@ -174,12 +174,19 @@ def _resource_problems(
     where: str,
     kind: Kind,
     type_wide_allowed: frozenset[str] = frozenset(),
+    *,
+    self_prefixes: tuple[str, ...] = (),
 ) -> list[str]:
-    """Resources as good as ``*`` for the statement's scopable actions, one finding each."""
+    """Resources as good as ``*`` for the statement's scopable actions, one finding each.
+
+    ``self_prefixes``: shorthands that name the resource the policy is attached to.
+    """
     problems: list[str] = []
     unknown = [a for a in actions if not iam_data.expand_action(a)]
     for resource in resources:
-        if kind != IDENTITY and resource.strip() == "*":
+        if kind != IDENTITY and (
+            resource.strip() == "*" or resource.strip().startswith(self_prefixes or ("\0",))
+        ):
             continue  # in a resource or key policy, "*" is the resource the policy is on
         broad: dict[str, list[str]] = {}
         for action in actions:
@@ -220,6 +227,7 @@ def statement_problems(
     type_wide_allowed: frozenset[str] = frozenset(),
     *,
     excused: bool = False,
+    self_prefixes: tuple[str, ...] = (),
 ) -> list[str]:
     """Wildcard findings for one policy statement (empty when it is acceptable).
 
@@ -253,7 +261,11 @@ def statement_problems(
             problems.append(f"{where} is an Allow with no Resource")
         return problems  # resource policies may omit it: the resource itself
     resources, _ = known_strings(get(statement, "Resource"), f"{where} Resource")
-    problems.extend(_resource_problems(actions, resources, where, kind, type_wide_allowed))
+    problems.extend(
+        _resource_problems(
+            actions, resources, where, kind, type_wide_allowed, self_prefixes=self_prefixes
+        )
+    )
     anywhere = [r for r in resources if r.strip() == "*"]
     wildcard_only = actions and all(
         iam_data.expand_action(a) and iam_data.is_wildcard_only(a) for a in actions
@@ -344,11 +356,14 @@ def document_problems(
     require_condition: bool,
     kind: Kind = IDENTITY,
     type_wide_allowed: frozenset[str] = frozenset(),
+    *,
     key_accounts: frozenset[str] | None = None,
+    self_prefixes: tuple[str, ...] = (),
 ) -> list[str]:
     """All wildcard findings for one policy document (unparsable = one finding).
 
     ``key_accounts``: for a key policy, the accounts the key can belong to, when known.
+    ``self_prefixes``: resource shorthands naming the resource the policy is attached to.
     """
     try:
         document = read_document(raw)
@@ -373,6 +388,7 @@ def document_problems(
                         kind,
                         type_wide_allowed,
                         excused=index in excused,
+                        self_prefixes=self_prefixes,
                     )
                 )
             except UnknownValueError:
@@ -431,7 +447,15 @@ def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) 
             if args.resource_type in policy_documents.REQUIRED_INPUT:
                 report(f"{label(args)} has no {where} document; supply one", None)
             continue
-        for problem in document_problems(raw, require_condition, kind, type_wide, key_accounts):
+        self_prefixes = policy_documents.SELF_RESOURCE_PREFIXES.get(args.resource_type, ())
+        for problem in document_problems(
+            raw,
+            require_condition,
+            kind,
+            type_wide,
+            key_accounts=key_accounts,
+            self_prefixes=self_prefixes,
+        ):
             report(f"{label(args)} {where}: {problem}", None)
 
 

@@ -125,6 +125,13 @@ DOCUMENT_INPUTS: Mapping[str, tuple[str, Kind]] = {
 }
 """Resource type -> (input holding an IAM policy document, kind of document)."""
 
+# Resource policies whose own resource may be written as a shorthand ARN: API Gateway documents
+# ``execute-api:/stage/method/path`` as "this API" in a REST API's resource policy.
+SELF_RESOURCE_PREFIXES: Mapping[str, tuple[str, ...]] = {
+    "aws:apigateway/restApi:RestApi": ("execute-api:/",),
+    "aws:apigateway/restApiPolicy:RestApiPolicy": ("execute-api:/",),
+}
+
 # Types whose document input is required: a missing one is reported, not skipped.
 REQUIRED_INPUT = frozenset(_IDENTITY_POLICY) - {
     "aws:transfer/user:User",

@@ -320,3 +320,22 @@ def test_iam_no_wildcard_rejects_split_service_under_identical_conditions() -> N
     assert any("split across statements" in m for m in found), (
         f"policy 'res' split under one condition not reported: {found}"
     )
+
+
+@pytest.mark.parametrize("resource", ["execute-api:/*", "execute-api:/prod/GET/*"])
+@pytest.mark.parametrize(
+    "resource_type",
+    ["aws:apigateway/restApiPolicy:RestApiPolicy", "aws:apigateway/restApi:RestApi"],
+)
+def test_iam_no_wildcard_accepts_rest_api_policy_naming_its_own_api(
+    resource_type: str, resource: str
+) -> None:
+    statement = allow("execute-api:Invoke", resource, Principal={"AWS": ACCOUNT})
+    found = run(validate_no_wildcard, engine_args(resource_type, {"policy": doc(statement)}))
+    assert found == [], f"{resource_type} 'res' on {resource} (this API) flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_rest_api_policy_on_every_api_of_anyone() -> None:
+    statement = allow("execute-api:Invoke", "arn:aws:execute-api:*", Principal={"AWS": ACCOUNT})
+    args = engine_args("aws:apigateway/restApiPolicy:RestApiPolicy", {"policy": doc(statement)})
+    assert run(validate_no_wildcard, args), "rest api policy 'res' on every API accepted"

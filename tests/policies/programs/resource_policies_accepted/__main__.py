@@ -98,3 +98,17 @@ aws.sqs.QueuePolicy(
         }
     ),
 )
+api = aws.apigateway.RestApi("api")
+aws.apigateway.RestApiPolicy(
+    "ok-api-own-shorthand",
+    rest_api_id=api.id,
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
+            "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0123"}},
+        }
+    ),
+)
