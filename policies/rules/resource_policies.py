@@ -28,7 +28,7 @@ from .common import (
     statement_label,
     statements,
 )
-from .policy_documents import DOCUMENT_INPUTS, KEY, KEY_POLICY_TYPES, RESOURCE
+from .policy_documents import DOCUMENT_INPUTS, KEY, KEY_POLICY_TYPES, RESOURCE, document_input
 
 # type -> the input holding a resource policy document (Principal-based): every type of the
 # pack's document table whose document is a resource or key policy.
@@ -176,7 +176,7 @@ def service_principals(principal: Any) -> list[str]:
 
 def _allow_statements(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(label, statement) for each known Allow statement; raises PolicyDocumentError."""
-    raw = get(args.props, RESOURCE_POLICY_INPUTS[args.resource_type])
+    raw = document_input(args.props, RESOURCE_POLICY_INPUTS[args.resource_type])
     if raw is None or raw is UNKNOWN:
         return
     try:

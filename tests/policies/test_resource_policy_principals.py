@@ -29,6 +29,12 @@ def principals(resource_type: str, key: str, statement: dict[str, Any]) -> list[
         ("aws:glacier/vault:Vault", "accessPolicy"),
         ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", "policy"),
         ("aws:lambda/resourcePolicy:ResourcePolicy", "policy"),
+        ("aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy", "resourcePolicy"),
+        ("aws:organizations/resourcePolicy:ResourcePolicy", "content"),
+        (
+            "aws:cloudwatch/logDeliveryDestinationPolicy:LogDeliveryDestinationPolicy",
+            "deliveryDestinationPolicy",
+        ),
     ],
 )
 def test_policy_no_open_principal_covers_resource_policy_type(resource_type: str, key: str) -> None:
@@ -109,3 +115,12 @@ def test_policy_no_open_principal_rejects_not_principal_allow() -> None:
     }
     found = principals(BUCKET_POLICY, "policy", statement)
     assert found and "NotPrincipal" in found[0], f"bucket policy 'res' NotPrincipal: {found}"
+
+
+def test_policy_no_open_principal_reads_policy_nested_in_details() -> None:
+    statement = allow("s3:GetObject", "*", Principal="*")
+    args = engine_args(
+        "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy",
+        {"details": {"name": "m", "policy": doc(statement)}},
+    )
+    assert run(validate_no_open_principal, args), "multi-region access point 'res' open to '*'"

@@ -157,3 +157,25 @@ aws.kms.Key(
         },
     ),
 )
+# Policy-bearing types whose document pulumi_aws does not document as a :param, or nests.
+OPEN = {"Effect": "Allow", "Principal": {"AWS": "*"}}
+aws.sagemaker.ModelPackageGroupPolicy(
+    "bad-model-package-group-open",
+    model_package_group_name="g",
+    resource_policy=document({**OPEN, "Action": "sagemaker:DescribeModelPackage", "Resource": "*"}),
+)
+aws.organizations.ResourcePolicy(
+    "bad-organization-open",
+    content=document({**OPEN, "Action": "organizations:DescribeOrganization", "Resource": "*"}),
+)
+aws.cloudwatch.LogDeliveryDestinationPolicy(
+    "bad-delivery-destination-open",
+    delivery_destination_name="d",
+    delivery_destination_policy=document({**OPEN, "Action": "logs:CreateDelivery"}),
+)
+aws.s3control.MultiRegionAccessPointPolicy(
+    "bad-multi-region-access-point-open",
+    details=aws.s3control.MultiRegionAccessPointPolicyDetailsArgs(
+        name="m", policy=document({**OPEN, "Action": "s3:GetObject", "Resource": "*"})
+    ),
+)
