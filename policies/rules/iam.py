@@ -351,6 +351,30 @@ def _pooled_service_wildcards(items: Sequence[Any], flagged: set[str]) -> list[s
     return found
 
 
+def whole_service_grants(raw: Any) -> list[str]:
+    """Findings for what a document's Allow statements grant as *actions*: every action (``*``),
+    a whole service (alone or split across statements), or NotAction. Resource breadth is not
+    judged here: it is what the managed-policy list is derived from (AWS's own policies name
+    ``Resource: "*"`` for narrow grants such as ``logs:PutLogEvents``, and those stay usable).
+    Raises :class:`PolicyDocumentError` for an unreadable document.
+    """
+    document = read_document(raw)
+    items = statements(document)
+    found: list[str] = []
+    for index, statement in enumerate(items):
+        if not isinstance(statement, Mapping) or not effect_is_allow(statement):
+            continue
+        where = statement_label(statement, index)
+        if has_key(statement, "NotAction"):
+            found.append(f"{where} is an Allow with NotAction")
+            continue
+        actions, _ = known_strings(get(statement, "Action"), f"{where} Action")
+        found.extend(_action_problems(actions, where))
+    flagged = {w.service for s in items if isinstance(s, Mapping) for w in _statement_wildcards(s)}
+    found.extend(_pooled_service_wildcards(items, flagged))
+    return found
+
+
 def document_problems(
     raw: Any,
     require_condition: bool,
@@ -469,36 +493,61 @@ def _arns(args: ResourceValidationArgs) -> list[str]:
     return []
 
 
-_BROAD_POLICIES_FILE = Path(__file__).resolve().parent / "data" / "broad_managed_policies.txt"
+_DATA = Path(__file__).resolve().parent / "data"
+_BROAD_POLICIES_FILE = _DATA / "broad_managed_policies.txt"
+WHOLE_SERVICE_POLICIES_FILE = _DATA / "managed_policies_whole_service.txt"
+"""Derived from AWS's managed policy documents by ``policies/tools/refresh_managed_policies.py``."""
+
+
+def _data_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 @functools.lru_cache(maxsize=1)
 def broad_managed_policies() -> frozenset[str]:
     """Lower-cased names of the AWS managed policies listed as broad in the pack's data file."""
-    lines = _BROAD_POLICIES_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(
-        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
-    )
+    return frozenset(line.lower() for line in _data_lines(_BROAD_POLICIES_FILE))
 
 
-def broad_policy_name(arn: str, extra: Sequence[str] = ()) -> str | None:
-    """The broad AWS managed policy an ARN names (``arn:aws:iam::aws:policy/...``), else None.
-
-    Broad: listed in ``data/broad_managed_policies.txt``, named ``...FullAccess...`` (AWS's
-    naming for a whole-service grant), or listed in the stack's ``additionalBroadPolicies``.
-    """
+def _policy_path(arn: str) -> str | None:
+    """``service-role/name`` of an AWS managed policy ARN (any partition), lower-cased."""
     parts = arn.strip().split(":", 5)
     if (
-        len(parts) != 6
+        len(parts) != 6  # noqa: PLR2004
         or parts[2] != "iam"
         or parts[4] != "aws"
         or not parts[5].startswith("policy/")
     ):
         return None
-    name = parts[5].rsplit("/", 1)[-1]
+    return parts[5].removeprefix("policy/").lower()
+
+
+@functools.lru_cache(maxsize=1)
+def whole_service_managed_policies() -> frozenset[str]:
+    """Paths (``service-role/awslambdaexecute``) of the managed policies whose documents grant
+    every action, a whole service or NotAction, from the derived data file."""
+    paths = (_policy_path(line) for line in _data_lines(WHOLE_SERVICE_POLICIES_FILE))
+    return frozenset(p for p in paths if p is not None)
+
+
+def broad_policy_name(arn: str, extra: Sequence[str] = ()) -> str | None:
+    """The broad AWS managed policy an ARN names (``arn:aws:iam::aws:policy/...``), else None.
+
+    Broad: its document grants every action or a whole service (the derived
+    ``data/managed_policies_whole_service.txt``), listed in ``data/broad_managed_policies.txt``
+    (job functions), named ``...FullAccess...`` (AWS's naming for a whole-service grant, a
+    backstop for policies newer than the derived list), or listed in the stack's
+    ``additionalBroadPolicies``.
+    """
+    path = _policy_path(arn)
+    if path is None:
+        return None
+    name = arn.strip().rsplit("/", 1)[-1]
     lowered = name.lower()
     if (
-        lowered in broad_managed_policies()
+        path in whole_service_managed_policies()
+        or lowered in broad_managed_policies()
         or "fullaccess" in lowered
         or lowered in {n.lower() for n in extra}
     ):
