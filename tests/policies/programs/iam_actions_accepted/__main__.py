@@ -48,3 +48,18 @@ aws.iam.Policy(
         },
     ),
 )
+worker = aws.iam.Role(
+    "worker",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "ok-attach-basic-execution",
+    role=worker.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+)

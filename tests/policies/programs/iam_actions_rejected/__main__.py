@@ -54,3 +54,21 @@ aws.iam.Policy(
         {"Effect": "Allow", "Action": ["sqs:*Queue*", "sqs:*Permission"], "Resource": QUEUE},
     ),
 )
+# AWS managed policies whose documents grant whole services, whatever their names say.
+TRUST = document(
+    {
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+)
+worker = aws.iam.Role("worker", assume_role_policy=TRUST)
+for name, path in [
+    ("bad-attach-lambda-execute", "AWSLambdaExecute"),
+    ("bad-attach-secrets-read-write", "SecretsManagerReadWrite"),
+    ("bad-attach-emr-ec2-role", "service-role/AmazonElasticMapReduceforEC2Role"),
+    ("bad-attach-support", "AWSSupportAccess"),
+]:
+    aws.iam.RolePolicyAttachment(
+        name, role=worker.name, policy_arn=f"arn:aws:iam::aws:policy/{path}"
+    )
