@@ -496,7 +496,7 @@ def _arns(args: ResourceValidationArgs) -> list[str]:
 _DATA = Path(__file__).resolve().parent / "data"
 _BROAD_POLICIES_FILE = _DATA / "broad_managed_policies.txt"
 WHOLE_SERVICE_POLICIES_FILE = _DATA / "managed_policies_whole_service.txt"
-"""Derived from AWS's managed policy documents by ``policies/tools/refresh_managed_policies.py``."""
+"""Derived from AWS's managed policy documents by ``tools/refresh_managed_policies.py``."""
 
 
 def _data_lines(path: Path) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from policies.rules.iam import validate_no_broad_managed_policy
-from policies.tools import refresh_managed_policies as refresh
+from tools import refresh_managed_policies as refresh
 
 from .helpers import engine_args, run
 
@@ -78,5 +78,5 @@ def test_managed_policies_data_file_matches_installed_package() -> None:
     committed = refresh.DATA_FILE.read_text(encoding="utf-8")
     assert committed == expected, (
         f"{refresh.DATA_FILE.name} is stale for the installed {refresh.PACKAGE}: run "
-        "`venv/bin/python -m policies.tools.refresh_managed_policies` and commit the result"
+        "`venv/bin/python -m tools.refresh_managed_policies` and commit the result"
     )
