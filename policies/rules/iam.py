@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -51,6 +52,7 @@ ATTACHMENT_TYPES: Mapping[str, str] = {
 }
 _MAX_LISTED = 5
 _ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
 def is_effectively_any_resource(resource: str) -> bool:
@@ -90,21 +92,23 @@ def _listed(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else "")
 
 
-def _is_default_key_root_statement(statement: Mapping[str, Any]) -> bool:
-    """AWS's default key policy statement: the key's own account root gets ``kms:*`` on ``*``.
+def _default_key_root_account(statement: Mapping[str, Any]) -> str | None:
+    """The account of a statement shaped like AWS's default key policy statement (one account
+    root gets ``kms:*`` on ``*``), or None for any other statement.
 
-    Exactly that statement is allowed (without it the account can lose control of the key);
-    any other principal, action or resource next to it is judged as usual.
+    Whether that account is the key's own is decided over the document: see
+    :func:`_excused_root_statements`.
     """
     principal = get(statement, "Principal")
     if not isinstance(principal, Mapping) or list(principal) != ["AWS"]:
-        return False
+        return None
     roots = get(principal, "AWS")
     roots_list = [roots] if isinstance(roots, str) else roots
     if not isinstance(roots_list, Sequence) or len(roots_list) != 1:
-        return False
-    if not isinstance(roots_list[0], str) or not _ACCOUNT_ROOT.match(roots_list[0].strip()):
-        return False
+        return None
+    root = roots_list[0]
+    if not isinstance(root, str) or not _ACCOUNT_ROOT.match(root.strip()):
+        return None
     actions = get(statement, "Action")
     resources = get(statement, "Resource")
     single_action = actions if isinstance(actions, str) else None
@@ -113,13 +117,46 @@ def _is_default_key_root_statement(statement: Mapping[str, Any]) -> bool:
     single_resource = resources if isinstance(resources, str) else None
     if isinstance(resources, Sequence) and not isinstance(resources, str) and len(resources) == 1:
         single_resource = resources[0]
-    return (
-        isinstance(single_action, str)
+    shaped = (
+        effect_is_allow(statement)
+        and isinstance(single_action, str)
         and single_action.strip().lower() == "kms:*"
         and single_resource == "*"
         and not has_key(statement, "NotAction")
         and not has_key(statement, "NotResource")
     )
+    return _ACCOUNT_ID.search(root).group(0) if shaped else None  # type: ignore[union-attr]
+
+
+def _excused_root_statements(items: Sequence[Any], key_accounts: frozenset[str] | None) -> set[int]:
+    """Indices of the default key policy statements to allow: the key's own account root only.
+
+    With the key's account(s) known (from its ARN or the stack's ``stackAccounts``), a root
+    statement for one of them. Unknown: exactly one root ``kms:*`` statement, and every other
+    account the document names is that same account; two such statements, or a root of an
+    account the rest of the document does not name, grant ``kms:*`` to another account.
+    """
+    roots: dict[int, str] = {}
+    for index, statement in enumerate(items):
+        if isinstance(statement, Mapping):
+            try:
+                account = _default_key_root_account(statement)
+            except (UnknownValueError, PolicyDocumentError):
+                continue
+            if account is not None:
+                roots[index] = account
+    if key_accounts:
+        return {index for index, account in roots.items() if account in key_accounts}
+    if len(roots) != 1:
+        return set()
+    ((index, account),) = roots.items()
+    named = {
+        found
+        for other, statement in enumerate(items)
+        if other != index
+        for found in _ACCOUNT_ID.findall(json.dumps(_plain(statement), default=str))
+    }
+    return {index} if named <= {account} else set()
 
 
 def _action_problems(actions: Sequence[str], where: str) -> list[str]:
@@ -137,12 +174,19 @@ def _resource_problems(
     where: str,
     kind: Kind,
     type_wide_allowed: frozenset[str] = frozenset(),
+    *,
+    self_prefixes: tuple[str, ...] = (),
 ) -> list[str]:
-    """Resources as good as ``*`` for the statement's scopable actions, one finding each."""
+    """Resources as good as ``*`` for the statement's scopable actions, one finding each.
+
+    ``self_prefixes``: shorthands that name the resource the policy is attached to.
+    """
     problems: list[str] = []
     unknown = [a for a in actions if not iam_data.expand_action(a)]
     for resource in resources:
-        if kind != IDENTITY and resource.strip() == "*":
+        if kind != IDENTITY and (
+            resource.strip() == "*" or resource.strip().startswith(self_prefixes or ("\0",))
+        ):
             continue  # in a resource or key policy, "*" is the resource the policy is on
         broad: dict[str, list[str]] = {}
         for action in actions:
@@ -181,13 +225,19 @@ def statement_problems(
     require_condition: bool,
     kind: Kind = IDENTITY,
     type_wide_allowed: frozenset[str] = frozenset(),
+    *,
+    excused: bool = False,
+    self_prefixes: tuple[str, ...] = (),
 ) -> list[str]:
-    """Wildcard findings for one policy statement (empty when it is acceptable)."""
+    """Wildcard findings for one policy statement (empty when it is acceptable).
+
+    ``excused``: the statement is the key's own default root statement (decided per document).
+    """
     if not isinstance(statement, Mapping):
         raise PolicyDocumentError(f"{where} is not an object")
     if not effect_is_allow(statement):
         return []
-    if kind == KEY and _is_default_key_root_statement(statement):
+    if excused:
         return []
     problems: list[str] = []
     for key in ("NotAction", "NotResource"):
@@ -211,7 +261,11 @@ def statement_problems(
             problems.append(f"{where} is an Allow with no Resource")
         return problems  # resource policies may omit it: the resource itself
     resources, _ = known_strings(get(statement, "Resource"), f"{where} Resource")
-    problems.extend(_resource_problems(actions, resources, where, kind, type_wide_allowed))
+    problems.extend(
+        _resource_problems(
+            actions, resources, where, kind, type_wide_allowed, self_prefixes=self_prefixes
+        )
+    )
     anywhere = [r for r in resources if r.strip() == "*"]
     wildcard_only = actions and all(
         iam_data.expand_action(a) and iam_data.is_wildcard_only(a) for a in actions
@@ -231,16 +285,116 @@ def statement_problems(
     return problems
 
 
+def _statement_wildcards(statement: Mapping[str, Any]) -> list[iam_patterns.ServiceWildcard]:
+    """Service wildcards one statement reaches alone (already its own finding)."""
+    try:
+        actions, _ = known_strings(get(statement, "Action"), "Action")
+    except (UnknownValueError, PolicyDocumentError):
+        return []
+    return iam_patterns.service_wildcards(actions)
+
+
+def _group_key(statement: Mapping[str, Any]) -> str | None:
+    """Statements with the same key grant their actions together: same resources, same
+    principal, same condition (``None`` for a statement not to pool: Deny, NotAction, ...)."""
+    if not effect_is_allow(statement) or has_key(statement, "NotAction"):
+        return None
+    if not has_key(statement, "Action"):
+        return None
+    shared = {k: get(statement, k) for k in ("Resource", "NotResource", "Principal", "Condition")}
+    if any(v is UNKNOWN for v in shared.values()):
+        return None
+    resources = shared.pop("Resource")
+    listed = [resources] if isinstance(resources, str) else resources
+    if isinstance(listed, Sequence):
+        shared["Resource"] = sorted({str(r).strip() for r in listed})
+    return json.dumps(_plain(shared), sort_keys=True, default=str)
+
+
+def _plain(value: Any) -> Any:
+    """Engine proxies as plain dicts and lists (so equal statements compare equal)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(get(value, k)) for k in value}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(get_item(value, i)) for i in range(len(value))]
+    return value
+
+
+def _pooled_service_wildcards(items: Sequence[Any], flagged: set[str]) -> list[str]:
+    """Service wildcards that statements on the same resources reach only together."""
+    pools: dict[str, tuple[list[str], list[str]]] = {}
+    for index, statement in enumerate(items):
+        if not isinstance(statement, Mapping):
+            continue
+        try:
+            key = _group_key(statement)
+            if key is None:
+                continue
+            actions, _ = known_strings(get(statement, "Action"), f"statement {index} Action")
+        except (UnknownValueError, PolicyDocumentError):
+            continue
+        labels, pooled = pools.setdefault(key, ([], []))
+        labels.append(statement_label(statement, index))
+        pooled.extend(actions)
+    found: list[str] = []
+    for labels, pooled in pools.values():
+        if len(labels) < 2:  # noqa: PLR2004
+            continue
+        for wildcard in iam_patterns.service_wildcards(pooled):
+            if wildcard.service in flagged:
+                continue
+            found.append(
+                f"{', '.join(labels)} on the same resources: {wildcard.describe()} between "
+                "them (a service wildcard split across statements); name the exact actions "
+                "needed"
+            )
+    return found
+
+
+def whole_service_grants(raw: Any) -> list[str]:
+    """Findings for what a document's Allow statements grant as *actions*: every action (``*``),
+    a whole service (alone or split across statements), or NotAction. Resource breadth is not
+    judged here: it is what the managed-policy list is derived from (AWS's own policies name
+    ``Resource: "*"`` for narrow grants such as ``logs:PutLogEvents``, and those stay usable).
+    Raises :class:`PolicyDocumentError` for an unreadable document.
+    """
+    document = read_document(raw)
+    items = statements(document)
+    found: list[str] = []
+    for index, statement in enumerate(items):
+        if not isinstance(statement, Mapping) or not effect_is_allow(statement):
+            continue
+        where = statement_label(statement, index)
+        if has_key(statement, "NotAction"):
+            found.append(f"{where} is an Allow with NotAction")
+            continue
+        actions, _ = known_strings(get(statement, "Action"), f"{where} Action")
+        found.extend(_action_problems(actions, where))
+    flagged = {w.service for s in items if isinstance(s, Mapping) for w in _statement_wildcards(s)}
+    found.extend(_pooled_service_wildcards(items, flagged))
+    return found
+
+
 def document_problems(
     raw: Any,
     require_condition: bool,
     kind: Kind = IDENTITY,
     type_wide_allowed: frozenset[str] = frozenset(),
+    *,
+    key_accounts: frozenset[str] | None = None,
+    self_prefixes: tuple[str, ...] = (),
 ) -> list[str]:
-    """All wildcard findings for one policy document (unparsable = one finding)."""
+    """All wildcard findings for one policy document (unparsable = one finding).
+
+    ``key_accounts``: for a key policy, the accounts the key can belong to, when known.
+    ``self_prefixes``: resource shorthands naming the resource the policy is attached to.
+    """
     try:
         document = read_document(raw)
         found: list[str] = []
+        excused = (
+            _excused_root_statements(statements(document), key_accounts) if kind == KEY else set()
+        )
         for index, statement in enumerate(statements(document)):
             if statement is UNKNOWN:
                 continue  # only known after apply
@@ -251,15 +405,54 @@ def document_problems(
             )
             try:
                 found.extend(
-                    statement_problems(statement, where, require_condition, kind, type_wide_allowed)
+                    statement_problems(
+                        statement,
+                        where,
+                        require_condition,
+                        kind,
+                        type_wide_allowed,
+                        excused=index in excused,
+                        self_prefixes=self_prefixes,
+                    )
                 )
             except UnknownValueError:
                 continue  # parts of this statement are only known after apply
+        flagged = {
+            w.service
+            for statement in statements(document)
+            if isinstance(statement, Mapping)
+            for w in _statement_wildcards(statement)
+        }
+        found.extend(_pooled_service_wildcards(statements(document), flagged))
         return found
     except UnknownValueError:
         return []  # the document is only known after apply
     except PolicyDocumentError as exc:
         return [f"cannot be checked: {exc}; supply a valid IAM policy JSON document"]
+
+
+# Inputs or outputs of the key types that name the key (or its primary) by ARN.
+_KEY_ARN_PROPS = ("arn", "keyId", "primaryKeyArn")
+
+
+def _key_accounts(args: ResourceValidationArgs) -> frozenset[str] | None:
+    """The accounts a key policy's key belongs to: from the key's own ARN when the props carry
+    it, else the stack's ``stackAccounts`` config, else None (decided from the document)."""
+    if args.resource_type not in policy_documents.KEY_POLICY_TYPES:
+        return None
+    for prop in _KEY_ARN_PROPS:
+        value = get(args.props, prop)
+        if isinstance(value, str) and value.startswith("arn:"):
+            parts = value.split(":", 5)
+            if len(parts) == 6 and _ACCOUNT_ID.fullmatch(parts[4]):  # noqa: PLR2004
+                return frozenset({parts[4]})
+    configured = config_value(args, "stackAccounts", [])
+    accounts = frozenset(
+        str(a).strip()
+        for a in (configured if isinstance(configured, Sequence) else [])
+        if isinstance(a, str | int) and _ACCOUNT_ID.fullmatch(str(a).strip())
+    )
+    return accounts or None
 
 
 def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -270,6 +463,7 @@ def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) 
         for t in config_value(args, "allowTypeWideResources", [])
         if isinstance(t, str)
     )
+    key_accounts = _key_accounts(args)
     for where, raw, kind in policy_documents.documents(args):
         if raw is UNKNOWN:
             continue  # only known after apply (preview)
@@ -277,7 +471,15 @@ def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) 
             if args.resource_type in policy_documents.REQUIRED_INPUT:
                 report(f"{label(args)} has no {where} document; supply one", None)
             continue
-        for problem in document_problems(raw, require_condition, kind, type_wide):
+        self_prefixes = policy_documents.SELF_RESOURCE_PREFIXES.get(args.resource_type, ())
+        for problem in document_problems(
+            raw,
+            require_condition,
+            kind,
+            type_wide,
+            key_accounts=key_accounts,
+            self_prefixes=self_prefixes,
+        ):
             report(f"{label(args)} {where}: {problem}", None)
 
 
@@ -291,36 +493,61 @@ def _arns(args: ResourceValidationArgs) -> list[str]:
     return []
 
 
-_BROAD_POLICIES_FILE = Path(__file__).resolve().parent / "data" / "broad_managed_policies.txt"
+_DATA = Path(__file__).resolve().parent / "data"
+_BROAD_POLICIES_FILE = _DATA / "broad_managed_policies.txt"
+WHOLE_SERVICE_POLICIES_FILE = _DATA / "managed_policies_whole_service.txt"
+"""Derived from AWS's managed policy documents by ``tools/refresh_managed_policies.py``."""
+
+
+def _data_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 @functools.lru_cache(maxsize=1)
 def broad_managed_policies() -> frozenset[str]:
     """Lower-cased names of the AWS managed policies listed as broad in the pack's data file."""
-    lines = _BROAD_POLICIES_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(
-        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
-    )
+    return frozenset(line.lower() for line in _data_lines(_BROAD_POLICIES_FILE))
 
 
-def broad_policy_name(arn: str, extra: Sequence[str] = ()) -> str | None:
-    """The broad AWS managed policy an ARN names (``arn:aws:iam::aws:policy/...``), else None.
-
-    Broad: listed in ``data/broad_managed_policies.txt``, named ``...FullAccess...`` (AWS's
-    naming for a whole-service grant), or listed in the stack's ``additionalBroadPolicies``.
-    """
+def _policy_path(arn: str) -> str | None:
+    """``service-role/name`` of an AWS managed policy ARN (any partition), lower-cased."""
     parts = arn.strip().split(":", 5)
     if (
-        len(parts) != 6
+        len(parts) != 6  # noqa: PLR2004
         or parts[2] != "iam"
         or parts[4] != "aws"
         or not parts[5].startswith("policy/")
     ):
         return None
-    name = parts[5].rsplit("/", 1)[-1]
+    return parts[5].removeprefix("policy/").lower()
+
+
+@functools.lru_cache(maxsize=1)
+def whole_service_managed_policies() -> frozenset[str]:
+    """Paths (``service-role/awslambdaexecute``) of the managed policies whose documents grant
+    every action, a whole service or NotAction, from the derived data file."""
+    paths = (_policy_path(line) for line in _data_lines(WHOLE_SERVICE_POLICIES_FILE))
+    return frozenset(p for p in paths if p is not None)
+
+
+def broad_policy_name(arn: str, extra: Sequence[str] = ()) -> str | None:
+    """The broad AWS managed policy an ARN names (``arn:aws:iam::aws:policy/...``), else None.
+
+    Broad: its document grants every action or a whole service (the derived
+    ``data/managed_policies_whole_service.txt``), listed in ``data/broad_managed_policies.txt``
+    (job functions), named ``...FullAccess...`` (AWS's naming for a whole-service grant, a
+    backstop for policies newer than the derived list), or listed in the stack's
+    ``additionalBroadPolicies``.
+    """
+    path = _policy_path(arn)
+    if path is None:
+        return None
+    name = arn.strip().rsplit("/", 1)[-1]
     lowered = name.lower()
     if (
-        lowered in broad_managed_policies()
+        path in whole_service_managed_policies()
+        or lowered in broad_managed_policies()
         or "fullaccess" in lowered
         or lowered in {n.lower() for n in extra}
     ):
@@ -363,6 +590,16 @@ no_wildcard = ResourceValidationPolicy(
                 "default": False,
                 "description": (
                     "Opt-in: Resource '*' for actions that support only '*' also needs a Condition."
+                ),
+            },
+            "stackAccounts": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": (
+                    "The AWS accounts this stack deploys to: a KMS key policy's default "
+                    "root statement is allowed for these accounts only (used when the key's "
+                    "own ARN is not known)."
                 ),
             },
             "allowTypeWideResources": {

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from . import iam_data
+from . import arn_owners, iam_data
 
 __all__ = [
     "Breadth",
@@ -43,6 +43,13 @@ _ESCALATION_PATTERNS = (
 # Stand-ins for a resource's own name when testing whether a pattern covers every resource of a
 # type: a one-character name and a long one with a path, upper case, digits and separators.
 _NAME_SAMPLES = ("Q", "Zk7/x_y-z.9@w+v=1")
+# Names AWS chooses have a shape of their own: a pattern can match every real one while missing
+# the stand-ins above (``key/*-*`` matches every key id). Each set is judged on its own.
+_TYPE_NAME_SAMPLES: dict[str, tuple[str, ...]] = {
+    "kms:key": ("1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab"),
+    # Secrets Manager appends a hyphen and six random characters to every secret name.
+    "secretsmanager:secret": ("Q-AbCdEf", "Zk7/x_y-z.9@w+v=1-a1B2c3"),
+}
 _VARIABLE = re.compile(r"\$\{(\w+)\}")
 _OWNER_VARIABLES = ("Partition", "Region", "Account")
 _DEFAULT_OWNER = {"Partition": "aws", "Region": "us-east-1", "Account": "123456789012"}
@@ -116,37 +123,44 @@ def _split_arn(pattern: str) -> list[str]:
     return pattern.split(":", _ARN_PARTS - 1)
 
 
-def owner_wildcard(pattern: str) -> str | None:
-    """Why a resource pattern names anyone's resource (a wildcard where the owner is), or None.
+def owner_wildcard(pattern: str, service: str | None = None) -> str | None:
+    """Why a resource pattern names anyone's resource (it matches ARNs of two owners), or None.
 
     The owner is the account; for S3, whose bucket names are global and hold no account, it is
-    the bucket name. A pattern with fewer than six ARN parts whose last part has a ``*``
-    swallows the owner too (``arn:aws:iam::*``).
+    the bucket name. Decided by matching (see :mod:`arn_owners`), so a ``*`` that swallows the
+    account across ``:`` (``arn:aws:iam:*:role/app``, ``arn:aws:sqs:*:queue``) counts too.
+    Buckets are looked at for S3 actions (``service`` "s3"), or, with no ``service``, when the
+    pattern's service part can be ``s3``: any ``*`` can spell ``s3:::bucket/`` before the rest
+    of a pattern, but that matters only where S3 objects are what is granted.
     """
     text = pattern.strip()
     if not _has_wildcard(text):
         return None
     if text.strip("*?") == "":
         return "is every resource"
+    accounts = arn_owners.account_owners(text)
+    if arn_owners.MANY in accounts or len(accounts) > 1:
+        return "matches ARNs of any account (a wildcard where the account is): anyone's resource"
     parts = _split_arn(text)
-    if len(parts) < _ARN_PARTS:
-        return "has a wildcard that swallows the account and resource" if "*" in parts[-1] else None
-    if _has_wildcard(parts[4]):
-        return f"has a wildcard in the account ('{parts[4]}'): anyone's resource"
-    if parts[2] == "s3" and parts[4] == "" and _has_wildcard(parts[5].split("/", 1)[0]):
-        bucket = parts[5].split("/", 1)[0]
-        return f"has a wildcard in the bucket name ('{bucket}'): anyone's bucket"
+    s3_pattern = len(parts) < 3 or glob_matches(parts[2], "s3")  # noqa: PLR2004
+    if (service is None and not s3_pattern) or (service is not None and service != "s3"):
+        return None
+    buckets = arn_owners.bucket_owners(text)
+    if arn_owners.MANY in buckets or len(buckets) > 1:
+        return "matches any bucket name (a wildcard where the bucket is): anyone's bucket"
     return None
 
 
-def _samples(template: str, pattern_parts: Sequence[str]) -> list[str]:
-    """Concrete ARNs of a resource type, owned as the pattern says, with arbitrary names."""
+def _samples(
+    template: str, pattern_parts: Sequence[str], names: Sequence[str] = _NAME_SAMPLES
+) -> list[str]:
+    """Concrete ARNs of a resource type, owned as the pattern says, with the given names."""
     owner = dict(_DEFAULT_OWNER)
     for index, key in ((1, "Partition"), (3, "Region"), (4, "Account")):
         if len(pattern_parts) > index and not _has_wildcard(pattern_parts[index]):
             owner[key] = pattern_parts[index]
     result = []
-    for sample in _NAME_SAMPLES:
+    for sample in names:
 
         def fill(match: re.Match[str], name: str = sample) -> str:
             key = match.group(1)
@@ -171,6 +185,35 @@ def _name_prefix_wildcard(template: str, pattern: str) -> bool:
     return resource[:1] in ("*", "?")
 
 
+def _meaningless_name(template: str, pattern: str) -> bool:
+    """The pattern's name part (after the type prefix, ``table/``) has wildcards and no letter
+    or digit: ``???*``, ``*-*``, ``*-??????`` name no resource in particular, whatever names
+    exist. ``*admin``, ``app-*`` and ``*-prod`` say something about the name and pass."""
+    parts = _split_arn(pattern)
+    template_parts = template.split(":", _ARN_PARTS - 1)
+    if len(parts) < _ARN_PARTS or len(template_parts) < _ARN_PARTS:
+        return False
+    prefix = template_parts[5].split("${", 1)[0]
+    if not parts[5].startswith(prefix):
+        return False
+    name = parts[5][len(prefix) :]
+    return _has_wildcard(name) and not any(ch.isalnum() for ch in name)
+
+
+def _covers_type(text: str, template: str, resource_type: str, service: str) -> bool:
+    parts = _split_arn(text)
+    name_sets: list[tuple[str, ...]] = [_NAME_SAMPLES]
+    typed = _TYPE_NAME_SAMPLES.get(f"{service}:{resource_type}".lower())
+    if typed is not None:
+        name_sets.append(typed)
+    if any(
+        all(glob_matches(text, sample) for sample in _samples(template, parts, names))
+        for names in name_sets
+    ):
+        return True
+    return _arn_service_matches(text, template) and _meaningless_name(template, text)
+
+
 @dataclass(frozen=True)
 class Breadth:
     """Why a resource pattern is as good as ``*`` for an action."""
@@ -189,15 +232,14 @@ def broad_resource(pattern: str, action: str, *, strict: bool) -> Breadth | None
     a wildcard (``role/*admin``).
     """
     text = pattern.strip()
-    reason = owner_wildcard(text)
+    service = action.partition(":")[0].lower()
+    reason = owner_wildcard(text, service)
     if reason is not None:
         return Breadth(reason, None)
     if not _has_wildcard(text):
         return None
-    parts = _split_arn(text)
-    service = action.partition(":")[0].lower()
     for resource_type, template in iam_data.action_arn_templates(action):
-        if all(glob_matches(text, sample) for sample in _samples(template, parts)):
+        if _covers_type(text, template, resource_type, service):
             return Breadth(
                 f"matches every {resource_type} of its account", f"{service}:{resource_type}"
             )

@@ -212,32 +212,46 @@ def validate_no_public_ingress(args: ResourceValidationArgs, report: ReportViola
         report(f"{label(args)} ingress cannot be checked: {exc}", None)
 
 
-def validate_rules_together(args: StackValidationArgs, report: ReportViolation) -> None:
-    """Union separate ingress rule resources per security group and report what none shows
-    alone (each rule's own exposure is reported by :func:`validate_no_public_ingress`)."""
+def _group_entries(args: StackValidationArgs) -> dict[str, list[tuple[str, Ingress]]]:
+    """(urn, ingress) per security group id: separate rule resources by their
+    ``securityGroupId``, and each group's own inline ingress by the group's ``id``."""
     groups: dict[str, list[tuple[str, Ingress]]] = {}
     for resource in args.resources:
-        if resource.resource_type not in RULE_TYPES:
+        if resource.resource_type in RULE_TYPES:
+            group = get(resource.props, "securityGroupId")
+        elif resource.resource_type in GROUP_TYPES:
+            group = get(resource.props, "id")  # the provider's state carries the group id
+        else:
             continue
-        group = get(resource.props, "securityGroupId")
-        if not isinstance(group, str):
+        if not isinstance(group, str) or not group:
             continue
         for item in resource_ingress(resource.resource_type, resource.props):
             where = f"{resource.resource_type} '{resource.name}'"
+            if resource.resource_type in GROUP_TYPES:
+                where += f" {item.where}"
             groups.setdefault(group, []).append((resource.urn, _replace_where(item, where)))
+    return groups
+
+
+def validate_rules_together(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Union each security group's inline ingress and its separate ingress rule resources and
+    report what no resource shows alone (a resource's own exposure is reported by
+    :func:`validate_no_public_ingress`)."""
     allowed = _allowed_ports(args)
-    for group, entries in groups.items():
+    for group, entries in _group_entries(args).items():
         items = [item for _, item in entries]
         try:
             combined = exposures(items, allowed)
         except address_space.InvalidCidrError:
             continue  # reported per resource
         for exposure in combined:
-            if len(exposure.wheres) < 2:
-                continue  # one rule alone: already reported on that resource
-            for urn, item in entries:
-                if item.where in exposure.wheres:
-                    report(_message(f"security group {group}:", exposure), urn)
+            urns = list(
+                dict.fromkeys(urn for urn, item in entries if item.where in exposure.wheres)
+            )
+            if len(urns) < 2:  # noqa: PLR2004
+                continue  # one resource alone: already reported on that resource
+            for urn in urns:
+                report(_message(f"security group {group}:", exposure), urn)
 
 
 def _replace_where(item: Ingress, where: str) -> Ingress:
@@ -271,8 +285,8 @@ no_public_ingress = ResourceValidationPolicy(
 no_public_ingress_combined = StackValidationPolicy(
     name="sg-no-public-ingress-combined",
     description=(
-        "Separate ingress rule resources on one security group must not together open a port "
-        "to the internet or a large public range."
+        "A security group's inline ingress and its separate ingress rule resources must not "
+        "together open a port to the internet or a large public range."
     ),
     validate=validate_rules_together,
     enforcement_level=EnforcementLevel.MANDATORY,

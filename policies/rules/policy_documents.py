@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pulumi_policy import ResourceValidationArgs
 
-from .common import get, get_item
+from .common import UNKNOWN, get, get_item
 
 Kind = Literal["identity", "resource", "key"]
 IDENTITY: Kind = "identity"
@@ -40,6 +40,7 @@ _IDENTITY_POLICY = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "policy",
     # IoT policies use IAM's grammar for IoT actions and resources.
     "aws:iot/policy:Policy": "policy",
+    "aws:rolesanywhere/profile:Profile": "sessionPolicy",
 }
 _KEY_POLICY = {
     "aws:kms/key:Key": "policy",
@@ -59,6 +60,9 @@ _RESOURCE_POLICY = {
     "aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy": "policy",
     "aws:cloudsearch/domainServiceAccessPolicy:DomainServiceAccessPolicy": "accessPolicy",
     "aws:cloudwatch/eventBusPolicy:EventBusPolicy": "policy",
+    "aws:cloudwatch/logDeliveryDestinationPolicy:LogDeliveryDestinationPolicy": (
+        "deliveryDestinationPolicy"
+    ),
     "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy": "accessPolicy",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
     "aws:codeartifact/domainPermissions:DomainPermissions": "policyDocument",
@@ -73,6 +77,7 @@ _RESOURCE_POLICY = {
     "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
     "aws:ecrpublic/repositoryPolicy:RepositoryPolicy": "policy",
     "aws:efs/fileSystemPolicy:FileSystemPolicy": "policy",
+    "aws:fsx/s3AccessPointAttachment:S3AccessPointAttachment": "s3AccessPoint.policy",
     "aws:elasticsearch/domain:Domain": "accessPolicies",
     "aws:elasticsearch/domainPolicy:DomainPolicy": "accessPolicies",
     "aws:glacier/vault:Vault": "accessPolicy",
@@ -87,6 +92,7 @@ _RESOURCE_POLICY = {
     "aws:opensearch/domain:Domain": "accessPolicies",
     "aws:opensearch/domainPolicy:DomainPolicy": "accessPolicies",
     "aws:opensearchingest/resourcePolicy:ResourcePolicy": "policy",
+    "aws:organizations/resourcePolicy:ResourcePolicy": "content",
     "aws:pinpoint/smsvoicev2ResourcePolicy:Smsvoicev2ResourcePolicy": "policy",
     "aws:redshift/resourcePolicy:ResourcePolicy": "policy",
     "aws:redshiftserverless/resourcePolicy:ResourcePolicy": "policy",
@@ -101,9 +107,11 @@ _RESOURCE_POLICY = {
     ),
     "aws:s3control/accessPointPolicy:AccessPointPolicy": "policy",
     "aws:s3control/bucketPolicy:BucketPolicy": "policy",
+    "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy": "details.policy",
     "aws:s3control/objectLambdaAccessPointPolicy:ObjectLambdaAccessPointPolicy": "policy",
     "aws:s3tables/tableBucketPolicy:TableBucketPolicy": "resourcePolicy",
     "aws:s3tables/tablePolicy:TablePolicy": "resourcePolicy",
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": "resourcePolicy",
     "aws:schemas/registryPolicy:RegistryPolicy": "policy",
     "aws:secretsmanager/secret:Secret": "policy",
     "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
@@ -123,10 +131,20 @@ DOCUMENT_INPUTS: Mapping[str, tuple[str, Kind]] = {
     **{t: (i, KEY) for t, i in _KEY_POLICY.items()},
     **{t: (i, RESOURCE) for t, i in _RESOURCE_POLICY.items()},
 }
-"""Resource type -> (input holding an IAM policy document, kind of document)."""
+"""Resource type -> (input holding an IAM policy document, kind of document).
+
+A dotted input (``details.policy``) is a field of a nested input object."""
+
+# Resource policies whose own resource may be written as a shorthand ARN: API Gateway documents
+# ``execute-api:/stage/method/path`` as "this API" in a REST API's resource policy.
+SELF_RESOURCE_PREFIXES: Mapping[str, tuple[str, ...]] = {
+    "aws:apigateway/restApi:RestApi": ("execute-api:/",),
+    "aws:apigateway/restApiPolicy:RestApiPolicy": ("execute-api:/",),
+}
 
 # Types whose document input is required: a missing one is reported, not skipped.
 REQUIRED_INPUT = frozenset(_IDENTITY_POLICY) - {
+    "aws:rolesanywhere/profile:Profile",
     "aws:transfer/user:User",
     "aws:transfer/access:Access",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation",
@@ -134,12 +152,25 @@ REQUIRED_INPUT = frozenset(_IDENTITY_POLICY) - {
 KEY_POLICY_TYPES = frozenset(_KEY_POLICY)
 
 
+def document_input(props: Mapping[str, Any], name: str) -> Any:
+    """The value of a document input, following a dotted path into nested inputs (None when a
+    step is missing, :data:`UNKNOWN` when one is not known yet)."""
+    value: Any = props
+    for step in name.split("."):
+        if value is UNKNOWN:
+            return UNKNOWN
+        if not isinstance(value, Mapping):
+            return None
+        value = get(value, step)
+    return value
+
+
 def documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Any, Kind]]:
     """(where, raw document or None, kind) for every policy document the resource carries."""
     entry = DOCUMENT_INPUTS.get(args.resource_type)
     if entry is not None:
         name, kind = entry
-        yield name, get(args.props, name), kind
+        yield name, document_input(args.props, name), kind
     if args.resource_type == ROLE_TYPE:
         inline = get(args.props, "inlinePolicies")
         if isinstance(inline, Sequence) and not isinstance(inline, str):

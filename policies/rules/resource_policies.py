@@ -13,12 +13,14 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+from . import iam_patterns
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
     UnknownValueError,
     effect_is_allow,
     get,
+    get_item,
     has_condition,
     has_key,
     label,
@@ -26,7 +28,7 @@ from .common import (
     statement_label,
     statements,
 )
-from .policy_documents import DOCUMENT_INPUTS, KEY, KEY_POLICY_TYPES, RESOURCE
+from .policy_documents import DOCUMENT_INPUTS, KEY, KEY_POLICY_TYPES, RESOURCE, document_input
 
 # type -> the input holding a resource policy document (Principal-based): every type of the
 # pack's document table whose document is a resource or key policy.
@@ -36,40 +38,80 @@ RESOURCE_POLICY_INPUTS: Mapping[str, str] = {
 KMS_KEY_POLICY_TYPES = KEY_POLICY_TYPES
 # Condition keys that narrow *who* can make the call. Transport, time or network keys
 # (aws:SecureTransport, aws:CurrentTime, aws:SourceIp) do not: anyone can meet them.
-NARROWING_CONDITION_KEYS = frozenset(
+# Keys whose value is an identifier (an account, an organization, an endpoint): a value with a
+# wildcard (``o-*``, ``vpce-*``) no longer names one, so it does not narrow.
+ID_CONDITION_KEYS = frozenset(
     key.lower()
     for key in (
         "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
         "aws:PrincipalAccount",
-        "aws:PrincipalArn",
         "aws:PrincipalServiceName",
         "aws:SourceAccount",
-        "aws:SourceArn",
         "aws:SourceOwner",
         "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
         "aws:SourceVpce",
         "aws:SourceVpc",
         "aws:VpceAccount",
         "aws:VpceOrgID",
-        "aws:VpceOrgPaths",
-        "aws:userid",
         "aws:username",
         "kms:CallerAccount",
     )
+)
+# Keys whose value is an ARN: it narrows while it names one account (``role/*`` inside one
+# account is fine; ``arn:aws:iam::*:role/x`` or ``arn:aws:codebuild:*:*:project/*`` is anyone).
+ARN_CONDITION_KEYS = frozenset(key.lower() for key in ("aws:PrincipalArn", "aws:SourceArn"))
+# Keys whose value is an organization path: it narrows while the organization id is named.
+PATH_CONDITION_KEYS = frozenset(
+    key.lower() for key in ("aws:PrincipalOrgPaths", "aws:SourceOrgPaths", "aws:VpceOrgPaths")
+)
+# aws:userid is "<unique id>" or "<role id>:<session>": the id before ":" says who.
+PREFIX_CONDITION_KEYS = frozenset({"aws:userid"})
+NARROWING_CONDITION_KEYS = (
+    ID_CONDITION_KEYS | ARN_CONDITION_KEYS | PATH_CONDITION_KEYS | PREFIX_CONDITION_KEYS
 )
 
 
 def _operator_narrows(operator: str) -> bool:
     """Positive operators only: a negated one (StringNotEquals) lets everyone else in, an
-    ``...IfExists`` one passes callers the key is absent for, ``Null`` tests presence only."""
-    op = operator.rsplit(":", maxsplit=1)[-1].lower()
+    ``...IfExists`` one passes callers the key is absent for, ``Null`` tests presence only,
+    and ``ForAllValues:`` is true when the request has no value for the key at all."""
+    qualifier, _, base = operator.rpartition(":")
+    op = base.lower()
+    if qualifier.lower() == "forallvalues":
+        return False
     return "not" not in op and not op.endswith("ifexists") and op != "null"
 
 
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def value_narrows(key: str, value: Any) -> bool:
+    """Whether one Condition value for ``key`` names a caller (not a wildcard of callers).
+
+    Numbers count as their text (``"aws:SourceAccount": 123456789012``), as IAM reads them.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    text = str(value).strip()
+    if text.strip("*?") == "":
+        return False
+    lowered = key.lower()
+    if lowered in ARN_CONDITION_KEYS:
+        return iam_patterns.owner_wildcard(text) is None
+    if lowered in PATH_CONDITION_KEYS:
+        return not _has_wildcard(text.split("/", 1)[0])
+    if lowered in PREFIX_CONDITION_KEYS:
+        return not _has_wildcard(text.split(":", 1)[0])
+    return not _has_wildcard(text)
+
+
 def narrowing_condition_keys(statement: Mapping[str, Any]) -> list[str]:
-    """The Condition keys of a statement that narrow who may call (empty when none does)."""
+    """The Condition keys of a statement that narrow who may call (empty when none does).
+
+    A key narrows when its operator is a positive one and every value names a caller: one
+    wildcard value among them lets anyone in.
+    """
     condition = get(statement, "Condition")
     if condition is UNKNOWN:
         return ["<unknown>"]  # only known after apply: give it the benefit of the doubt
@@ -83,13 +125,18 @@ def narrowing_condition_keys(statement: Mapping[str, Any]) -> list[str]:
         if not _operator_narrows(operator):
             continue
         for key in block:
-            value = get(block, key)
-            values = [value] if isinstance(value, str) else value
-            if not isinstance(values, Sequence) or isinstance(values, str):
+            if not isinstance(key, str) or key.lower() not in NARROWING_CONDITION_KEYS:
                 continue
-            if any(isinstance(v, str) and v.strip("*?") == "" for v in values) or not values:
-                continue  # a wildcard value matches every caller
-            if isinstance(key, str) and key.lower() in NARROWING_CONDITION_KEYS:
+            value = get(block, key)
+            if value is UNKNOWN:
+                found.append(key)
+                continue
+            values = (
+                [get_item(value, i) for i in range(len(value))]
+                if isinstance(value, Sequence) and not isinstance(value, str)
+                else [value]
+            )
+            if values and all(v is UNKNOWN or value_narrows(key, v) for v in values):
                 found.append(key)
     return found
 
@@ -129,7 +176,7 @@ def service_principals(principal: Any) -> list[str]:
 
 def _allow_statements(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(label, statement) for each known Allow statement; raises PolicyDocumentError."""
-    raw = get(args.props, RESOURCE_POLICY_INPUTS[args.resource_type])
+    raw = document_input(args.props, RESOURCE_POLICY_INPUTS[args.resource_type])
     if raw is None or raw is UNKNOWN:
         return
     try:

@@ -55,6 +55,19 @@ def test_iam_no_wildcard_accepts_pattern_matching_part_of_service() -> None:
         ("dynamodb:GetItem", f"arn:aws:dynamodb:*:{ACCOUNT}:table/*"),
         ("logs:PutLogEvents", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"),
         ("kms:Decrypt", "arn:aws:kms:us-east-1:*:key/*"),
+        # IAM's * matches ":" too: fewer than six parts can still hide a wildcard account.
+        ("iam:PassRole", "arn:aws:iam:*:role/app"),
+        ("iam:PassRole", "arn:*:role/app"),
+        ("sqs:SendMessage", "arn:aws:sqs:*:app-queue"),
+        ("sts:AssumeRole", "arn:aws:iam::12345678901?:role/deploy"),
+        # Name parts with no letter or digit match every name AWS would give.
+        ("dynamodb:PutItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/???*"),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*-*"),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:*-??????",
+        ),
+        ("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:*_*"),
     ],
 )
 def test_iam_no_wildcard_rejects_resource_pattern_covering_everything(
@@ -76,6 +89,17 @@ def test_iam_no_wildcard_rejects_resource_pattern_covering_everything(
         ("dynamodb:GetItem", f"arn:aws:dynamodb:*:{ACCOUNT}:table/metrics*"),
         ("sqs:SendMessage", f"arn:aws:sqs:*:{ACCOUNT}:jobs-*"),
         ("execute-api:Invoke", f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*/GET/*"),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:app-*",
+        ),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:*-prod",
+        ),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*admin"),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-*"),
+        ("dynamodb:PutItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/metrics-???"),
     ],
 )
 def test_iam_no_wildcard_accepts_pattern_scoped_by_name_in_one_owner(
@@ -174,6 +198,62 @@ def test_iam_no_wildcard_rejects_kms_star_for_anyone_but_account_root(principal:
     assert found, f"kms key 'res' kms:* for {principal} accepted: {found}"
 
 
+FOREIGN = "999999999999"
+
+
+def key_root(account: str) -> dict[str, Any]:
+    return allow("kms:*", "*", Principal={"AWS": f"arn:aws:iam::{account}:root"})
+
+
+def key_policy(*statements: dict[str, Any], **props: Any) -> list[str]:
+    config = props.pop("config", None)
+    args = engine_args("aws:kms/key:Key", {"policy": doc(*statements), **props}, config=config)
+    return run(validate_no_wildcard, args)
+
+
+def test_iam_no_wildcard_rejects_second_root_statement_for_another_account() -> None:
+    found = key_policy(key_root(ACCOUNT), key_root(FOREIGN))
+    assert found, f"kms key 'res' granting kms:* to {FOREIGN} root accepted"
+
+
+def test_iam_no_wildcard_rejects_root_statement_for_account_other_than_keys_arn() -> None:
+    arn = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    found = key_policy(key_root(FOREIGN), arn=arn)
+    assert found, f"kms key 'res' in {ACCOUNT} granting kms:* to {FOREIGN} root accepted"
+
+
+def test_iam_no_wildcard_accepts_root_statement_for_keys_own_arn_account() -> None:
+    arn = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    found = key_policy(key_root(ACCOUNT), arn=arn)
+    assert found == [], f"kms key 'res' own root statement flagged: {found}"
+
+
+def test_iam_no_wildcard_judges_key_policy_root_by_key_id_arn() -> None:
+    args = engine_args(
+        "aws:kms/keyPolicy:KeyPolicy",
+        {"keyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k", "policy": doc(key_root(FOREIGN))},
+    )
+    assert run(validate_no_wildcard, args), f"key policy 'res' granting {FOREIGN} root accepted"
+
+
+def test_iam_no_wildcard_rejects_root_statement_outside_configured_stack_accounts() -> None:
+    config = {"stackAccounts": [ACCOUNT]}
+    found = key_policy(key_root(FOREIGN), config=config)
+    assert found, f"kms key 'res' granting kms:* to {FOREIGN} root accepted with {config}"
+
+
+def test_iam_no_wildcard_rejects_lone_root_of_account_the_document_does_not_name() -> None:
+    other = allow("kms:Decrypt", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"})
+    found = key_policy(key_root(FOREIGN), other)
+    assert found, f"kms key 'res' root {FOREIGN} beside statements of {ACCOUNT} accepted"
+
+
+def test_iam_no_wildcard_accepts_lone_root_matching_the_rest_of_the_document() -> None:
+    other = allow("kms:Decrypt", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"})
+    found = key_policy(key_root(ACCOUNT), other)
+    assert found == [], f"kms key 'res' default policy with its own role flagged: {found}"
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -202,3 +282,60 @@ def test_iam_no_broad_managed_policy_judges_sso_managed_policy_attachment() -> N
     )
     found = run(validate_no_broad_managed_policy, args)
     assert found, f"SSO attachment 'res' of AdministratorAccess accepted: {found}"
+
+
+def test_iam_no_wildcard_rejects_service_split_across_statements_on_same_resource() -> None:
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"
+    found = policy(allow("sqs:*Message*", queue), allow(["sqs:*Queue*", "sqs:*Permission"], queue))
+    assert any("split across statements" in m and "sqs" in m for m in found), (
+        f"policy 'res' statements covering SQS together on one queue not reported: {found}"
+    )
+
+
+def test_iam_no_wildcard_accepts_split_service_on_different_resources() -> None:
+    found = policy(
+        allow("sqs:*Message*", f"arn:aws:sqs:us-east-1:{ACCOUNT}:a"),
+        allow(["sqs:*Queue*", "sqs:*Permission"], f"arn:aws:sqs:us-east-1:{ACCOUNT}:b"),
+    )
+    assert found == [], f"policy 'res' split over two queues was flagged: {found}"
+
+
+def test_iam_no_wildcard_accepts_split_service_under_different_conditions() -> None:
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"
+    condition = {"Bool": {"aws:SecureTransport": "true"}}
+    found = policy(
+        allow("sqs:*Message*", queue),
+        allow(["sqs:*Queue*", "sqs:*Permission"], queue, Condition=condition),
+    )
+    assert found == [], f"policy 'res' split under different conditions was flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_split_service_under_identical_conditions() -> None:
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"
+    condition = {"Bool": {"aws:SecureTransport": "true"}}
+    found = policy(
+        allow("sqs:*Message*", queue, Condition=condition),
+        allow(["sqs:*Queue*", "sqs:*Permission"], [queue], Condition=condition),
+    )
+    assert any("split across statements" in m for m in found), (
+        f"policy 'res' split under one condition not reported: {found}"
+    )
+
+
+@pytest.mark.parametrize("resource", ["execute-api:/*", "execute-api:/prod/GET/*"])
+@pytest.mark.parametrize(
+    "resource_type",
+    ["aws:apigateway/restApiPolicy:RestApiPolicy", "aws:apigateway/restApi:RestApi"],
+)
+def test_iam_no_wildcard_accepts_rest_api_policy_naming_its_own_api(
+    resource_type: str, resource: str
+) -> None:
+    statement = allow("execute-api:Invoke", resource, Principal={"AWS": ACCOUNT})
+    found = run(validate_no_wildcard, engine_args(resource_type, {"policy": doc(statement)}))
+    assert found == [], f"{resource_type} 'res' on {resource} (this API) flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_rest_api_policy_on_every_api_of_anyone() -> None:
+    statement = allow("execute-api:Invoke", "arn:aws:execute-api:*", Principal={"AWS": ACCOUNT})
+    args = engine_args("aws:apigateway/restApiPolicy:RestApiPolicy", {"policy": doc(statement)})
+    assert run(validate_no_wildcard, args), "rest api policy 'res' on every API accepted"

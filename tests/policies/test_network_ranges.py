@@ -119,3 +119,81 @@ def test_sg_no_public_ingress_combined_unions_rule_resources_of_one_group() -> N
         StackValidationArgs(resources, None, {}),  # type: ignore[arg-type]
     )
     assert messages and "sg-123" in messages[0], f"rules half0+half1 on sg-123: {messages}"
+
+
+def _stack_resource(resource_type: str, props: dict[str, Any], name: str) -> Any:
+    from pulumi_policy import PolicyResource
+
+    from .helpers import engine_args as make
+
+    args = make(resource_type, props, name=name)
+    return PolicyResource(
+        resource_type, args.props, args.urn, args.name, args.opts, None, None, [], {}
+    )
+
+
+def _stack_messages(resources: list[Any]) -> list[str]:
+    from pulumi_policy import StackValidationArgs
+
+    return run(
+        network.validate_rules_together,  # type: ignore[arg-type]
+        StackValidationArgs(resources, None, {}),  # type: ignore[arg-type]
+    )
+
+
+def _inline_group(cidr: str, port: int = 3389) -> dict[str, Any]:
+    return {
+        "id": "sg-mixed",
+        "ingress": [{"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}],
+    }
+
+
+def _rule(cidr: str, port: int = 3389) -> dict[str, Any]:
+    return {
+        "type": "ingress",
+        "protocol": "tcp",
+        "fromPort": port,
+        "toPort": port,
+        "cidrBlocks": [cidr],
+        "securityGroupId": "sg-mixed",
+    }
+
+
+def test_sg_no_public_ingress_combined_unions_inline_ingress_with_rule_resource() -> None:
+    # Each /9 is below the threshold; the group's inline /9 and its rule's /9 make a /8.
+    messages = _stack_messages(
+        [
+            _stack_resource(
+                "aws:ec2/securityGroup:SecurityGroup", _inline_group("44.0.0.0/9"), "g"
+            ),
+            _stack_resource(
+                "aws:ec2/securityGroupRule:SecurityGroupRule", _rule("44.128.0.0/9"), "r"
+            ),
+        ]
+    )
+    assert messages and "sg-mixed" in messages[0], (
+        f"group g inline + rule r on sg-mixed: {messages}"
+    )
+
+
+def test_sg_no_public_ingress_combined_keeps_inline_and_rule_on_different_ports_apart() -> None:
+    messages = _stack_messages(
+        [
+            _stack_resource(
+                "aws:ec2/securityGroup:SecurityGroup", _inline_group("44.0.0.0/9"), "g"
+            ),
+            _stack_resource(
+                "aws:ec2/securityGroupRule:SecurityGroupRule", _rule("44.128.0.0/9", 22), "r"
+            ),
+        ]
+    )
+    assert messages == [], f"group g (3389) + rule r (22) on sg-mixed flagged: {messages}"
+
+
+def test_sg_no_public_ingress_combined_leaves_one_groups_inline_ingress_to_resource_rule() -> None:
+    group = _inline_group("44.0.0.0/9")
+    group["ingress"].append(
+        {"protocol": "tcp", "fromPort": 3389, "toPort": 3389, "cidrBlocks": ["44.128.0.0/9"]}
+    )
+    messages = _stack_messages([_stack_resource("aws:ec2/securityGroup:SecurityGroup", group, "g")])
+    assert messages == [], f"group g alone reported twice (stack rule too): {messages}"

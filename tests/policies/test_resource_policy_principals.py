@@ -29,6 +29,12 @@ def principals(resource_type: str, key: str, statement: dict[str, Any]) -> list[
         ("aws:glacier/vault:Vault", "accessPolicy"),
         ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", "policy"),
         ("aws:lambda/resourcePolicy:ResourcePolicy", "policy"),
+        ("aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy", "resourcePolicy"),
+        ("aws:organizations/resourcePolicy:ResourcePolicy", "content"),
+        (
+            "aws:cloudwatch/logDeliveryDestinationPolicy:LogDeliveryDestinationPolicy",
+            "deliveryDestinationPolicy",
+        ),
     ],
 )
 def test_policy_no_open_principal_covers_resource_policy_type(resource_type: str, key: str) -> None:
@@ -45,6 +51,18 @@ def test_policy_no_open_principal_covers_resource_policy_type(resource_type: str
         {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
         {"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}},
         {"StringLike": {"aws:PrincipalOrgID": "*"}},
+        # A wildcard in an identifier names no one in particular.
+        {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
+        {"StringLike": {"aws:SourceVpce": "vpce-*"}},
+        {"StringLike": {"aws:SourceAccount": "1234567890??"}},
+        {"StringLike": {"kms:CallerAccount": ["123456789012", "*"]}},
+        {"StringLike": {"aws:PrincipalOrgPaths": "o-*/r-ab12/*"}},
+        # An ARN whose account is a wildcard is anyone's.
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/publisher"}},
+        {"ArnLike": {"aws:SourceArn": "arn:aws:codebuild:*:*:project/*"}},
+        {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:topic"}},
+        # ForAllValues is true when the request carries no value for the key.
+        {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
     ],
 )
 def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
@@ -64,6 +82,11 @@ def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
         {"ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x"}},
         {"StringEquals": {"aws:SourceVpce": "vpce-0abc"}},
         {"StringEquals": {"AWS:PrincipalAccount": ["123456789012"]}},
+        # IAM compares a number by its text: an unquoted account id names the account.
+        {"StringEquals": {"aws:SourceAccount": 123456789012}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}},
+        {"StringLike": {"aws:PrincipalOrgPaths": "o-abc123/r-ab12/ou-ab12-11111111/*"}},
+        {"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
     ],
 )
 def test_policy_no_open_principal_accepts_condition_narrowing_caller(
@@ -92,3 +115,12 @@ def test_policy_no_open_principal_rejects_not_principal_allow() -> None:
     }
     found = principals(BUCKET_POLICY, "policy", statement)
     assert found and "NotPrincipal" in found[0], f"bucket policy 'res' NotPrincipal: {found}"
+
+
+def test_policy_no_open_principal_reads_policy_nested_in_details() -> None:
+    statement = allow("s3:GetObject", "*", Principal="*")
+    args = engine_args(
+        "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy",
+        {"details": {"name": "m", "policy": doc(statement)}},
+    )
+    assert run(validate_no_open_principal, args), "multi-region access point 'res' open to '*'"

@@ -43,3 +43,22 @@ for index, cidr in enumerate(["44.0.0.0/9", "44.128.0.0/9"]):
         to_port=22,
         cidr_ipv4=cidr,
     )
+# Inline ingress and a separate rule on one group: two /9s below the threshold, a /8 together.
+mixed = aws.ec2.SecurityGroup(
+    "bad-inline-half",
+    vpc_id="vpc-1",
+    ingress=[
+        aws.ec2.SecurityGroupIngressArgs(
+            protocol="tcp", from_port=3389, to_port=3389, cidr_blocks=["44.0.0.0/9"]
+        )
+    ],
+)
+aws.ec2.SecurityGroupRule(
+    "bad-rule-other-half",
+    type="ingress",
+    security_group_id=mixed.id,
+    protocol="tcp",
+    from_port=3389,
+    to_port=3389,
+    cidr_blocks=["44.128.0.0/9"],
+)

@@ -33,3 +33,33 @@ aws.iam.Policy(
     "ok-whoami",
     policy=document({"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}),
 )
+aws.iam.Policy(
+    "ok-fragments-two-queues",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Action": "sqs:*Message*",
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:in",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:*Queue*", "sqs:*Permission"],
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:out",
+        },
+    ),
+)
+worker = aws.iam.Role(
+    "worker",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "ok-attach-basic-execution",
+    role=worker.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+)

@@ -47,3 +47,28 @@ aws.iam.Policy(
 aws.iam.Policy(
     "bad-not-action", policy=document({"Effect": "Allow", "NotAction": "iam:*", "Resource": QUEUE})
 )
+aws.iam.Policy(
+    "bad-fragments-two-statements",
+    policy=document(
+        {"Effect": "Allow", "Action": "sqs:*Message*", "Resource": QUEUE},
+        {"Effect": "Allow", "Action": ["sqs:*Queue*", "sqs:*Permission"], "Resource": QUEUE},
+    ),
+)
+# AWS managed policies whose documents grant whole services, whatever their names say.
+TRUST = document(
+    {
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+)
+worker = aws.iam.Role("worker", assume_role_policy=TRUST)
+for name, path in [
+    ("bad-attach-lambda-execute", "AWSLambdaExecute"),
+    ("bad-attach-secrets-read-write", "SecretsManagerReadWrite"),
+    ("bad-attach-emr-ec2-role", "service-role/AmazonElasticMapReduceforEC2Role"),
+    ("bad-attach-support", "AWSSupportAccess"),
+]:
+    aws.iam.RolePolicyAttachment(
+        name, role=worker.name, policy_arn=f"arn:aws:iam::aws:policy/{path}"
+    )

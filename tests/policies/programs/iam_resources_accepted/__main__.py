@@ -30,3 +30,21 @@ aws.iam.Policy(
     "ok-region-wildcard",
     policy=document("dynamodb:GetItem", "arn:aws:dynamodb:*:123456789012:table/metrics"),
 )
+aws.iam.Policy(
+    "ok-secret-prefix",
+    policy=document(
+        "secretsmanager:GetSecretValue",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-*",
+    ),
+)
+aws.iam.Policy(
+    "ok-secret-env-suffix",
+    policy=document(
+        "secretsmanager:GetSecretValue",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-prod-??????",
+    ),
+)
+aws.iam.Policy(
+    "ok-queue-one-account",
+    policy=document("sqs:SendMessage", "arn:*:sqs:*:123456789012:app-queue"),
+)

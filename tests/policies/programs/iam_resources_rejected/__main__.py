@@ -29,3 +29,24 @@ aws.iam.Policy(
     "bad-every-table",
     policy=document("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/*"),
 )
+# IAM's * matches ":" too: fewer than six ARN parts can hide a wildcard account.
+aws.iam.Policy("bad-pass-five-parts", policy=document("iam:PassRole", "arn:aws:iam:*:role/app"))
+aws.iam.Policy("bad-pass-three-parts", policy=document("iam:PassRole", "arn:*:role/app"))
+aws.iam.Policy(
+    "bad-queue-five-parts", policy=document("sqs:SendMessage", "arn:aws:sqs:*:app-queue")
+)
+# Name parts with no letter or digit: every table, key and secret AWS would name.
+aws.iam.Policy(
+    "bad-table-any-name",
+    policy=document("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/???*"),
+)
+aws.iam.Policy(
+    "bad-key-any-id", policy=document("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/*-*")
+)
+aws.iam.Policy(
+    "bad-secret-any-name",
+    policy=document(
+        "secretsmanager:GetSecretValue",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-??????",
+    ),
+)

@@ -72,3 +72,43 @@ aws.iam.RolePolicyAttachment(
     role=role.name,
     policy_arn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
 )
+aws.sqs.QueuePolicy(
+    "ok-queue-numeric-account",
+    queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": 123456789012}},
+        }
+    ),
+)
+aws.sqs.QueuePolicy(
+    "ok-queue-org-path",
+    queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc123/r-ab12/*"}},
+        }
+    ),
+)
+api = aws.apigateway.RestApi("api")
+aws.apigateway.RestApiPolicy(
+    "ok-api-own-shorthand",
+    rest_api_id=api.id,
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
+            "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0123"}},
+        }
+    ),
+)

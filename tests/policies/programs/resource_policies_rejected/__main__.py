@@ -111,3 +111,71 @@ aws.iam.UserPolicy(
         {"Effect": "Allow", "Action": "iam:*Policy*", "Resource": f"arn:aws:iam::{ACCOUNT}:role/*"}
     ),
 )
+
+
+def open_send(name: str, condition: dict) -> None:
+    """A queue policy open to anyone, with a Condition that does not narrow who calls."""
+    aws.sqs.QueuePolicy(
+        name,
+        queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+        policy=document(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "sqs:SendMessage",
+                "Resource": "*",
+                "Condition": condition,
+            }
+        ),
+    )
+
+
+open_send("bad-queue-any-org", {"StringLike": {"aws:PrincipalOrgID": "o-*"}})
+open_send("bad-queue-any-endpoint", {"StringLike": {"aws:SourceVpce": "vpce-*"}})
+open_send(
+    "bad-queue-any-account-role",
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/publisher"}},
+)
+open_send(
+    "bad-queue-any-project", {"ArnLike": {"aws:SourceArn": "arn:aws:codebuild:*:*:project/*"}}
+)
+open_send("bad-queue-for-all-values", {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-1"}})
+aws.kms.Key(
+    "bad-key-foreign-root",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+    ),
+)
+# Policy-bearing types whose document pulumi_aws does not document as a :param, or nests.
+OPEN = {"Effect": "Allow", "Principal": {"AWS": "*"}}
+aws.sagemaker.ModelPackageGroupPolicy(
+    "bad-model-package-group-open",
+    model_package_group_name="g",
+    resource_policy=document({**OPEN, "Action": "sagemaker:DescribeModelPackage", "Resource": "*"}),
+)
+aws.organizations.ResourcePolicy(
+    "bad-organization-open",
+    content=document({**OPEN, "Action": "organizations:DescribeOrganization", "Resource": "*"}),
+)
+aws.cloudwatch.LogDeliveryDestinationPolicy(
+    "bad-delivery-destination-open",
+    delivery_destination_name="d",
+    delivery_destination_policy=document({**OPEN, "Action": "logs:CreateDelivery"}),
+)
+aws.s3control.MultiRegionAccessPointPolicy(
+    "bad-multi-region-access-point-open",
+    details=aws.s3control.MultiRegionAccessPointPolicyDetailsArgs(
+        name="m", policy=document({**OPEN, "Action": "s3:GetObject", "Resource": "*"})
+    ),
+)
