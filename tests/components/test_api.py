@@ -14,6 +14,7 @@ from components.alerting import AlertingHub
 from components.api import API_STAGE_NAME, ApiWithHandler
 from components.api.rest_api import RDS_CA_BUNDLE, database_tls_environment
 from components.api.routes import ROUTES, Route, definitions_hash
+from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
 from components.lib.settings import Settings
 from tests.components.support import (
     ALARM,
@@ -344,10 +345,10 @@ def test_api_latency_alarm_watches_p99(run: MockRun) -> None:
     assert alarm.inputs["metricName"] == "Latency"
 
 
-def test_api_handler_duration_alarm_at_80_percent_of_timeout(run: MockRun) -> None:
+def test_api_handler_duration_alarm_at_its_share_of_the_timeout(run: MockRun) -> None:
     alarm = run.one(ALARM, "api-handler-duration")
     timeout = _handler(run).inputs["timeout"]
-    assert alarm.inputs["threshold"] == pytest.approx(timeout * 1000 * 0.8)
+    assert alarm.inputs["threshold"] == pytest.approx(timeout * 1000 * DURATION_ALARM_FRACTION)
     assert alarm.inputs["dimensions"] == {"FunctionName": "cw-analytics-test-api-handler"}
 
 
