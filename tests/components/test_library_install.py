@@ -137,7 +137,7 @@ def test_install_dependencies_admit_the_pinned_versions() -> None:
 
 
 def test_example_program_previews_clean_with_the_policy_pack(installed: Path) -> None:
-    """A second program (its own Pulumi.yaml and stack) reuses three components from the
+    """A second program (its own Pulumi.yaml and stack) reuses four components from the
     installed library, and the policy pack finds no mandatory violation."""
     env = {**os.environ, "PYTHONPATH": str(installed)}
     report = installed.parent / "example-preview.json"
