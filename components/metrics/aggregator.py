@@ -12,7 +12,7 @@ from ..lib.args import Defaulted, from_inputs
 from ..lib.contract import sources as contract
 from ..lib.lambda_function import FunctionContext, FunctionSpec, monitored_function
 from ..lib.naming import Naming
-from ..lib.settings import schedule_seconds
+from ..lib.schedule import schedule_seconds
 from .alarms import aggregator_alarm_specs, aggregator_widgets
 from .iam import aggregator_statements
 from .schedule import create_schedule

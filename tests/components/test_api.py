@@ -15,7 +15,7 @@ from components.api import API_STAGE_NAME, ApiWithHandler
 from components.api.rest_api import RDS_CA_BUNDLE, database_tls_environment
 from components.api.routes import ROUTES, Route, definitions_hash
 from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
-from components.lib.settings import Settings
+from stack_settings import Settings
 from tests.components.support import (
     ALARM,
     FUNCTION,

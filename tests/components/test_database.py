@@ -19,7 +19,7 @@ from components.database.alarms import (
 )
 from components.database.credentials import secret_name
 from components.lib.instance_classes import GIB
-from components.lib.settings import Settings
+from stack_settings import Settings
 from tests.harness import (
     MockRun,
     database_args,

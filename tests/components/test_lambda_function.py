@@ -21,7 +21,7 @@ from components.lib.lambda_function import (
     environment_size,
     monitored_function,
 )
-from components.lib.settings import Settings
+from stack_settings import Settings
 from tests.components.support import (
     ALARM,
     FUNCTION,

@@ -13,9 +13,9 @@ from components.alerting import AlertingHub
 from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
 from components.lib.lambda_function import ENVIRONMENT_LIMIT_BYTES
 from components.lib.naming import Naming
-from components.lib.settings import ConfigError, Settings
 from components.metrics import MetricAggregator, WatchedResources
 from components.metrics.aggregator import lookback_minutes, metric_sources
+from stack_settings import ConfigError, Settings
 from tests.components.support import (
     ALARM,
     FUNCTION,

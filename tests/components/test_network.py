@@ -10,9 +10,9 @@ import pulumi
 import pytest
 
 from components.alerting import AlertingHub, log_group_names
-from components.lib.settings import Settings
 from components.network import MonitoredVpc, plan_subnets
 from components.network.alarms import REJECTED_PACKETS_THRESHOLD
+from stack_settings import Settings
 from tests.components.test_iam_least_privilege import wildcard_only_actions
 from tests.harness import (
     ACCOUNT_ID,

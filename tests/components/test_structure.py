@@ -13,7 +13,7 @@ import pulumi
 import pytest
 
 from components import COMPONENTS
-from components.lib.settings import Settings
+from stack_settings import Settings
 
 ARGS = {component: typing.get_type_hints(component.__init__)["args"] for component in COMPONENTS}
 
