@@ -243,9 +243,13 @@ class MonitoredDatabase(pulumi.ComponentResource):
         self.dashboard_widgets = pulumi.Output.from_input(database_widgets(specs, args.region))
         self.register_outputs(
             {
-                "endpoint": self.endpoint,
                 "identifier": self.identifier,
+                "address": self.address,
+                "port": self.port,
+                "endpoint": self.endpoint,
+                "databaseName": self.database_name,
                 "secretArn": self.secret_arn,
+                "alarms": self.alarms,
                 "alarmArns": self.alarm_arns,
                 "pagingAlarmNames": self.paging_alarm_names,
                 "dashboardWidgets": self.dashboard_widgets,

@@ -211,6 +211,7 @@ class MetricAggregator(pulumi.ComponentResource):
                 "tableName": self.table_name,
                 "tableArn": self.table_arn,
                 "functionName": self.function_name,
+                "alarms": self.alarms,
                 "alarmArns": self.alarm_arns,
                 "pagingAlarmNames": self.paging_alarm_names,
                 "dashboardWidgets": self.dashboard_widgets,
