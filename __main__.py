@@ -27,7 +27,7 @@ from components import (
     WatchedResources,
 )
 from components.api import API_STAGE_NAME
-from components.lib.settings import load_settings
+from stack_settings import load_settings
 
 settings = load_settings()
 naming = settings.naming

@@ -23,7 +23,7 @@ from components import (
     WatchedResources,
 )
 from components.dashboard import MonitoredComponent
-from components.lib.settings import Settings, settings_from_config
+from stack_settings import Settings, settings_from_config
 from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource, run_in_mocks
 
 __all__ = [

@@ -205,6 +205,7 @@ class ApiWithHandler(pulumi.ComponentResource):
                 "healthUrl": self.health_url,
                 "apiKeyId": self.api_key_id,
                 "functionName": self.function_name,
+                "alarms": self.alarms,
                 "alarmArns": self.alarm_arns,
                 "pagingAlarmNames": self.paging_alarm_names,
                 "dashboardWidgets": self.dashboard_widgets,

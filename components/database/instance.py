@@ -13,7 +13,6 @@ from ..lib.alarms import alarm_arns, paging_alarm_names, render_alarms
 from ..lib.args import Defaulted, from_inputs
 from ..lib.instance_classes import InstanceClass, parse_instance_class
 from ..lib.naming import RDS_LOG_EXPORTS, Naming
-from ..lib.settings import MAX_STORAGE_GB
 from .alarms import database_alarm_specs, database_widgets
 from .credentials import DATABASE_NAME, MASTER_USERNAME, create_credentials
 
@@ -22,6 +21,8 @@ PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
 PASSWORD_LENGTH = 40
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7  # the free tier
 STORAGE_AUTOSCALING_FACTOR = 5
+# RDS for PostgreSQL on General Purpose (gp2/gp3) storage: 20 GiB to 64 TiB.
+MIN_STORAGE_GB, MAX_STORAGE_GB = 20, 65536
 SLOW_STATEMENT_MS = 1000
 _ENGINE_VERSION = re.compile(r"^(\d+)(\.\d+)?$")
 
@@ -242,9 +243,13 @@ class MonitoredDatabase(pulumi.ComponentResource):
         self.dashboard_widgets = pulumi.Output.from_input(database_widgets(specs, args.region))
         self.register_outputs(
             {
-                "endpoint": self.endpoint,
                 "identifier": self.identifier,
+                "address": self.address,
+                "port": self.port,
+                "endpoint": self.endpoint,
+                "databaseName": self.database_name,
                 "secretArn": self.secret_arn,
+                "alarms": self.alarms,
                 "alarmArns": self.alarm_arns,
                 "pagingAlarmNames": self.paging_alarm_names,
                 "dashboardWidgets": self.dashboard_widgets,

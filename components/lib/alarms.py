@@ -237,8 +237,9 @@ _MISSING_DATA_TEXT = {
 def describe(spec: AlarmSpec) -> str:
     """The alarm description, built from the spec's numbers only.
 
-    ``PostgreSQL cw-analytics-dev-db: CPUUtilization (Average) > 80 % in 3 of 3 periods of
-    5 minutes (missing data leaves the alarm waiting for data). Pages. <meaning>``
+    ``<subject>: <metric> (<statistic>) <comparison> <threshold> (<basis>) in <datapoints> of
+    <evaluation periods> periods of <period> (<what missing data counts as>). Pages: <meaning>``
+    (``Ticket:`` for a ticket alarm; the basis only when the spec gives one).
     """
     basis = f" ({spec.basis})" if spec.basis else ""
     return (

@@ -15,7 +15,8 @@ ALARM_PERIOD_SECONDS = 300
 
 
 def duration_threshold_ms(timeout_seconds: int) -> float:
-    """The duration alarm's threshold: 80% of the function's timeout, in milliseconds."""
+    """The duration alarm's threshold: ``DURATION_ALARM_FRACTION`` of the function's timeout, in
+    milliseconds."""
     return timeout_seconds * 1000 * DURATION_ALARM_FRACTION
 
 

@@ -12,7 +12,7 @@ from ..lib.args import Defaulted, from_inputs
 from ..lib.contract import sources as contract
 from ..lib.lambda_function import FunctionContext, FunctionSpec, monitored_function
 from ..lib.naming import Naming
-from ..lib.settings import schedule_seconds
+from ..lib.schedule import schedule_seconds
 from .alarms import aggregator_alarm_specs, aggregator_widgets
 from .iam import aggregator_statements
 from .schedule import create_schedule
@@ -211,6 +211,7 @@ class MetricAggregator(pulumi.ComponentResource):
                 "tableName": self.table_name,
                 "tableArn": self.table_arn,
                 "functionName": self.function_name,
+                "alarms": self.alarms,
                 "alarmArns": self.alarm_arns,
                 "pagingAlarmNames": self.paging_alarm_names,
                 "dashboardWidgets": self.dashboard_widgets,

@@ -139,8 +139,13 @@ class MonitoredVpc(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
+                "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,
+                "lambdaSecurityGroupId": self.lambda_security_group_id,
+                "databaseSecurityGroupId": self.database_security_group_id,
+                "endpointsSecurityGroupId": self.endpoints_security_group_id,
                 "dbSubnetGroupName": self.db_subnet_group_name,
+                "alarms": self.alarms,
                 "alarmArns": self.alarm_arns,
                 "pagingAlarmNames": self.paging_alarm_names,
                 "dashboardWidgets": self.dashboard_widgets,

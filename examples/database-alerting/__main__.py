@@ -1,4 +1,7 @@
-"""reports-db: a database and its alerting, reusing three cw-analytics components.
+"""reports-db: a database and its alerting, reusing four cw-analytics components.
+
+``AlertingHub`` (key and alert topic), ``MonitoredVpc``, ``MonitoredDatabase`` and the
+``ServiceDashboard`` that composes their alarms and widgets; not the API or the aggregator.
 
 The components come from the installed library (``pip install`` of the cw-analytics repository),
 under its own import name. Nothing here knows the cw-analytics stack's settings: every

@@ -18,7 +18,7 @@ from components.lib.alarms import (
     Unit,
     render_alarms,
 )
-from components.lib.settings import Settings
+from stack_settings import Settings
 from tests.harness import (
     ACCOUNT_ID,
     REGION,

@@ -14,7 +14,8 @@ from components.alerting import AlertingHub
 from components.api import API_STAGE_NAME, ApiWithHandler
 from components.api.rest_api import RDS_CA_BUNDLE, database_tls_environment
 from components.api.routes import ROUTES, Route, definitions_hash
-from components.lib.settings import Settings
+from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
+from stack_settings import Settings
 from tests.components.support import (
     ALARM,
     FUNCTION,
@@ -192,23 +193,21 @@ def test_api_handler_reserved_concurrency_follows_settings(
 
 
 def test_api_routes_match_lambda_contract(run: MockRun) -> None:
-    routes = {(m.inputs["httpMethod"], _route_of(run, m)) for m in run.of_type(METHOD)}
-    assert routes == {
-        ("GET", "/health"),
-        ("GET", "/metrics"),
-        ("GET", "/metrics/{series}"),
-        ("POST", "/events"),
-        ("GET", "/events/summary"),
-    }
+    """API Gateway has one method per contract route, at the contract's path, and nothing else:
+    a route missing here answers 403 in AWS; an extra one reaches a handler that lacks it."""
+    methods = run.of_type(METHOD)
+    routes = sorted((m.inputs["httpMethod"], _route_of(run, m)) for m in methods)
+    assert routes == sorted((r.method, r.path) for r in ROUTES)
 
 
-def test_api_key_required_on_post_events_only(run: MockRun) -> None:
+def test_api_key_required_where_the_contract_requires_it(run: MockRun) -> None:
     guarded = {
         (m.inputs["httpMethod"], _route_of(run, m))
         for m in run.of_type(METHOD)
         if m.inputs.get("apiKeyRequired")
     }
-    assert guarded == {("POST", "/events")}
+    assert guarded == {(r.method, r.path) for r in ROUTES if r.api_key_required}
+    assert guarded, "no API Gateway method requires a key: the write route would be open"
 
 
 def test_api_integrations_are_lambda_proxy_to_the_handler(run: MockRun) -> None:
@@ -304,16 +303,24 @@ def test_api_rest_api_is_regional(run: MockRun) -> None:
     assert api.inputs["name"] == "cw-analytics-test-api"
 
 
+def _source_arn_path(path: str) -> str:
+    """A resource path as an execute-api ARN names it: each ``{parameter}`` segment is ``*``."""
+    return "/".join("*" if part.startswith("{") else part for part in path.split("/"))
+
+
+def test_api_permission_source_arn_path_wildcards_parameters_only() -> None:
+    assert _source_arn_path("/metrics/{series}") == "/metrics/*"
+    assert _source_arn_path("/events/summary") == "/events/summary"
+
+
 def test_api_lambda_permissions_name_this_api_and_route(run: MockRun) -> None:
+    """One invoke permission per contract route, scoped to this API, the stage, the method and
+    the path (a parameter segment as ``*``): no permission for the whole API."""
     execution_arn = run.one("aws:apigateway/restApi:RestApi").outputs["executionArn"]
-    sources = {p.inputs["sourceArn"] for p in run.of_type(PERMISSION)}
-    assert sources == {
-        f"{execution_arn}/v1/GET/health",
-        f"{execution_arn}/v1/GET/metrics",
-        f"{execution_arn}/v1/GET/metrics/*",
-        f"{execution_arn}/v1/POST/events",
-        f"{execution_arn}/v1/GET/events/summary",
-    }
+    sources = sorted(p.inputs["sourceArn"] for p in run.of_type(PERMISSION))
+    assert sources == sorted(
+        f"{execution_arn}/{API_STAGE_NAME}/{r.method}{_source_arn_path(r.path)}" for r in ROUTES
+    )
     for permission in run.of_type(PERMISSION):
         assert permission.inputs["principal"] == "apigateway.amazonaws.com", permission.name
         assert permission.inputs["function"] == _handler(run).outputs["name"], permission.name
@@ -338,10 +345,10 @@ def test_api_latency_alarm_watches_p99(run: MockRun) -> None:
     assert alarm.inputs["metricName"] == "Latency"
 
 
-def test_api_handler_duration_alarm_at_80_percent_of_timeout(run: MockRun) -> None:
+def test_api_handler_duration_alarm_at_its_share_of_the_timeout(run: MockRun) -> None:
     alarm = run.one(ALARM, "api-handler-duration")
     timeout = _handler(run).inputs["timeout"]
-    assert alarm.inputs["threshold"] == pytest.approx(timeout * 1000 * 0.8)
+    assert alarm.inputs["threshold"] == pytest.approx(timeout * 1000 * DURATION_ALARM_FRACTION)
     assert alarm.inputs["dimensions"] == {"FunctionName": "cw-analytics-test-api-handler"}
 
 

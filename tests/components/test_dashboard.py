@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components.api.alarms import SERVER_ERROR_RATE_THRESHOLD
 from tests.components.support import (
     ALARM,
     COMPOSITE,
@@ -96,4 +97,4 @@ def test_dashboard_draws_the_api_5xx_rate_threshold(widgets: list[dict[str, Any]
         if w["type"] == "metric"
         for line in w["properties"].get("annotations", {}).get("horizontal", [])
     ]
-    assert {"label": "5XX rate alarm (pages)", "value": 0.05} in lines
+    assert {"label": "5XX rate alarm (pages)", "value": SERVER_ERROR_RATE_THRESHOLD} in lines

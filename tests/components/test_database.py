@@ -11,9 +11,15 @@ import pytest
 
 from components.alerting import AlertingHub, log_group_names
 from components.database import MonitoredDatabase
+from components.database.alarms import (
+    CONNECTIONS_SHARE,
+    CPU_PERCENT,
+    FREE_STORAGE_SHARE,
+    FREEABLE_MEMORY_SHARE,
+)
 from components.database.credentials import secret_name
 from components.lib.instance_classes import GIB
-from components.lib.settings import Settings
+from stack_settings import Settings
 from tests.harness import (
     MockRun,
     database_args,
@@ -339,16 +345,18 @@ def test_database_alarms_all_through_the_topic(run: MockRun) -> None:
 
 
 def test_database_alarm_thresholds_derive_from_class_and_storage() -> None:
-    """Storage: 10 % of the allocation; memory: 10 % of the class; connections: 80 % of
-    max_connections for the class."""
+    """Storage: a share of the allocation; memory: a share of the class's memory; connections:
+    a share of max_connections for the class; CPU: a fixed percentage. The shares are the alarm
+    table's own constants, so a tuned threshold changes one file."""
     settings = make_settings(dbInstanceClass="db.m6g.large", dbAllocatedStorage="100")
     found = alarms(database(dbInstanceClass="db.m6g.large", dbAllocatedStorage="100"))
-    assert found["db-free-storage"]["threshold"] == pytest.approx(10 * GIB)
+    assert found["db-free-storage"]["threshold"] == pytest.approx(FREE_STORAGE_SHARE * 100 * GIB)
     assert found["db-free-storage"]["comparisonOperator"] == "LessThanThreshold"
-    assert found["db-freeable-memory"]["threshold"] == pytest.approx(0.8 * GIB)
+    memory = settings.instance_class.memory_bytes
+    assert found["db-freeable-memory"]["threshold"] == pytest.approx(FREEABLE_MEMORY_SHARE * memory)
     max_connections = settings.instance_class.max_connections
-    assert found["db-connections"]["threshold"] == int(0.8 * max_connections)
-    assert found["db-cpu"]["threshold"] == 80
+    assert found["db-connections"]["threshold"] == int(CONNECTIONS_SHARE * max_connections)
+    assert found["db-cpu"]["threshold"] == CPU_PERCENT
 
 
 def test_database_critical_alarms_page(run: MockRun) -> None:

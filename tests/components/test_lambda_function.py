@@ -9,6 +9,7 @@ import pytest
 
 from components.alerting import AlertingHub
 from components.lib.alarms import paging_alarm_names
+from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
 from components.lib.lambda_function import (
     ENVIRONMENT_LIMIT_BYTES,
     EnvironmentTooLargeError,
@@ -20,7 +21,7 @@ from components.lib.lambda_function import (
     environment_size,
     monitored_function,
 )
-from components.lib.settings import Settings
+from stack_settings import Settings
 from tests.components.support import (
     ALARM,
     FUNCTION,
@@ -86,9 +87,13 @@ def test_check_environment_rejects_one_byte_over_naming_the_largest_variable() -
         check_environment("fn", variables)
 
 
-@pytest.mark.parametrize(("timeout", "threshold"), [(15, 12_000), (120, 96_000), (3, 2_400)])
-def test_duration_threshold_is_80_percent_of_timeout_in_ms(timeout: int, threshold: int) -> None:
-    assert duration_threshold_ms(timeout) == threshold
+@pytest.mark.parametrize("timeout", [3, 15, 120, 900])
+def test_duration_threshold_is_its_share_of_the_timeout_in_ms(timeout: int) -> None:
+    """Milliseconds, as Lambda reports Duration; below the timeout, or a timing-out function
+    never crosses it."""
+    threshold = duration_threshold_ms(timeout)
+    assert threshold == pytest.approx(timeout * 1000 * DURATION_ALARM_FRACTION)
+    assert 0 < threshold < timeout * 1000, f"{threshold} ms for a {timeout} s timeout"
 
 
 def test_monitored_function_is_created_after_its_encrypted_log_group(run: MockRun) -> None:

@@ -69,6 +69,18 @@ def test_install_puts_only_the_library_on_the_path(installed: Path) -> None:
     assert top_level == [IMPORT_NAME], top_level
 
 
+def test_install_leaves_out_the_program_and_dev_tools(installed: Path) -> None:
+    """The stack's settings read this program's config and the lock tool writes into a checkout:
+    neither belongs to another program's site-packages."""
+    shipped = {
+        p.relative_to(installed / IMPORT_NAME).with_suffix("").as_posix()
+        for p in (installed / IMPORT_NAME).rglob("*.py")
+        if "functions" not in p.relative_to(installed / IMPORT_NAME).parts
+    }
+    program_only = {"lib/settings", "lib/lockfile", "stack_settings", "lockfile"}
+    assert shipped & program_only == set(), sorted(shipped & program_only)
+
+
 def test_install_imports_all_five_components(installed: Path, tmp_path: Path) -> None:
     code = (
         f"import json, {IMPORT_NAME} as lib\n"
@@ -137,7 +149,7 @@ def test_install_dependencies_admit_the_pinned_versions() -> None:
 
 
 def test_example_program_previews_clean_with_the_policy_pack(installed: Path) -> None:
-    """A second program (its own Pulumi.yaml and stack) reuses three components from the
+    """A second program (its own Pulumi.yaml and stack) reuses four components from the
     installed library, and the policy pack finds no mandatory violation."""
     env = {**os.environ, "PYTHONPATH": str(installed)}
     report = installed.parent / "example-preview.json"

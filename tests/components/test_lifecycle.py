@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 import yaml
 
-from components.lib.settings import CONFIG_KEYS, Settings, settings_from_config
+from stack_settings import CONFIG_KEYS, Settings, settings_from_config
 from tests.components.support import FUNCTION, REPO_ROOT, whole_stack
 
 KEY = "aws:kms/key:Key"

@@ -10,11 +10,12 @@ import pulumi
 import pytest
 
 from components.alerting import AlertingHub
+from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
 from components.lib.lambda_function import ENVIRONMENT_LIMIT_BYTES
 from components.lib.naming import Naming
-from components.lib.settings import ConfigError, Settings
 from components.metrics import MetricAggregator, WatchedResources
 from components.metrics.aggregator import lookback_minutes, metric_sources
+from stack_settings import ConfigError, Settings
 from tests.components.support import (
     ALARM,
     FUNCTION,
@@ -305,9 +306,10 @@ def test_metrics_table_alarm_sums_every_operation(run: MockRun, metric: str) -> 
     assert total["expression"].startswith("SUM("), total
 
 
-def test_aggregator_duration_alarm_at_80_percent_of_timeout(run: MockRun) -> None:
+def test_aggregator_duration_alarm_at_its_share_of_the_timeout(run: MockRun) -> None:
     alarm = run.one(ALARM, "metrics-aggregator-duration").inputs
-    assert alarm["threshold"] == pytest.approx(120 * 1000 * 0.8)
+    timeout = _function(run).inputs["timeout"]
+    assert alarm["threshold"] == pytest.approx(timeout * 1000 * DURATION_ALARM_FRACTION)
     assert alarm["dimensions"] == {"FunctionName": "cw-analytics-test-aggregator"}
 
 

@@ -10,8 +10,9 @@ import pulumi
 import pytest
 
 from components.alerting import AlertingHub, log_group_names
-from components.lib.settings import Settings
 from components.network import MonitoredVpc, plan_subnets
+from components.network.alarms import REJECTED_PACKETS_THRESHOLD
+from stack_settings import Settings
 from tests.components.test_iam_least_privilege import wildcard_only_actions
 from tests.harness import (
     ACCOUNT_ID,
@@ -369,7 +370,8 @@ def test_network_alarm_outputs_name_its_alarms(run: MockRun) -> None:
 def test_network_dashboard_widgets_output(run: MockRun) -> None:
     [graph] = [w for w in run.outputs["widgets"] if w["type"] == "metric"]
     assert graph["properties"]["metrics"] == [["cw-analytics/test", "VpcRejectedPackets"]]
-    assert graph["properties"]["annotations"]["horizontal"][0]["value"] == 100
+    threshold = graph["properties"]["annotations"]["horizontal"][0]["value"]
+    assert threshold == REJECTED_PACKETS_THRESHOLD
 
 
 def test_network_children_parented_to_component(run: MockRun) -> None:

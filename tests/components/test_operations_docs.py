@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from components.lib.settings import CONFIG_KEYS
+from stack_settings import CONFIG_KEYS
 from tests.components.support import REPO_ROOT
 
 OPERATIONS = REPO_ROOT / "docs" / "operations.md"

@@ -17,7 +17,6 @@ import pulumi
 import pytest
 
 import components.lib.packaging
-from components.lib.lockfile import parse_lock
 from components.lib.packaging import (
     BUILD_DIR_ENV,
     SHARED_SOURCE_DIRS,
@@ -25,6 +24,7 @@ from components.lib.packaging import (
     PackagingError,
     build_function_archive,
 )
+from tools.lockfile import parse_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AGGREGATOR_DIR = REPO_ROOT / "functions" / "metric_aggregator"

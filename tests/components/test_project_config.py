@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.lib.settings import CONFIG_KEYS, NAMESPACE, ConfigError, settings_from_config
+from stack_settings import CONFIG_KEYS, NAMESPACE, ConfigError, settings_from_config
 from tools.preview.stack_config import config_value_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

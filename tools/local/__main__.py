@@ -1,8 +1,9 @@
-"""``python -m tools.local``: run the system on this machine until Ctrl-C or SIGTERM."""
+"""``python -m tools.local``: run the system on this machine until Ctrl-C, SIGTERM or SIGHUP."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -62,9 +63,20 @@ def banner(system: LocalSystem, seconds: float) -> str:
             f"  curl -X POST {base}/events -H 'x-api-key: {key}' "
             '-H \'Content-Type: application/json\' -d \'{"name": "signup", "value": 1}\'',
             f"  curl '{base}/metrics'",
+            f'  (/metrics answers {{"series":[]}} until {_first_series(system, schedule)})',
             "",
             "Ctrl-C stops everything.",
         ]
+    )
+
+
+def _first_series(system: LocalSystem, schedule: float) -> str:
+    """When requests made now first show up in ``GET /metrics``."""
+    if not schedule or system.next_aggregation is None:
+        return "an aggregator run, which is not scheduled (--aggregate-every 0)"
+    return (
+        "an aggregator run after the minute of your requests has ended; next run at "
+        f"{system.next_aggregation:%H:%M:%S} UTC, then every {schedule:g} s"
     )
 
 
@@ -83,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             # a second Ctrl-C cannot cut that clean-up short.
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # SIGHUP: the terminal was closed. PostgreSQL runs in its own session (pg_ctl), so it
+    # would outlive this process if SIGHUP's default action ended it without the clean-up.
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     system = LocalSystem(options)
     try:
         system.start()
@@ -103,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        print("stopping...", file=sys.stderr, flush=True)
+        # After SIGHUP the terminal may be gone: a failed write must not skip the stop.
+        with contextlib.suppress(OSError):
+            print("stopping...", file=sys.stderr, flush=True)
         system.stop()
     return 0
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from components.lib import settings
+from components.lib import schedule
 from components.lib.packaging import default_build_dir
 from tools.preview.errors import ProgramError
 from tools.preview.model import PreviewResource
@@ -72,7 +72,7 @@ class StackDescription:
 def schedule_seconds(expression: str) -> int:
     """``rate(5 minutes)`` → 300; only ``rate()`` schedules can run on a local timer."""
     try:
-        return settings.schedule_seconds(expression.strip())
+        return schedule.schedule_seconds(expression.strip())
     except ValueError as error:
         raise StackError(f"schedule {expression!r}: {error}") from error
 
@@ -234,11 +234,12 @@ def from_json(text: str) -> StackDescription:
     )
 
 
-def program_digest(program_dir: Path, stack: str) -> str:
-    """A digest of everything the description depends on: the program, its config, this code."""
+def digest_inputs(program_dir: Path, stack: str) -> list[Path]:
+    """The files the description depends on: the program, its config, this code."""
     tools_dir = Path(__file__).resolve().parents[1]
-    files = [
+    return [
         program_dir / "__main__.py",
+        program_dir / "stack_settings.py",
         program_dir / "Pulumi.yaml",
         program_dir / f"Pulumi.{stack}.yaml",
         *sorted((program_dir / "components").rglob("*.py")),
@@ -247,8 +248,12 @@ def program_digest(program_dir: Path, stack: str) -> str:
         Path(__file__).resolve(),
         Path(__file__).resolve().with_name("stack_child.py"),
     ]
+
+
+def program_digest(program_dir: Path, stack: str) -> str:
+    """A digest of every file of ``digest_inputs``: a changed one invalidates the cache."""
     digest = hashlib.sha256()
-    for path in files:
+    for path in digest_inputs(program_dir, stack):
         digest.update(str(path.relative_to(program_dir)).encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"(missing)")
     return digest.hexdigest()[:20]

@@ -10,17 +10,17 @@ the AWS-published Lambda and API Gateway metrics, and DynamoDB, Secrets Manager 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import secrets
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,8 @@ from tools.local.emf import MetricPut, parse_emf
 from tools.local.emulator import ACCOUNT_ID, Emulator
 from tools.local.functions import Invocation, LocalFunction
 from tools.local.gateway import Gateway, HttpRequest, HttpResponse, new_api_key
-from tools.local.pg_server import PgServer, free_port, start_server
+from tools.local.pg_server import PgServer, find_bin_dir, free_port, start_server
+from tools.local.scratch import clean_stale_scratch_dirs, new_scratch_dir
 from tools.local.stack import FunctionDescription, StackDescription, load_stack
 
 DEFAULT_PORT = 8080
@@ -40,6 +41,13 @@ PG_START_TIMEOUT_SECONDS = 60.0
 
 class PortInUseError(RuntimeError):
     """The API's port is taken; the message names it."""
+
+
+def _to_stderr(line: str) -> None:
+    """Print to stderr; once the terminal is closed (SIGHUP) writes fail, and the clean-up
+    must still run."""
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -54,7 +62,7 @@ class LocalOptions:
     """Seconds between aggregator runs; None: the stack's schedule; 0: never on its own."""
     aggregator_environment: dict[str, str] = field(default_factory=dict)
     """Overrides of the aggregator's environment (tests shorten its period)."""
-    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
+    log: Callable[[str], None] = _to_stderr
     """Where the functions' log lines and the system's own messages go."""
 
 
@@ -125,6 +133,8 @@ class LocalSystem:
         self._pg_dir: Path | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="local-pg")
         self._pg_future: Future[PgServer] | None = None
+        self.next_aggregation: datetime | None = None
+        """When the scheduled aggregator runs next (None: not scheduled)."""
 
     @property
     def base_url(self) -> str:
@@ -166,6 +176,7 @@ class LocalSystem:
         if every is None:
             every = float(self._stack().schedule_seconds)
         if every > 0:
+            self.next_aggregation = datetime.now(UTC) + timedelta(seconds=every)
             self._spawn(lambda: self._schedule(every), "schedule")
 
     def _stack(self) -> StackDescription:
@@ -176,7 +187,8 @@ class LocalSystem:
         # PostgreSQL (certificates, initdb) and the functions' imports take longest: they run
         # side by side, so the port and password are chosen before either starts.
         pg_port, password = free_port(), secrets.token_urlsafe(24)
-        pg_dir = Path(tempfile.mkdtemp(prefix="cwa-pg-"))
+        clean_stale_scratch_dirs(find_bin_dir() / "pg_ctl", log=self.options.log)
+        pg_dir = new_scratch_dir()
         self._pg_dir = pg_dir
         self._pg_future = self._pool.submit(
             start_server, tls=True, force_ssl=True, port=pg_port, base_dir=pg_dir
@@ -344,6 +356,7 @@ class LocalSystem:
 
     def _schedule(self, every: float) -> None:
         while not self._stopping.wait(every):
+            self.next_aggregation = datetime.now(UTC) + timedelta(seconds=every)
             self.run_aggregator()
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:

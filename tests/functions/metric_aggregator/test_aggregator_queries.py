@@ -72,7 +72,7 @@ def test_build_queries_covers_the_catalogue(sources: MetricSources) -> None:
     assert expected <= series, sorted(expected - series)
     # 5 API + 5 per function (2) + 6 RDS + 2 table + 2 per operation (4) + heartbeat
     # + RouteRequests per route label (5 paths and unmatched) and status label (6)
-    assert len(series) == 5 + 10 + 6 + 2 + 8 + 1 + 6 * 6
+    assert len(series) == 5 + 10 + 6 + 2 + 8 + 1 + len(ROUTE_LABELS) * len(STATUS_LABELS)
 
 
 def test_build_queries_retired_request_metrics_are_gone(sources: MetricSources) -> None:

@@ -12,12 +12,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from tools.local import contract
-from tools.local.__main__ import parse_args
+from tools.local.__main__ import banner, parse_args
 from tools.local.pg_server import free_port
 
 START_TIMEOUT = 120.0
@@ -238,3 +240,29 @@ def test_local_cli_signal_during_start_up_cleans_up(tmp_path: Path) -> None:
     assert not scratch.exists(), f"{scratch} left behind"
     assert _using(scratch) == [], "PostgreSQL left running"
     assert [p for p in children if _alive(p)] == [], "function workers left running"
+
+
+def _banner_of(aggregate_every: float, next_run: datetime | None) -> list[str]:
+    """The banner of a stand-in system (only what ``banner`` reads)."""
+    system = SimpleNamespace(
+        base_url="http://127.0.0.1:8080",
+        api_key="k",
+        stack=SimpleNamespace(stack="dev", schedule_seconds=300),
+        options=SimpleNamespace(aggregate_every=aggregate_every),
+        temp_dirs=[],
+        next_aggregation=next_run,
+    )
+    return banner(system, 1.0).splitlines()  # type: ignore[arg-type]
+
+
+def test_local_banner_says_when_metrics_stop_being_empty() -> None:
+    """The sample GET /metrics answers an empty list until a run after the requests' minute."""
+    lines = _banner_of(60, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    [note] = [line for line in lines if '{"series":[]}' in line]
+    assert "minute" in note and "03:04:05 UTC" in note and "every 60 s" in note, note
+    assert lines.index(note) == 1 + next(i for i, x in enumerate(lines) if "/metrics'" in x)
+
+
+def test_local_banner_says_metrics_stay_empty_without_a_schedule() -> None:
+    [note] = [line for line in _banner_of(0, None) if '{"series":[]}' in line]
+    assert "not scheduled" in note, note

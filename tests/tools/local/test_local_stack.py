@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
 
 from tools.local import contract
-from tools.local.stack import StackError, from_json, load_stack, schedule_seconds, to_json
+from tools.local.stack import (
+    StackError,
+    digest_inputs,
+    from_json,
+    load_stack,
+    schedule_seconds,
+    to_json,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +55,23 @@ def test_stack_dev_aggregator_watches_the_api_stage_and_handler() -> None:
 def test_stack_description_round_trips_through_json() -> None:
     stack = load_stack(contract.REPO_ROOT, "dev")
     assert from_json(to_json(stack)) == stack
+
+
+def test_stack_cache_digest_covers_every_program_module() -> None:
+    """A module next to ``__main__.py`` that the program imports (its settings) changes the
+    description; missing from the digest, an edit to it would leave a stale cache."""
+    program = contract.REPO_ROOT
+    tree = ast.parse((program / "__main__.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level
+    }
+    local_modules = {p for p in program.glob("*.py") if p.stem in imported}
+    assert local_modules, "the program imports no module of its own directory"
+    assert local_modules <= set(digest_inputs(program, "dev")), sorted(map(str, local_modules))

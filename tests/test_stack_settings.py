@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.lib.settings import ConfigError, Settings, settings_from_config
+from stack_settings import ConfigError, Settings, settings_from_config
 from tests.harness import REGION, base_config
 
 

@@ -1,4 +1,4 @@
-"""components.lib.lockfile and the functions' locks: complete, current, hashed, for Lambda."""
+"""tools.lockfile and the functions' locks: complete, current, hashed, for Lambda."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from components.lib.lockfile import (
+from components.lib.packaging import build_function_archive
+from tools.lockfile import (
     INPUT_FILE,
     LOCK_FILE,
     LOCKED_FUNCTIONS,
@@ -27,7 +28,6 @@ from components.lib.lockfile import (
     parse_lock,
     staleness_problems,
 )
-from components.lib.packaging import build_function_archive
 
 ENV = lambda_environment()
 HASH_A = "--hash=sha256:" + "a" * 64
@@ -277,3 +277,9 @@ def test_function_lock_is_what_the_lock_command_writes(function: str, tmp_path: 
         )
     assert result.returncode == 0, f"locking {function} failed: {result.stderr[-2000:]}"
     assert output.read_text() == lock.read_text(), f"{lock} differs from a fresh `make lock`"
+
+
+def test_lockfile_repo_root_is_the_repository() -> None:
+    """``make lock`` writes the functions' locks under REPO_ROOT: it must be the checkout."""
+    assert (REPO_ROOT / "pyproject.toml").is_file(), REPO_ROOT
+    assert (REPO_ROOT / "functions" / "api_handler" / "requirements.in").is_file(), REPO_ROOT

@@ -1,4 +1,7 @@
-"""Stack settings: every config key read once, validated, into one frozen object.
+"""This program's stack settings: every config key read once, validated, into one frozen object.
+
+Part of the Pulumi program (``__main__.py`` maps the settings onto each component's Args), not
+of the component library: ``pip install .`` does not ship it.
 
 Validation happens before any resource is declared. Each problem names the key, the value and
 the rule it breaks; all problems are reported together so one ``pulumi up`` shows them all.
@@ -16,8 +19,10 @@ from typing import TypeVar
 
 import pulumi
 
-from .instance_classes import InstanceClass, parse_instance_class
-from .naming import Naming
+from components.database.instance import MAX_STORAGE_GB, MIN_STORAGE_GB
+from components.lib.instance_classes import InstanceClass, parse_instance_class
+from components.lib.naming import Naming
+from components.lib.schedule import schedule_seconds
 
 NAMESPACE = "cw-analytics"
 DEFAULT_PROJECT_NAME = "cw-analytics"
@@ -51,15 +56,10 @@ LOG_RETENTION_DAYS = (
 # doubled hyphen (RDS rejects both). Length is bounded by the names it ends up in.
 NAME_PART_PATTERN = r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"
 _EMAIL_PATTERN = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
-_RATE_PATTERN = re.compile(
-    r"^rate\((?P<n>[1-9][0-9]*) (?P<unit>minute|minutes|hour|hours|day|days)\)$"
-)
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 # Three missed runs must fit in CloudWatch's one-day evaluation window (period x periods).
 MAX_SCHEDULE_SECONDS = 8 * 3600
 SUPPORTED_ENGINE_MAJORS = (13, 14, 15, 16, 17)
 MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 24
-MIN_STORAGE_GB, MAX_STORAGE_GB = 20, 65536
 # KMS ScheduleKeyDeletion: a pending window of 7 to 30 days.
 MIN_KEY_DELETION_WINDOW_DAYS, MAX_KEY_DELETION_WINDOW_DAYS = 7, 30
 # Secrets Manager DeleteSecret: 0 (delete at once) or a recovery window of 7 to 30 days.
@@ -153,17 +153,6 @@ class Settings:
         their key would make them unreadable once its deletion window ends.
         """
         return self.db_final_snapshot or self.secret_recovery_window_days > 0
-
-
-def schedule_seconds(expression: str) -> int:
-    """Seconds between runs of an EventBridge ``rate(...)`` expression."""
-    match = _RATE_PATTERN.match(expression)
-    if match is None:
-        raise ValueError("must be an EventBridge rate expression such as 'rate(5 minutes)'")
-    n, unit = int(match["n"]), match["unit"].rstrip("s")
-    if (n == 1) != (not match["unit"].endswith("s")):
-        raise ValueError("EventBridge wants the singular unit for 1 and the plural otherwise")
-    return n * _UNIT_SECONDS[unit]
 
 
 def _parse_bool(text: str) -> bool:

@@ -23,7 +23,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCKED_FUNCTIONS = ("api_handler", "metric_aggregator")
 """Functions under ``functions/`` that have a ``requirements.in`` and a lock."""
 INPUT_FILE = "requirements.in"
@@ -282,7 +282,7 @@ def compile_command(function: str, output: Path, *extra: str) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m components.lockfile [--upgrade]``: regenerate every function's lock."""
+    """``python -m tools.lockfile [--upgrade]``: regenerate every function's lock."""
     parser = argparse.ArgumentParser(description="Regenerate the functions' dependency locks.")
     parser.add_argument(
         "--upgrade", action="store_true", help="move every package to its newest allowed release"
