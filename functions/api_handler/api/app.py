@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
+from api import deadline
 from api.errors import ApiError, MethodNotAllowed, NotFound, error_body
 from api.routes import events, health, metrics
 
@@ -97,6 +98,7 @@ def request_log(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
     domain error itself (any other exception becomes the 500 of ``handle_unexpected``).
     """
     started = time.perf_counter()
+    deadline.start(app.lambda_context)
     method = app.current_event.http_method.upper()
     label = route_label(method, app.current_event.path)
     status = 500

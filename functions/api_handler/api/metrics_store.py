@@ -13,7 +13,8 @@ import json
 import re
 from typing import Any
 
-from api.aws import aws_errors, error_code
+from api import deadline
+from api.aws import AWS_CALL_WORST_S, aws_errors, error_code
 from api.errors import BadRequest, DependencyUnavailable
 from api.validation import SERIES_RE
 
@@ -82,10 +83,17 @@ def _unavailable(exc: Exception) -> DependencyUnavailable:
 def _query_pages(
     client: Any, request: dict[str, Any], limit: int, start_key: dict[str, Any] | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Collect up to ``limit`` unexpired items over a few pages; return them and the next key."""
+    """Collect up to ``limit`` unexpired items over a few pages; return them and the next key.
+
+    A page only starts while a whole call (retry included) still fits before the request's
+    deadline; otherwise the items so far go back with a token for the rest, as a short page.
+    """
     items: list[dict[str, Any]] = []
     key = start_key
-    for _ in range(MAX_PAGES_PER_REQUEST):
+    until = deadline.current()
+    for page_number in range(MAX_PAGES_PER_REQUEST):
+        if page_number > 0 and not until.allows(AWS_CALL_WORST_S):
+            break
         call = dict(request, Limit=limit - len(items))
         if key is not None:
             call["ExclusiveStartKey"] = key
