@@ -176,7 +176,7 @@ def raw_calls(c: Any, series: str) -> dict[str, Callable[[], Any]]:
         "GET /metrics": lambda: ddb.query(**catalogue),
         "GET /metrics/{series}": lambda: ddb.query(**datapoints),
         "POST /events": lambda: sql.insert_event(
-            con, NewEvent(name="bench", value=1.5, timestamp=None, dimensions={}), None
+            con, NewEvent(name="bench", value=1.5, timestamp=None, dimensions={}), None, "anonymous"
         ),
         "GET /events/summary": lambda: sql.summarise(con, summary),
     }

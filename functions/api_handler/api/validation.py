@@ -18,6 +18,8 @@ from typing import Any
 
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
+ANONYMOUS_CALLER = "anonymous"
+"""The caller of a request with no API key (and of rows stored before keys were per caller)."""
 MAX_BODY_BYTES = 16 * 1024
 MAX_JSON_DEPTH = 16
 """An event is two levels deep; anything far deeper is rejected before the parser recurses."""
@@ -300,6 +302,17 @@ def parse_idempotency_key(value: str | None) -> str | None:
     if not IDEMPOTENCY_KEY_RE.fullmatch(value):
         raise BadRequest("Idempotency-Key must be 1-255 visible ASCII characters")
     return value
+
+
+def caller_of(api_key_id: str | None, api_key: str | None) -> str:
+    """Who sent a request, to scope its Idempotency-Key: the API key's id API Gateway puts in
+    the request context; a hash of the key itself when only the key is there (never the key:
+    it is a credential); ``anonymous`` without either (local runs, an unkeyed route)."""
+    if api_key_id:
+        return f"key-id:{api_key_id}"
+    if api_key:
+        return "key-sha256:" + hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return ANONYMOUS_CALLER
 
 
 def validate_series_id(series: str) -> str:

@@ -58,8 +58,11 @@ def make_event(
     headers: dict[str, str] | None = None,
     base64_body: bool = False,
     request_id: str = "req-1",
+    api_key_id: str | None = None,
+    api_key: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event as the gateway sends it (nulls included)."""
+    """An API Gateway REST (v1) proxy event as the gateway sends it (nulls included); the API
+    key and its id are set in the identity as API Gateway does on a key-required route."""
     raw_body: str | None
     if body is None:
         raw_body = None
@@ -83,7 +86,7 @@ def make_event(
             "stage": "v1",
             "httpMethod": method,
             "path": f"/v1{path}",
-            "identity": {"sourceIp": "203.0.113.9"},
+            "identity": {"sourceIp": "203.0.113.9", "apiKey": api_key, "apiKeyId": api_key_id},
         },
         "body": raw_body,
         "isBase64Encoded": base64_body,

@@ -425,3 +425,52 @@ def test_handler_garbage_event_is_json_not_raise(api_env: ApiEnv) -> None:
     answer = decode_response(api_env.handler({"unexpected": True}, FakeContext()))
     assert answer.status in (404, 500)
     assert "error" in answer.body
+
+
+def _event_rows(api_env: ApiEnv) -> list[list[Any]]:
+    con = api_env.db.server.superuser_connection(api_env.db.name)
+    try:
+        return con.run("SELECT id, value, caller FROM events ORDER BY id")
+    finally:
+        con.close()
+
+
+def test_events_post_same_key_from_another_caller_is_stored_apart(api_env: ApiEnv) -> None:
+    """Caller B picks the Idempotency-Key caller A used: B's event is stored as its own (201,
+    not replayed, not A's row), and A's retry still replays A's event."""
+    key = {"Idempotency-Key": "order-1"}
+    first = api_env.post_event({"name": "order", "value": 1}, headers=key, api_key_id="key-a")
+    other = api_env.post_event({"name": "order", "value": 2}, headers=key, api_key_id="key-b")
+    retry = api_env.post_event({"name": "order", "value": 1}, headers=key, api_key_id="key-a")
+    assert first.status == other.status == retry.status == 201, (first.body, other.body)
+    assert other.body["id"] != first.body["id"]
+    assert other.body["value"] == 2
+    assert "Idempotent-Replayed" not in other.headers
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert retry.body["id"] == first.body["id"]
+    assert [row[1] for row in _event_rows(api_env)] == [1.0, 2.0]
+
+
+def test_events_post_same_key_and_body_from_another_caller_is_not_a_replay(
+    api_env: ApiEnv,
+) -> None:
+    """Even the very same body under another caller's key is a new event (two rows)."""
+    doc = {"name": "order", "value": 1}
+    key = {"Idempotency-Key": "order-2"}
+    first = api_env.post_event(doc, headers=key, api_key_id="key-a")
+    second = api_env.post_event(doc, headers=key, api_key_id="key-b")
+    assert first.status == second.status == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert len(_event_rows(api_env)) == 2
+
+
+def test_events_post_caller_is_key_hash_without_key_id(api_env: ApiEnv) -> None:
+    """Only the key in the identity: callers are told apart by a hash of it, never stored in
+    clear (the key is a credential)."""
+    key = {"Idempotency-Key": "order-3"}
+    api_env.post_event({"name": "o", "value": 1}, headers=key, api_key="secret-key-aaaa")
+    other = api_env.post_event({"name": "o", "value": 2}, headers=key, api_key="secret-key-bbbb")
+    assert other.status == 201 and "Idempotent-Replayed" not in other.headers
+    callers = [row[2] for row in _event_rows(api_env)]
+    assert len(set(callers)) == 2
+    assert not any("secret-key" in caller for caller in callers), callers
