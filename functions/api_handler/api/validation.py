@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from analytics_contract.series import SERIES_ID_PATTERN, SERIES_ID_RE
+
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 ANONYMOUS_CALLER = "anonymous"
@@ -39,7 +41,6 @@ DEFAULT_SUMMARY_RANGE = timedelta(hours=24)
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 DIMENSION_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-SERIES_RE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 _JSON_MEDIA_RE = re.compile(r"application/(?:[\w.+-]+\+)?json", re.IGNORECASE | re.ASCII)
 # ``\d`` without re.ASCII also matches other scripts' digits, which int() and float() accept.
@@ -316,9 +317,9 @@ def caller_of(api_key_id: str | None, api_key: str | None) -> str:
 
 
 def validate_series_id(series: str) -> str:
-    """A series id path parameter; 400 unless it matches ``^[A-Za-z0-9._:-]{1,200}$``."""
-    if not SERIES_RE.fullmatch(series):
-        raise BadRequest("series must match ^[A-Za-z0-9._:-]{1,200}$")
+    """A series id path parameter; 400 unless it is a series id of the shared contract."""
+    if not SERIES_ID_RE.fullmatch(series):
+        raise BadRequest(f"series must match ^{SERIES_ID_PATTERN}$")
     return series
 
 
