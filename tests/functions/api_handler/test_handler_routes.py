@@ -474,3 +474,36 @@ def test_events_post_caller_is_key_hash_without_key_id(api_env: ApiEnv) -> None:
     callers = [row[2] for row in _event_rows(api_env)]
     assert len(set(callers)) == 2
     assert not any("secret-key" in caller for caller in callers), callers
+
+
+# Characters a series id may not hold that the path shape still takes as one segment: the
+# resolver matches no route, so the answer must be 404 (never 405 "allowed: GET" for a GET).
+ODD_SERIES_PATHS = ['/metrics/a"b', "/metrics/a?b", "/metrics/a\\b", "/metrics/a`b"]
+ODD_SERIES_PATHS += ["/metrics/a#b", "/metrics/a\tb", "/metrics/a\nb"]
+
+
+@pytest.mark.parametrize("path", ODD_SERIES_PATHS, ids=repr)
+def test_handler_path_the_resolver_refuses_is_404_not_405(api_env: ApiEnv, path: str) -> None:
+    """GET on a path no registered route matches is 404 not_found, with no Allow header."""
+    answer = api_env.call("GET", path)
+    assert answer.status == 404, (path, answer.body)
+    assert answer.body["error"]["code"] == "not_found"
+    assert "Allow" not in answer.headers
+
+
+def test_handler_wrong_method_on_odd_series_path_is_still_405(api_env: ApiEnv) -> None:
+    """The method is what is wrong: 405 with the path's methods, whatever the segment holds."""
+    answer = api_env.call("DELETE", '/metrics/a"b')
+    assert answer.status == 405
+    assert answer.headers["Allow"] == "GET"
+
+
+def test_handler_route_label_is_what_the_resolver_matched(
+    api_env: ApiEnv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A request the resolver served no route for is counted ``unmatched``, even when the
+    contract's path shape would have taken it for ``/metrics/{series}``."""
+    capsys.readouterr()
+    api_env.call("GET", '/metrics/a"b')
+    (doc,) = _emf_lines(capsys)
+    assert (doc["route"], doc["status"]) == ("unmatched", "4xx")
