@@ -213,9 +213,14 @@ def parse_instant(value: Any, field: str, error: type[Exception] = ValidationFai
             raise fail("must be epoch seconds or an ISO 8601 time with offset") from exc
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             raise fail("ISO 8601 time needs a UTC offset (e.g. Z or +00:00)")
-        if not 1970 <= parsed.year < 3000:
-            raise fail("must be between years 1970 and 2999")
-        return parsed.astimezone(UTC)
+        # The range is in UTC, as for epoch seconds: 1970-01-01T00:30+01:00 is still 1969.
+        try:
+            instant = parsed.astimezone(UTC)
+        except OverflowError as exc:  # year 1 or 9999 pushed past datetime's range
+            raise fail("must be between years 1970 and 2999 (UTC)") from exc
+        if not 1970 <= instant.year < 3000:
+            raise fail("must be between years 1970 and 2999 (UTC)")
+        return instant
     raise fail("must be epoch seconds or an ISO 8601 time with offset")
 
 
@@ -261,7 +266,8 @@ def _validate_value(doc: dict[str, Any]) -> float:
         raise ValidationFailed("value", "must be a finite number")
     if abs(value) > MAX_ABS_VALUE:
         raise ValidationFailed("value", f"must be between -{MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}")
-    return value
+    # -0 and 0 are the same value: one stored form, one fingerprint for an idempotent retry.
+    return 0.0 if value == 0 else value
 
 
 def _validate_timestamp(raw: Any, now: datetime) -> datetime:
@@ -355,13 +361,14 @@ def parse_summary_query(params: Mapping[str, str], now: datetime) -> SummaryQuer
     name = params.get("name")
     if name is None or not NAME_RE.fullmatch(name):
         raise BadRequest("name is required: 1-128 characters of A-Z a-z 0-9 . _ : / -")
-    bucket = params.get("bucket") or "hour"
+    # Absent means the default; present but empty (``bucket=``) is a mistake to name.
+    bucket = params.get("bucket", "hour")
     if bucket not in BUCKETS:
-        raise BadRequest(f"bucket must be one of {', '.join(BUCKETS)}")
-    end = parse_instant(params["end"], "end", BadRequest) if params.get("end") else now
+        raise BadRequest(f"bucket must be one of {', '.join(BUCKETS)}, got {bucket[:20]!r}")
+    end = parse_instant(params["end"], "end", BadRequest) if "end" in params else now
     start = (
         parse_instant(params["start"], "start", BadRequest)
-        if params.get("start")
+        if "start" in params
         else end - DEFAULT_SUMMARY_RANGE
     )
     if start >= end:
