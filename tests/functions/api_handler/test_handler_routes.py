@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.functions.api_handler.conftest import ApiEnv
+from tests.functions.api_handler.conftest import ApiEnv, FakeContext, decode_response, make_event
 
 pytestmark = pytest.mark.postgres
 
@@ -507,3 +507,24 @@ def test_handler_route_label_is_what_the_resolver_matched(
     api_env.call("GET", '/metrics/a"b')
     (doc,) = _emf_lines(capsys)
     assert (doc["route"], doc["status"]) == ("unmatched", "4xx")
+
+
+@pytest.mark.parametrize("context", [None, {"requestId": "r"}, {"identity": None}])
+def test_events_post_without_identity_is_the_anonymous_callers(
+    api_env: ApiEnv, context: dict[str, Any] | None
+) -> None:
+    """An event with no identity (or no request context) is stored as ``anonymous``, not a
+    500."""
+    event = make_event(
+        "POST",
+        "/events",
+        body='{"name": "a", "value": 1}',
+        headers={"Content-Type": "application/json"},
+    )
+    if context is None:
+        del event["requestContext"]
+    else:
+        event["requestContext"] = context
+    answer = decode_response(api_env.handler(event, FakeContext()))
+    assert answer.status == 201, answer.body
+    assert [row[2] for row in _event_rows(api_env)] == ["anonymous"]

@@ -22,6 +22,20 @@ from api.validation import (
 router = APIGatewayRouter()
 
 
+def _api_key(event: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The API key id and key API Gateway put in the request's identity (either may be absent:
+    an event without an identity at all is answered too, as the anonymous caller's)."""
+    context = event.get("requestContext")
+    identity = context.get("identity") if isinstance(context, dict) else None
+    if not isinstance(identity, dict):
+        return None, None
+    key_id, key = identity.get("apiKeyId"), identity.get("apiKey")
+    return (
+        key_id if isinstance(key_id, str) else None,
+        key if isinstance(key, str) else None,
+    )
+
+
 @router.post("/events")
 def post_event() -> Response:
     """Validate and store one event; an Idempotency-Key makes retries return the first result.
@@ -36,8 +50,7 @@ def post_event() -> Response:
     doc = parse_json(raw)
     key = parse_idempotency_key(request.headers.get("idempotency-key"))
     new_event = validate_event(doc, datetime.now(UTC))
-    identity = request.request_context.identity
-    caller = caller_of(identity.api_key_id, identity.api_key)
+    caller = caller_of(*_api_key(request.raw_event))
     stored, replayed = deps.container().database.run(
         lambda con: sql.insert_event(con, new_event, key, caller), needs_schema=True
     )
