@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -415,3 +416,62 @@ def test_insert_event_same_key_other_caller_is_a_new_row(pg_database: PgDatabase
     assert not replayed and second.id != first.id and second.value == 2.0
     assert con.run("SELECT count(*) FROM events")[0][0] == 2
     con.close()
+
+
+def _deadline_in(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    from api import deadline
+
+    monkeypatch.setattr(deadline, "_current", deadline.Deadline.after(seconds))
+
+
+def test_database_busy_past_the_deadline_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call still holding the connection (a health check left running past its own deadline)
+    makes the next call wait only until that call's deadline, then 503: pg8000 connections are
+    not shared between threads."""
+    db = Database(PARAMS, FakeSecret("pw"), FakeConnector("pw"))
+    release = threading.Event()
+    holding = threading.Event()
+
+    def hold(_con: Any) -> None:
+        holding.set()
+        release.wait(5)
+
+    holder = threading.Thread(target=db.run, args=(hold,))
+    holder.start()
+    holding.wait(5)
+    _deadline_in(monkeypatch, 0.2)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DependencyUnavailable) as caught:
+            db.run(sql.ping)
+    finally:
+        release.set()
+        holder.join()
+    assert time.monotonic() - started < 1
+    assert "busy" in caught.value.reason
+    db.run(sql.ping)
+
+
+def test_database_no_secret_refetch_without_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Authentication failed with too little time left for a secret fetch and a connect: 503
+    at once, no second fetch that would run the invocation into its timeout."""
+    connector, secret = FakeConnector("new"), FakeSecret("old")
+    db = Database(PARAMS, secret, connector)
+    _deadline_in(monkeypatch, 1.0)
+    with pytest.raises(DependencyUnavailable) as caught:
+        db.run(sql.ping)
+    assert secret.fetches == 1
+    assert "no time left" in caught.value.reason
+
+
+def test_database_no_reconnect_without_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dropped connection with less time left than a connect may take: 503, no reconnect."""
+    connector, secret = FakeConnector("pw"), FakeSecret("pw")
+    db = Database(PARAMS, secret, connector)
+    db.run(sql.ping)
+    connector.connections[0].broken = True
+    _deadline_in(monkeypatch, PARAMS.connect_timeout_s / 2)
+    with pytest.raises(DependencyUnavailable) as caught:
+        db.run(sql.ping)
+    assert len(connector.connections) == 1
+    assert "no time left" in caught.value.reason
