@@ -176,7 +176,7 @@ def raw_calls(c: Any, series: str) -> dict[str, Callable[[], Any]]:
         "GET /metrics": lambda: ddb.query(**catalogue),
         "GET /metrics/{series}": lambda: ddb.query(**datapoints),
         "POST /events": lambda: sql.insert_event(
-            con, NewEvent(name="bench", value=1.5, timestamp=None, dimensions={}), None
+            con, NewEvent(name="bench", value=1.5, timestamp=None, dimensions={}), None, "anonymous"
         ),
         "GET /events/summary": lambda: sql.summarise(con, summary),
     }
@@ -258,8 +258,11 @@ def main() -> None:
             "METRICS_TABLE": "metrics",
             "POWERTOOLS_SERVICE_NAME": "api",
             "POWERTOOLS_METRICS_NAMESPACE": "cw-analytics/bench",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            # The level the stacks deploy the function with: every request writes its
+            # "request handled" line, as in Lambda.
+            "LOG_LEVEL": "INFO",
         }
+        os.environ.pop("POWERTOOLS_LOG_LEVEL", None)
         os.environ.update(env)
         series = "custom.api.RouteRequests-events-2xx.Sum"
         seed_table(boto3.client("dynamodb", endpoint_url=endpoint), series)
@@ -270,12 +273,23 @@ def main() -> None:
 
         import handler
         from api import deps
+        from api.app import logger
+
+        # EMF lines (print) and log lines (the logger's own stream, bound at import) go to
+        # stdout in Lambda; here both go to /dev/null, still formatted and written.
+        quiet = open(os.devnull, "w")  # noqa: SIM115 - closed with the process
+        logger.registered_handler.setStream(quiet)  # type: ignore[attr-defined]
+        print(f"log level: {logging.getLevelName(logger.log_level)} (as deployed)")
 
         class Ctx:
             function_name = "bench"
             memory_limit_in_mb = 256
             invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
             aws_request_id = "bench"
+
+            @staticmethod
+            def get_remaining_time_in_millis() -> int:
+                return 15_000  # the function's timeout, as at the start of an invocation
 
         def request(
             method: str, path: str, query: dict[str, str] | None = None, body: str | None = None
@@ -297,8 +311,6 @@ def main() -> None:
 
             return call
 
-        # EMF lines and logs go to stdout as in Lambda; keep them out of the report.
-        quiet = open(os.devnull, "w")  # noqa: SIM115 - closed with the process
         started = time.perf_counter()
         with contextlib.redirect_stdout(quiet):
             request("GET", "/health")()

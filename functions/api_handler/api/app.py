@@ -8,8 +8,9 @@ from typing import Any
 
 from analytics_contract.routes import (
     ROUTE_METRIC,
+    ROUTES,
+    UNMATCHED,
     allowed_methods,
-    route_label,
     route_metric_dimensions,
     status_label,
 )
@@ -19,6 +20,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
+from api import deadline
 from api.errors import ApiError, MethodNotAllowed, NotFound, error_body
 from api.routes import events, health, metrics
 
@@ -26,6 +28,9 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "api"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "cw-analytics"
 logger = Logger(service=SERVICE)
 INTERNAL_ERROR_BODY = '{"error":{"code":"internal_error","message":"internal error"}}'
+
+ROUTE_LABEL_OF_RULE = {(route.method, route.resolver_rule): route.path for route in ROUTES}
+"""(method, resolver rule) of each registered route -> its contract path, the route label."""
 
 app = APIGatewayRestResolver()
 app.include_router(health.router)
@@ -62,13 +67,24 @@ def handle_unexpected(exc: Exception) -> Response:
 
 @app.not_found
 def handle_not_found(_exc: NotFoundError) -> Response:
-    """404 for unknown paths; 405 with Allow for a known path and the wrong method."""
+    """404 when the resolver matched nothing; 405 with Allow only when the path has routes and
+    the method is not among them. A path the contract's shape accepts but the resolver does not
+    (a series id with a quote, say) is a 404, never a 405 that allows the method it refused."""
     event = app.current_event
     method = event.http_method.upper()
     allowed = allowed_methods(event.path)
-    if allowed:
+    if allowed and method not in allowed:
         return handle_api_error(MethodNotAllowed(method, allowed))
     return handle_api_error(NotFound(f"no route for {method} {event.path}"[:300]))
+
+
+def matched_route_label(resolver: APIGatewayRestResolver) -> str:
+    """The contract path of the route the resolver matched, or ``unmatched``: what served the
+    request, not a second opinion on its path."""
+    route = resolver.context.get("_route")
+    if route is None:
+        return UNMATCHED
+    return ROUTE_LABEL_OF_RULE.get((route.method, route.path), UNMATCHED)
 
 
 def record_request(route: str, status: int) -> None:
@@ -97,8 +113,9 @@ def request_log(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
     domain error itself (any other exception becomes the 500 of ``handle_unexpected``).
     """
     started = time.perf_counter()
+    deadline.start(app.lambda_context)
     method = app.current_event.http_method.upper()
-    label = route_label(method, app.current_event.path)
+    label = matched_route_label(app)
     status = 500
     try:
         response = next_middleware(app)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,6 +12,30 @@ from api.errors import ConfigurationError
 
 DEFAULT_CONNECT_TIMEOUT_S = 3.0
 DEFAULT_STATEMENT_TIMEOUT_MS = 5000
+MAX_CONNECT_TIMEOUT_S = 10.0
+"""A connect or a statement that may outlast this cannot fit in the function's 15 s timeout."""
+MAX_STATEMENT_TIMEOUT_MS = 10_000
+# Plain ASCII digits only: int() and float() also take "nan", "inf", "1e3", " 5 ", "5_000" and
+# other scripts' digits, none of which anyone means as a timeout.
+_INTEGER_RE = re.compile(r"\d{1,9}", re.ASCII)
+_DECIMAL_RE = re.compile(r"\d{1,9}(?:\.\d{1,6})?", re.ASCII)
+
+
+def _integer(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    raw = env.get(key) or str(default)
+    if not _INTEGER_RE.fullmatch(raw) or not low <= int(raw) <= high:
+        raise ConfigurationError(f"{key}={raw[:40]!r} must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def _seconds(env: Mapping[str, str], key: str, default: float, high: float) -> float:
+    raw = env.get(key) or str(default)
+    value = float(raw) if _DECIMAL_RE.fullmatch(raw) else math.nan
+    if not (math.isfinite(value) and 0 < value <= high):
+        raise ConfigurationError(
+            f"{key}={raw[:40]!r} must be a number of seconds above 0 and at most {high:g}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -37,7 +63,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read and validate the settings; a bad value raises ``ConfigurationError``."""
+        """Read and validate the settings; a missing or bad value raises ``ConfigurationError``
+        naming the variable and the rule (for the log: the client is told only that the
+        configuration is wrong)."""
         env = os.environ if env is None else env
         missing = [
             key
@@ -46,18 +74,17 @@ class Settings:
         ]
         if missing:
             raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
-        try:
-            port = int(env.get("DB_PORT") or "5432")
-            connect_timeout = float(env.get("DB_CONNECT_TIMEOUT") or DEFAULT_CONNECT_TIMEOUT_S)
-            statement_timeout = int(
-                env.get("DB_STATEMENT_TIMEOUT_MS") or DEFAULT_STATEMENT_TIMEOUT_MS
-            )
-        except ValueError as exc:
-            raise ConfigurationError(f"invalid numeric setting: {exc}") from exc
-        if not 0 < port < 65536 or connect_timeout <= 0 or statement_timeout <= 0:
-            raise ConfigurationError(
-                "DB_PORT must be 1-65535, DB_CONNECT_TIMEOUT and DB_STATEMENT_TIMEOUT_MS > 0"
-            )
+        port = _integer(env, "DB_PORT", 5432, 1, 65535)
+        connect_timeout = _seconds(
+            env, "DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_S, MAX_CONNECT_TIMEOUT_S
+        )
+        statement_timeout = _integer(
+            env,
+            "DB_STATEMENT_TIMEOUT_MS",
+            DEFAULT_STATEMENT_TIMEOUT_MS,
+            1,
+            MAX_STATEMENT_TIMEOUT_MS,
+        )
         return cls(
             db_host=env["DB_HOST"],
             db_port=port,

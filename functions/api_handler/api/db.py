@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -10,7 +11,8 @@ from typing import Any, TypeVar
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
 
-from api import sql
+from api import deadline, sql
+from api.aws import AWS_CALL_WORST_S
 from api.errors import DependencyUnavailable
 
 T = TypeVar("T")
@@ -136,6 +138,9 @@ class Database:
         self._connector = connector
         self._con: Any = None
         self._schema_ready = False
+        # A /health check left running past its request's deadline may still hold the
+        # connection when the next request comes: pg8000 connections are not thread-safe.
+        self._lock = threading.Lock()
 
     @property
     def connection(self) -> Any:
@@ -158,6 +163,10 @@ class Database:
             except DatabaseError as exc:
                 if sqlstate(exc) not in AUTH_FAILED:
                     raise
+                if not deadline.current().allows(AWS_CALL_WORST_S + self._params.connect_timeout_s):
+                    raise DependencyUnavailable(
+                        "database", "authentication failed; no time left to re-read the secret"
+                    ) from exc
             # The password may have been rotated: fetch the secret again and retry once.
             return self._connector(self._params, self._credentials(True))
         except DatabaseError as exc:
@@ -207,16 +216,26 @@ class Database:
         this call that fails is not retried again, nor one that timed out. ``quick`` statements
         (a ping) wait only the connect timeout for their answer, not a statement's.
         """
-        reused = self._con is not None
+        until = deadline.current()
+        if not self._lock.acquire(timeout=until.remaining()):
+            raise DependencyUnavailable("database", "connection busy until the deadline")
         try:
-            return self._attempt(fn, needs_schema, quick)
-        except _ConnectionLost as first:
-            if not reused:
-                raise DependencyUnavailable("database", str(first)) from first
-        try:
-            return self._attempt(fn, needs_schema, quick)
-        except _ConnectionLost as second:
-            raise DependencyUnavailable("database", str(second)) from second
+            reused = self._con is not None
+            try:
+                return self._attempt(fn, needs_schema, quick)
+            except _ConnectionLost as first:
+                if not reused:
+                    raise DependencyUnavailable("database", str(first)) from first
+                if not until.allows(self._params.connect_timeout_s):
+                    raise DependencyUnavailable(
+                        "database", f"{first}; no time left to reconnect"
+                    ) from first
+            try:
+                return self._attempt(fn, needs_schema, quick)
+            except _ConnectionLost as second:
+                raise DependencyUnavailable("database", str(second)) from second
+        finally:
+            self._lock.release()
 
 
 def _describe(exc: BaseException) -> str:

@@ -95,10 +95,17 @@ class DependencyUnavailable(ApiError):
 
 
 class ConfigurationError(ApiError):
-    """The function's environment is missing or has an invalid setting."""
+    """The function's environment is missing or has an invalid setting.
+
+    The client reads only that the configuration is wrong; which variable and why (names of the
+    function's settings) is for the log.
+    """
 
     status = 500
     code = "configuration_error"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("the API is misconfigured", reason=reason)
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:

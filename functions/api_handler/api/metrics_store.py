@@ -1,7 +1,8 @@
 """Reads of the DynamoDB metrics table the aggregator writes (low-level client, injected).
 
-Item shapes (fixed by the aggregator): datapoints ``pk="series#<id>"``, ``sk`` = 10-digit epoch
-seconds; catalogue ``pk="catalogue"``, ``sk=<id>``. Both carry ``expires_at`` (TTL); DynamoDB
+Item shapes and keys come from the shared contract (``analytics_contract.series``) the aggregator
+writes with: datapoints ``pk="series#<id>"``, ``sk`` = 10-digit epoch seconds; catalogue
+``pk="catalogue"``, ``sk=<id>``. Both carry ``expires_at`` (TTL); DynamoDB
 deletes expired items lazily, so reads filter them out.
 """
 
@@ -13,25 +14,27 @@ import json
 import re
 from typing import Any
 
-from api.aws import aws_errors, error_code
-from api.errors import BadRequest, DependencyUnavailable
-from api.validation import SERIES_RE
+from analytics_contract.series import CATALOGUE_PK, SERIES_ID_RE, epoch_sk, series_pk
 
-CATALOGUE_PK = "catalogue"
+from api import deadline
+from api.aws import AWS_CALL_WORST_S, aws_errors, error_code
+from api.errors import BadRequest, DependencyUnavailable
+
+__all__ = [
+    "CATALOGUE_PK",
+    "check_table",
+    "decode_token",
+    "encode_token",
+    "epoch_sk",
+    "get_datapoints",
+    "list_series",
+    "series_known",
+    "series_pk",
+]
 MAX_TOKEN_CHARS = 1024
 MAX_PAGES_PER_REQUEST = 10
 _SK_RE = re.compile(r"\d{10}", re.ASCII)
 _NOT_EXPIRED = "attribute_not_exists(expires_at) OR expires_at > :now"
-
-
-def series_pk(series: str) -> str:
-    """Partition key of a series' datapoints."""
-    return f"series#{series}"
-
-
-def epoch_sk(seconds: int) -> str:
-    """Sort key of a datapoint: zero-padded 10-digit epoch seconds."""
-    return f"{max(0, min(seconds, 9_999_999_999)):010d}"
 
 
 def encode_token(key: dict[str, Any]) -> str:
@@ -56,7 +59,7 @@ def decode_token(token: str, expected_pk: str) -> dict[str, Any]:
     pk, sk = doc["pk"], doc["sk"]
     if pk != expected_pk or not isinstance(sk, str):
         raise invalid
-    valid_sk = SERIES_RE.fullmatch(sk) if pk == CATALOGUE_PK else _SK_RE.fullmatch(sk)
+    valid_sk = SERIES_ID_RE.fullmatch(sk) if pk == CATALOGUE_PK else _SK_RE.fullmatch(sk)
     if not valid_sk:
         raise invalid
     return {"pk": {"S": pk}, "sk": {"S": sk}}
@@ -82,10 +85,17 @@ def _unavailable(exc: Exception) -> DependencyUnavailable:
 def _query_pages(
     client: Any, request: dict[str, Any], limit: int, start_key: dict[str, Any] | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Collect up to ``limit`` unexpired items over a few pages; return them and the next key."""
+    """Collect up to ``limit`` unexpired items over a few pages; return them and the next key.
+
+    A page only starts while a whole call (retry included) still fits before the request's
+    deadline; otherwise the items so far go back with a token for the rest, as a short page.
+    """
     items: list[dict[str, Any]] = []
     key = start_key
-    for _ in range(MAX_PAGES_PER_REQUEST):
+    until = deadline.current()
+    for page_number in range(MAX_PAGES_PER_REQUEST):
+        if page_number > 0 and not until.allows(AWS_CALL_WORST_S):
+            break
         call = dict(request, Limit=limit - len(items))
         if key is not None:
             call["ExclusiveStartKey"] = key

@@ -13,10 +13,13 @@ from typing import Any
 from pg8000.native import Connection
 
 from api.errors import IdempotencyKeyReused
-from api.validation import NewEvent, SummaryQuery
+from api.validation import ANONYMOUS_CALLER, NewEvent, SummaryQuery
 
 # Any constant works; all containers must agree on it. ("cwa-schema" as bytes, truncated.)
 SCHEMA_LOCK_ID = 0x6377615F736368
+
+CALLER_KEY_INDEX = "events_caller_idempotency_key_key"
+"""Idempotency keys are unique per caller: two callers may pick the same key."""
 
 SCHEMA_STATEMENTS = (
     """
@@ -26,13 +29,22 @@ SCHEMA_STATEMENTS = (
         value           DOUBLE PRECISION NOT NULL,
         ts              TIMESTAMPTZ NOT NULL,
         dimensions      JSONB NOT NULL DEFAULT '{}'::jsonb,
-        idempotency_key TEXT UNIQUE,
+        idempotency_key TEXT,
         request_hash    TEXT,
         received_at     TIMESTAMPTZ NOT NULL DEFAULT now()
     )
     """,
+    # A table made before keys were scoped per caller gets the column; a constant default is
+    # stored in the catalogue (PostgreSQL 11+), so this does not rewrite the table.
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS caller TEXT NOT NULL "
+    f"DEFAULT '{ANONYMOUS_CALLER}'",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS {CALLER_KEY_INDEX} ON events (caller, idempotency_key)",
+    # The table-wide key constraint of the first schema (PostgreSQL's default name for it).
+    "ALTER TABLE events DROP CONSTRAINT IF EXISTS events_idempotency_key_key",
     "CREATE INDEX IF NOT EXISTS events_name_ts_idx ON events (name, ts)",
 )
+"""Creates the schema or brings an older one up to date; each statement is a no-op when its
+part is already there, and all of them run in one transaction."""
 
 _EVENT_COLUMNS = "id, name, value, ts, dimensions, received_at"
 
@@ -86,8 +98,9 @@ def ping(con: Connection) -> None:
     con.run("SELECT 1")
 
 
-def schema_exists(con: Connection) -> bool:
-    """Whether the events table is there already (a cheap check before taking the lock).
+def schema_current(con: Connection) -> bool:
+    """Whether the schema is up to date (a cheap check before taking the lock): the per-caller
+    key index is made by the last statements, in the same transaction as the rest.
 
     Reads pg_class under the statement's snapshot: ``to_regclass`` goes through the session's
     catalogue cache, which an advisory lock does not refresh, so it can miss a table another
@@ -96,26 +109,28 @@ def schema_exists(con: Connection) -> bool:
     rows = con.run(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = 'public' AND c.relname = 'events')"
+        "WHERE n.nspname = 'public' AND c.relname = :index)",
+        index=CALLER_KEY_INDEX,
     )
     return bool(rows[0][0])
 
 
 def ensure_schema(con: Connection) -> bool:
-    """Create the schema if missing; safe when many containers race. True if this call made it.
+    """Create or upgrade the schema; safe when many containers race. True if this call did it.
 
     ``CREATE TABLE IF NOT EXISTS`` alone is not race-free (two sessions can both pass the
     check and one fails on the catalogue's unique index), so creators serialise on a
     transaction-scoped advisory lock and re-check under it.
     """
-    if schema_exists(con):
+    if schema_current(con):
         return False
     con.run("START TRANSACTION")
     try:
         con.run("SELECT pg_advisory_xact_lock(:id)", id=SCHEMA_LOCK_ID)
-        created = not schema_exists(con)
-        for statement in SCHEMA_STATEMENTS:
-            con.run(statement)
+        created = not schema_current(con)
+        if created:  # another session may have done it while this one waited for the lock
+            for statement in SCHEMA_STATEMENTS:
+                con.run(statement)
         con.run("COMMIT")
     except BaseException:
         _rollback_quietly(con)
@@ -142,19 +157,21 @@ def _to_event(row: list[Any]) -> StoredEvent:
 
 
 def insert_event(
-    con: Connection, event: NewEvent, idempotency_key: str | None
+    con: Connection, event: NewEvent, idempotency_key: str | None, caller: str
 ) -> tuple[StoredEvent, bool]:
-    """Store an event; with a key, a retry returns the first row. Returns (event, replayed).
+    """Store an event; with a key, the same caller's retry returns the first row. Returns
+    (event, replayed).
 
-    Raises ``IdempotencyKeyReused`` when the key was used for a different request.
+    Keys are scoped per caller: another caller's row under the same key is never returned.
+    Raises ``IdempotencyKeyReused`` when the caller used the key for a different request.
     """
     fingerprint = event.fingerprint()
     rows = con.run(
         f"""
-        INSERT INTO events (name, value, ts, dimensions, idempotency_key, request_hash)
+        INSERT INTO events (name, value, ts, dimensions, idempotency_key, request_hash, caller)
         VALUES (:name, :value, COALESCE(CAST(:ts AS timestamptz), now()),
-                CAST(:dimensions AS jsonb), :key, :hash)
-        ON CONFLICT (idempotency_key) DO NOTHING
+                CAST(:dimensions AS jsonb), :key, :hash, :caller)
+        ON CONFLICT (caller, idempotency_key) DO NOTHING
         RETURNING {_EVENT_COLUMNS}
         """,
         name=event.name,
@@ -163,12 +180,15 @@ def insert_event(
         dimensions=json.dumps(event.dimensions),
         key=idempotency_key,
         hash=fingerprint,
+        caller=caller,
     )
     if rows:
         return _to_event(rows[0]), False
     # Only a non-null key can conflict; the first request's row is committed and visible.
     existing = con.run(
-        f"SELECT {_EVENT_COLUMNS}, request_hash FROM events WHERE idempotency_key = :key",
+        f"SELECT {_EVENT_COLUMNS}, request_hash FROM events "
+        "WHERE caller = :caller AND idempotency_key = :key",
+        caller=caller,
         key=idempotency_key,
     )
     if existing[0][6] != fingerprint:

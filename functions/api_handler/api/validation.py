@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from analytics_contract.series import SERIES_ID_PATTERN, SERIES_ID_RE
+
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
+ANONYMOUS_CALLER = "anonymous"
+"""The caller of a request with no API key (and of rows stored before keys were per caller)."""
 MAX_BODY_BYTES = 16 * 1024
 MAX_JSON_DEPTH = 16
 """An event is two levels deep; anything far deeper is rejected before the parser recurses."""
@@ -37,7 +41,6 @@ DEFAULT_SUMMARY_RANGE = timedelta(hours=24)
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 DIMENSION_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-SERIES_RE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 _JSON_MEDIA_RE = re.compile(r"application/(?:[\w.+-]+\+)?json", re.IGNORECASE | re.ASCII)
 # ``\d`` without re.ASCII also matches other scripts' digits, which int() and float() accept.
@@ -210,9 +213,14 @@ def parse_instant(value: Any, field: str, error: type[Exception] = ValidationFai
             raise fail("must be epoch seconds or an ISO 8601 time with offset") from exc
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             raise fail("ISO 8601 time needs a UTC offset (e.g. Z or +00:00)")
-        if not 1970 <= parsed.year < 3000:
-            raise fail("must be between years 1970 and 2999")
-        return parsed.astimezone(UTC)
+        # The range is in UTC, as for epoch seconds: 1970-01-01T00:30+01:00 is still 1969.
+        try:
+            instant = parsed.astimezone(UTC)
+        except OverflowError as exc:  # year 1 or 9999 pushed past datetime's range
+            raise fail("must be between years 1970 and 2999 (UTC)") from exc
+        if not 1970 <= instant.year < 3000:
+            raise fail("must be between years 1970 and 2999 (UTC)")
+        return instant
     raise fail("must be epoch seconds or an ISO 8601 time with offset")
 
 
@@ -258,7 +266,8 @@ def _validate_value(doc: dict[str, Any]) -> float:
         raise ValidationFailed("value", "must be a finite number")
     if abs(value) > MAX_ABS_VALUE:
         raise ValidationFailed("value", f"must be between -{MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}")
-    return value
+    # -0 and 0 are the same value: one stored form, one fingerprint for an idempotent retry.
+    return 0.0 if value == 0 else value
 
 
 def _validate_timestamp(raw: Any, now: datetime) -> datetime:
@@ -302,10 +311,21 @@ def parse_idempotency_key(value: str | None) -> str | None:
     return value
 
 
+def caller_of(api_key_id: str | None, api_key: str | None) -> str:
+    """Who sent a request, to scope its Idempotency-Key: the API key's id API Gateway puts in
+    the request context; a hash of the key itself when only the key is there (never the key:
+    it is a credential); ``anonymous`` without either (local runs, an unkeyed route)."""
+    if api_key_id:
+        return f"key-id:{api_key_id}"
+    if api_key:
+        return "key-sha256:" + hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return ANONYMOUS_CALLER
+
+
 def validate_series_id(series: str) -> str:
-    """A series id path parameter; 400 unless it matches ``^[A-Za-z0-9._:-]{1,200}$``."""
-    if not SERIES_RE.fullmatch(series):
-        raise BadRequest("series must match ^[A-Za-z0-9._:-]{1,200}$")
+    """A series id path parameter; 400 unless it is a series id of the shared contract."""
+    if not SERIES_ID_RE.fullmatch(series):
+        raise BadRequest(f"series must match ^{SERIES_ID_PATTERN}$")
     return series
 
 
@@ -341,13 +361,14 @@ def parse_summary_query(params: Mapping[str, str], now: datetime) -> SummaryQuer
     name = params.get("name")
     if name is None or not NAME_RE.fullmatch(name):
         raise BadRequest("name is required: 1-128 characters of A-Z a-z 0-9 . _ : / -")
-    bucket = params.get("bucket") or "hour"
+    # Absent means the default; present but empty (``bucket=``) is a mistake to name.
+    bucket = params.get("bucket", "hour")
     if bucket not in BUCKETS:
-        raise BadRequest(f"bucket must be one of {', '.join(BUCKETS)}")
-    end = parse_instant(params["end"], "end", BadRequest) if params.get("end") else now
+        raise BadRequest(f"bucket must be one of {', '.join(BUCKETS)}, got {bucket[:20]!r}")
+    end = parse_instant(params["end"], "end", BadRequest) if "end" in params else now
     start = (
         parse_instant(params["start"], "start", BadRequest)
-        if params.get("start")
+        if "start" in params
         else end - DEFAULT_SUMMARY_RANGE
     )
     if start >= end:

@@ -6,7 +6,9 @@ import base64
 import importlib.util
 import json
 import secrets
+import socket
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +41,12 @@ class FakeContext:
         "arn:aws:lambda:eu-west-1:123456789012:function:cw-analytics-test-api-handler"
     )
     aws_request_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    remaining_ms: int = 30_000
+    """What Lambda reports as left of the invocation when it starts (about the timeout)."""
 
     def get_remaining_time_in_millis(self) -> int:
-        """Plenty of time left."""
-        return 30_000
+        """The time left, as Lambda reports it."""
+        return self.remaining_ms
 
 
 def make_event(
@@ -54,8 +58,11 @@ def make_event(
     headers: dict[str, str] | None = None,
     base64_body: bool = False,
     request_id: str = "req-1",
+    api_key_id: str | None = None,
+    api_key: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event as the gateway sends it (nulls included)."""
+    """An API Gateway REST (v1) proxy event as the gateway sends it (nulls included); the API
+    key and its id are set in the identity as API Gateway does on a key-required route."""
     raw_body: str | None
     if body is None:
         raw_body = None
@@ -79,7 +86,7 @@ def make_event(
             "stage": "v1",
             "httpMethod": method,
             "path": f"/v1{path}",
-            "identity": {"sourceIp": "203.0.113.9"},
+            "identity": {"sourceIp": "203.0.113.9", "apiKey": api_key, "apiKeyId": api_key_id},
         },
         "body": raw_body,
         "isBase64Encoded": base64_body,
@@ -161,9 +168,12 @@ class ApiEnv:
     secret_fetches: list[str] = field(default_factory=list)
     """One entry per GetSecretValue call the function's own client made."""
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Answer:
+    def call(
+        self, method: str, path: str, *, context: FakeContext | None = None, **kwargs: Any
+    ) -> Answer:
         """Invoke the Lambda handler with a v1 proxy event."""
-        return decode_response(self.handler(make_event(method, path, **kwargs), FakeContext()))
+        event = make_event(method, path, **kwargs)
+        return decode_response(self.handler(event, context or FakeContext()))
 
     def post_event(self, doc: Any, **kwargs: Any) -> Answer:
         """POST /events with a JSON body."""
@@ -267,6 +277,36 @@ def api_env(
         yield env_under_test
     finally:
         deps.reset()
+
+
+@pytest.fixture()
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never says a word (a hung database)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                accepted.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
 
 
 LogReader = Callable[[], list[dict[str, Any]]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -269,7 +270,7 @@ def test_insert_event_concurrent_same_key_stores_once(pg_database: PgDatabase) -
 
     def post(con: pg8000.native.Connection) -> None:
         barrier.wait()
-        stored.append(sql.insert_event(con, event, "same-key"))
+        stored.append(sql.insert_event(con, event, "same-key", "key-id:a"))
 
     threads = [threading.Thread(target=post, args=(con,)) for con in connections]
     for thread in threads:
@@ -289,9 +290,9 @@ def test_insert_event_reused_key_raises(pg_database: PgDatabase) -> None:
     """Same key, different request: IdempotencyKeyReused."""
     con = _connect(pg_database)
     sql.ensure_schema(con)
-    sql.insert_event(con, NewEvent("a", 1.0, None, {}), "k")
+    sql.insert_event(con, NewEvent("a", 1.0, None, {}), "k", "key-id:a")
     with pytest.raises(IdempotencyKeyReused):
-        sql.insert_event(con, NewEvent("a", 2.0, None, {}), "k")
+        sql.insert_event(con, NewEvent("a", 2.0, None, {}), "k", "key-id:a")
     con.close()
 
 
@@ -303,7 +304,7 @@ def test_summarise_buckets_align_to_utc(pg_database: PgDatabase, bucket: str) ->
     sql.ensure_schema(con)
     con.run("SET TIME ZONE 'America/New_York'")
     ts = datetime(2026, 11, 27, 23, 30, 30, tzinfo=UTC)
-    sql.insert_event(con, NewEvent("tz", 1.0, ts, {}), None)
+    sql.insert_event(con, NewEvent("tz", 1.0, ts, {}), None, "anonymous")
     query = SummaryQuery(
         name="tz", start=ts - timedelta(days=1), end=ts + timedelta(days=1), bucket=bucket
     )
@@ -315,3 +316,162 @@ def test_summarise_buckets_align_to_utc(pg_database: PgDatabase, bucket: str) ->
     }[bucket]
     assert only.start == expected
     con.close()
+
+
+FIRST_SCHEMA = """
+    CREATE TABLE events (
+        id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name            TEXT NOT NULL,
+        value           DOUBLE PRECISION NOT NULL,
+        ts              TIMESTAMPTZ NOT NULL,
+        dimensions      JSONB NOT NULL DEFAULT '{}'::jsonb,
+        idempotency_key TEXT UNIQUE,
+        request_hash    TEXT,
+        received_at     TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+"""
+"""The table as the first release created it: idempotency keys unique across all callers."""
+
+
+def _first_schema_with_a_keyed_row(con: pg8000.native.Connection) -> sql.StoredEvent:
+    con.run(FIRST_SCHEMA)
+    con.run("CREATE INDEX events_name_ts_idx ON events (name, ts)")
+    event = NewEvent("old", 1.0, None, {})
+    rows = con.run(
+        "INSERT INTO events (name, value, ts, idempotency_key, request_hash) "
+        "VALUES ('old', 1.0, now(), 'k', :hash) RETURNING id",
+        hash=event.fingerprint(),
+    )
+    return sql.StoredEvent(rows[0][0], "old", 1.0, datetime.now(UTC), {}, datetime.now(UTC))
+
+
+@pytest.mark.postgres
+def test_ensure_schema_upgrades_the_first_schema_in_place(pg_database: PgDatabase) -> None:
+    """A table of the first schema: the upgrade keeps its rows (as the anonymous caller's),
+    after which another caller can use a key already taken."""
+    con = _connect(pg_database)
+    old = _first_schema_with_a_keyed_row(con)
+    assert sql.ensure_schema(con) is True
+    replay, replayed = sql.insert_event(con, NewEvent("old", 1.0, None, {}), "k", "anonymous")
+    assert (replay.id, replayed) == (old.id, True), "old rows must stay the anonymous caller's"
+    mine, replayed = sql.insert_event(con, NewEvent("new", 2.0, None, {}), "k", "key-id:b")
+    assert not replayed and mine.id != old.id
+    con.close()
+
+
+@pytest.mark.postgres
+def test_ensure_schema_upgrade_drops_the_table_wide_key_constraint(
+    pg_database: PgDatabase,
+) -> None:
+    """After the upgrade the only key constraint is per caller; a second run changes nothing."""
+    con = _connect(pg_database)
+    _first_schema_with_a_keyed_row(con)
+    sql.ensure_schema(con)
+    assert sql.ensure_schema(con) is False
+    indexes = {
+        row[0]: row[1]
+        for row in con.run("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events'")
+    }
+    assert "events_idempotency_key_key" not in indexes, indexes
+    assert "(caller, idempotency_key)" in indexes[sql.CALLER_KEY_INDEX]
+    con.close()
+
+
+@pytest.mark.postgres
+def test_ensure_schema_concurrent_upgraders_do_not_fail(pg_database: PgDatabase) -> None:
+    """Eight sessions racing to upgrade a first-schema table: no error, exactly one does it."""
+    setup = _connect(pg_database)
+    _first_schema_with_a_keyed_row(setup)
+    setup.close()
+    connections = [_connect(pg_database) for _ in range(8)]
+    barrier = threading.Barrier(len(connections))
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def race(con: pg8000.native.Connection) -> None:
+        barrier.wait()
+        try:
+            results.append(sql.ensure_schema(con))
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=race, args=(con,)) for con in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for con in connections:
+        con.close()
+    assert errors == []
+    assert sorted(results) == [False] * 7 + [True]
+
+
+@pytest.mark.postgres
+def test_insert_event_same_key_other_caller_is_a_new_row(pg_database: PgDatabase) -> None:
+    """Keys are per caller: B's event under A's key is stored, and A's row is not returned."""
+    con = _connect(pg_database)
+    sql.ensure_schema(con)
+    first, _ = sql.insert_event(con, NewEvent("a", 1.0, None, {}), "k", "key-id:a")
+    second, replayed = sql.insert_event(con, NewEvent("a", 2.0, None, {}), "k", "key-id:b")
+    assert not replayed and second.id != first.id and second.value == 2.0
+    assert con.run("SELECT count(*) FROM events")[0][0] == 2
+    con.close()
+
+
+def _deadline_in(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    from api import deadline
+
+    monkeypatch.setattr(deadline, "_current", deadline.Deadline.after(seconds))
+
+
+def test_database_busy_past_the_deadline_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call still holding the connection (a health check left running past its own deadline)
+    makes the next call wait only until that call's deadline, then 503: pg8000 connections are
+    not shared between threads."""
+    db = Database(PARAMS, FakeSecret("pw"), FakeConnector("pw"))
+    release = threading.Event()
+    holding = threading.Event()
+
+    def hold(_con: Any) -> None:
+        holding.set()
+        release.wait(5)
+
+    holder = threading.Thread(target=db.run, args=(hold,))
+    holder.start()
+    holding.wait(5)
+    _deadline_in(monkeypatch, 0.2)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DependencyUnavailable) as caught:
+            db.run(sql.ping)
+    finally:
+        release.set()
+        holder.join()
+    assert time.monotonic() - started < 1
+    assert "busy" in caught.value.reason
+    db.run(sql.ping)
+
+
+def test_database_no_secret_refetch_without_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Authentication failed with too little time left for a secret fetch and a connect: 503
+    at once, no second fetch that would run the invocation into its timeout."""
+    connector, secret = FakeConnector("new"), FakeSecret("old")
+    db = Database(PARAMS, secret, connector)
+    _deadline_in(monkeypatch, 1.0)
+    with pytest.raises(DependencyUnavailable) as caught:
+        db.run(sql.ping)
+    assert secret.fetches == 1
+    assert "no time left" in caught.value.reason
+
+
+def test_database_no_reconnect_without_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dropped connection with less time left than a connect may take: 503, no reconnect."""
+    connector, secret = FakeConnector("pw"), FakeSecret("pw")
+    db = Database(PARAMS, secret, connector)
+    db.run(sql.ping)
+    connector.connections[0].broken = True
+    _deadline_in(monkeypatch, PARAMS.connect_timeout_s / 2)
+    with pytest.raises(DependencyUnavailable) as caught:
+        db.run(sql.ping)
+    assert len(connector.connections) == 1
+    assert "no time left" in caught.value.reason

@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,36 +127,6 @@ def test_handler_tls_wrong_ca_is_503(api_env: ApiEnv, tmp_path: Path, api_logs: 
     assert any("TLS" in line.get("reason", "") for line in api_logs()), api_logs()
     post = api_env.post_event({"name": "x", "value": 1})
     assert post.status == 503
-
-
-@pytest.fixture()
-def silent_server() -> Iterator[int]:
-    """A TCP server that accepts connections and never says a word (a hung database)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-                accepted.append(conn)
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        listener.close()
 
 
 def test_handler_hung_database_answers_within_timeout(api_env: ApiEnv, silent_server: int) -> None:

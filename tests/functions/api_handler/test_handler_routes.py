@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.functions.api_handler.conftest import ApiEnv
+from tests.functions.api_handler.conftest import ApiEnv, FakeContext, decode_response, make_event
 
 pytestmark = pytest.mark.postgres
 
@@ -425,3 +425,106 @@ def test_handler_garbage_event_is_json_not_raise(api_env: ApiEnv) -> None:
     answer = decode_response(api_env.handler({"unexpected": True}, FakeContext()))
     assert answer.status in (404, 500)
     assert "error" in answer.body
+
+
+def _event_rows(api_env: ApiEnv) -> list[list[Any]]:
+    con = api_env.db.server.superuser_connection(api_env.db.name)
+    try:
+        return con.run("SELECT id, value, caller FROM events ORDER BY id")
+    finally:
+        con.close()
+
+
+def test_events_post_same_key_from_another_caller_is_stored_apart(api_env: ApiEnv) -> None:
+    """Caller B picks the Idempotency-Key caller A used: B's event is stored as its own (201,
+    not replayed, not A's row), and A's retry still replays A's event."""
+    key = {"Idempotency-Key": "order-1"}
+    first = api_env.post_event({"name": "order", "value": 1}, headers=key, api_key_id="key-a")
+    other = api_env.post_event({"name": "order", "value": 2}, headers=key, api_key_id="key-b")
+    retry = api_env.post_event({"name": "order", "value": 1}, headers=key, api_key_id="key-a")
+    assert first.status == other.status == retry.status == 201, (first.body, other.body)
+    assert other.body["id"] != first.body["id"]
+    assert other.body["value"] == 2
+    assert "Idempotent-Replayed" not in other.headers
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert retry.body["id"] == first.body["id"]
+    assert [row[1] for row in _event_rows(api_env)] == [1.0, 2.0]
+
+
+def test_events_post_same_key_and_body_from_another_caller_is_not_a_replay(
+    api_env: ApiEnv,
+) -> None:
+    """Even the very same body under another caller's key is a new event (two rows)."""
+    doc = {"name": "order", "value": 1}
+    key = {"Idempotency-Key": "order-2"}
+    first = api_env.post_event(doc, headers=key, api_key_id="key-a")
+    second = api_env.post_event(doc, headers=key, api_key_id="key-b")
+    assert first.status == second.status == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert len(_event_rows(api_env)) == 2
+
+
+def test_events_post_caller_is_key_hash_without_key_id(api_env: ApiEnv) -> None:
+    """Only the key in the identity: callers are told apart by a hash of it, never stored in
+    clear (the key is a credential)."""
+    key = {"Idempotency-Key": "order-3"}
+    api_env.post_event({"name": "o", "value": 1}, headers=key, api_key="secret-key-aaaa")
+    other = api_env.post_event({"name": "o", "value": 2}, headers=key, api_key="secret-key-bbbb")
+    assert other.status == 201 and "Idempotent-Replayed" not in other.headers
+    callers = [row[2] for row in _event_rows(api_env)]
+    assert len(set(callers)) == 2
+    assert not any("secret-key" in caller for caller in callers), callers
+
+
+# Characters a series id may not hold that the path shape still takes as one segment: the
+# resolver matches no route, so the answer must be 404 (never 405 "allowed: GET" for a GET).
+ODD_SERIES_PATHS = ['/metrics/a"b', "/metrics/a?b", "/metrics/a\\b", "/metrics/a`b"]
+ODD_SERIES_PATHS += ["/metrics/a#b", "/metrics/a\tb", "/metrics/a\nb"]
+
+
+@pytest.mark.parametrize("path", ODD_SERIES_PATHS, ids=repr)
+def test_handler_path_the_resolver_refuses_is_404_not_405(api_env: ApiEnv, path: str) -> None:
+    """GET on a path no registered route matches is 404 not_found, with no Allow header."""
+    answer = api_env.call("GET", path)
+    assert answer.status == 404, (path, answer.body)
+    assert answer.body["error"]["code"] == "not_found"
+    assert "Allow" not in answer.headers
+
+
+def test_handler_wrong_method_on_odd_series_path_is_still_405(api_env: ApiEnv) -> None:
+    """The method is what is wrong: 405 with the path's methods, whatever the segment holds."""
+    answer = api_env.call("DELETE", '/metrics/a"b')
+    assert answer.status == 405
+    assert answer.headers["Allow"] == "GET"
+
+
+def test_handler_route_label_is_what_the_resolver_matched(
+    api_env: ApiEnv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A request the resolver served no route for is counted ``unmatched``, even when the
+    contract's path shape would have taken it for ``/metrics/{series}``."""
+    capsys.readouterr()
+    api_env.call("GET", '/metrics/a"b')
+    (doc,) = _emf_lines(capsys)
+    assert (doc["route"], doc["status"]) == ("unmatched", "4xx")
+
+
+@pytest.mark.parametrize("context", [None, {"requestId": "r"}, {"identity": None}])
+def test_events_post_without_identity_is_the_anonymous_callers(
+    api_env: ApiEnv, context: dict[str, Any] | None
+) -> None:
+    """An event with no identity (or no request context) is stored as ``anonymous``, not a
+    500."""
+    event = make_event(
+        "POST",
+        "/events",
+        body='{"name": "a", "value": 1}',
+        headers={"Content-Type": "application/json"},
+    )
+    if context is None:
+        del event["requestContext"]
+    else:
+        event["requestContext"] = context
+    answer = decode_response(api_env.handler(event, FakeContext()))
+    assert answer.status == 201, answer.body
+    assert [row[2] for row in _event_rows(api_env)] == ["anonymous"]

@@ -12,6 +12,7 @@ from api.validation import (
     decode_body,
     parse_epoch_range,
     parse_idempotency_key,
+    parse_instant,
     parse_json,
     parse_page,
     parse_summary_query,
@@ -278,3 +279,43 @@ def test_decode_body_lone_surrogate_is_400_at_parse() -> None:
     """A text body with a lone surrogate (not encodable as UTF-8) is a 400 too."""
     with pytest.raises(BadRequest, match="not UTF-8"):
         parse_json(decode_body('{"name":"\ud800"}', False))
+
+
+def test_validate_event_negative_zero_is_zero() -> None:
+    """-0 and 0 are one value: the same stored number and the same request fingerprint, so a
+    retry that spells it differently replays instead of failing with a reused key."""
+    negative = validate_event({"name": "a", "value": -0.0}, NOW)
+    positive = validate_event({"name": "a", "value": 0}, NOW)
+    assert str(negative.value) == "0.0"
+    assert negative.fingerprint() == positive.fingerprint()
+
+
+@pytest.mark.parametrize("param", ["bucket", "start", "end"])
+def test_parse_summary_query_empty_parameter_is_400_naming_it(param: str) -> None:
+    """``bucket=`` (or ``start=``, ``end=``) present but empty is refused, not read as the
+    default."""
+    with pytest.raises(BadRequest, match=param):
+        parse_summary_query({"name": "x", param: ""}, NOW)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1970-01-01T00:30:00+01:00",  # 1969-12-31T23:30Z
+        "2999-12-31T23:59:59-23:59",  # 3000-01-01Z
+        "0001-01-01T00:00:00+14:00",  # before datetime's range in UTC
+        "9999-12-31T23:59:59-23:59",  # after datetime's range in UTC
+    ],
+)
+def test_parse_instant_year_range_is_checked_in_utc(value: str) -> None:
+    """The 1970-2999 range applies to the instant in UTC, as for epoch seconds; times that
+    convert past datetime's range are a 400 too, not an OverflowError."""
+    with pytest.raises(BadRequest, match="start"):
+        parse_instant(value, "start", BadRequest)
+
+
+def test_parse_instant_offset_inside_range_is_converted() -> None:
+    """A local time whose UTC instant is inside the range is accepted and given in UTC."""
+    assert parse_instant("1970-01-01T01:30:00+01:00", "t") == datetime(
+        1970, 1, 1, 0, 30, tzinfo=UTC
+    )
