@@ -61,14 +61,6 @@ ROUTES: tuple[Route, ...] = (
 """Every route of the API, in the order API Gateway resources are created."""
 
 
-def route_for(method: str, path: str) -> Route | None:
-    """The route serving ``method`` on a request ``path``, or None."""
-    for route in ROUTES:
-        if route.method == method and route.matches(path):
-            return route
-    return None
-
-
 def allowed_methods(path: str) -> list[str]:
     """Methods the contract serves on a request ``path`` (empty for an unknown path)."""
     return [route.method for route in ROUTES if route.matches(path)]
@@ -112,12 +104,6 @@ def status_label(status: int) -> str:
     if 500 <= status <= 599:
         return "5xx"
     return "other"
-
-
-def route_label(method: str, path: str) -> str:
-    """The ``route`` dimension of a request: its route's contract path, or ``unmatched``."""
-    route = route_for(method, path)
-    return route.path if route is not None else UNMATCHED
 
 
 def path_slug(path: str) -> str:

@@ -18,8 +18,6 @@ from analytics_contract.routes import (
     UNMATCHED,
     Route,
     allowed_methods,
-    route_for,
-    route_label,
     route_label_slug,
     route_metric_dimensions,
     status_label,
@@ -115,26 +113,6 @@ def test_route_contract_every_write_route_needs_a_key() -> None:
     assert keyed == writes, f"keyed {sorted(keyed)} but writes are {sorted(writes)}"
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "expected"),
-    [
-        ("GET", "/metrics/a.b", "/metrics/{series}"),
-        ("GET", "/metrics/a.b/", "/metrics/{series}"),
-        ("GET", "/metrics/", "/metrics"),
-        ("GET", "/metrics//", "/metrics"),
-        ("GET", "/metrics/a/b", None),
-        ("GET", "/metricsx", None),
-        ("GET", "metrics", None),
-        ("POST", "/health", None),
-        ("GET", "/events/summary", "/events/summary"),
-    ],
-)
-def test_route_for_matches_like_the_resolver(method: str, path: str, expected: str | None) -> None:
-    """The contract names a request's route the way the resolver dispatches it."""
-    route = route_for(method, path)
-    assert (route.path if route else None) == expected
-
-
 def test_route_contract_allowed_methods_agree_with_405(api_env_free_handler: object) -> None:
     """For each contract path, another method is 405 with the contract's methods in Allow."""
     handler = api_env_free_handler
@@ -184,20 +162,6 @@ def test_route_labels_are_every_contract_path_once_then_unmatched() -> None:
     assert set(ROUTE_LABELS) == {route.path for route in ROUTES} | {UNMATCHED}
     assert len(set(ROUTE_LABELS)) == len(ROUTE_LABELS)
     assert ROUTE_LABELS[-1] == UNMATCHED
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "label"),
-    [
-        ("GET", "/metrics/a.b", "/metrics/{series}"),
-        ("POST", "/events", "/events"),
-        ("GET", "/events", UNMATCHED),
-        ("GET", "/nowhere", UNMATCHED),
-    ],
-)
-def test_route_label_is_the_contract_path_or_unmatched(method: str, path: str, label: str) -> None:
-    """A request is labelled with its route's path (parameters as in the contract)."""
-    assert route_label(method, path) == label
 
 
 @pytest.mark.parametrize(
