@@ -66,9 +66,9 @@ class Emulator:
         # moto keeps its backends per process, not per server: start from nothing, so a second
         # system in the same process (the tests start several) sees none of the last one's data.
         self.reset()
+        # The session's keyword arguments are the variables' names in lower case.
         self._session = boto3.session.Session(
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            **{name.lower(): value for name, value in FAKE_CREDENTIALS.items()},
             region_name=region,
         )
         self.cloudwatch = self.client("cloudwatch")
