@@ -141,6 +141,32 @@ def _connect(db: PgDatabase, statement_timeout_ms: int = 5000) -> pg8000.native.
     return connect(params, Credentials(db.user, db.password))
 
 
+def _race_ensure_schema(
+    pg_database: PgDatabase, *, sessions: int
+) -> tuple[list[BaseException], list[bool]]:
+    """Run ``ensure_schema`` from ``sessions`` connections at once; its errors and results."""
+    connections = [_connect(pg_database) for _ in range(sessions)]
+    barrier = threading.Barrier(len(connections))
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def race(con: pg8000.native.Connection) -> None:
+        barrier.wait()
+        try:
+            results.append(sql.ensure_schema(con))
+        except BaseException as exc:  # noqa: BLE001 - collected and returned
+            errors.append(exc)
+
+    threads = [threading.Thread(target=race, args=(con,)) for con in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for con in connections:
+        con.close()
+    return errors, results
+
+
 @pytest.mark.postgres
 def test_connect_without_ca_bundle_is_tls_where_plaintext_is_refused(
     pg_database: PgDatabase,
@@ -235,25 +261,7 @@ def test_database_statement_timeout_is_unavailable(pg_database: PgDatabase) -> N
 @pytest.mark.postgres
 def test_ensure_schema_concurrent_creators_do_not_fail(pg_database: PgDatabase) -> None:
     """Eight sessions racing to create the schema: no error, exactly one creates it."""
-    connections = [_connect(pg_database) for _ in range(8)]
-    barrier = threading.Barrier(len(connections))
-    results: list[bool] = []
-    errors: list[BaseException] = []
-
-    def race(con: pg8000.native.Connection) -> None:
-        barrier.wait()
-        try:
-            results.append(sql.ensure_schema(con))
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=race, args=(con,)) for con in connections]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for con in connections:
-        con.close()
+    errors, results = _race_ensure_schema(pg_database, sessions=8)
     assert errors == []
     assert sorted(results) == [False] * 7 + [True]
 
@@ -383,25 +391,7 @@ def test_ensure_schema_concurrent_upgraders_do_not_fail(pg_database: PgDatabase)
     setup = _connect(pg_database)
     _first_schema_with_a_keyed_row(setup)
     setup.close()
-    connections = [_connect(pg_database) for _ in range(8)]
-    barrier = threading.Barrier(len(connections))
-    results: list[bool] = []
-    errors: list[BaseException] = []
-
-    def race(con: pg8000.native.Connection) -> None:
-        barrier.wait()
-        try:
-            results.append(sql.ensure_schema(con))
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=race, args=(con,)) for con in connections]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for con in connections:
-        con.close()
+    errors, results = _race_ensure_schema(pg_database, sessions=8)
     assert errors == []
     assert sorted(results) == [False] * 7 + [True]
 
