@@ -265,7 +265,10 @@ def test_pull_request_workflow_previews_pr_stack_after_tests_with_policy_pack() 
 
 def test_pull_request_workflow_copies_dev_config_with_pr_suffix() -> None:
     runs = _runs(_load("pull-request.yml"))
-    assert 'stack init "$PREVIEW_STACK" --copy-config-from dev' in runs
+    # Copied on every run: a checkout never holds the preview stack's own config file.
+    assert 'pulumi config cp --stack dev --dest "$PREVIEW_STACK"' in runs
+    assert runs.index("config cp") > runs.index('stack init "$PREVIEW_STACK"')
+    assert "--copy-config-from" not in runs, "copying only at init leaves later pushes bare"
     assert 'config set --stack "$PREVIEW_STACK" environmentSuffix "$PREVIEW_STACK"' in runs
     assert "manageApiGatewayAccount" not in runs, "the key is retired: account/ owns the setting"
 
