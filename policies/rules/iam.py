@@ -63,7 +63,7 @@ def is_effectively_any_resource(resource: str) -> bool:
     ``*`` swallows the rest (``arn*``, ``arn:aws:s*``); with six, a resource part of only
     wildcards and separators (``arn:aws:s3:::*/*``) is any resource too.
     """
-    text = resource.strip()
+    text = iam_patterns.resolve_variables(resource.strip())
     if text.strip("*?") == "":
         return True
     parts = text.split(":", 5)
