@@ -40,12 +40,13 @@ KMS_KEY_POLICY_TYPES = KEY_POLICY_TYPES
 # (aws:SecureTransport, aws:CurrentTime, aws:SourceIp) do not: anyone can meet them.
 # Keys whose value is an identifier (an account, an organization, an endpoint): a value with a
 # wildcard (``o-*``, ``vpce-*``) no longer names one, so it does not narrow.
+# Not here: ``aws:username`` (the same user name exists in every account) and
+# ``aws:PrincipalServiceName`` (a service principal acts for every account that uses it).
 ID_CONDITION_KEYS = frozenset(
     key.lower()
     for key in (
         "aws:PrincipalOrgID",
         "aws:PrincipalAccount",
-        "aws:PrincipalServiceName",
         "aws:SourceAccount",
         "aws:SourceOwner",
         "aws:SourceOrgID",
@@ -53,7 +54,6 @@ ID_CONDITION_KEYS = frozenset(
         "aws:SourceVpc",
         "aws:VpceAccount",
         "aws:VpceOrgID",
-        "aws:username",
         "kms:CallerAccount",
     )
 )
@@ -142,11 +142,13 @@ def narrowing_condition_keys(statement: Mapping[str, Any]) -> list[str]:
 
 
 def _values(value: Any) -> list[Any]:
+    """A principal or condition value as a list; elements not known yet are left out."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, Sequence):
-        return list(value)
-    return [value]
+        items = (get_item(value, index) for index in range(len(value)))
+        return [item for item in items if item is not UNKNOWN]
+    return [] if value is UNKNOWN else [value]
 
 
 def _open_value(value: Any) -> bool:
@@ -155,11 +157,14 @@ def _open_value(value: Any) -> bool:
 
 
 def is_open_principal(principal: Any) -> bool:
-    """``"*"``, ``{"AWS": "*"}``, or a principal whose account or name holds a wildcard."""
+    """``"*"``, ``{"AWS": "*"}``, or a principal whose account or name holds a wildcard.
+
+    Judged on the known values: a ``"*"`` next to an ARN only known after apply is open now.
+    """
     if isinstance(principal, str):
         return _open_value(principal.strip())
     if isinstance(principal, Mapping):
-        return any(_open_value(v) for key in principal for v in _values(principal[key]))
+        return any(_open_value(v) for key in principal for v in _values(get(principal, key)))
     return False
 
 
@@ -170,7 +175,7 @@ def service_principals(principal: Any) -> list[str]:
     found: list[str] = []
     for key in principal:
         if key.lower() == "service":
-            found.extend(v for v in _values(principal[key]) if isinstance(v, str))
+            found.extend(v for v in _values(get(principal, key)) if isinstance(v, str))
     return found
 
 
@@ -205,7 +210,7 @@ def validate_no_open_principal(args: ResourceValidationArgs, report: ReportViola
         for name, statement in _allow_statements(args):
             try:
                 not_principal = has_key(statement, "NotPrincipal")
-                open_principal = not_principal or is_open_principal(statement.get("Principal"))
+                open_principal = not_principal or is_open_principal(get(statement, "Principal"))
                 narrowing = narrowing_condition_keys(statement)
             except UnknownValueError:
                 continue
@@ -235,7 +240,7 @@ def validate_key_policy_service_condition(
     try:
         for name, statement in _allow_statements(args):
             try:
-                services = service_principals(statement.get("Principal"))
+                services = service_principals(get(statement, "Principal"))
             except UnknownValueError:
                 continue
             if services and not has_condition(statement):

@@ -8,7 +8,7 @@ import pytest
 
 from policies.rules.resource_policies import validate_no_open_principal
 
-from .helpers import allow, doc, engine_args, run
+from .helpers import UNKNOWN, allow, doc, engine_args, run
 
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 READ = "s3:GetObject"
@@ -63,6 +63,10 @@ def test_policy_no_open_principal_covers_resource_policy_type(resource_type: str
         {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:topic"}},
         # ForAllValues is true when the request carries no value for the key.
         {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        # A user name is not unique across accounts: every account can have an 'alice'.
+        {"StringEquals": {"aws:username": "alice"}},
+        # A service principal acts for every account that uses the service.
+        {"StringEquals": {"aws:PrincipalServiceName": "sns.amazonaws.com"}},
     ],
 )
 def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
@@ -87,6 +91,10 @@ def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
         {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}},
         {"StringLike": {"aws:PrincipalOrgPaths": "o-abc123/r-ab12/ou-ab12-11111111/*"}},
         {"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        # Condition keys are case-insensitive.
+        {"StringEquals": {"aws:sourceaccount": "123456789012"}},
+        # A unique id (AIDA...) names one user of one account.
+        {"StringEquals": {"aws:userid": "AIDAJQABLZS4A3QDU576Q"}},
     ],
 )
 def test_policy_no_open_principal_accepts_condition_narrowing_caller(
@@ -124,3 +132,18 @@ def test_policy_no_open_principal_reads_policy_nested_in_details() -> None:
         {"details": {"name": "m", "policy": doc(statement)}},
     )
     assert run(validate_no_open_principal, args), "multi-region access point 'res' open to '*'"
+
+
+def test_policy_no_open_principal_rejects_star_next_to_value_unknown_at_preview() -> None:
+    # During a preview an ARN from another resource is unknown; the known "*" is open already.
+    statement = allow(READ, OBJECTS, Principal={"AWS": [UNKNOWN, "*"]})
+    args = engine_args(BUCKET_POLICY, {"policy": doc(statement, as_json=False)})
+    found = run(validate_no_open_principal, args)
+    assert found, "bucket policy 'res' with principal [<unknown>, '*'] accepted"
+
+
+def test_policy_no_open_principal_waits_for_principal_only_unknown_at_preview() -> None:
+    statement = allow(READ, OBJECTS, Principal={"AWS": [UNKNOWN]})
+    args = engine_args(BUCKET_POLICY, {"policy": doc(statement, as_json=False)})
+    found = run(validate_no_open_principal, args)
+    assert found == [], f"bucket policy 'res' with an unknown principal was flagged: {found}"
