@@ -201,8 +201,45 @@ def _allow_statements(args: ResourceValidationArgs) -> Iterator[tuple[str, Mappi
             continue
 
 
+EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+
+
+def _event_permission_problem(args: ResourceValidationArgs) -> str | None:
+    """An EventBridge bus permission is one statement as inputs: principal ``*`` lets every
+    account put events unless its one condition (EventBridge accepts only
+    ``aws:PrincipalOrgID``) names an organization."""
+    principal = get(args.props, "principal")
+    if not isinstance(principal, str) or not _open_value(principal.strip()):
+        return None
+    condition = get(args.props, "condition")
+    if condition is UNKNOWN:
+        return None
+    if isinstance(condition, Mapping):
+        key, operator, value = (get(condition, k) for k in ("key", "type", "value"))
+        if UNKNOWN in (key, operator, value):
+            return None
+        if (
+            isinstance(key, str)
+            and isinstance(operator, str)
+            and key.lower() in NARROWING_CONDITION_KEYS
+            and _operator_narrows(operator)
+            and value_narrows(key, value)
+        ):
+            return None
+    return (
+        f"{label(args)} lets any account ('{principal}') use the event bus with no condition "
+        "that names an organization; name the account, or set condition "
+        "{key: aws:PrincipalOrgID, type: StringEquals, value: <your org id>}"
+    )
+
+
 def validate_no_open_principal(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """Report Allow statements open to any principal (``*``) with no Condition."""
+    if args.resource_type == EVENT_PERMISSION:
+        problem = _event_permission_problem(args)
+        if problem is not None:
+            report(problem, None)
+        return
     if args.resource_type not in RESOURCE_POLICY_INPUTS:
         return
     where = RESOURCE_POLICY_INPUTS[args.resource_type]
@@ -259,7 +296,8 @@ no_open_principal = ResourceValidationPolicy(
     name="policy-no-open-principal",
     description=(
         "Resource policies (role trust, KMS key, bucket, queue, topic, secret, repository, "
-        "domain, vault, bus, log and every other policy-bearing type) must not allow an open "
+        "domain, vault, bus and bus permission, log and every other policy-bearing type) must "
+        "not allow an open "
         "principal ('*', a wildcard account, NotPrincipal) unless a Condition narrows who "
         "may call (aws:PrincipalOrgID, aws:SourceAccount, aws:SourceArn, aws:SourceVpce, ...)."
     ),

@@ -376,3 +376,17 @@ def test_iam_no_wildcard_accepts_resource_named_through_policy_variable_or_quali
 ) -> None:
     found = policy(allow(action, resource))
     assert found == [], f"policy 'res' {action} on {resource} was flagged: {found}"
+
+
+@pytest.mark.parametrize("action", ["lambda:*", "*", "LAMBDA:*", "lambda:*?"])
+def test_iam_no_wildcard_rejects_lambda_permission_for_every_action(action: str) -> None:
+    props = {"action": action, "principal": ACCOUNT, "function": "fn"}
+    found = run(validate_no_wildcard, engine_args("aws:lambda/permission:Permission", props))
+    assert found, f"lambda permission 'res' with action {action} accepted"
+
+
+@pytest.mark.parametrize("action", ["lambda:InvokeFunction", "lambda:Invoke*"])
+def test_iam_no_wildcard_accepts_lambda_permission_for_named_actions(action: str) -> None:
+    props = {"action": action, "principal": ACCOUNT, "function": "fn"}
+    found = run(validate_no_wildcard, engine_args("aws:lambda/permission:Permission", props))
+    assert found == [], f"lambda permission 'res' with action {action} was flagged: {found}"

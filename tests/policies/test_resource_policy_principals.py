@@ -147,3 +147,44 @@ def test_policy_no_open_principal_waits_for_principal_only_unknown_at_preview() 
     args = engine_args(BUCKET_POLICY, {"policy": doc(statement, as_json=False)})
     found = run(validate_no_open_principal, args)
     assert found == [], f"bucket policy 'res' with an unknown principal was flagged: {found}"
+
+
+EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"principal": "*", "statementId": "all"},
+        {
+            "principal": "*",
+            "condition": {"key": "aws:PrincipalOrgID", "type": "StringEquals", "value": "o-*"},
+        },
+    ],
+)
+def test_policy_no_open_principal_rejects_event_permission_for_every_account(
+    props: dict[str, Any],
+) -> None:
+    found = run(validate_no_open_principal, engine_args(EVENT_PERMISSION, props))
+    assert found, f"event permission 'res' {props} accepted"
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"principal": "123456789012", "statementId": "one"},
+        {
+            "principal": "*",
+            "condition": {
+                "key": "aws:PrincipalOrgID",
+                "type": "StringEquals",
+                "value": "o-abc123def4",
+            },
+        },
+    ],
+)
+def test_policy_no_open_principal_accepts_event_permission_naming_account_or_org(
+    props: dict[str, Any],
+) -> None:
+    found = run(validate_no_open_principal, engine_args(EVENT_PERMISSION, props))
+    assert found == [], f"event permission 'res' {props} was flagged: {found}"
