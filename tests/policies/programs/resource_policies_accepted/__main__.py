@@ -112,3 +112,26 @@ aws.apigateway.RestApiPolicy(
         }
     ),
 )
+aws.sqs.QueuePolicy(
+    "ok-queue-lower-case-key",
+    queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            # Condition keys are case-insensitive.
+            "Condition": {"StringEquals": {"aws:sourceaccount": ACCOUNT}},
+        }
+    ),
+)
+aws.cloudwatch.EventPermission("ok-bus-permission-account", principal=ACCOUNT, statement_id="one")
+aws.cloudwatch.EventPermission(
+    "ok-bus-permission-org",
+    principal="*",
+    statement_id="org",
+    condition=aws.cloudwatch.EventPermissionConditionArgs(
+        key="aws:PrincipalOrgID", type="StringEquals", value="o-abc123def4"
+    ),
+)

@@ -179,3 +179,18 @@ aws.s3control.MultiRegionAccessPointPolicy(
         name="m", policy=document({**OPEN, "Action": "s3:GetObject", "Resource": "*"})
     ),
 )
+# Every account can have a user named alice; a service principal acts for every account.
+open_send("bad-queue-any-alice", {"StringEquals": {"aws:username": "alice"}})
+open_send(
+    "bad-queue-any-sns-topic", {"StringEquals": {"aws:PrincipalServiceName": "sns.amazonaws.com"}}
+)
+# A bus permission is one statement as inputs: '*' is every account.
+aws.cloudwatch.EventPermission("bad-bus-permission-everyone", principal="*", statement_id="all")
+aws.cloudwatch.EventPermission(
+    "bad-bus-permission-any-org",
+    principal="*",
+    statement_id="any-org",
+    condition=aws.cloudwatch.EventPermissionConditionArgs(
+        key="aws:PrincipalOrgID", type="StringEquals", value="o-*"
+    ),
+)
