@@ -3,6 +3,7 @@ no open principal unless a Condition narrows who may call."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -66,6 +67,11 @@ PATH_CONDITION_KEYS = frozenset(
 )
 # aws:userid is "<unique id>" or "<role id>:<session>": the id before ":" says who.
 PREFIX_CONDITION_KEYS = frozenset({"aws:userid"})
+_POLICY_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_LITERAL_VARIABLES = frozenset({"*", "?", "$"})
+_RESOURCE_VARIABLES = frozenset(
+    {"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths"}
+)
 NARROWING_CONDITION_KEYS = (
     ID_CONDITION_KEYS | ARN_CONDITION_KEYS | PATH_CONDITION_KEYS | PREFIX_CONDITION_KEYS
 )
@@ -86,6 +92,18 @@ def _has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
+def _request_variable(text: str) -> bool:
+    """The value holds a policy variable filled in from the request (``${aws:PrincipalAccount}``,
+    ``${aws:username}``, a tag): compared with the caller's own value it is true for every
+    caller (``aws:SourceAccount == ${aws:PrincipalAccount}``). Variables of the resource
+    itself (``${aws:ResourceAccount}``) are fixed and still name one caller."""
+    for match in _POLICY_VARIABLE.finditer(text):
+        name = match.group(1).split(",", 1)[0].strip().lower()
+        if name not in _LITERAL_VARIABLES and name not in _RESOURCE_VARIABLES:
+            return True
+    return False
+
+
 def value_narrows(key: str, value: Any) -> bool:
     """Whether one Condition value for ``key`` names a caller (not a wildcard of callers).
 
@@ -94,7 +112,7 @@ def value_narrows(key: str, value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return False
     text = str(value).strip()
-    if text.strip("*?") == "":
+    if text.strip("*?") == "" or _request_variable(text):
         return False
     lowered = key.lower()
     if lowered in ARN_CONDITION_KEYS:

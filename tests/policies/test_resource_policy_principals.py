@@ -67,6 +67,10 @@ def test_policy_no_open_principal_covers_resource_policy_type(resource_type: str
         {"StringEquals": {"aws:username": "alice"}},
         # A service principal acts for every account that uses the service.
         {"StringEquals": {"aws:PrincipalServiceName": "sns.amazonaws.com"}},
+        # A request variable compares the caller with itself: true for everyone.
+        {"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "${aws:PrincipalOrgID}"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:role/*"}},
     ],
 )
 def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
@@ -95,6 +99,8 @@ def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
         {"StringEquals": {"aws:sourceaccount": "123456789012"}},
         # A unique id (AIDA...) names one user of one account.
         {"StringEquals": {"aws:userid": "AIDAJQABLZS4A3QDU576Q"}},
+        # The resource's own account is fixed: only callers of that account.
+        {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
     ],
 )
 def test_policy_no_open_principal_accepts_condition_narrowing_caller(

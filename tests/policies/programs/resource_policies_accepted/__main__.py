@@ -135,3 +135,17 @@ aws.cloudwatch.EventPermission(
         key="aws:PrincipalOrgID", type="StringEquals", value="o-abc123def4"
     ),
 )
+aws.sqs.QueuePolicy(
+    "ok-queue-own-account-variable",
+    queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            # The queue's own account: only callers of that account.
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
+        }
+    ),
+)

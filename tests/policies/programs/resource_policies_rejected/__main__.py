@@ -194,3 +194,7 @@ aws.cloudwatch.EventPermission(
         key="aws:PrincipalOrgID", type="StringEquals", value="o-*"
     ),
 )
+# The caller's own account compared with itself: true for every caller.
+open_send(
+    "bad-queue-caller-is-itself", {"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}}
+)
