@@ -14,7 +14,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from . import iam_patterns
+from . import federation, iam_patterns
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
@@ -25,6 +25,7 @@ from .common import (
     has_condition,
     has_key,
     label,
+    operator_narrows,
     read_document,
     statement_label,
     statements,
@@ -75,17 +76,6 @@ _RESOURCE_VARIABLES = frozenset(
 NARROWING_CONDITION_KEYS = (
     ID_CONDITION_KEYS | ARN_CONDITION_KEYS | PATH_CONDITION_KEYS | PREFIX_CONDITION_KEYS
 )
-
-
-def _operator_narrows(operator: str) -> bool:
-    """Positive operators only: a negated one (StringNotEquals) lets everyone else in, an
-    ``...IfExists`` one passes callers the key is absent for, ``Null`` tests presence only,
-    and ``ForAllValues:`` is true when the request has no value for the key at all."""
-    qualifier, _, base = operator.rpartition(":")
-    op = base.lower()
-    if qualifier.lower() == "forallvalues":
-        return False
-    return "not" not in op and not op.endswith("ifexists") and op != "null"
 
 
 def _has_wildcard(text: str) -> bool:
@@ -140,7 +130,7 @@ def narrowing_condition_keys(statement: Mapping[str, Any]) -> list[str]:
         block = get(condition, operator)
         if not isinstance(operator, str) or not isinstance(block, Mapping):
             continue
-        if not _operator_narrows(operator):
+        if not operator_narrows(operator):
             continue
         for key in block:
             if not isinstance(key, str) or key.lower() not in NARROWING_CONDITION_KEYS:
@@ -240,7 +230,7 @@ def _event_permission_problem(args: ResourceValidationArgs) -> str | None:
             isinstance(key, str)
             and isinstance(operator, str)
             and key.lower() in NARROWING_CONDITION_KEYS
-            and _operator_narrows(operator)
+            and operator_narrows(operator)
             and value_narrows(key, value)
         ):
             return None
@@ -267,7 +257,11 @@ def validate_no_open_principal(args: ResourceValidationArgs, report: ReportViola
                 not_principal = has_key(statement, "NotPrincipal")
                 open_principal = not_principal or is_open_principal(get(statement, "Principal"))
                 narrowing = narrowing_condition_keys(statement)
+                shared = federation.shared_provider_problem(statement)
             except UnknownValueError:
+                continue
+            if shared is not None and not narrowing:
+                report(f"{label(args)} {where} {name} {shared}", None)
                 continue
             if open_principal and not narrowing:
                 shown = "NotPrincipal (everyone not listed)" if not_principal else "any principal"

@@ -194,3 +194,69 @@ def test_policy_no_open_principal_accepts_event_permission_naming_account_or_org
 ) -> None:
     found = run(validate_no_open_principal, engine_args(EVENT_PERMISSION, props))
     assert found == [], f"event permission 'res' {props} was flagged: {found}"
+
+
+GITHUB = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+COGNITO_POOL = "us-east-1:12345678-1234-1234-1234-123456789012"
+GITHUB_AUDIENCE = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+
+
+def web_identity_trust(federated: str, condition: dict[str, Any] | None) -> list[str]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": federated},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return principals("aws:iam/role:Role", "assumeRolePolicy", statement)
+
+
+@pytest.mark.parametrize(
+    ("federated", "condition"),
+    [
+        (GITHUB, None),
+        # The audience is the same for every GitHub workflow: it names no one.
+        (GITHUB, {"StringEquals": GITHUB_AUDIENCE}),
+        (GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}),
+        (GITHUB, {"StringNotLike": {"token.actions.githubusercontent.com:sub": "repo:evil/*"}}),
+        ("cognito-identity.amazonaws.com", None),
+        (
+            "cognito-identity.amazonaws.com",
+            {"StringEquals": {"cognito-identity.amazonaws.com:aud": "*"}},
+        ),
+    ],
+)
+def test_policy_no_open_principal_rejects_shared_web_identity_without_subject(
+    federated: str, condition: dict[str, Any] | None
+) -> None:
+    found = web_identity_trust(federated, condition)
+    assert found, f"role 'res' trusting {federated} with {condition} accepted"
+
+
+@pytest.mark.parametrize(
+    ("federated", "condition"),
+    [
+        (
+            GITHUB,
+            {
+                "StringEquals": GITHUB_AUDIENCE,
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/app:*"},
+            },
+        ),
+        (
+            "cognito-identity.amazonaws.com",
+            {"StringEquals": {"cognito-identity.amazonaws.com:aud": COGNITO_POOL}},
+        ),
+        # A cluster's own issuer is not shared with other accounts.
+        (
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+            None,
+        ),
+    ],
+)
+def test_policy_no_open_principal_accepts_web_identity_naming_whose_tokens(
+    federated: str, condition: dict[str, Any] | None
+) -> None:
+    found = web_identity_trust(federated, condition)
+    assert found == [], f"role 'res' trusting {federated} with {condition} was flagged: {found}"

@@ -5,6 +5,7 @@ import json
 import pulumi_aws as aws
 
 ACCOUNT = "123456789012"
+GITHUB_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 LOG_GROUP = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:app"
 
 
@@ -146,6 +147,20 @@ aws.sqs.QueuePolicy(
             "Resource": "*",
             # The queue's own account: only callers of that account.
             "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
+        }
+    ),
+)
+aws.iam.Role(
+    "ok-trust-one-github-repo",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_PROVIDER},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/app:*"},
+            },
         }
     ),
 )

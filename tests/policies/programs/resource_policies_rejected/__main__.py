@@ -5,6 +5,7 @@ import json
 import pulumi_aws as aws
 
 ACCOUNT = "123456789012"
+GITHUB_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 
 
 def document(*statements: dict) -> str:
@@ -197,4 +198,18 @@ aws.cloudwatch.EventPermission(
 # The caller's own account compared with itself: true for every caller.
 open_send(
     "bad-queue-caller-is-itself", {"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}}
+)
+# GitHub mints tokens for every repository with the same audience: the subject must name one.
+aws.iam.Role(
+    "bad-trust-any-github-repo",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_PROVIDER},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+            },
+        }
+    ),
 )
