@@ -26,6 +26,7 @@ __all__ = [
     "is_truthy",
     "known_strings",
     "label",
+    "operator_narrows",
     "read_document",
     "statements",
 ]
@@ -184,3 +185,14 @@ def has_condition(statement: Mapping[str, Any]) -> bool:
     if condition is UNKNOWN:
         return True
     return isinstance(condition, Mapping) and len(condition) > 0
+
+
+def operator_narrows(operator: str) -> bool:
+    """Positive operators only: a negated one (StringNotEquals) lets everyone else in, an
+    ``...IfExists`` one passes callers the key is absent for, ``Null`` tests presence only,
+    and ``ForAllValues:`` is true when the request has no value for the key at all."""
+    qualifier, _, base = operator.rpartition(":")
+    op = base.lower()
+    if qualifier.lower() == "forallvalues":
+        return False
+    return "not" not in op and not op.endswith("ifexists") and op != "null"

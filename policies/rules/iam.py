@@ -63,7 +63,7 @@ def is_effectively_any_resource(resource: str) -> bool:
     ``*`` swallows the rest (``arn*``, ``arn:aws:s*``); with six, a resource part of only
     wildcards and separators (``arn:aws:s3:::*/*``) is any resource too.
     """
-    text = resource.strip()
+    text = iam_patterns.resolve_variables(resource.strip())
     if text.strip("*?") == "":
         return True
     parts = text.split(":", 5)
@@ -455,8 +455,27 @@ def _key_accounts(args: ResourceValidationArgs) -> frozenset[str] | None:
     return accounts or None
 
 
+# Resources that are one resource-policy statement spelled as inputs: type -> the action input.
+STATEMENT_ACTION_INPUTS: Mapping[str, str] = {
+    "aws:lambda/permission:Permission": "action",
+    "aws:cloudwatch/eventPermission:EventPermission": "action",
+}
+
+
+def _statement_action_problems(args: ResourceValidationArgs) -> list[str]:
+    """A wildcard action in a resource that is one policy statement (Lambda's AddPermission
+    takes ``lambda:*`` and ``*``: every Lambda action on the function for that principal)."""
+    key = STATEMENT_ACTION_INPUTS.get(args.resource_type)
+    action = get(args.props, key) if key is not None else None
+    if not isinstance(action, str) or not action.strip():
+        return []
+    return _action_problems([action], f"action '{action}'")
+
+
 def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """Report wildcard actions/resources, NotAction and NotResource in every policy document."""
+    for problem in _statement_action_problems(args):
+        report(f"{label(args)} {problem}", None)
     require_condition = is_truthy(config_value(args, "requireConditionOnWildcardResource", False))
     type_wide = frozenset(
         str(t).lower()

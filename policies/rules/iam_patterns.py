@@ -23,6 +23,7 @@ __all__ = [
     "scoped_by_other_type",
     "glob_matches",
     "is_privilege_escalation",
+    "resolve_variables",
     "service_wildcards",
 ]
 
@@ -51,7 +52,14 @@ _TYPE_NAME_SAMPLES: dict[str, tuple[str, ...]] = {
     "secretsmanager:secret": ("Q-AbCdEf", "Zk7/x_y-z.9@w+v=1-a1B2c3"),
 }
 _VARIABLE = re.compile(r"\$\{(\w+)\}")
+# IAM policy variables (``${aws:username}``, ``${aws:PrincipalTag/team, 'none'}``) and the
+# escapes ``${*}``, ``${?}``, ``${$}`` that stand for a literal ``*``, ``?`` or ``$``.
+_POLICY_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_LITERAL_ESCAPES = {"*": "_", "?": "_", "$": "_"}
+_VARIABLE_VALUE = "var0"
 _OWNER_VARIABLES = ("Partition", "Region", "Account")
+# A template whose resource part ends with its one name variable.
+_TEMPLATE_TAIL = re.compile(r"\$\{\w+\}")
 _DEFAULT_OWNER = {"Partition": "aws", "Region": "us-east-1", "Account": "123456789012"}
 _ARN_PARTS = 6
 
@@ -69,6 +77,22 @@ def glob_matches(pattern: str, text: str, *, case_sensitive: bool = True) -> boo
 
 def _has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
+
+
+def resolve_variables(pattern: str) -> str:
+    """The pattern with each IAM policy variable replaced by one concrete value.
+
+    A variable is filled in from the request (``${aws:PrincipalAccount}`` is the caller's own
+    account): one value per request, never a wildcard. Its name holds ``:`` and ``/``, which
+    must not be read as ARN separators, so the whole ``${...}`` becomes a plain token; the
+    escapes ``${*}``/``${?}``/``${$}`` are literal characters, not wildcards.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        inner = match.group(1).strip()
+        return _LITERAL_ESCAPES.get(inner, _VARIABLE_VALUE)
+
+    return _POLICY_VARIABLE.sub(value, pattern)
 
 
 def is_privilege_escalation(action: str) -> bool:
@@ -133,7 +157,7 @@ def owner_wildcard(pattern: str, service: str | None = None) -> str | None:
     pattern's service part can be ``s3``: any ``*`` can spell ``s3:::bucket/`` before the rest
     of a pattern, but that matters only where S3 objects are what is granted.
     """
-    text = pattern.strip()
+    text = resolve_variables(pattern.strip())
     if not _has_wildcard(text):
         return None
     if text.strip("*?") == "":
@@ -185,18 +209,32 @@ def _name_prefix_wildcard(template: str, pattern: str) -> bool:
     return resource[:1] in ("*", "?")
 
 
+def _name_head(template_rest: str, name: str) -> str:
+    """The part of a pattern's name that names the resource itself.
+
+    When AWS's format ends with the name (``function:${FunctionName}``), a ``:`` in the pattern
+    opens a qualifier the format does not spell (``function:app:prod``, a function's alias or
+    version); no such name holds a ``:``, so the name ends there. Formats that go on after the
+    name (``log-group:${LogGroupName}:log-stream:${LogStreamName}``) are judged whole.
+    """
+    if _TEMPLATE_TAIL.fullmatch(template_rest) is None:
+        return name
+    return name.split(":", 1)[0]
+
+
 def _meaningless_name(template: str, pattern: str) -> bool:
-    """The pattern's name part (after the type prefix, ``table/``) has wildcards and no letter
-    or digit: ``???*``, ``*-*``, ``*-??????`` name no resource in particular, whatever names
-    exist. ``*admin``, ``app-*`` and ``*-prod`` say something about the name and pass."""
+    """The pattern's name (after the type prefix, ``table/``, and before a qualifier) has
+    wildcards and no letter or digit: ``???*``, ``*-*``, ``*-??????``, ``*:prod`` (every
+    function's ``prod`` alias) name no resource in particular, whatever names exist.
+    ``*admin``, ``app-*`` and ``*-prod`` say something about the name and pass."""
     parts = _split_arn(pattern)
     template_parts = template.split(":", _ARN_PARTS - 1)
     if len(parts) < _ARN_PARTS or len(template_parts) < _ARN_PARTS:
         return False
-    prefix = template_parts[5].split("${", 1)[0]
+    prefix, _, rest = template_parts[5].partition("${")
     if not parts[5].startswith(prefix):
         return False
-    name = parts[5][len(prefix) :]
+    name = _name_head("${" + rest, parts[5][len(prefix) :])
     return _has_wildcard(name) and not any(ch.isalnum() for ch in name)
 
 
@@ -231,7 +269,7 @@ def broad_resource(pattern: str, action: str, *, strict: bool) -> Breadth | None
     ``arn:aws:s3:::*``). ``strict`` (privilege escalation) also rejects a name that starts with
     a wildcard (``role/*admin``).
     """
-    text = pattern.strip()
+    text = resolve_variables(pattern.strip())
     service = action.partition(":")[0].lower()
     reason = owner_wildcard(text, service)
     if reason is not None:
@@ -274,12 +312,13 @@ def scoped_by_other_type(action: str, broad_type: str, resources: Sequence[str])
     for template in others:
         prefix = template.split(":", _ARN_PARTS - 1)[-1].split("${", 1)[0]
         for resource in resources:
-            parts = _split_arn(resource.strip())
+            text = resolve_variables(resource.strip())
+            parts = _split_arn(text)
             if (
                 len(parts) == _ARN_PARTS
                 and prefix
                 and parts[5].startswith(prefix)
-                and _arn_service_matches(resource.strip(), template)
+                and _arn_service_matches(text, template)
                 and broad_resource(resource, action, strict=False) is None
             ):
                 return True

@@ -3,6 +3,7 @@ no open principal unless a Condition narrows who may call."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -13,7 +14,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from . import iam_patterns
+from . import federation, iam_patterns
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
@@ -24,6 +25,7 @@ from .common import (
     has_condition,
     has_key,
     label,
+    operator_narrows,
     read_document,
     statement_label,
     statements,
@@ -40,12 +42,13 @@ KMS_KEY_POLICY_TYPES = KEY_POLICY_TYPES
 # (aws:SecureTransport, aws:CurrentTime, aws:SourceIp) do not: anyone can meet them.
 # Keys whose value is an identifier (an account, an organization, an endpoint): a value with a
 # wildcard (``o-*``, ``vpce-*``) no longer names one, so it does not narrow.
+# Not here: ``aws:username`` (the same user name exists in every account) and
+# ``aws:PrincipalServiceName`` (a service principal acts for every account that uses it).
 ID_CONDITION_KEYS = frozenset(
     key.lower()
     for key in (
         "aws:PrincipalOrgID",
         "aws:PrincipalAccount",
-        "aws:PrincipalServiceName",
         "aws:SourceAccount",
         "aws:SourceOwner",
         "aws:SourceOrgID",
@@ -53,7 +56,6 @@ ID_CONDITION_KEYS = frozenset(
         "aws:SourceVpc",
         "aws:VpceAccount",
         "aws:VpceOrgID",
-        "aws:username",
         "kms:CallerAccount",
     )
 )
@@ -66,24 +68,30 @@ PATH_CONDITION_KEYS = frozenset(
 )
 # aws:userid is "<unique id>" or "<role id>:<session>": the id before ":" says who.
 PREFIX_CONDITION_KEYS = frozenset({"aws:userid"})
+_POLICY_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_LITERAL_VARIABLES = frozenset({"*", "?", "$"})
+_RESOURCE_VARIABLES = frozenset(
+    {"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths"}
+)
 NARROWING_CONDITION_KEYS = (
     ID_CONDITION_KEYS | ARN_CONDITION_KEYS | PATH_CONDITION_KEYS | PREFIX_CONDITION_KEYS
 )
 
 
-def _operator_narrows(operator: str) -> bool:
-    """Positive operators only: a negated one (StringNotEquals) lets everyone else in, an
-    ``...IfExists`` one passes callers the key is absent for, ``Null`` tests presence only,
-    and ``ForAllValues:`` is true when the request has no value for the key at all."""
-    qualifier, _, base = operator.rpartition(":")
-    op = base.lower()
-    if qualifier.lower() == "forallvalues":
-        return False
-    return "not" not in op and not op.endswith("ifexists") and op != "null"
-
-
 def _has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
+
+
+def _request_variable(text: str) -> bool:
+    """The value holds a policy variable filled in from the request (``${aws:PrincipalAccount}``,
+    ``${aws:username}``, a tag): compared with the caller's own value it is true for every
+    caller (``aws:SourceAccount == ${aws:PrincipalAccount}``). Variables of the resource
+    itself (``${aws:ResourceAccount}``) are fixed and still name one caller."""
+    for match in _POLICY_VARIABLE.finditer(text):
+        name = match.group(1).split(",", 1)[0].strip().lower()
+        if name not in _LITERAL_VARIABLES and name not in _RESOURCE_VARIABLES:
+            return True
+    return False
 
 
 def value_narrows(key: str, value: Any) -> bool:
@@ -94,7 +102,7 @@ def value_narrows(key: str, value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return False
     text = str(value).strip()
-    if text.strip("*?") == "":
+    if text.strip("*?") == "" or _request_variable(text):
         return False
     lowered = key.lower()
     if lowered in ARN_CONDITION_KEYS:
@@ -122,7 +130,7 @@ def narrowing_condition_keys(statement: Mapping[str, Any]) -> list[str]:
         block = get(condition, operator)
         if not isinstance(operator, str) or not isinstance(block, Mapping):
             continue
-        if not _operator_narrows(operator):
+        if not operator_narrows(operator):
             continue
         for key in block:
             if not isinstance(key, str) or key.lower() not in NARROWING_CONDITION_KEYS:
@@ -142,11 +150,13 @@ def narrowing_condition_keys(statement: Mapping[str, Any]) -> list[str]:
 
 
 def _values(value: Any) -> list[Any]:
+    """A principal or condition value as a list; elements not known yet are left out."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, Sequence):
-        return list(value)
-    return [value]
+        items = (get_item(value, index) for index in range(len(value)))
+        return [item for item in items if item is not UNKNOWN]
+    return [] if value is UNKNOWN else [value]
 
 
 def _open_value(value: Any) -> bool:
@@ -155,11 +165,14 @@ def _open_value(value: Any) -> bool:
 
 
 def is_open_principal(principal: Any) -> bool:
-    """``"*"``, ``{"AWS": "*"}``, or a principal whose account or name holds a wildcard."""
+    """``"*"``, ``{"AWS": "*"}``, or a principal whose account or name holds a wildcard.
+
+    Judged on the known values: a ``"*"`` next to an ARN only known after apply is open now.
+    """
     if isinstance(principal, str):
         return _open_value(principal.strip())
     if isinstance(principal, Mapping):
-        return any(_open_value(v) for key in principal for v in _values(principal[key]))
+        return any(_open_value(v) for key in principal for v in _values(get(principal, key)))
     return False
 
 
@@ -170,7 +183,7 @@ def service_principals(principal: Any) -> list[str]:
     found: list[str] = []
     for key in principal:
         if key.lower() == "service":
-            found.extend(v for v in _values(principal[key]) if isinstance(v, str))
+            found.extend(v for v in _values(get(principal, key)) if isinstance(v, str))
     return found
 
 
@@ -196,8 +209,45 @@ def _allow_statements(args: ResourceValidationArgs) -> Iterator[tuple[str, Mappi
             continue
 
 
+EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+
+
+def _event_permission_problem(args: ResourceValidationArgs) -> str | None:
+    """An EventBridge bus permission is one statement as inputs: principal ``*`` lets every
+    account put events unless its one condition (EventBridge accepts only
+    ``aws:PrincipalOrgID``) names an organization."""
+    principal = get(args.props, "principal")
+    if not isinstance(principal, str) or not _open_value(principal.strip()):
+        return None
+    condition = get(args.props, "condition")
+    if condition is UNKNOWN:
+        return None
+    if isinstance(condition, Mapping):
+        key, operator, value = (get(condition, k) for k in ("key", "type", "value"))
+        if UNKNOWN in (key, operator, value):
+            return None
+        if (
+            isinstance(key, str)
+            and isinstance(operator, str)
+            and key.lower() in NARROWING_CONDITION_KEYS
+            and operator_narrows(operator)
+            and value_narrows(key, value)
+        ):
+            return None
+    return (
+        f"{label(args)} lets any account ('{principal}') use the event bus with no condition "
+        "that names an organization; name the account, or set condition "
+        "{key: aws:PrincipalOrgID, type: StringEquals, value: <your org id>}"
+    )
+
+
 def validate_no_open_principal(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """Report Allow statements open to any principal (``*``) with no Condition."""
+    if args.resource_type == EVENT_PERMISSION:
+        problem = _event_permission_problem(args)
+        if problem is not None:
+            report(problem, None)
+        return
     if args.resource_type not in RESOURCE_POLICY_INPUTS:
         return
     where = RESOURCE_POLICY_INPUTS[args.resource_type]
@@ -205,9 +255,13 @@ def validate_no_open_principal(args: ResourceValidationArgs, report: ReportViola
         for name, statement in _allow_statements(args):
             try:
                 not_principal = has_key(statement, "NotPrincipal")
-                open_principal = not_principal or is_open_principal(statement.get("Principal"))
+                open_principal = not_principal or is_open_principal(get(statement, "Principal"))
                 narrowing = narrowing_condition_keys(statement)
+                shared = federation.shared_provider_problem(statement)
             except UnknownValueError:
+                continue
+            if shared is not None and not narrowing:
+                report(f"{label(args)} {where} {name} {shared}", None)
                 continue
             if open_principal and not narrowing:
                 shown = "NotPrincipal (everyone not listed)" if not_principal else "any principal"
@@ -235,7 +289,7 @@ def validate_key_policy_service_condition(
     try:
         for name, statement in _allow_statements(args):
             try:
-                services = service_principals(statement.get("Principal"))
+                services = service_principals(get(statement, "Principal"))
             except UnknownValueError:
                 continue
             if services and not has_condition(statement):
@@ -254,7 +308,8 @@ no_open_principal = ResourceValidationPolicy(
     name="policy-no-open-principal",
     description=(
         "Resource policies (role trust, KMS key, bucket, queue, topic, secret, repository, "
-        "domain, vault, bus, log and every other policy-bearing type) must not allow an open "
+        "domain, vault, bus and bus permission, log and every other policy-bearing type) must "
+        "not allow an open "
         "principal ('*', a wildcard account, NotPrincipal) unless a Condition narrows who "
         "may call (aws:PrincipalOrgID, aws:SourceAccount, aws:SourceArn, aws:SourceVpce, ...)."
     ),

@@ -339,3 +339,54 @@ def test_iam_no_wildcard_rejects_rest_api_policy_on_every_api_of_anyone() -> Non
     statement = allow("execute-api:Invoke", "arn:aws:execute-api:*", Principal={"AWS": ACCOUNT})
     args = engine_args("aws:apigateway/restApiPolicy:RestApiPolicy", {"policy": doc(statement)})
     assert run(validate_no_wildcard, args), "rest api policy 'res' on every API accepted"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        # A policy variable is one value per request; its own ':' is not an ARN separator.
+        ("iam:PassRole", "arn:aws:iam::${aws:PrincipalAccount}:role/*"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:*"),
+        # The 'prod' alias of every function: the qualifier after ':' names no function.
+        ("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:*:prod"),
+        ("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:?*:$LATEST"),
+    ],
+)
+def test_iam_no_wildcard_rejects_resource_name_left_to_wildcard_or_variable_account(
+    action: str, resource: str
+) -> None:
+    found = policy(allow(action, resource))
+    assert found, f"policy 'res' {action} on {resource} accepted"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:app-queue"),
+        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/${{aws:username}}"),
+        # ${*} is a literal '*' in the key, not a wildcard.
+        ("s3:GetObject", "arn:aws:s3:::reports-bucket/${*}"),
+        ("s3:GetObject", "arn:aws:s3:::home-bucket/${aws:username}/*"),
+        ("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:app-*:*"),
+        ("dynamodb:Query", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders/index/*"),
+    ],
+)
+def test_iam_no_wildcard_accepts_resource_named_through_policy_variable_or_qualifier(
+    action: str, resource: str
+) -> None:
+    found = policy(allow(action, resource))
+    assert found == [], f"policy 'res' {action} on {resource} was flagged: {found}"
+
+
+@pytest.mark.parametrize("action", ["lambda:*", "*", "LAMBDA:*", "lambda:*?"])
+def test_iam_no_wildcard_rejects_lambda_permission_for_every_action(action: str) -> None:
+    props = {"action": action, "principal": ACCOUNT, "function": "fn"}
+    found = run(validate_no_wildcard, engine_args("aws:lambda/permission:Permission", props))
+    assert found, f"lambda permission 'res' with action {action} accepted"
+
+
+@pytest.mark.parametrize("action", ["lambda:InvokeFunction", "lambda:Invoke*"])
+def test_iam_no_wildcard_accepts_lambda_permission_for_named_actions(action: str) -> None:
+    props = {"action": action, "principal": ACCOUNT, "function": "fn"}
+    found = run(validate_no_wildcard, engine_args("aws:lambda/permission:Permission", props))
+    assert found == [], f"lambda permission 'res' with action {action} was flagged: {found}"

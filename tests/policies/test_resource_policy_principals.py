@@ -8,7 +8,7 @@ import pytest
 
 from policies.rules.resource_policies import validate_no_open_principal
 
-from .helpers import allow, doc, engine_args, run
+from .helpers import UNKNOWN, allow, doc, engine_args, run
 
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 READ = "s3:GetObject"
@@ -63,6 +63,14 @@ def test_policy_no_open_principal_covers_resource_policy_type(resource_type: str
         {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:topic"}},
         # ForAllValues is true when the request carries no value for the key.
         {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        # A user name is not unique across accounts: every account can have an 'alice'.
+        {"StringEquals": {"aws:username": "alice"}},
+        # A service principal acts for every account that uses the service.
+        {"StringEquals": {"aws:PrincipalServiceName": "sns.amazonaws.com"}},
+        # A request variable compares the caller with itself: true for everyone.
+        {"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "${aws:PrincipalOrgID}"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:role/*"}},
     ],
 )
 def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
@@ -87,6 +95,12 @@ def test_policy_no_open_principal_rejects_condition_not_narrowing_caller(
         {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}},
         {"StringLike": {"aws:PrincipalOrgPaths": "o-abc123/r-ab12/ou-ab12-11111111/*"}},
         {"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        # Condition keys are case-insensitive.
+        {"StringEquals": {"aws:sourceaccount": "123456789012"}},
+        # A unique id (AIDA...) names one user of one account.
+        {"StringEquals": {"aws:userid": "AIDAJQABLZS4A3QDU576Q"}},
+        # The resource's own account is fixed: only callers of that account.
+        {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
     ],
 )
 def test_policy_no_open_principal_accepts_condition_narrowing_caller(
@@ -124,3 +138,125 @@ def test_policy_no_open_principal_reads_policy_nested_in_details() -> None:
         {"details": {"name": "m", "policy": doc(statement)}},
     )
     assert run(validate_no_open_principal, args), "multi-region access point 'res' open to '*'"
+
+
+def test_policy_no_open_principal_rejects_star_next_to_value_unknown_at_preview() -> None:
+    # During a preview an ARN from another resource is unknown; the known "*" is open already.
+    statement = allow(READ, OBJECTS, Principal={"AWS": [UNKNOWN, "*"]})
+    args = engine_args(BUCKET_POLICY, {"policy": doc(statement, as_json=False)})
+    found = run(validate_no_open_principal, args)
+    assert found, "bucket policy 'res' with principal [<unknown>, '*'] accepted"
+
+
+def test_policy_no_open_principal_waits_for_principal_only_unknown_at_preview() -> None:
+    statement = allow(READ, OBJECTS, Principal={"AWS": [UNKNOWN]})
+    args = engine_args(BUCKET_POLICY, {"policy": doc(statement, as_json=False)})
+    found = run(validate_no_open_principal, args)
+    assert found == [], f"bucket policy 'res' with an unknown principal was flagged: {found}"
+
+
+EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"principal": "*", "statementId": "all"},
+        {
+            "principal": "*",
+            "condition": {"key": "aws:PrincipalOrgID", "type": "StringEquals", "value": "o-*"},
+        },
+    ],
+)
+def test_policy_no_open_principal_rejects_event_permission_for_every_account(
+    props: dict[str, Any],
+) -> None:
+    found = run(validate_no_open_principal, engine_args(EVENT_PERMISSION, props))
+    assert found, f"event permission 'res' {props} accepted"
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"principal": "123456789012", "statementId": "one"},
+        {
+            "principal": "*",
+            "condition": {
+                "key": "aws:PrincipalOrgID",
+                "type": "StringEquals",
+                "value": "o-abc123def4",
+            },
+        },
+    ],
+)
+def test_policy_no_open_principal_accepts_event_permission_naming_account_or_org(
+    props: dict[str, Any],
+) -> None:
+    found = run(validate_no_open_principal, engine_args(EVENT_PERMISSION, props))
+    assert found == [], f"event permission 'res' {props} was flagged: {found}"
+
+
+GITHUB = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+COGNITO_POOL = "us-east-1:12345678-1234-1234-1234-123456789012"
+GITHUB_AUDIENCE = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+
+
+def web_identity_trust(federated: str, condition: dict[str, Any] | None) -> list[str]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": federated},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return principals("aws:iam/role:Role", "assumeRolePolicy", statement)
+
+
+@pytest.mark.parametrize(
+    ("federated", "condition"),
+    [
+        (GITHUB, None),
+        # The audience is the same for every GitHub workflow: it names no one.
+        (GITHUB, {"StringEquals": GITHUB_AUDIENCE}),
+        (GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}),
+        (GITHUB, {"StringNotLike": {"token.actions.githubusercontent.com:sub": "repo:evil/*"}}),
+        ("cognito-identity.amazonaws.com", None),
+        (
+            "cognito-identity.amazonaws.com",
+            {"StringEquals": {"cognito-identity.amazonaws.com:aud": "*"}},
+        ),
+    ],
+)
+def test_policy_no_open_principal_rejects_shared_web_identity_without_subject(
+    federated: str, condition: dict[str, Any] | None
+) -> None:
+    found = web_identity_trust(federated, condition)
+    assert found, f"role 'res' trusting {federated} with {condition} accepted"
+
+
+@pytest.mark.parametrize(
+    ("federated", "condition"),
+    [
+        (
+            GITHUB,
+            {
+                "StringEquals": GITHUB_AUDIENCE,
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/app:*"},
+            },
+        ),
+        (
+            "cognito-identity.amazonaws.com",
+            {"StringEquals": {"cognito-identity.amazonaws.com:aud": COGNITO_POOL}},
+        ),
+        # A cluster's own issuer is not shared with other accounts.
+        (
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+            None,
+        ),
+    ],
+)
+def test_policy_no_open_principal_accepts_web_identity_naming_whose_tokens(
+    federated: str, condition: dict[str, Any] | None
+) -> None:
+    found = web_identity_trust(federated, condition)
+    assert found == [], f"role 'res' trusting {federated} with {condition} was flagged: {found}"

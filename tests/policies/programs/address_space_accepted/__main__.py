@@ -40,3 +40,20 @@ aws.vpc.SecurityGroupIngressRule(
     to_port=23,
     cidr_ipv4="44.128.0.0/9",
 )
+# Only the public space counts: 8000::/1 holds no global unicast address, and NAT64's
+# 64:ff9b::/96 is no internet source.
+aws.ec2.SecurityGroup(
+    "ok-ipv6-reserved",
+    vpc_id="vpc-123",
+    ingress=[
+        aws.ec2.SecurityGroupIngressArgs(
+            protocol="tcp",
+            from_port=22,
+            to_port=22,
+            ipv6_cidr_blocks=["8000::/1", "64:ff9b::/96"],
+        )
+    ],
+)
+aws.vpc.SecurityGroupEgressRule(
+    "ok-egress-anywhere", security_group_id="sg-1", ip_protocol="-1", cidr_ipv4="0.0.0.0/0"
+)

@@ -62,3 +62,21 @@ aws.ec2.SecurityGroupRule(
     to_port=3389,
     cidr_blocks=["44.128.0.0/9"],
 )
+# A TCP half inline on the group and an all-protocol half as a separate rule: port 22 is open.
+mixed = aws.ec2.SecurityGroup(
+    "bad-inline-tcp-half",
+    vpc_id="vpc-123",
+    ingress=[rule(protocol="tcp", from_port=0, to_port=65535, cidr_blocks=["0.0.0.0/1"])],
+)
+aws.vpc.SecurityGroupIngressRule(
+    "bad-rule-all-protocols-half",
+    security_group_id=mixed.id,
+    ip_protocol="-1",
+    cidr_ipv4="128.0.0.0/1",
+)
+# ::/1 alone holds all of 2000::/3, the public IPv6 space.
+aws.ec2.SecurityGroup(
+    "bad-ipv6-lower-half",
+    vpc_id="vpc-123",
+    ingress=[rule(protocol="tcp", from_port=22, to_port=22, ipv6_cidr_blocks=["::/1"])],
+)

@@ -22,3 +22,16 @@ aws.rds.GlobalCluster(
     force_destroy=True,
 )
 aws.docdb.ClusterInstance("ok-docdb-member", cluster_identifier="d", instance_class="db.r6g.large")
+# DocumentDB and Neptune global clusters have no force_destroy: the provider removes the
+# members itself before deleting one.
+aws.docdb.GlobalCluster(
+    "ok-docdb-global-from-source",
+    global_cluster_identifier="g-docdb",
+    source_db_cluster_identifier="arn:aws:rds:us-east-1:123456789012:cluster:docsrc",
+)
+aws.rds.Instance(
+    "ok-replica-skips-snapshot",
+    replicate_source_db="source-db",
+    instance_class="db.t4g.micro",
+    skip_final_snapshot=True,
+)

@@ -1,5 +1,6 @@
 """Every member of the security-group and RDS-API database families is judged."""
 
+import pulumi
 import pulumi_aws as aws
 
 aws.ec2.DefaultSecurityGroup(
@@ -47,4 +48,38 @@ aws.neptune.ClusterInstance(
     cluster_identifier="n",
     instance_class="db.r6g.large",
     publicly_accessible=True,
+)
+# The provider reads "true" as true; a transformation's value is what reaches AWS.
+aws.docdb.Cluster(
+    "bad-docdb-protected-string",
+    master_username="app",
+    master_password="x" * 16,
+    skip_final_snapshot=True,
+    deletion_protection="true",
+)
+
+
+def _protect(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+    return pulumi.ResourceTransformationResult(
+        {**args.props, "deletion_protection": True}, args.opts
+    )
+
+
+aws.neptune.Cluster(
+    "bad-neptune-protected-by-transformation",
+    skip_final_snapshot=True,
+    opts=pulumi.ResourceOptions(transformations=[_protect]),
+)
+aws.rds.GlobalCluster(
+    "bad-global-force-destroy-false",
+    global_cluster_identifier="g-false",
+    source_db_cluster_identifier="arn:aws:rds:us-east-1:123456789012:cluster:src",
+    force_destroy=False,
+)
+aws.rds.Instance(
+    "bad-replica-protected",
+    replicate_source_db="source-db",
+    instance_class="db.t4g.micro",
+    skip_final_snapshot=True,
+    deletion_protection=True,
 )

@@ -2,6 +2,7 @@
 
 import json
 
+import pulumi
 import pulumi_aws as aws
 
 
@@ -62,4 +63,29 @@ aws.iam.RolePolicyAttachment(
     "ok-attach-basic-execution",
     role=worker.name,
     policy_arn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+)
+function = aws.lambda_.Function(
+    "worker-fn",
+    role=worker.arn,
+    runtime="python3.12",
+    handler="index.handler",
+    code=pulumi.AssetArchive({}),
+)
+aws.lambda_.Permission(
+    "ok-permission-get-function",
+    function=function.name,
+    action="lambda:GetFunction",
+    principal="123456789012",
+)
+aws.iam.Policy(
+    "ok-single-statement-object",
+    policy=json.dumps(
+        {
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": "arn:aws:sqs:us-east-1:123456789012:jobs",
+            }
+        }
+    ),
 )

@@ -2,6 +2,7 @@
 
 import json
 
+import pulumi
 import pulumi_aws as aws
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:jobs"
@@ -72,3 +73,34 @@ for name, path in [
     aws.iam.RolePolicyAttachment(
         name, role=worker.name, policy_arn=f"arn:aws:iam::aws:policy/{path}"
     )
+# A Lambda permission is one statement as inputs; Lambda accepts "lambda:*" and "*" as its action.
+function = aws.lambda_.Function(
+    "worker-fn",
+    role=worker.arn,
+    runtime="python3.12",
+    handler="index.handler",
+    code=pulumi.AssetArchive({}),
+)
+aws.lambda_.Permission(
+    "bad-permission-every-lambda-action",
+    function=function.name,
+    action="lambda:*",
+    principal="123456789012",
+)
+aws.lambda_.Permission(
+    "bad-permission-every-action", function=function.name, action="*", principal="123456789012"
+)
+# Statement as one object, and a document given as a dict (Pulumi accepts both).
+aws.iam.Policy(
+    "bad-single-statement-object",
+    policy=json.dumps(
+        {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
+    ),
+)
+aws.iam.Policy(
+    "bad-dict-document",
+    policy={
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "SQS:*", "Resource": QUEUE}],
+    },
+)

@@ -48,3 +48,20 @@ aws.iam.Policy(
     "ok-queue-one-account",
     policy=document("sqs:SendMessage", "arn:*:sqs:*:123456789012:app-queue"),
 )
+aws.iam.Policy(
+    "ok-queue-of-caller",
+    policy=document("sqs:SendMessage", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:app-queue"),
+)
+aws.iam.Policy(
+    "ok-role-per-user",
+    policy=document("iam:PassRole", "arn:aws:iam::123456789012:role/${aws:username}"),
+)
+aws.iam.Policy(
+    "ok-literal-star-key", policy=document("s3:GetObject", "arn:aws:s3:::reports-bucket/${*}")
+)
+aws.iam.Policy(
+    "ok-function-prefix-any-alias",
+    policy=document(
+        "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:app-*:*"
+    ),
+)

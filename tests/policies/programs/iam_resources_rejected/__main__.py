@@ -50,3 +50,20 @@ aws.iam.Policy(
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:*-??????",
     ),
 )
+# A policy variable is one value, and its ':' is no ARN separator: every role of the caller's
+# account, every queue of it.
+aws.iam.Policy(
+    "bad-pass-every-role-of-caller",
+    policy=document("iam:PassRole", "arn:aws:iam::${aws:PrincipalAccount}:role/*"),
+)
+aws.iam.Policy(
+    "bad-every-queue-of-caller",
+    policy=document("sqs:SendMessage", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:*"),
+)
+# The 'prod' alias of every function.
+aws.iam.Policy(
+    "bad-every-function-alias",
+    policy=document(
+        "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:*:prod"
+    ),
+)

@@ -5,6 +5,7 @@ import json
 import pulumi_aws as aws
 
 ACCOUNT = "123456789012"
+GITHUB_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 LOG_GROUP = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:app"
 
 
@@ -109,6 +110,57 @@ aws.apigateway.RestApiPolicy(
             "Action": "execute-api:Invoke",
             "Resource": "execute-api:/*",
             "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0123"}},
+        }
+    ),
+)
+aws.sqs.QueuePolicy(
+    "ok-queue-lower-case-key",
+    queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            # Condition keys are case-insensitive.
+            "Condition": {"StringEquals": {"aws:sourceaccount": ACCOUNT}},
+        }
+    ),
+)
+aws.cloudwatch.EventPermission("ok-bus-permission-account", principal=ACCOUNT, statement_id="one")
+aws.cloudwatch.EventPermission(
+    "ok-bus-permission-org",
+    principal="*",
+    statement_id="org",
+    condition=aws.cloudwatch.EventPermissionConditionArgs(
+        key="aws:PrincipalOrgID", type="StringEquals", value="o-abc123def4"
+    ),
+)
+aws.sqs.QueuePolicy(
+    "ok-queue-own-account-variable",
+    queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            # The queue's own account: only callers of that account.
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
+        }
+    ),
+)
+aws.iam.Role(
+    "ok-trust-one-github-repo",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_PROVIDER},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/app:*"},
+            },
         }
     ),
 )

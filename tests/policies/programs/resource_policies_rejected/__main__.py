@@ -5,6 +5,7 @@ import json
 import pulumi_aws as aws
 
 ACCOUNT = "123456789012"
+GITHUB_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 
 
 def document(*statements: dict) -> str:
@@ -177,5 +178,38 @@ aws.s3control.MultiRegionAccessPointPolicy(
     "bad-multi-region-access-point-open",
     details=aws.s3control.MultiRegionAccessPointPolicyDetailsArgs(
         name="m", policy=document({**OPEN, "Action": "s3:GetObject", "Resource": "*"})
+    ),
+)
+# Every account can have a user named alice; a service principal acts for every account.
+open_send("bad-queue-any-alice", {"StringEquals": {"aws:username": "alice"}})
+open_send(
+    "bad-queue-any-sns-topic", {"StringEquals": {"aws:PrincipalServiceName": "sns.amazonaws.com"}}
+)
+# A bus permission is one statement as inputs: '*' is every account.
+aws.cloudwatch.EventPermission("bad-bus-permission-everyone", principal="*", statement_id="all")
+aws.cloudwatch.EventPermission(
+    "bad-bus-permission-any-org",
+    principal="*",
+    statement_id="any-org",
+    condition=aws.cloudwatch.EventPermissionConditionArgs(
+        key="aws:PrincipalOrgID", type="StringEquals", value="o-*"
+    ),
+)
+# The caller's own account compared with itself: true for every caller.
+open_send(
+    "bad-queue-caller-is-itself", {"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}}
+)
+# GitHub mints tokens for every repository with the same audience: the subject must name one.
+aws.iam.Role(
+    "bad-trust-any-github-repo",
+    assume_role_policy=document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_PROVIDER},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+            },
+        }
     ),
 )
