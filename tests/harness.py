@@ -12,17 +12,12 @@ from typing import Any
 
 from components import (
     AlertingHub,
-    AlertingHubArgs,
-    ApiWithHandlerArgs,
-    MetricAggregatorArgs,
-    MonitoredDatabaseArgs,
-    MonitoredVpcArgs,
     MonitoringSection,
     ServiceDashboard,
     ServiceDashboardArgs,
-    WatchedResources,
 )
 from components.dashboard import MonitoredComponent
+from stack_args import names
 from stack_settings import Settings, settings_from_config
 from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource, run_in_mocks
 
@@ -102,93 +97,6 @@ def as_list(value: Any) -> list[Any]:
 def names_of(resources: Iterable[RecordedResource]) -> list[str]:
     """Logical names, for assertion messages."""
     return [r.name for r in resources]
-
-
-def names(settings: Settings) -> dict[str, str]:
-    """The name parts every component's Args starts with."""
-    return {
-        "project_name": settings.project_name,
-        "environment_suffix": settings.environment_suffix,
-    }
-
-
-def hub_args(settings: Settings) -> AlertingHubArgs:
-    """The hub's Args for a stack, mapped as ``__main__.py`` maps them."""
-    return AlertingHubArgs(
-        **names(settings),
-        region=settings.region,
-        alarm_emails=settings.alarm_emails,
-        key_deletion_window_days=settings.key_deletion_window_days,
-        retain_key_on_delete=settings.key_outlives_stack,
-    )
-
-
-def wired(settings: Settings, hub: AlertingHub) -> dict[str, Any]:
-    """Names, region, the hub's key and topic: what every monitored component takes."""
-    return {
-        **names(settings),
-        "region": settings.region,
-        "kms_key_arn": hub.key_arn,
-        "alert_topic_arn": hub.topic_arn,
-    }
-
-
-def vpc_args(settings: Settings, hub: AlertingHub) -> MonitoredVpcArgs:
-    """The network's Args for a stack, mapped as ``__main__.py`` maps them."""
-    return MonitoredVpcArgs(
-        **wired(settings, hub),
-        vpc_cidr=settings.vpc_cidr,
-        log_retention_days=settings.log_retention_days,
-    )
-
-
-def database_args(
-    settings: Settings, hub: AlertingHub, subnet_group_name: Any, security_group_ids: list[Any]
-) -> MonitoredDatabaseArgs:
-    """The database's Args for a stack, mapped as ``__main__.py`` maps them."""
-    return MonitoredDatabaseArgs(
-        **wired(settings, hub),
-        subnet_group_name=subnet_group_name,
-        security_group_ids=security_group_ids,
-        instance_class=settings.db_instance_class,
-        engine_version=settings.db_engine_version,
-        allocated_storage_gb=settings.db_allocated_storage_gb,
-        multi_az=settings.db_multi_az,
-        backup_retention_days=settings.db_backup_retention_days,
-        deletion_protection=settings.db_deletion_protection,
-        apply_immediately=settings.db_apply_immediately,
-        final_snapshot=settings.db_final_snapshot,
-        secret_recovery_window_days=settings.secret_recovery_window_days,
-        log_retention_days=settings.log_retention_days,
-    )
-
-
-def aggregator_args(
-    settings: Settings, hub: AlertingHub, watched: WatchedResources
-) -> MetricAggregatorArgs:
-    """The aggregator's Args for a stack, mapped as ``__main__.py`` maps them."""
-    return MetricAggregatorArgs(
-        **wired(settings, hub),
-        watched=watched,
-        schedule=settings.aggregator_schedule,
-        metrics_retention_days=settings.metrics_retention_days,
-        log_retention_days=settings.log_retention_days,
-        table_deletion_protection=settings.metrics_table_deletion_protection,
-        reserved_concurrency=settings.aggregator_reserved_concurrency,
-    )
-
-
-def api_args(settings: Settings, hub: AlertingHub, **wiring: Any) -> ApiWithHandlerArgs:
-    """The API's Args for a stack, mapped as ``__main__.py`` maps them; ``wiring`` gives the
-    network, database and table inputs."""
-    return ApiWithHandlerArgs(
-        **wired(settings, hub),
-        **wiring,
-        throttle_rate_limit=settings.api_throttle_rate_limit,
-        throttle_burst_limit=settings.api_throttle_burst_limit,
-        reserved_concurrency=settings.api_reserved_concurrency,
-        log_retention_days=settings.log_retention_days,
-    )
 
 
 def service_dashboard(

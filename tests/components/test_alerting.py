@@ -18,13 +18,13 @@ from components.lib.alarms import (
     Unit,
     render_alarms,
 )
+from stack_args import hub_args
 from stack_settings import Settings
 from tests.harness import (
     ACCOUNT_ID,
     REGION,
     MockRun,
     as_list,
-    hub_args,
     make_settings,
     run_components,
     statements,

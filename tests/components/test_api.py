@@ -15,6 +15,7 @@ from components.api import API_STAGE_NAME, ApiWithHandler
 from components.api.rest_api import RDS_CA_BUNDLE, database_tls_environment
 from components.api.routes import ROUTES, Route, definitions_hash
 from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
+from stack_args import api_args, hub_args
 from stack_settings import Settings
 from tests.components.support import (
     ALARM,
@@ -32,9 +33,7 @@ from tests.harness import (
     ACCOUNT_ID,
     REGION,
     MockRun,
-    api_args,
     as_list,
-    hub_args,
     make_settings,
     parse_document,
     run_components,

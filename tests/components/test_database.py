@@ -19,11 +19,10 @@ from components.database.alarms import (
 )
 from components.database.credentials import secret_name
 from components.lib.instance_classes import GIB
+from stack_args import database_args, hub_args
 from stack_settings import Settings
 from tests.harness import (
     MockRun,
-    database_args,
-    hub_args,
     is_secret,
     make_settings,
     parse_document,

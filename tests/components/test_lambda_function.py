@@ -21,6 +21,7 @@ from components.lib.lambda_function import (
     environment_size,
     monitored_function,
 )
+from stack_args import hub_args
 from stack_settings import Settings
 from tests.components.support import (
     ALARM,
@@ -32,7 +33,7 @@ from tests.components.support import (
     explicit_dependencies,
     role_statements,
 )
-from tests.harness import MockRun, as_list, hub_args, parse_document, run_components
+from tests.harness import MockRun, as_list, parse_document, run_components
 
 EXTRA = {"Sid": "Extra", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:x"}
 

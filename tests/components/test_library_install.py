@@ -77,8 +77,10 @@ def test_install_leaves_out_the_program_and_dev_tools(installed: Path) -> None:
         for p in (installed / IMPORT_NAME).rglob("*.py")
         if "functions" not in p.relative_to(installed / IMPORT_NAME).parts
     }
-    program_only = {"lib/settings", "lib/lockfile", "stack_settings", "lockfile"}
+    program_only = {"lib/settings", "lib/lockfile", "stack_settings", "stack_args", "lockfile"}
     assert shipped & program_only == set(), sorted(shipped & program_only)
+    top_level = {p.stem for p in installed.glob("*.py")}
+    assert top_level & {"stack_settings", "stack_args", "__main__"} == set(), sorted(top_level)
 
 
 def test_install_imports_all_five_components(installed: Path, tmp_path: Path) -> None:

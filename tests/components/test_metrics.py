@@ -15,6 +15,7 @@ from components.lib.lambda_function import ENVIRONMENT_LIMIT_BYTES
 from components.lib.naming import Naming
 from components.metrics import MetricAggregator, WatchedResources
 from components.metrics.aggregator import lookback_minutes, metric_sources
+from stack_args import aggregator_args, hub_args
 from stack_settings import ConfigError, Settings
 from tests.components.support import (
     ALARM,
@@ -29,9 +30,7 @@ from tests.components.support import (
 )
 from tests.harness import (
     MockRun,
-    aggregator_args,
     as_list,
-    hub_args,
     make_settings,
     parse_document,
     run_components,

@@ -12,6 +12,7 @@ import pytest
 from components.alerting import AlertingHub, log_group_names
 from components.network import MonitoredVpc, plan_subnets
 from components.network.alarms import REJECTED_PACKETS_THRESHOLD
+from stack_args import hub_args, vpc_args
 from stack_settings import Settings
 from tests.components.test_iam_least_privilege import wildcard_only_actions
 from tests.harness import (
@@ -20,11 +21,9 @@ from tests.harness import (
     MockRun,
     RecordedResource,
     as_list,
-    hub_args,
     make_settings,
     run_components,
     statements,
-    vpc_args,
 )
 from tools import pulumi_mocks
 

@@ -238,8 +238,8 @@ def digest_inputs(program_dir: Path, stack: str) -> list[Path]:
     """The files the description depends on: the program, its config, this code."""
     tools_dir = Path(__file__).resolve().parents[1]
     return [
-        program_dir / "__main__.py",
-        program_dir / "stack_settings.py",
+        # The program and every module beside it that it may import (settings, their mapping).
+        *sorted(program_dir.glob("*.py")),
         program_dir / "Pulumi.yaml",
         program_dir / f"Pulumi.{stack}.yaml",
         *sorted((program_dir / "components").rglob("*.py")),
