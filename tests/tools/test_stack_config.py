@@ -21,6 +21,8 @@ config:
     default: 7
   emails:
     type: array
+    items:
+      type: string
     default: [a@example.com]
   aws:region:
     value: us-east-2

@@ -18,6 +18,7 @@ from tools.policy_analyzer import PolicyPackError, PolicyPackProcess, load_polic
 from tools.preview.analysis import analyse
 from tools.preview.errors import PreviewError
 from tools.preview.graph import render_mermaid, replace_generated_block
+from tools.preview.interpreters import pack_interpreter, program_interpreter
 from tools.preview.lifecycle import with_lifecycle_findings
 from tools.preview.program import TOOLS_ROOT, run_program, start_program
 from tools.preview.render import render_preview
@@ -43,6 +44,7 @@ class Arguments:
     verbose: bool
     graph: str | None = None
     write: Path | None = None
+    python: Path | None = None
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
@@ -87,6 +89,13 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         default=None,
         help="with --graph: replace the generated-diagram block of this Markdown file",
     )
+    parser.add_argument(
+        "--python",
+        type=Path,
+        default=None,
+        help="run the program with this interpreter instead of the virtualenv its Pulumi.yaml "
+        "names (the policy pack always runs as PulumiPolicy.yaml says)",
+    )
     namespace = parser.parse_args(argv)
     if namespace.write is not None and namespace.graph is None:
         parser.error("--write needs --graph")
@@ -103,6 +112,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         verbose=namespace.verbose,
         graph=namespace.graph,
         write=namespace.write,
+        python=namespace.python,
     )
 
 
@@ -112,11 +122,18 @@ def preview(args: Arguments) -> int:
     if not (args.policy_pack / "PulumiPolicy.yaml").is_file():
         raise PreviewError(f"policy pack {args.policy_pack} has no PulumiPolicy.yaml")
     pack_config = _pack_config(args.policy_pack_config)
-    run = start_program(stack)
+    program_python = program_interpreter(stack.program_dir, args.python)
+    pack_python = pack_interpreter(args.policy_pack)
+    sys.stderr.write(
+        f"program interpreter: {program_python.describe()}\n"
+        f"policy pack interpreter: {pack_python.describe()}\n"
+    )
+    run = start_program(stack, python=str(program_python.path))
     try:
         # The pack starts while the program runs in its own process: the two overlap.
         with PolicyPackProcess(
             args.policy_pack,
+            python=str(pack_python.path),
             config=pack_config,
             project=stack.project,
             stack=stack.stack,
@@ -143,7 +160,9 @@ def preview(args: Arguments) -> int:
 
 def draw(args: Arguments) -> int:
     """Run the program (no policy pack) and print or write its Mermaid diagram."""
-    program = run_program(load_stack_config(args.program, args.stack))
+    stack = load_stack_config(args.program, args.stack)
+    program_python = program_interpreter(stack.program_dir, args.python)
+    program = run_program(stack, python=str(program_python.path))
     if args.verbose and program.log:
         sys.stderr.write(program.log)
     diagram = render_mermaid(program.resources)

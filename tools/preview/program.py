@@ -133,14 +133,18 @@ def _reject_duplicate_urns(resources: list[PreviewResource]) -> None:
         seen.add(resource.urn)
 
 
-def start_program(stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT) -> ProgramRun:
-    """Start the stack's program under mocks in a child interpreter; returns at once."""
-    return ProgramRun(stack, timeout=timeout)
+def start_program(
+    stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT, python: str = sys.executable
+) -> ProgramRun:
+    """Start the stack's program under mocks in a child ``python``; returns at once."""
+    return ProgramRun(stack, timeout=timeout, python=python)
 
 
-def run_program(stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT) -> ProgramResult:
-    """Run the stack's program under mocks in a child interpreter and wait for it."""
-    return start_program(stack, timeout=timeout).result()
+def run_program(
+    stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT, python: str = sys.executable
+) -> ProgramResult:
+    """Run the stack's program under mocks in a child ``python`` and wait for it."""
+    return start_program(stack, timeout=timeout, python=python).result()
 
 
 def _temporary_file(prefix: str) -> Path:

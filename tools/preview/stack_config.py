@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from tools.preview.errors import StackConfigError
+from tools.preview.project_file import validate_project
 
 _TYPE_CHECKS: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -26,7 +27,6 @@ _TYPE_CHECKS: dict[str, tuple[type, ...]] = {
     "array": (list,),
     "object": (dict,),
 }
-_SCHEMA_KEYS = frozenset({"type", "default", "value", "description", "items", "secret"})
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,9 @@ class _Declared:
 def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
     """Read ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` from ``program_dir``; validate config."""
     program_dir = program_dir.resolve()
-    project_doc = _read_yaml(_find_file(program_dir, "Pulumi"), required=True)
-    project = project_doc.get("name")
-    if not isinstance(project, str) or not project:
-        raise StackConfigError(f"{program_dir / 'Pulumi.yaml'}: no project `name:`")
+    project_path = _find_file(program_dir, "Pulumi")
+    project_doc = validate_project(_read_yaml(project_path, required=True), project_path)
+    project = str(project_doc["name"])
     _check_runtime(project_doc, program_dir)
     stack_path = _find_file(program_dir, f"Pulumi.{stack}")
     if not stack_path.is_file():
@@ -147,15 +146,12 @@ def _declared_keys(project: str, block: Any, program_dir: Path) -> dict[str, _De
     declared: dict[str, _Declared] = {}
     for raw_key, spec in block.items():
         key = namespaced_key(project, str(raw_key))
-        if isinstance(spec, dict) and spec and set(spec) <= _SCHEMA_KEYS:
-            has_default = "default" in spec or "value" in spec
-            default = spec.get("default", spec.get("value"))
-            declared[key] = _Declared(
-                key, spec.get("type"), default, has_default, bool(spec.get("secret"))
-            )
-        else:
-            # Shorthand `key: value` declares a default of that value.
-            declared[key] = _Declared(key, None, spec, True, False)
+        # validate_project has rewritten shorthand `key: value` into `default:`/`value:`.
+        has_default = "default" in spec or "value" in spec
+        default = spec.get("default", spec.get("value"))
+        declared[key] = _Declared(
+            key, spec.get("type"), default, has_default, bool(spec.get("secret"))
+        )
     return declared
 
 
