@@ -5,6 +5,11 @@ PYTHON ?= python3
 VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The policy pack's own environment: PulumiPolicy.yaml names it (virtualenv: venv, resolved
+# against policies/) and the Pulumi CLI starts a local pack with that interpreter and installs
+# nothing. It holds policies/requirements.txt alone, so a requirement the pack forgot fails here.
+PACK_VENV := policies/venv
+PACK_STAMP := $(PACK_VENV)/.installed
 STACK ?= dev
 PREVIEW_ARGS ?=
 FUNCTIONS := api_handler metric_aggregator
@@ -17,7 +22,7 @@ LOCK_ARGS ?=
 
 .PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock
 
-venv: $(STAMP)
+venv: $(STAMP) $(PACK_STAMP)
 
 # Reinstalls only when a requirements file is newer than the last install.
 $(STAMP): $(REQUIREMENTS)
@@ -25,6 +30,12 @@ $(STAMP): $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# Same as `pulumi install` run in policies/ (which the CLI supports for a pack inside a project).
+$(PACK_STAMP): policies/requirements.txt
+	test -x $(PACK_VENV)/bin/python || $(PYTHON) -m venv $(PACK_VENV)
+	$(PACK_VENV)/bin/python -m pip install --quiet -r policies/requirements.txt
+	touch $(PACK_STAMP)
 
 # Lint and type-check, then the whole suite: components under Pulumi's mocks, the policy
 # pack (also launched as the engine launches it), the Lambda code against moto and a
@@ -68,7 +79,7 @@ preview-example: venv
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation \
 	  --disable-pip-version-check --target $(EXAMPLE_LIB) .
 	PYTHONPATH=$(CURDIR)/$(EXAMPLE_LIB) $(BIN)/python -m tools.preview \
-	  --program examples/database-alerting --stack staging $(PREVIEW_ARGS)
+	  --program examples/database-alerting --stack staging --python $(BIN)/python $(PREVIEW_ARGS)
 
 # The whole system on this machine: PostgreSQL, an AWS emulator and both functions behind the
 # API on http://127.0.0.1:8080 until Ctrl-C (docs/local.md). LOCAL_ARGS="--port 9000 --aggregate-every 30".

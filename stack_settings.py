@@ -9,15 +9,19 @@ the rule it breaks; all problems are reported together so one ``pulumi up`` show
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import pulumi
+import yaml
+from pulumi.runtime import config as runtime_config
 
 from components.database.instance import MAX_STORAGE_GB, MIN_STORAGE_GB
 from components.lib.instance_classes import InstanceClass, parse_instance_class
@@ -387,8 +391,49 @@ def _check_combinations(values: dict[str, object], problems: list[str]) -> None:
         )
 
 
+PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
+
+
+def declared_keys(project_file: Path = PROJECT_FILE) -> frozenset[str]:
+    """The ``cw-analytics`` keys ``Pulumi.yaml`` declares, without namespace."""
+    document = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+    keys = (str(key) for key in (document.get("config") or {}))
+    prefix = f"{NAMESPACE}:"
+    return frozenset(
+        key.removeprefix(prefix) for key in keys if ":" not in key.removeprefix(prefix)
+    )
+
+
+def unknown_key_problems(given: Iterable[str], known: Iterable[str]) -> list[str]:
+    """One problem per ``cw-analytics:`` key in ``given`` that ``known`` lacks, with its nearest.
+
+    The CLI accepts a stack key the project does not declare (since 3.45) and the program reads
+    only the keys it knows, so a misspelt ``dbDeletionProtecton: true`` would deploy unprotected.
+    """
+    known = sorted(known)
+    problems = []
+    for key in sorted(given):
+        name = key.removeprefix(f"{NAMESPACE}:")
+        if not key.startswith(f"{NAMESPACE}:") or name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"did you mean {NAMESPACE}:{close[0]}?" if close else "it is not declared"
+        problems.append(
+            f"{key} is not a key this program reads ({hint}); Pulumi.yaml declares every key"
+        )
+    return problems
+
+
+def _stack_config_keys() -> set[str]:
+    """Every namespaced key the engine handed this program (stack file and project defaults)."""
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+
+
 def load_settings() -> Settings:
     """Read the current stack's config through Pulumi and validate it."""
+    unknown = unknown_key_problems(_stack_config_keys(), declared_keys())
+    if unknown:
+        raise ConfigError(unknown)
     config = pulumi.Config(NAMESPACE)
     raw = {key: value for key in CONFIG_KEYS if (value := config.get(key)) is not None}
     return settings_from_config(raw, pulumi.Config("aws").get("region"))

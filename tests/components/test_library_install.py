@@ -157,6 +157,7 @@ def test_example_program_previews_clean_with_the_policy_pack(installed: Path) ->
     report = installed.parent / "example-preview.json"
     result = subprocess.run(
         [sys.executable, "-m", "tools.preview", "--program", str(EXAMPLE), "--stack", "staging"]
+        + ["--python", sys.executable]
         + ["--json", str(report)],
         capture_output=True,
         text=True,

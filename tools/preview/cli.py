@@ -162,6 +162,7 @@ def draw(args: Arguments) -> int:
     """Run the program (no policy pack) and print or write its Mermaid diagram."""
     stack = load_stack_config(args.program, args.stack)
     program_python = program_interpreter(stack.program_dir, args.python)
+    sys.stderr.write(f"program interpreter: {program_python.describe()}\n")
     program = run_program(stack, python=str(program_python.path))
     if args.verbose and program.log:
         sys.stderr.write(program.log)

@@ -64,9 +64,11 @@ def program_interpreter(program_dir: Path, override: Path | None = None) -> Inte
     root = _venv_root(program_dir, str(virtualenv))
     python = root / "bin" / "python"
     if not python.is_file():
-        state = "doesn't exist" if not root.exists() else "doesn't appear to be a virtual environment"
+        state = (
+            "doesn't exist" if not root.exists() else "doesn't appear to be a virtual environment"
+        )
         raise InterpreterError(
-            f"The 'virtualenv' option in Pulumi.yaml is set to \"{virtualenv}\", but \"{root}\" "
+            f'The \'virtualenv\' option in Pulumi.yaml is set to "{virtualenv}", but "{root}" '
             f"{state}; create it and install the program's requirements into it "
             f"(python3 -m venv {root} && {python} -m pip install -r requirements.txt), "
             "or run the preview with --python"
@@ -84,7 +86,7 @@ def pack_interpreter(pack_dir: Path) -> Interpreter:
     root = _venv_root(pack_dir, str(virtualenv))
     if not (root / "bin" / "python").is_file():
         raise InterpreterError(
-            f"policy pack {pack_dir} cannot start: \"{root}\" doesn't appear to be a virtual "
+            f'policy pack {pack_dir} cannot start: "{root}" doesn\'t appear to be a virtual '
             f"environment (PulumiPolicy.yaml sets virtualenv: {virtualenv}; the Pulumi CLI "
             f"stops the same way). Create it: `make venv`, or `pulumi install` in {pack_dir}"
         )

@@ -63,8 +63,9 @@ def nearest(needle: str, candidates: Iterable[str], max_distance: int) -> str | 
 
 
 def _error(path: Path, problems: list[str]) -> StackConfigError:
-    return StackConfigError(f"{path}: invalid project file (the Pulumi CLI refuses it):\n  - "
-                            + "\n  - ".join(problems))
+    return StackConfigError(
+        f"{path}: invalid project file (the Pulumi CLI refuses it):\n  - " + "\n  - ".join(problems)
+    )
 
 
 def _name_and_runtime(document: Mapping[str, Any]) -> list[str]:
@@ -213,8 +214,10 @@ def _validate_declarations(project: str, config: Mapping[str, Any]) -> list[str]
                     f"The configuration key '{key}' declares an array but does not specify the "
                     "underlying type via the 'items' attribute"
                 )
-            elif typed and "default" in spec and not config_value_matches(
-                spec["type"], spec.get("items"), spec["default"]
+            elif (
+                typed
+                and "default" in spec
+                and not config_value_matches(spec["type"], spec.get("items"), spec["default"])
             ):
                 problems.append(
                     f"The default value specified for configuration key '{key}' is not of the "
@@ -240,19 +243,18 @@ def _validate_declarations(project: str, config: Mapping[str, Any]) -> list[str]
 
 def config_value_matches(type_name: str, items: Any, value: Any) -> bool:
     """The CLI's ``ValidateConfigValue``: does ``value`` fit the declared type?"""
-    if type_name == "string":
-        return isinstance(value, str)
-    if type_name == "integer":
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-            return True
-        return isinstance(value, str) and _parses_as_int(value)
+    if type_name == "array":
+        return (
+            isinstance(value, list)
+            and isinstance(items, Mapping)
+            and all(config_value_matches(items["type"], items.get("items"), v) for v in value)
+        )
+    if type_name == "integer" and not isinstance(value, bool):
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return whole or (isinstance(value, str) and _parses_as_int(value))
     if type_name == "boolean":
         return isinstance(value, bool) or value in ("true", "false")
-    if not isinstance(value, list) or not isinstance(items, Mapping):
-        return False
-    return all(config_value_matches(items["type"], items.get("items"), item) for item in value)
+    return type_name == "string" and isinstance(value, str)
 
 
 def full_type_name(type_name: str, items: Any) -> str:
