@@ -1,0 +1,1 @@
+"""Small helpers the GitHub workflows call (stdlib only: they run before any venv exists)."""
