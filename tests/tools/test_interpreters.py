@@ -132,3 +132,8 @@ def test_fresh_clone_without_the_pack_environment_fails_like_the_cli(fresh_clone
         assert "doesn't appear to be a virtual environment" in run.stderr, run.describe()
     finally:
         aside.rename(pack / "venv")
+
+
+def test_pack_folder_gitignore_keeps_its_environment_out_of_a_published_pack() -> None:
+    lines = (REPO_ROOT / "policies" / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "venv/" in lines and "__pycache__/" in lines, lines
