@@ -424,7 +424,7 @@ def test_cleanup_never_checks_out_the_pull_requests_code() -> None:
 
 def test_cleanup_tells_absent_from_failed() -> None:
     run = _step_named(_load("pr-cleanup.yml"), "Destroy and remove")["run"]
-    assert "pulumi stack ls --all --json > stacks.json" in run, run
+    assert "pulumi stack ls --json > stacks.json" in run, run
     assert "stack select" not in run and "2>&1 |" not in run and "|| echo" not in run, run
     assert "no preview stack to remove" in run, run
 
