@@ -14,6 +14,8 @@ from components import (
     AlertingHub,
     AlertingHubArgs,
     ApiWithHandlerArgs,
+    FunctionRole,
+    FunctionRoleArgs,
     MetricAggregatorArgs,
     MonitoredDatabaseArgs,
     MonitoredVpcArgs,
@@ -99,10 +101,24 @@ def aggregator_args(
     )
 
 
-def api_args(settings: Settings, hub: AlertingHub, **wiring: Any) -> ApiWithHandlerArgs:
-    """The API; ``wiring`` gives the network, database and table inputs."""
+def function_role_args(settings: Settings, label: str) -> FunctionRoleArgs:
+    """The execution role of a VPC function (built before the network)."""
+    return FunctionRoleArgs(
+        project_name=settings.project_name,
+        environment_suffix=settings.environment_suffix,
+        region=settings.region,
+        label=label,
+    )
+
+
+def api_args(
+    settings: Settings, hub: AlertingHub, role: FunctionRole, **wiring: Any
+) -> ApiWithHandlerArgs:
+    """The API run by ``role``; ``wiring`` gives the network, database and table inputs."""
     return ApiWithHandlerArgs(
         **wired(settings, hub),
+        execution_role_arn=role.role_arn,
+        execution_role_name=role.role_name,
         **wiring,
         throttle_rate_limit=settings.api_throttle_rate_limit,
         throttle_burst_limit=settings.api_throttle_burst_limit,

@@ -58,10 +58,12 @@ class RecordedResource:
     inputs: dict[str, Any]
     properties: struct_pb2.Struct
     """The inputs exactly as serialised on the wire, for the policy analyzer."""
-    protect: bool = False
+    protect: bool | None = None
+    """As registered; ``None`` when neither the resource nor (in the SDK) its parent set it."""
     ignore_changes: tuple[str, ...] = ()
     delete_before_replace: bool | None = None
-    retain_on_delete: bool = False
+    retain_on_delete: bool | None = None
+    """As registered; ``None`` when the resource left it to its parent (the engine decides)."""
     replace_on_changes: tuple[str, ...] = ()
     deleted_with: str = ""
     custom_timeouts: dict[str, str] = field(default_factory=dict)
@@ -397,12 +399,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 inputs=dict(inputs),
                 properties=properties,
-                protect=bool(request.protect),
+                protect=request.protect if request.HasField("protect") else None,
                 ignore_changes=tuple(request.ignoreChanges),
                 delete_before_replace=(
                     request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None
                 ),
-                retain_on_delete=bool(request.retainOnDelete),
+                retain_on_delete=(
+                    request.retainOnDelete if request.HasField("retainOnDelete") else None
+                ),
                 replace_on_changes=tuple(request.replaceOnChanges),
                 deleted_with=request.deletedWith,
                 custom_timeouts={

@@ -19,6 +19,7 @@ from tools.preview.analysis import analyse
 from tools.preview.errors import PreviewError
 from tools.preview.graph import render_mermaid, replace_generated_block
 from tools.preview.lifecycle import with_lifecycle_findings
+from tools.preview.options import resolve_options
 from tools.preview.program import TOOLS_ROOT, run_program, start_program
 from tools.preview.render import render_preview
 from tools.preview.report_json import build_report, write_report
@@ -125,19 +126,16 @@ def preview(args: Arguments) -> int:
             program = run.result()
             if args.verbose and program.log:
                 sys.stderr.write(program.log)
-            secrets = set().union(*(secret_strings(r.inputs) for r in program.resources))
+            resources = resolve_options(program.resources)
+            secrets = set().union(*(secret_strings(r.inputs) for r in resources))
             secrets |= {v for k, v in stack.config.items() if k in stack.secret_keys and len(v) > 3}
-            report = analyse(pack, args.policy_pack, program.resources, secrets)
-        report = with_lifecycle_findings(report, program.resources)
+            report = analyse(pack, args.policy_pack, resources, secrets)
+        report = with_lifecycle_findings(report, resources)
     finally:
         run.close()
-    sys.stdout.write(
-        render_preview(args.stack, program.resources, report, show_inputs=args.verbose)
-    )
+    sys.stdout.write(render_preview(args.stack, resources, report, show_inputs=args.verbose))
     if args.json is not None:
-        write_report(
-            args.json, build_report(args.stack, program.resources, report.findings, secrets)
-        )
+        write_report(args.json, build_report(args.stack, resources, report.findings, secrets))
     return EXIT_MANDATORY_VIOLATION if report.mandatory else EXIT_OK
 
 
