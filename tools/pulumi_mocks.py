@@ -210,6 +210,12 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         arn = self._arn("secretsmanager", f"secret:{n.physical}-{n.digest[:6]}")
         return arn, {"name": n.physical, "arn": arn}
 
+    def _secret_version(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        # The provider's id is "<secret ARN>|<version id>"; its arn output is the secret's.
+        secret = str(inputs.get("secretId", ""))
+        version = f"{n.digest[:8]}-{n.digest[8:12]}-4{n.digest[13:16]}-8000-{n.digest[:12]}"
+        return f"{secret}|{version}", {"arn": secret, "versionId": version}
+
     def _rds_instance(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
         identifier = str(inputs.get("identifier") or n.physical)
         address = f"{identifier}.c{n.digest[:10]}.{self.region}.rds.amazonaws.com"
@@ -362,6 +368,7 @@ DeterministicMocks._BY_TYPE.update(
         "aws:cloudwatch/eventBus:EventBus": DeterministicMocks._event_bus,
         "aws:lambda/function:Function": DeterministicMocks._lambda_function,
         "aws:secretsmanager/secret:Secret": DeterministicMocks._secret,
+        "aws:secretsmanager/secretVersion:SecretVersion": DeterministicMocks._secret_version,
         "aws:rds/instance:Instance": DeterministicMocks._rds_instance,
         "aws:apigateway/restApi:RestApi": DeterministicMocks._rest_api,
         "aws:apigateway/stage:Stage": DeterministicMocks._stage,

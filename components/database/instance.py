@@ -107,7 +107,8 @@ class MonitoredDatabase(pulumi.ComponentResource):
     database_name: str
     """The database created in the instance."""
     secret_arn: pulumi.Output[str]
-    """Secrets Manager secret with ``username``, ``password``, ``host``, ``port``, ``dbname``."""
+    """Secrets Manager secret with ``username``, ``password``, ``host``, ``port``, ``dbname``;
+    known once the secret has its value (readers depend on the version, not just the secret)."""
     alarms: list[aws.cloudwatch.MetricAlarm]
     """The database's alarms, one per row of its alarm table."""
     alarm_arns: pulumi.Output[list[str]]
@@ -227,7 +228,9 @@ class MonitoredDatabase(pulumi.ComponentResource):
             parent=self,
         )
         self.secret, self.secret_version = credentials.secret, credentials.version
-        self.secret_arn = self.secret.arn
+        # The version's ARN is the secret's: readers given it depend on the version, so none
+        # starts (on create, or after a replacement) against a secret with no AWSCURRENT value.
+        self.secret_arn = self.secret_version.arn
         specs = database_alarm_specs(
             db_name=naming.name("db"),
             identifier=self.identifier,
