@@ -40,6 +40,7 @@ def hub_args(settings: Settings) -> AlertingHubArgs:
         alarm_emails=settings.alarm_emails,
         key_deletion_window_days=settings.key_deletion_window_days,
         retain_key_on_delete=settings.key_outlives_stack,
+        protect_data=settings.protect_stateful_resources,
     )
 
 
@@ -50,6 +51,7 @@ def wired(settings: Settings, hub: AlertingHub) -> dict[str, Any]:
         "region": settings.region,
         "kms_key_arn": hub.key_arn,
         "alert_topic_arn": hub.topic_arn,
+        "protect_data": settings.protect_stateful_resources,
     }
 
 

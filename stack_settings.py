@@ -91,6 +91,7 @@ CONFIG_KEYS = (
     "apiThrottleBurstLimit",
     "apiReservedConcurrency",
     "aggregatorReservedConcurrency",
+    "protectStatefulResources",
 )
 
 
@@ -129,6 +130,7 @@ class Settings:
     api_throttle_burst_limit: int = 100
     api_reserved_concurrency: int = -1
     aggregator_reserved_concurrency: int = -1
+    protect_stateful_resources: bool = False
 
     @property
     def naming(self) -> Naming:
@@ -362,6 +364,7 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
         _parse_int,
         _check_aggregator_concurrency,
     )
+    read("protectStatefulResources", "protect_stateful_resources", _parse_bool)
 
     if not region:
         problems.append("aws:region is required (pulumi config set aws:region eu-west-1)")

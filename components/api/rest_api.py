@@ -89,6 +89,9 @@ class ApiWithHandlerArgs:
     """Reserved concurrent executions of the handler; -1 leaves it unreserved."""
     log_retention_days: Defaulted[int] = 14
     """Days the handler's, access and execution log groups keep records."""
+    protect_data: Defaulted[bool] = False
+    """Pulumi's ``protect`` on the access log group (who called the API)
+    (`pulumi destroy` then fails before deleting anything)."""
 
 
 class ApiWithHandler(pulumi.ComponentResource):
@@ -162,6 +165,7 @@ class ApiWithHandler(pulumi.ComponentResource):
             throttle=Throttle(args.throttle_rate_limit, args.throttle_burst_limit),
             log_retention_days=args.log_retention_days,
             kms_key_arn=args.kms_key_arn,
+            protect_access_logs=args.protect_data,
             parent=self,
         )
         self.stage, self.method_settings = stage.stage, stage.method_settings

@@ -72,6 +72,9 @@ class MonitoredDatabaseArgs:
     """Days Secrets Manager keeps the deleted secret (0, or 7 to 30)."""
     log_retention_days: Defaulted[int] = 14
     """Days the exported PostgreSQL log groups keep records."""
+    protect_data: Defaulted[bool] = False
+    """Pulumi's ``protect`` on the instance, its secret and its PostgreSQL log groups
+    (`pulumi destroy` then fails before deleting anything)."""
 
 
 def _engine_major(version: str) -> int:
@@ -161,7 +164,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
                 name=naming.rds_log_group(export),
                 kms_key_id=args.kms_key_arn,
                 retention_in_days=args.log_retention_days,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data),
             )
             for export in RDS_LOG_EXPORTS
         ]
@@ -211,7 +214,9 @@ class MonitoredDatabase(pulumi.ComponentResource):
                 PERFORMANCE_INSIGHTS_RETENTION_DAYS if insights else None
             ),
             # RDS writes the exports into the log groups by name, not through an input.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.log_groups]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*self.log_groups], protect=args.protect_data
+            ),
         )
         self.identifier = self.instance.identifier
         self.address = self.instance.address
@@ -226,6 +231,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
             address=self.address,
             port=self.port,
             parent=self,
+            protect=args.protect_data,
         )
         self.secret, self.secret_version = credentials.secret, credentials.version
         # The version's ARN is the secret's: readers given it depend on the version, so none
