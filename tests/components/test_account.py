@@ -166,3 +166,13 @@ def test_account_preview_passes_the_policy_pack(tmp_path: Path) -> None:
     mandatory = [v for v in report["policyViolations"] if v["enforcementLevel"] == "mandatory"]
     assert not mandatory, f"account preview: {mandatory}"
     assert any(r["type"] == ACCOUNT for r in report["resources"]), "preview lost the setting"
+
+
+def test_account_everything_is_protected_against_destroy() -> None:
+    """An accidental `pulumi destroy` of the account project must delete nothing: the setting
+    and its role above all (destroying them resets every stage's logging in the region)."""
+    run = account_run()
+    custom = [r for r in run.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+    unprotected = [r.urn for r in custom if not r.protect]
+    assert custom and not unprotected, f"unprotected in the account project: {unprotected}"
+    assert {"aws:apigateway/account:Account", "aws:iam/role:Role"} <= {r.type for r in custom}
