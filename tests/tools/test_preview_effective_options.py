@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from tests.tools.builders import STACK_URN, resource, stack
+from tools.preview.analysis import analyzed_resource
 from tools.preview.model import PreviewResource
 from tools.preview.options import resolve_options
+from tools.preview.report_json import build_report
 
 DB = "aws:rds/instance:Instance"
 
@@ -45,3 +47,22 @@ def test_resolve_options_counts_protect_the_sdk_copied_as_inherited() -> None:
     assert resolve_options([stack(), outer, db])[-1].lifecycle.inherited(db.urn) == {
         "protect": outer.urn
     }
+
+
+def test_report_json_gives_effective_options_and_where_they_came_from() -> None:
+    outer = _component("outer", retain_on_delete=True)
+    db = resource(DB, "db", parent=outer.urn)
+    report = build_report("test", resolve_options([stack(), outer, db]), [])
+    [entry] = [e for e in report["resources"] if e["urn"] == db.urn]
+    assert entry["options"]["retainOnDelete"] is False, "as registered"
+    assert entry["effectiveOptions"]["retainOnDelete"] is True
+    assert entry["effectiveOptions"]["inheritedFrom"] == {"retainOnDelete": outer.urn}
+    [step] = [s for s in report["destroy"]["order"] if s["urn"] == db.urn]
+    assert step["action"] == "retain", step
+
+
+def test_analyzed_resource_hands_the_pack_the_inherited_protect() -> None:
+    outer = _component("outer", protect=True)
+    db = resource(DB, "db", parent=outer.urn)
+    resolved = resolve_options([stack(), outer, db])[-1]
+    assert analyzed_resource(resolved, for_stack=False).options.protect is True
