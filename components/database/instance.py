@@ -170,7 +170,20 @@ class MonitoredDatabase(pulumi.ComponentResource):
         ]
         self.final_snapshot_id = (
             # A fixed name would fail the second destroy with DBSnapshotAlreadyExists.
-            random.RandomId(f"{name}-final-snapshot-id", byte_length=4, opts=child)
+            # Keyed to the instance identifier and the other inputs that replace the instance:
+            # a replacement gets a new snapshot name, so the new instance's later destroy does
+            # not meet the snapshot its predecessor left (DBSnapshotAlreadyExists).
+            random.RandomId(
+                f"{name}-final-snapshot-id",
+                byte_length=4,
+                keepers={
+                    "instanceIdentifier": naming.name("db"),
+                    "kmsKeyId": args.kms_key_arn,
+                    "dbName": DATABASE_NAME,
+                    "username": MASTER_USERNAME,
+                },
+                opts=child,
+            )
             if args.final_snapshot
             else None
         )

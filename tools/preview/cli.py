@@ -23,7 +23,7 @@ from tools.preview.options import resolve_options
 from tools.preview.program import TOOLS_ROOT, run_program, start_program
 from tools.preview.render import render_preview
 from tools.preview.report_json import build_report, write_report
-from tools.preview.stack_config import load_stack_config
+from tools.preview.stack_config import load_stack_config, pack_config_path
 from tools.preview.values import secret_strings
 
 EXIT_OK = 0
@@ -69,7 +69,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         "--policy-pack-config",
         type=Path,
         default=None,
-        help="policy config JSON (default: <pack>/config/<stack>.json when it exists)",
+        help="policy config JSON (default: <pack>/config/<stack>.json when it exists; "
+        "dev's for a pull-request stack pr-<n>)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write a JSON report here")
     parser.add_argument(
@@ -93,8 +94,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         parser.error("--write needs --graph")
     config = namespace.policy_pack_config
     if config is None:
-        candidate = namespace.policy_pack / "config" / f"{namespace.stack}.json"
-        config = candidate if candidate.is_file() else None
+        config = pack_config_path(namespace.policy_pack, namespace.stack)
     return Arguments(
         stack=namespace.stack,
         program=namespace.program,
