@@ -23,6 +23,7 @@ from components import (
     WatchedResources,
 )
 from components.api import API_STAGE_NAME
+from legacy_account import keep_legacy_account_setting
 from stack_args import (
     aggregator_args,
     api_args,
@@ -98,6 +99,8 @@ api = ApiWithHandler(
     ),
     opts=with_provider,
 )
+if settings.legacy_api_gateway_account:
+    keep_legacy_account_setting(settings, api)
 service = ServiceDashboard(
     "service",
     ServiceDashboardArgs(

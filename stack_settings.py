@@ -92,6 +92,7 @@ CONFIG_KEYS = (
     "apiReservedConcurrency",
     "aggregatorReservedConcurrency",
     "protectStatefulResources",
+    "legacyApiGatewayAccount",
 )
 
 
@@ -131,6 +132,7 @@ class Settings:
     api_reserved_concurrency: int = -1
     aggregator_reserved_concurrency: int = -1
     protect_stateful_resources: bool = False
+    legacy_api_gateway_account: bool = False
 
     @property
     def naming(self) -> Naming:
@@ -365,6 +367,7 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
         _check_aggregator_concurrency,
     )
     read("protectStatefulResources", "protect_stateful_resources", _parse_bool)
+    read("legacyApiGatewayAccount", "legacy_api_gateway_account", _parse_bool)
 
     if not region:
         problems.append("aws:region is required (pulumi config set aws:region eu-west-1)")
