@@ -159,9 +159,11 @@ class MetricAggregator(pulumi.ComponentResource):
                 alert_topic_arn=args.alert_topic_arn,
             ),
             parent=self,
-            statements=pulumi.Output.all(self.table.arn, args.kms_key_arn).apply(
+            statements=pulumi.Output.all(
+                self.table.arn, args.kms_key_arn, args.alert_topic_arn
+            ).apply(
                 lambda arns: aggregator_statements(
-                    region=args.region, table_arn=arns[0], key_arn=arns[1]
+                    region=args.region, table_arn=arns[0], key_arn=arns[1], topic_arn=arns[2]
                 )
             ),
         )
@@ -245,6 +247,8 @@ class MetricAggregator(pulumi.ComponentResource):
             environment={
                 "METRICS_TABLE": self.table.name,
                 "METRIC_SOURCES": sources,
+                # Each run counts the topic's confirmed subscriptions (alerts-unconfirmed).
+                "ALERT_TOPIC_ARN": args.alert_topic_arn,
                 "LOOKBACK_MINUTES": str(lookback_minutes(self._period)),
                 "RETENTION_DAYS": str(args.metrics_retention_days),
                 "PERIOD_SECONDS": str(PERIOD_SECONDS),
