@@ -13,6 +13,7 @@ import pulumi_aws as aws
 from components import (
     AlertingHub,
     ApiWithHandler,
+    FunctionRole,
     MetricAggregator,
     MonitoredDatabase,
     MonitoredVpc,
@@ -22,7 +23,16 @@ from components import (
     WatchedResources,
 )
 from components.api import API_STAGE_NAME
-from stack_args import aggregator_args, api_args, database_args, hub_args, names, vpc_args
+from legacy_account import keep_legacy_account_setting
+from stack_args import (
+    aggregator_args,
+    api_args,
+    database_args,
+    function_role_args,
+    hub_args,
+    names,
+    vpc_args,
+)
 from stack_settings import load_settings
 
 settings = load_settings()
@@ -35,7 +45,21 @@ provider = aws.Provider(
 with_provider = pulumi.ResourceOptions(providers=[provider])
 
 hub = AlertingHub("alerting", hub_args(settings), opts=with_provider)
-network = MonitoredVpc("network", vpc_args(settings, hub), opts=with_provider)
+api_role = FunctionRole(
+    "api-handler",
+    function_role_args(settings, "API handler"),
+    opts=with_provider,
+    # The API component built the role up to release 0.2.
+    moved_from=pulumi.create_urn("api", ApiWithHandler.TYPE_TOKEN),
+)
+network = MonitoredVpc(
+    "network",
+    vpc_args(settings, hub),
+    # The handler's interfaces live in the network's subnets and group; Lambda releases them
+    # with the role after the function is gone. Depending on the role makes `pulumi destroy`
+    # delete the whole network first and the role (and its interface grant) after it.
+    opts=pulumi.ResourceOptions.merge(with_provider, pulumi.ResourceOptions(depends_on=[api_role])),
+)
 database = MonitoredDatabase(
     "database",
     database_args(
@@ -62,6 +86,7 @@ api = ApiWithHandler(
     api_args(
         settings,
         hub,
+        api_role,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
         security_group_id=network.lambda_security_group_id,
@@ -74,6 +99,8 @@ api = ApiWithHandler(
     ),
     opts=with_provider,
 )
+if settings.legacy_api_gateway_account:
+    keep_legacy_account_setting(settings, api)
 service = ServiceDashboard(
     "service",
     ServiceDashboardArgs(

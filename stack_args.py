@@ -14,6 +14,8 @@ from components import (
     AlertingHub,
     AlertingHubArgs,
     ApiWithHandlerArgs,
+    FunctionRole,
+    FunctionRoleArgs,
     MetricAggregatorArgs,
     MonitoredDatabaseArgs,
     MonitoredVpcArgs,
@@ -38,6 +40,7 @@ def hub_args(settings: Settings) -> AlertingHubArgs:
         alarm_emails=settings.alarm_emails,
         key_deletion_window_days=settings.key_deletion_window_days,
         retain_key_on_delete=settings.key_outlives_stack,
+        protect_data=settings.protect_stateful_resources,
     )
 
 
@@ -48,6 +51,7 @@ def wired(settings: Settings, hub: AlertingHub) -> dict[str, Any]:
         "region": settings.region,
         "kms_key_arn": hub.key_arn,
         "alert_topic_arn": hub.topic_arn,
+        "protect_data": settings.protect_stateful_resources,
     }
 
 
@@ -99,10 +103,24 @@ def aggregator_args(
     )
 
 
-def api_args(settings: Settings, hub: AlertingHub, **wiring: Any) -> ApiWithHandlerArgs:
-    """The API; ``wiring`` gives the network, database and table inputs."""
+def function_role_args(settings: Settings, label: str) -> FunctionRoleArgs:
+    """The execution role of a VPC function (built before the network)."""
+    return FunctionRoleArgs(
+        project_name=settings.project_name,
+        environment_suffix=settings.environment_suffix,
+        region=settings.region,
+        label=label,
+    )
+
+
+def api_args(
+    settings: Settings, hub: AlertingHub, role: FunctionRole, **wiring: Any
+) -> ApiWithHandlerArgs:
+    """The API run by ``role``; ``wiring`` gives the network, database and table inputs."""
     return ApiWithHandlerArgs(
         **wired(settings, hub),
+        execution_role_arn=role.role_arn,
+        execution_role_name=role.role_name,
         **wiring,
         throttle_rate_limit=settings.api_throttle_rate_limit,
         throttle_burst_limit=settings.api_throttle_burst_limit,

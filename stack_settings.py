@@ -95,6 +95,8 @@ CONFIG_KEYS = (
     "apiThrottleBurstLimit",
     "apiReservedConcurrency",
     "aggregatorReservedConcurrency",
+    "protectStatefulResources",
+    "legacyApiGatewayAccount",
 )
 
 
@@ -133,6 +135,8 @@ class Settings:
     api_throttle_burst_limit: int = 100
     api_reserved_concurrency: int = -1
     aggregator_reserved_concurrency: int = -1
+    protect_stateful_resources: bool = False
+    legacy_api_gateway_account: bool = False
 
     @property
     def naming(self) -> Naming:
@@ -366,6 +370,8 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
         _parse_int,
         _check_aggregator_concurrency,
     )
+    read("protectStatefulResources", "protect_stateful_resources", _parse_bool)
+    read("legacyApiGatewayAccount", "legacy_api_gateway_account", _parse_bool)
 
     if not region:
         problems.append("aws:region is required (pulumi config set aws:region eu-west-1)")

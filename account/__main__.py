@@ -19,7 +19,10 @@ provider = aws.Provider(
 logging = AccountLogging(
     "apigateway-logging",
     AccountLoggingArgs(region=settings.region, log_retention_days=settings.log_retention_days),
-    opts=pulumi.ResourceOptions(providers=[provider]),
+    # Destroying the account setting resets API Gateway logging for every stage in the region,
+    # prod's included: everything here is protected (children inherit it), so an accidental
+    # `pulumi destroy` fails before deleting anything (docs/operations.md: deliberate teardown).
+    opts=pulumi.ResourceOptions(providers=[provider], protect=True),
 )
 pulumi.export("apiGatewayCloudWatchRoleArn", logging.role_arn)
 pulumi.export("welcomeLogGroup", logging.welcome_log_group.name)

@@ -9,11 +9,13 @@ from .alerting import AlertingHub, AlertingHubArgs
 from .api import ApiWithHandler, ApiWithHandlerArgs
 from .dashboard import MonitoringSection, ServiceDashboard, ServiceDashboardArgs
 from .database import MonitoredDatabase, MonitoredDatabaseArgs
+from .function import FunctionRole, FunctionRoleArgs
 from .metrics import MetricAggregator, MetricAggregatorArgs, WatchedResources
 from .network import MonitoredVpc, MonitoredVpcArgs
 
 COMPONENTS = (
     AlertingHub,
+    FunctionRole,
     MonitoredVpc,
     MonitoredDatabase,
     ApiWithHandler,
@@ -26,6 +28,8 @@ __all__ = [
     "COMPONENTS",
     "AlertingHub",
     "AlertingHubArgs",
+    "FunctionRole",
+    "FunctionRoleArgs",
     "ApiWithHandler",
     "ApiWithHandlerArgs",
     "MetricAggregator",

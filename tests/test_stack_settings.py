@@ -357,3 +357,9 @@ def test_settings_rejects_aggregator_reservation_other_than_one(value: str) -> N
         ValueError, match=rf"aggregatorReservedConcurrency '{value}' must be -1 .* or 1"
     ):
         settings_with(aggregatorReservedConcurrency=value)
+
+
+def test_settings_protect_stateful_resources_defaults_off_and_reads_true() -> None:
+    assert settings_from_config(base_config(), REGION).protect_stateful_resources is False
+    config = {**base_config(), "protectStatefulResources": "true"}
+    assert settings_from_config(config, REGION).protect_stateful_resources is True

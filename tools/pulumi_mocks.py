@@ -58,10 +58,12 @@ class RecordedResource:
     inputs: dict[str, Any]
     properties: struct_pb2.Struct
     """The inputs exactly as serialised on the wire, for the policy analyzer."""
-    protect: bool = False
+    protect: bool | None = None
+    """As registered; ``None`` when neither the resource nor (in the SDK) its parent set it."""
     ignore_changes: tuple[str, ...] = ()
     delete_before_replace: bool | None = None
-    retain_on_delete: bool = False
+    retain_on_delete: bool | None = None
+    """As registered; ``None`` when the resource left it to its parent (the engine decides)."""
     replace_on_changes: tuple[str, ...] = ()
     deleted_with: str = ""
     custom_timeouts: dict[str, str] = field(default_factory=dict)
@@ -207,6 +209,12 @@ class DeterministicMocks(pulumi.runtime.Mocks):
     def _secret(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
         arn = self._arn("secretsmanager", f"secret:{n.physical}-{n.digest[:6]}")
         return arn, {"name": n.physical, "arn": arn}
+
+    def _secret_version(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
+        # The provider's id is "<secret ARN>|<version id>"; its arn output is the secret's.
+        secret = str(inputs.get("secretId", ""))
+        version = f"{n.digest[:8]}-{n.digest[8:12]}-4{n.digest[13:16]}-8000-{n.digest[:12]}"
+        return f"{secret}|{version}", {"arn": secret, "versionId": version}
 
     def _rds_instance(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
         identifier = str(inputs.get("identifier") or n.physical)
@@ -360,6 +368,7 @@ DeterministicMocks._BY_TYPE.update(
         "aws:cloudwatch/eventBus:EventBus": DeterministicMocks._event_bus,
         "aws:lambda/function:Function": DeterministicMocks._lambda_function,
         "aws:secretsmanager/secret:Secret": DeterministicMocks._secret,
+        "aws:secretsmanager/secretVersion:SecretVersion": DeterministicMocks._secret_version,
         "aws:rds/instance:Instance": DeterministicMocks._rds_instance,
         "aws:apigateway/restApi:RestApi": DeterministicMocks._rest_api,
         "aws:apigateway/stage:Stage": DeterministicMocks._stage,
@@ -397,12 +406,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 inputs=dict(inputs),
                 properties=properties,
-                protect=bool(request.protect),
+                protect=request.protect if request.HasField("protect") else None,
                 ignore_changes=tuple(request.ignoreChanges),
                 delete_before_replace=(
                     request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None
                 ),
-                retain_on_delete=bool(request.retainOnDelete),
+                retain_on_delete=(
+                    request.retainOnDelete if request.HasField("retainOnDelete") else None
+                ),
                 replace_on_changes=tuple(request.replaceOnChanges),
                 deleted_with=request.deletedWith,
                 custom_timeouts={

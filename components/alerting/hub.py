@@ -32,6 +32,9 @@ class AlertingHubArgs:
     retain_key_on_delete: Defaulted[bool] = False
     """Leave the key behind on destroy: set it when encrypted data (a final snapshot, a secret
     in its recovery window) outlives the stack."""
+    protect_data: Defaulted[bool] = False
+    """Pulumi's ``protect`` on the key
+    (`pulumi destroy` then fails before deleting anything)."""
 
 
 class AlertingHub(pulumi.ComponentResource):
@@ -70,7 +73,12 @@ class AlertingHub(pulumi.ComponentResource):
             # with this key: destroy leaves the key (and its billing) behind so they stay
             # readable. Not `protect`: that would stop `pulumi destroy` until someone
             # unprotects the key by hand.
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_key_on_delete),
+            # Separately, `protect_data` (prod) makes an accidental destroy stop at once.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                retain_on_delete=args.retain_key_on_delete,
+                protect=args.protect_data,
+            ),
         )
         self.key_arn = self.key.arn
         self.alias = aws.kms.Alias(

@@ -14,6 +14,7 @@ from ..lib.alarms import alarm_arns, paging_alarm_names, render_alarms
 from ..lib.args import Defaulted, from_inputs
 from ..lib.lambda_function import (
     FUNCTIONS_DIR,
+    ExecutionRole,
     FunctionContext,
     FunctionSpec,
     VpcPlacement,
@@ -63,6 +64,11 @@ class ApiWithHandlerArgs:
     """Private subnets for the handler's network interfaces."""
     security_group_id: pulumi.Input[str]
     """The handler's security group (egress to the database and the endpoints)."""
+    execution_role_arn: pulumi.Input[str]
+    """ARN of the handler's execution role, a ``FunctionRole`` built before the network (it
+    must outlive the subnets and group: Lambda releases the interfaces with it)."""
+    execution_role_name: pulumi.Input[str]
+    """Name of that role; the handler's data-access policy is attached to it."""
     db_address: pulumi.Input[str]
     """PostgreSQL host name."""
     db_port: pulumi.Input[int]
@@ -83,6 +89,9 @@ class ApiWithHandlerArgs:
     """Reserved concurrent executions of the handler; -1 leaves it unreserved."""
     log_retention_days: Defaulted[int] = 14
     """Days the handler's, access and execution log groups keep records."""
+    protect_data: Defaulted[bool] = False
+    """Pulumi's ``protect`` on the access log group (who called the API)
+    (`pulumi destroy` then fails before deleting anything)."""
 
 
 class ApiWithHandler(pulumi.ComponentResource):
@@ -129,8 +138,9 @@ class ApiWithHandler(pulumi.ComponentResource):
             ),
             parent=self,
             statements=self._handler_statements(args),
+            execution_role=ExecutionRole(args.execution_role_arn, args.execution_role_name),
         )
-        self.function, self.role, self.log_group = handler.function, handler.role, handler.log_group
+        self.function, self.log_group = handler.function, handler.log_group
         self.role_policy = handler.role_policy
         self.function_name = self.function.name
 
@@ -155,6 +165,7 @@ class ApiWithHandler(pulumi.ComponentResource):
             throttle=Throttle(args.throttle_rate_limit, args.throttle_burst_limit),
             log_retention_days=args.log_retention_days,
             kms_key_arn=args.kms_key_arn,
+            protect_access_logs=args.protect_data,
             parent=self,
         )
         self.stage, self.method_settings = stage.stage, stage.method_settings
@@ -248,7 +259,9 @@ class ApiWithHandler(pulumi.ComponentResource):
                 *api_handler_statements(
                     where=where, secret_arn=secret, table_arn=table, key_arn=key
                 ),
-                *iam.vpc_network_interface_statements(where, values[5:], security_group),
+                # Creating interfaces names the subnets and group, so it goes with the function;
+                # releasing them is the FunctionRole's grant, which outlives both.
+                *iam.interface_create_statements(where, values[5:], security_group),
             ]
 
         return pulumi.Output.all(

@@ -41,6 +41,7 @@ def create_stage(
     log_retention_days: int,
     kms_key_arn: pulumi.Input[str],
     parent: pulumi.Resource,
+    protect_access_logs: bool = False,
 ) -> Stage:
     """Stage ``stage_name`` of ``deployment`` with X-Ray, JSON access logs and INFO execution
     logs into encrypted groups with retention, metrics and throttling on every method."""
@@ -53,7 +54,7 @@ def create_stage(
         name=naming.full_name("api-access-logs"),
         retention_in_days=log_retention_days,
         kms_key_id=kms_key_arn,
-        opts=child,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect_access_logs),
     )
     # API Gateway would create this group itself on the first INFO log line: unencrypted,
     # kept forever, and left behind by `pulumi destroy`.

@@ -53,6 +53,7 @@ def create_credentials(
     address: pulumi.Input[str],
     port: pulumi.Input[int],
     parent: pulumi.Resource,
+    protect: bool = False,
 ) -> DatabaseCredentials:
     """The secret (encrypted with the stack key) and the JSON document the handler reads."""
     names = secret_name(naming.name("db-credentials"), recovery_window_days)
@@ -63,7 +64,7 @@ def create_credentials(
         description=f"{naming.base}: PostgreSQL master credentials",
         kms_key_id=kms_key_arn,
         recovery_window_in_days=recovery_window_days,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     document = pulumi.Output.json_dumps(
         {

@@ -72,6 +72,9 @@ class MonitoredDatabaseArgs:
     """Days Secrets Manager keeps the deleted secret (0, or 7 to 30)."""
     log_retention_days: Defaulted[int] = 14
     """Days the exported PostgreSQL log groups keep records."""
+    protect_data: Defaulted[bool] = False
+    """Pulumi's ``protect`` on the instance, its secret and its PostgreSQL log groups
+    (`pulumi destroy` then fails before deleting anything)."""
 
 
 def _engine_major(version: str) -> int:
@@ -107,7 +110,8 @@ class MonitoredDatabase(pulumi.ComponentResource):
     database_name: str
     """The database created in the instance."""
     secret_arn: pulumi.Output[str]
-    """Secrets Manager secret with ``username``, ``password``, ``host``, ``port``, ``dbname``."""
+    """Secrets Manager secret with ``username``, ``password``, ``host``, ``port``, ``dbname``;
+    known once the secret has its value (readers depend on the version, not just the secret)."""
     alarms: list[aws.cloudwatch.MetricAlarm]
     """The database's alarms, one per row of its alarm table."""
     alarm_arns: pulumi.Output[list[str]]
@@ -160,13 +164,26 @@ class MonitoredDatabase(pulumi.ComponentResource):
                 name=naming.rds_log_group(export),
                 kms_key_id=args.kms_key_arn,
                 retention_in_days=args.log_retention_days,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data),
             )
             for export in RDS_LOG_EXPORTS
         ]
         self.final_snapshot_id = (
             # A fixed name would fail the second destroy with DBSnapshotAlreadyExists.
-            random.RandomId(f"{name}-final-snapshot-id", byte_length=4, opts=child)
+            # Keyed to the instance identifier and the other inputs that replace the instance:
+            # a replacement gets a new snapshot name, so the new instance's later destroy does
+            # not meet the snapshot its predecessor left (DBSnapshotAlreadyExists).
+            random.RandomId(
+                f"{name}-final-snapshot-id",
+                byte_length=4,
+                keepers={
+                    "instanceIdentifier": naming.name("db"),
+                    "kmsKeyId": args.kms_key_arn,
+                    "dbName": DATABASE_NAME,
+                    "username": MASTER_USERNAME,
+                },
+                opts=child,
+            )
             if args.final_snapshot
             else None
         )
@@ -210,7 +227,9 @@ class MonitoredDatabase(pulumi.ComponentResource):
                 PERFORMANCE_INSIGHTS_RETENTION_DAYS if insights else None
             ),
             # RDS writes the exports into the log groups by name, not through an input.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.log_groups]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*self.log_groups], protect=args.protect_data
+            ),
         )
         self.identifier = self.instance.identifier
         self.address = self.instance.address
@@ -225,9 +244,12 @@ class MonitoredDatabase(pulumi.ComponentResource):
             address=self.address,
             port=self.port,
             parent=self,
+            protect=args.protect_data,
         )
         self.secret, self.secret_version = credentials.secret, credentials.version
-        self.secret_arn = self.secret.arn
+        # The version's ARN is the secret's: readers given it depend on the version, so none
+        # starts (on create, or after a replacement) against a secret with no AWSCURRENT value.
+        self.secret_arn = self.secret_version.arn
         specs = database_alarm_specs(
             db_name=naming.name("db"),
             identifier=self.identifier,

@@ -68,7 +68,16 @@ def vpc_network_interface_statements(
     where: AccountContext, subnet_ids: Sequence[str], security_group_id: str
 ) -> list[Statement]:
     """What Lambda needs to attach a function to the VPC, scoped to its subnets and group."""
-    interfaces = ec2_arn(where, "network-interface/*")
+    return [
+        *interface_create_statements(where, subnet_ids, security_group_id),
+        *interface_release_statements(where),
+    ]
+
+
+def interface_create_statements(
+    where: AccountContext, subnet_ids: Sequence[str], security_group_id: str
+) -> list[Statement]:
+    """Lambda creates the function's network interfaces: only in its subnets and group."""
     return [
         {
             # One statement for every resource CreateNetworkInterface touches: the subnet and
@@ -84,9 +93,20 @@ def vpc_network_interface_statements(
             "Resource": [
                 *(ec2_arn(where, f"subnet/{subnet}") for subnet in subnet_ids),
                 ec2_arn(where, f"security-group/{security_group_id}"),
-                interfaces,
+                ec2_arn(where, "network-interface/*"),
             ],
-        },
+        }
+    ]
+
+
+def interface_release_statements(where: AccountContext) -> list[Statement]:
+    """Lambda manages and, after the function is deleted, releases its network interfaces.
+
+    Names no subnet or group, so it can exist before them and be deleted after them: Lambda
+    deletes a deleted function's interfaces with the execution role's permissions, and until
+    it has, the subnets and groups holding them cannot be deleted.
+    """
+    return [
         {
             "Sid": "ManageFunctionInterfaces",
             "Effect": "Allow",
@@ -95,7 +115,7 @@ def vpc_network_interface_statements(
                 "ec2:AssignPrivateIpAddresses",
                 "ec2:UnassignPrivateIpAddresses",
             ],
-            "Resource": interfaces,
+            "Resource": ec2_arn(where, "network-interface/*"),
         },
         {
             # Describe calls have no resource types: they accept only "*".

@@ -67,6 +67,16 @@ class VpcPlacement:
 
 
 @dataclass(frozen=True)
+class ExecutionRole:
+    """A role built before the function (``FunctionRole``): what the function needs of it."""
+
+    arn: pulumi.Input[str]
+    """The role's ARN (the function's ``role``)."""
+    name: pulumi.Input[str]
+    """The role's name (the function's own inline policy is attached to it)."""
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """What differs between the stack's functions."""
 
@@ -107,7 +117,8 @@ class MonitoredFunction:
     """The resources of one function, for the component that owns it."""
 
     log_group: aws.cloudwatch.LogGroup
-    role: aws.iam.Role
+    role: aws.iam.Role | None
+    """The role built here, or ``None`` when the function was given one."""
     role_policy: aws.iam.RolePolicy
     function: aws.lambda_.Function
     alarms: list[RenderedAlarm]
@@ -137,9 +148,21 @@ def monitored_function(
     context: FunctionContext,
     parent: pulumi.Resource,
     statements: pulumi.Input[Sequence[iam.Statement]],
+    execution_role: ExecutionRole | None = None,
 ) -> MonitoredFunction:
-    """Build one function and what it needs; ``statements`` is its data access beyond logs."""
+    """Build one function and what it needs; ``statements`` is its data access beyond logs.
+
+    A VPC function must be given its ``execution_role``, built before the network
+    (``FunctionRole``): Lambda releases the function's interfaces with it after the function is
+    deleted, so it must outlive the subnets and groups, which a role built here cannot.
+    """
     naming, region = context.naming, context.region
+    if spec.vpc is not None and execution_role is None:
+        raise ValueError(
+            f"Lambda function '{name}' runs in a VPC: give it an execution_role built before "
+            "the network (FunctionRole), so `pulumi destroy` deletes the role after the "
+            "subnets and security groups that hold the function's network interfaces"
+        )
     child = pulumi.ResourceOptions(parent=parent)
     function_name = naming.name(spec.function_type)
     log_group = aws.cloudwatch.LogGroup(
@@ -149,17 +172,20 @@ def monitored_function(
         kms_key_id=context.kms_key_arn,
         opts=child,
     )
-    role = aws.iam.Role(
-        f"{name}-role",
-        name=naming.name(spec.role_type),
-        description=f"{naming.base} {spec.label} Lambda execution role",
-        assume_role_policy=json.dumps(iam.lambda_trust_policy()),
-        opts=child,
-    )
+    role = None
+    if execution_role is None:
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=naming.name(spec.role_type),
+            description=f"{naming.base} {spec.label} Lambda execution role",
+            assume_role_policy=json.dumps(iam.lambda_trust_policy()),
+            opts=child,
+        )
+        execution_role = ExecutionRole(arn=role.arn, name=role.id)
     role_policy = aws.iam.RolePolicy(
         f"{name}-policy",
         name=f"{function_name}-access",
-        role=role.id,
+        role=execution_role.name,
         policy=pulumi.Output.all(log_group.arn, statements).apply(
             lambda values: json.dumps(
                 iam.document([*iam.function_base_statements(values[0], region), *values[1]])
@@ -177,7 +203,7 @@ def monitored_function(
         name,
         name=function_name,
         description=f"{naming.base} {spec.label}",
-        role=role.arn,
+        role=execution_role.arn,
         runtime=RUNTIME,
         architectures=[ARCHITECTURE],
         handler=HANDLER,
@@ -225,6 +251,7 @@ def monitored_function(
 __all__ = [
     "FUNCTIONS_DIR",
     "EnvironmentTooLargeError",
+    "ExecutionRole",
     "FunctionContext",
     "FunctionSpec",
     "MonitoredFunction",

@@ -62,6 +62,9 @@ class MetricAggregatorArgs:
     """Days the function's log group keeps records."""
     table_deletion_protection: Defaulted[bool] = False
     """DynamoDB refuses to delete the table while set."""
+    protect_data: Defaulted[bool] = False
+    """Pulumi's ``protect`` on the metrics table
+    (`pulumi destroy` then fails before deleting anything)."""
     reserved_concurrency: Defaulted[int] = -1
     """-1 (unreserved) or 1 (one run at a time)."""
 
@@ -125,8 +128,6 @@ class MetricAggregator(pulumi.ComponentResource):
             self._period = schedule_seconds(args.schedule)
         except ValueError as error:
             raise ValueError(f"MetricAggregatorArgs.schedule '{args.schedule}' {error}") from None
-        child = pulumi.ResourceOptions(parent=self)
-
         self.table = aws.dynamodb.Table(
             f"{name}-table",
             name=naming.name("metrics"),
@@ -143,7 +144,7 @@ class MetricAggregator(pulumi.ComponentResource):
             ),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             deletion_protection_enabled=args.table_deletion_protection,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data),
         )
         self.table_name, self.table_arn = self.table.name, self.table.arn
 
@@ -158,9 +159,11 @@ class MetricAggregator(pulumi.ComponentResource):
                 alert_topic_arn=args.alert_topic_arn,
             ),
             parent=self,
-            statements=pulumi.Output.all(self.table.arn, args.kms_key_arn).apply(
+            statements=pulumi.Output.all(
+                self.table.arn, args.kms_key_arn, args.alert_topic_arn
+            ).apply(
                 lambda arns: aggregator_statements(
-                    region=args.region, table_arn=arns[0], key_arn=arns[1]
+                    region=args.region, table_arn=arns[0], key_arn=arns[1], topic_arn=arns[2]
                 )
             ),
         )
@@ -244,6 +247,8 @@ class MetricAggregator(pulumi.ComponentResource):
             environment={
                 "METRICS_TABLE": self.table.name,
                 "METRIC_SOURCES": sources,
+                # Each run counts the topic's confirmed subscriptions (alerts-unconfirmed).
+                "ALERT_TOPIC_ARN": args.alert_topic_arn,
                 "LOOKBACK_MINUTES": str(lookback_minutes(self._period)),
                 "RETENTION_DAYS": str(args.metrics_retention_days),
                 "PERIOD_SECONDS": str(PERIOD_SECONDS),

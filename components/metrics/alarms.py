@@ -25,6 +25,9 @@ DYNAMODB_OPERATIONS = contract.DYNAMODB_OPERATIONS
 HEARTBEAT_METRIC = contract.HEARTBEAT_METRIC
 QUERY_ERRORS_METRIC = contract.QUERY_ERRORS_METRIC
 SKIPPED_VALUES_METRIC = contract.SKIPPED_VALUES_METRIC
+ALERT_SUBSCRIPTIONS_METRIC = contract.ALERT_SUBSCRIPTIONS_METRIC
+# Periods with no confirmed subscription before the alarm: time for a confirmation e-mail.
+UNCONFIRMED_PERIODS = 3
 MISSED_RUNS = 3
 # Query errors in this many schedule periods in a row: one transient InternalError is retried by
 # the next run anyway, a lost permission is not.
@@ -87,6 +90,28 @@ def aggregator_alarm_specs(
             meaning=(
                 "runs crash, time out, are not invoked, or cannot read their metrics "
                 "(e.g. after an IAM change). See docs/aggregator.md."
+            ),
+        ),
+        AlarmSpec(
+            key="alerts-unconfirmed",
+            slug="alerts-unconfirmed",
+            subject="Alert topic",
+            signal=Metric(namespace, ALERT_SUBSCRIPTIONS_METRIC, own),
+            statistic="Maximum",
+            period_seconds=schedule_period_seconds,
+            evaluation_periods=UNCONFIRMED_PERIODS,
+            comparison=Comparison.LESS,
+            threshold=1,
+            unit=Unit.COUNT,
+            # No count means no run: the heartbeat alarm says so.
+            missing_data=MissingData.NOT_BREACHING,
+            severity=Severity.TICKET,
+            basis="at least one confirmed subscription on the alert topic",
+            meaning=(
+                "no one confirmed an alert subscription, so alarms reach no one (SNS drops "
+                "subscriptions with their topic: a re-created stack needs the e-mails confirmed "
+                "again). Red on the dashboard only: its own notification reaches no one either. "
+                "See docs/operations.md."
             ),
         ),
         AlarmSpec(
@@ -200,6 +225,16 @@ def aggregator_widgets(
             stat="Sum",
             period=period,
             thresholds=[Threshold("heartbeat alarm (< 1 for 3 periods)", 1)],
+        ),
+        metric_widget(
+            "Alert topic: confirmed subscriptions (0 = alarms reach no one)",
+            [[namespace, ALERT_SUBSCRIPTIONS_METRIC, "service", AGGREGATOR_SERVICE]],
+            region=region,
+            stat="Maximum",
+            period=period,
+            thresholds=[
+                Threshold(f"alerts-unconfirmed (< 1 for {UNCONFIRMED_PERIODS} periods)", 1)
+            ],
         ),
         metric_widget(
             "Aggregator: failed queries and skipped values per run",

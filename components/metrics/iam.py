@@ -7,8 +7,11 @@ from typing import Any
 from ..lib.iam import Statement, document, in_region, kms_via_statement
 
 
-def aggregator_statements(*, region: str, table_arn: str, key_arn: str) -> list[Statement]:
-    """The aggregator's access: read CloudWatch metrics, write the metrics table."""
+def aggregator_statements(
+    *, region: str, table_arn: str, key_arn: str, topic_arn: str
+) -> list[Statement]:
+    """The aggregator's access: read CloudWatch metrics, write the metrics table, count the
+    alert topic's confirmed subscriptions."""
     return [
         {
             # GetMetricData has no resource types: it accepts only "*".
@@ -23,6 +26,12 @@ def aggregator_statements(*, region: str, table_arn: str, key_arn: str) -> list[
             "Effect": "Allow",
             "Action": "dynamodb:BatchWriteItem",
             "Resource": table_arn,
+        },
+        {
+            "Sid": "CountAlertSubscriptions",
+            "Effect": "Allow",
+            "Action": "sns:GetTopicAttributes",
+            "Resource": topic_arn,
         },
         kms_via_statement(
             "EncryptTableItems",

@@ -41,6 +41,7 @@ def create_flow_logs(
     kms_key_arn: pulumi.Input[str],
     log_retention_days: int,
     parent: pulumi.Resource,
+    protect: bool = False,
 ) -> FlowLogs:
     """REJECT records of the VPC into ``/aws/vpc/<name>``, counted by a metric filter."""
     child = pulumi.ResourceOptions(parent=parent)
@@ -49,7 +50,7 @@ def create_flow_logs(
         name=naming.full_name("flow-logs"),
         kms_key_id=kms_key_arn,
         retention_in_days=log_retention_days,
-        opts=child,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     role = aws.iam.Role(
         f"{name}-flow-logs-role",

@@ -38,6 +38,9 @@ class MonitoredVpcArgs:
     """Private IPv4 range of the VPC, /16 to /24; four subnets are carved from it."""
     log_retention_days: Defaulted[int] = 14
     """Days the flow-log group keeps records (a value CloudWatch Logs accepts)."""
+    protect_data: Defaulted[bool] = False
+    """Pulumi's ``protect`` on the flow-log group (the record of rejected traffic)
+    (`pulumi destroy` then fails before deleting anything)."""
 
 
 class MonitoredVpc(pulumi.ComponentResource):
@@ -119,6 +122,7 @@ class MonitoredVpc(pulumi.ComponentResource):
             region=args.region,
             kms_key_arn=args.kms_key_arn,
             log_retention_days=args.log_retention_days,
+            protect=args.protect_data,
             parent=self,
         )
         self.flow_log_group, self.flow_log = flow_logs.log_group, flow_logs.flow_log

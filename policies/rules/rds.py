@@ -61,12 +61,13 @@ def _root_property(path: str) -> str:
     return re.split(r"[.\[]", text, maxsplit=1)[0].strip()
 
 
-def _option_problems(args: ResourceValidationArgs) -> list[str]:
+def _option_problems(args: ResourceValidationArgs, allow_protect: bool) -> list[str]:
     problems: list[str] = []
-    if args.opts is not None and args.opts.protect:
+    if args.opts is not None and args.opts.protect and not allow_protect:
         problems.append(
             f"{label(args)} has the protect resource option; remove protect=True so "
-            "`pulumi destroy` can delete it (stacks must stay destroyable)"
+            "`pulumi destroy` can delete it (stacks must stay destroyable), or set "
+            "allowProtect in this stack's policy config"
         )
     ignored = list(args.opts.ignore_changes or []) if args.opts is not None else []
     frozen = {_normalise(f): f for f in _FROZEN_FIELDS}
@@ -148,7 +149,10 @@ def validate_destroyable(args: ResourceValidationArgs, report: ReportViolation) 
     if args.resource_type not in DESTROYABLE_TYPES:
         return
     allow_protection = is_truthy(config_value(args, "allowDeletionProtection", False))
-    for problem in _option_problems(args) + _property_problems(args, allow_protection):
+    allow_protect = is_truthy(config_value(args, "allowProtect", False))
+    for problem in _option_problems(args, allow_protect) + _property_problems(
+        args, allow_protection
+    ):
         report(problem, None)
 
 
@@ -198,6 +202,14 @@ destroyable = ResourceValidationPolicy(
                 "type": "boolean",
                 "default": False,
                 "description": "Allow deletion protection; then a final snapshot is required.",
+            },
+            "allowProtect": {
+                "type": "boolean",
+                "default": False,
+                "description": (
+                    "Allow Pulumi's protect option (a stack protected on purpose, such as prod "
+                    "with protectStatefulResources): destroy then fails before deleting anything."
+                ),
             },
         },
     ),

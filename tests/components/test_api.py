@@ -14,8 +14,9 @@ from components.alerting import AlertingHub
 from components.api import API_STAGE_NAME, ApiWithHandler
 from components.api.rest_api import RDS_CA_BUNDLE, database_tls_environment
 from components.api.routes import ROUTES, Route, definitions_hash
+from components.function import FunctionRole
 from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
-from stack_args import api_args, hub_args
+from stack_args import api_args, function_role_args, hub_args
 from stack_settings import Settings
 from tests.components.support import (
     ALARM,
@@ -54,11 +55,13 @@ PERMISSION = "aws:lambda/permission:Permission"
 
 def _build(settings: Settings) -> None:
     hub = AlertingHub("alerting", hub_args(settings))
+    role = FunctionRole("api-handler", function_role_args(settings, "API handler"))
     api = ApiWithHandler(
         "api",
         api_args(
             settings,
             hub,
+            role,
             vpc_id=VPC_ID,
             subnet_ids=SUBNETS,
             security_group_id=LAMBDA_SG,

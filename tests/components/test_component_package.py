@@ -27,6 +27,7 @@ from components import (
     COMPONENTS,
     AlertingHubArgs,
     ApiWithHandlerArgs,
+    FunctionRoleArgs,
     MetricAggregatorArgs,
     MonitoredDatabaseArgs,
     MonitoredVpcArgs,
@@ -39,6 +40,7 @@ from tools.pulumi_mocks import run_in_mocks
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARGS = {
     "AlertingHub": AlertingHubArgs,
+    "FunctionRole": FunctionRoleArgs,
     "MonitoredVpc": MonitoredVpcArgs,
     "MonitoredDatabase": MonitoredDatabaseArgs,
     "ApiWithHandler": ApiWithHandlerArgs,
@@ -160,6 +162,7 @@ def test_package_keeps_the_python_type_tokens() -> None:
     """The Python program's URNs carry the library tokens; only the package uses index ones."""
     assert [c.TYPE_TOKEN for c in COMPONENTS] == [  # type: ignore[attr-defined]
         "cw-analytics:alerting:AlertingHub",
+        "cw-analytics:function:FunctionRole",
         "cw-analytics:network:MonitoredVpc",
         "cw-analytics:database:MonitoredDatabase",
         "cw-analytics:api:ApiWithHandler",

@@ -22,7 +22,13 @@ from tests.harness import MockRun, as_list, parse_document
 PINNED_IAM_DEFINITION_SHA256 = "41ddfc1bba7652b1e78df6c77015757bf022ed20e5fcf7b7c79744ddd75388ed"
 # AWS managed policies an app stack may attach, and to which role: none (the one the project
 # uses, for API Gateway's account-wide logging role, belongs to the account/ project).
-ALLOWED_MANAGED_POLICIES: dict[str, str] = {}
+ALLOWED_MANAGED_POLICIES: dict[str, str] = {
+    # Release 32aa575's API Gateway logging role, kept (retained, unchanged) by dev for one
+    # release so the upgrade deletes nothing account-wide (legacy_account.py).
+    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs": (
+        "cw-analytics-{stack}-apigw-cloudwatch-role"
+    ),
+}
 STACKS = ["dev", "prod"]
 
 

@@ -13,6 +13,7 @@ from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
 from components.lib.lambda_function import (
     ENVIRONMENT_LIMIT_BYTES,
     EnvironmentTooLargeError,
+    ExecutionRole,
     FunctionContext,
     FunctionSpec,
     VpcPlacement,
@@ -52,7 +53,12 @@ def _spec(**overrides: object) -> FunctionSpec:
     return FunctionSpec(**values)  # type: ignore[arg-type]
 
 
-def _builder(spec: FunctionSpec) -> Callable[[Settings], None]:
+GIVEN_ROLE = ExecutionRole(arn="arn:aws:iam::123456789012:role/given", name="given")
+
+
+def _builder(
+    spec: FunctionSpec, execution_role: ExecutionRole | None = None
+) -> Callable[[Settings], None]:
     def build(settings: Settings) -> None:
         hub = AlertingHub("alerting", hub_args(settings))
         context = FunctionContext(
@@ -62,7 +68,14 @@ def _builder(spec: FunctionSpec) -> Callable[[Settings], None]:
             kms_key_arn=hub.key_arn,
             alert_topic_arn=hub.topic_arn,
         )
-        built = monitored_function("fn", spec, context=context, parent=hub, statements=[EXTRA])
+        built = monitored_function(
+            "fn",
+            spec,
+            context=context,
+            parent=hub,
+            statements=[EXTRA],
+            execution_role=execution_role,
+        )
         pulumi.export("paging", paging_alarm_names(built.alarms))
 
     return build
@@ -147,7 +160,17 @@ VPC_PLACEMENT = VpcPlacement(
 
 @pytest.fixture(scope="module")
 def vpc_run() -> MockRun:
-    return run_components(_builder(_spec(vpc=VPC_PLACEMENT)))
+    return run_components(_builder(_spec(vpc=VPC_PLACEMENT), GIVEN_ROLE))
+
+
+def test_monitored_function_in_vpc_runs_as_the_role_it_is_given(vpc_run: MockRun) -> None:
+    assert vpc_run.of_type(ROLE) == [], "a VPC function must not build its own role"
+    assert vpc_run.one(FUNCTION).inputs["role"] == GIVEN_ROLE.arn
+
+
+def test_monitored_function_in_vpc_without_a_given_role_is_refused() -> None:
+    with pytest.raises(ValueError, match="runs in a VPC: give it an execution_role"):
+        run_components(_builder(_spec(vpc=VPC_PLACEMENT)))
 
 
 def test_monitored_function_in_vpc_uses_only_its_own_group(vpc_run: MockRun) -> None:

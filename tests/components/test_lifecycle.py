@@ -62,7 +62,6 @@ def test_lifecycle_prod_key_outlives_destroy_with_the_snapshot_and_secret() -> N
     assert run.one(SECRET).inputs["recoveryWindowInDays"] > 0
     key = run.one(KEY)
     assert key.retain_on_delete, f"{key.urn}: destroy deletes the key of the final snapshot"
-    assert not key.protect, f"{key.urn}: protect would stop `pulumi destroy`"
 
 
 def test_lifecycle_dev_leaves_nothing_behind() -> None:
@@ -74,13 +73,34 @@ def test_lifecycle_dev_leaves_nothing_behind() -> None:
     assert key.inputs["deletionWindowInDays"] == 7, key.urn
 
 
+def test_lifecycle_dev_nothing_blocks_destroy() -> None:
+    """Dev's `pulumi destroy` finishes with no manual step: nothing is protected."""
+    protected = [r.urn for r in whole_stack("dev").resources if r.protect]
+    assert not protected, f"dev: protected resources stop destroy: {protected}"
+
+
+PROTECTED_IN_PROD = {
+    ("aws:rds/instance:Instance", "database-instance"),
+    ("aws:secretsmanager/secret:Secret", "database-credentials"),
+    ("aws:cloudwatch/logGroup:LogGroup", "database-logs-postgresql"),
+    ("aws:cloudwatch/logGroup:LogGroup", "database-logs-upgrade"),
+    ("aws:dynamodb/table:Table", "metrics-table"),
+    ("aws:kms/key:Key", "alerting-key"),
+    ("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs"),
+    ("aws:cloudwatch/logGroup:LogGroup", "api-access-logs"),
+}
+"""What holds data in prod (docs/operations.md): Pulumi refuses to delete any of it."""
+
+
+def test_lifecycle_prod_protects_exactly_its_data() -> None:
+    protected = {(r.type, r.name) for r in whole_stack("prod").resources if r.protect}
+    assert protected == PROTECTED_IN_PROD
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_lifecycle_nothing_blocks_destroy(stack: str) -> None:
-    """`pulumi destroy` finishes with no manual step: nothing is protected, and nothing has
-    ignore_changes freezing a field that could block deletion."""
+def test_lifecycle_no_ignore_changes_freezes_deletion_fields(stack: str) -> None:
+    """Nothing has ignore_changes freezing a field that could block deletion."""
     run = whole_stack(stack)
-    protected = [r.urn for r in run.resources if r.protect]
-    assert not protected, f"{stack}: protected resources stop destroy: {protected}"
     deletion_fields = {"deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier"}
     frozen = deletion_fields & set(run.one(INSTANCE).ignore_changes)
     assert not frozen, f"{stack}: ignore_changes freezes {frozen} on the database"

@@ -119,6 +119,7 @@ def test_aggregator_environment_follows_lambda_contract(run: MockRun) -> None:
         "POWERTOOLS_SERVICE_NAME": "aggregator",
         "POWERTOOLS_METRICS_NAMESPACE": "cw-analytics/test",
         "LOG_LEVEL": "INFO",
+        "ALERT_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:cw-analytics-test-alerts",
     }
 
 
@@ -398,3 +399,26 @@ def test_metrics_table_alarms_sum_the_operations_the_aggregator_copies(run: Mock
     queries = run.one(ALARM, "metrics-table-throttled").inputs["metricQueries"]
     alarmed = {q["metric"]["dimensions"]["Operation"] for q in queries if q.get("metric")}
     assert alarmed == set(DYNAMODB_OPERATIONS)
+
+
+def test_aggregator_may_read_only_the_alert_topic_s_attributes(run: MockRun) -> None:
+    topic = _environment(run)["ALERT_TOPIC_ARN"]
+    role = run.one(ROLE)
+    sns = [s for s in role_statements(run, role) if "sns" in str(s["Action"])]
+    assert sns == [
+        {
+            "Sid": "CountAlertSubscriptions",
+            "Effect": "Allow",
+            "Action": "sns:GetTopicAttributes",
+            "Resource": topic,
+        }
+    ], sns
+
+
+def test_aggregator_alarms_when_no_one_confirmed_an_alert_subscription(run: MockRun) -> None:
+    alarm = next(
+        a for a in run.of_type(ALARM) if a.inputs["name"] == "cw-analytics-test-alerts-unconfirmed"
+    )
+    assert alarm.inputs["metricName"] == "AlertSubscriptionsConfirmed"
+    assert alarm.inputs["comparisonOperator"] == "LessThanThreshold"
+    assert alarm.inputs["threshold"] == 1, alarm.inputs

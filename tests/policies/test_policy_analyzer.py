@@ -23,7 +23,7 @@ POLICIES = (
 
 def test_load_policy_config_reads_prod_file(pack_dir: Path) -> None:
     config = load_policy_config(pack_dir / "config" / "prod.json")
-    assert config["rds-destroyable"] == {"allowDeletionProtection": True}, (
+    assert config["rds-destroyable"] == {"allowDeletionProtection": True, "allowProtect": True}, (
         f"prod.json read as {config}"
     )
 

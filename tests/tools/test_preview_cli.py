@@ -11,7 +11,9 @@ import pytest
 
 from tests.tools.helpers import SAMPLE_PACK, ToolRun, run_fixture
 
-RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options"}
+RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options", "effectiveOptions"}
+EFFECTIVE_KEYS = {"protect", "retainOnDelete", "deletedWith", "inheritedFrom"}
+STEP_KEYS = {"urn", "wave", "action", "waitsFor"}
 OPTION_KEYS = {
     "protect",
     "retainOnDelete",
@@ -123,7 +125,11 @@ def test_preview_failure_writes_no_report(runs: dict[str, ToolRun]) -> None:
 def test_preview_json_matches_documented_shape(runs: dict[str, ToolRun]) -> None:
     for name in ("clean", "wildcard_iam", "clean-sample"):
         report = runs[name].report
-        assert report is not None and set(report) == {"stack", "resources", "policyViolations"}
+        assert report is not None
+        assert set(report) == {"stack", "resources", "destroy", "policyViolations"}
+        assert set(report["destroy"]) == {"blockedBy", "order"}
+        for step in report["destroy"]["order"]:
+            assert set(step) == STEP_KEYS and step["action"] in ("delete", "retain", "skip"), step
         assert report["stack"] == "test"
         for resource in report["resources"]:
             assert set(resource) == RESOURCE_KEYS, resource
@@ -132,6 +138,7 @@ def test_preview_json_matches_documented_shape(runs: dict[str, ToolRun]) -> None
             assert isinstance(resource["inputs"], dict)
             assert set(resource["options"]) == OPTION_KEYS, resource["options"]
             assert isinstance(resource["options"]["protect"], bool)
+            assert set(resource["effectiveOptions"]) == EFFECTIVE_KEYS, resource
         for violation in report["policyViolations"]:
             assert set(violation) == VIOLATION_KEYS, violation
             assert all(isinstance(value, str) for value in violation.values()), violation

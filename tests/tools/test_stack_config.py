@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.preview.cli import parse_arguments
 from tools.preview.errors import StackConfigError
-from tools.preview.stack_config import config_value_text, load_stack_config
+from tools.preview.stack_config import config_value_text, load_stack_config, pack_config_path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PROJECT = """\
 name: demo
@@ -130,3 +133,16 @@ def test_load_stack_config_marks_secret_declared_keys(tmp_path: Path) -> None:
 )
 def test_config_value_text_matches_pulumi_encoding(value: object, text: str) -> None:
     assert config_value_text(value) == text
+
+
+def test_pack_config_path_gives_a_pull_request_stack_dev_s_config() -> None:
+    pack = REPO_ROOT / "policies"
+    assert pack_config_path(pack, "pr-42") == pack / "config" / "dev.json"
+    assert parse_arguments(["--stack", "pr-42"]).policy_pack_config == pack / "config" / "dev.json"
+
+
+def test_pack_config_path_keeps_a_stack_s_own_config_and_none_for_others() -> None:
+    pack = REPO_ROOT / "policies"
+    assert pack_config_path(pack, "prod") == pack / "config" / "prod.json"
+    assert pack_config_path(pack, "staging") is None
+    assert pack_config_path(pack, "pr-x") is None

@@ -39,7 +39,8 @@ def analyzed_resource(resource: PreviewResource, *, for_stack: bool) -> Analyzed
         name=resource.name,
         properties=resource.outputs if for_stack else resource.inputs,
         options=ResourceOptionsView(
-            protect=options.protect,
+            # The engine hands a pack the effective option (inherited from the parent).
+            protect=resource.lifecycle.protect,
             ignore_changes=options.ignore_changes,
             delete_before_replace=options.delete_before_replace,
             custom_timeouts=engine_timeouts(options.custom_timeouts),

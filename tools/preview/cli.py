@@ -20,10 +20,11 @@ from tools.preview.errors import PreviewError
 from tools.preview.graph import render_mermaid, replace_generated_block
 from tools.preview.interpreters import pack_interpreter, program_interpreter
 from tools.preview.lifecycle import with_lifecycle_findings
+from tools.preview.options import resolve_options
 from tools.preview.program import TOOLS_ROOT, run_program, start_program
 from tools.preview.render import render_preview
 from tools.preview.report_json import build_report, write_report
-from tools.preview.stack_config import load_stack_config
+from tools.preview.stack_config import load_stack_config, pack_config_path
 from tools.preview.values import secret_strings
 
 EXIT_OK = 0
@@ -70,7 +71,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         "--policy-pack-config",
         type=Path,
         default=None,
-        help="policy config JSON (default: <pack>/config/<stack>.json when it exists)",
+        help="policy config JSON (default: <pack>/config/<stack>.json when it exists; "
+        "dev's for a pull-request stack pr-<n>)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write a JSON report here")
     parser.add_argument(
@@ -101,8 +103,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         parser.error("--write needs --graph")
     config = namespace.policy_pack_config
     if config is None:
-        candidate = namespace.policy_pack / "config" / f"{namespace.stack}.json"
-        config = candidate if candidate.is_file() else None
+        config = pack_config_path(namespace.policy_pack, namespace.stack)
     return Arguments(
         stack=namespace.stack,
         program=namespace.program,
@@ -142,19 +143,16 @@ def preview(args: Arguments) -> int:
             program = run.result()
             if args.verbose and program.log:
                 sys.stderr.write(program.log)
-            secrets = set().union(*(secret_strings(r.inputs) for r in program.resources))
+            resources = resolve_options(program.resources)
+            secrets = set().union(*(secret_strings(r.inputs) for r in resources))
             secrets |= {v for k, v in stack.config.items() if k in stack.secret_keys and len(v) > 3}
-            report = analyse(pack, args.policy_pack, program.resources, secrets)
-        report = with_lifecycle_findings(report, program.resources)
+            report = analyse(pack, args.policy_pack, resources, secrets)
+        report = with_lifecycle_findings(report, resources)
     finally:
         run.close()
-    sys.stdout.write(
-        render_preview(args.stack, program.resources, report, show_inputs=args.verbose)
-    )
+    sys.stdout.write(render_preview(args.stack, resources, report, show_inputs=args.verbose))
     if args.json is not None:
-        write_report(
-            args.json, build_report(args.stack, program.resources, report.findings, secrets)
-        )
+        write_report(args.json, build_report(args.stack, resources, report.findings, secrets))
     return EXIT_MANDATORY_VIOLATION if report.mandatory else EXIT_OK
 
 

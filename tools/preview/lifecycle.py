@@ -6,15 +6,24 @@ for them). Either makes a database outlive ``pulumi destroy``: ``retainOnDelete`
 state but leaves it in AWS, and ``deletedWith`` tells the engine to skip its delete because another
 resource's deletion is supposed to take it along — which no AWS resource does for an RDS, DocumentDB
 or Neptune database. The preview sees every option the program registered, so it reports these
-itself, as a mandatory finding in the same report as the pack's.
+itself, as a mandatory finding in the same report as the pack's. It judges the *effective*
+options (a database inside a component marked ``retain_on_delete=True`` is retained too) and
+says where an inherited one came from.
+
+The destroy order is checked here too (``tools/preview/destroy_checks.py``): a resource another
+needs for its own deletion must not go first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tools.preview.destroy import DestroyPlan
+from tools.preview.destroy_checks import CHECKS as DESTROY_CHECKS
+from tools.preview.destroy_checks import destroy_order_findings
 from tools.preview.findings import Finding, PackSummary, PolicyReport
 from tools.preview.model import PreviewResource
+from tools.preview.options import resolve_options
 
 CHECKS_PACK = "offline-preview"
 """The pack name the preview's own findings carry in the report and the JSON."""
@@ -38,7 +47,7 @@ DATABASE_TYPES = frozenset(
 )
 """Every database type on the RDS API (DocumentDB and Neptune share it) and DocumentDB Elastic."""
 
-CHECK_COUNT = 1
+CHECK_COUNT = 1 + len(DESTROY_CHECKS)
 
 
 def checks_summary() -> PackSummary:
@@ -52,26 +61,37 @@ def checks_summary() -> PackSummary:
 
 
 def lifecycle_findings(resources: Sequence[PreviewResource]) -> tuple[Finding, ...]:
-    """A mandatory finding for each database that ``pulumi destroy`` would leave behind."""
-    return tuple(
+    """A mandatory finding for each database ``pulumi destroy`` would leave behind, and for
+    each resource the destroy order deletes before another that needs it."""
+    resolved = resolve_options(resources)
+    databases = (
         finding
-        for resource in resources
+        for resource in resolved
         if resource.type in DATABASE_TYPES
         for finding in _database_findings(resource)
     )
+    return (*databases, *destroy_order_findings(resolved, DestroyPlan(resolved), CHECKS_PACK))
+
+
+def _how(resource: PreviewResource, option: str) -> str:
+    """``sets`` or ``inherits ... from <ancestor>`` for an effective option."""
+    source = resource.lifecycle.sources.get(option, resource.urn)
+    return "sets" if source == resource.urn else f"inherits from {source}"
 
 
 def _database_findings(resource: PreviewResource) -> list[Finding]:
     reasons = []
-    if resource.options.retain_on_delete:
+    lifecycle = resource.lifecycle
+    if lifecycle.retain_on_delete:
         reasons.append(
-            "sets the retainOnDelete resource option: `pulumi destroy` removes it from the "
-            "state and leaves it running (and billed) in AWS"
+            f"{_how(resource, 'retainOnDelete')} the retainOnDelete resource option: "
+            "`pulumi destroy` removes it from the state and leaves it running (and billed) in AWS"
         )
-    if resource.options.deleted_with:
+    if lifecycle.deleted_with:
         reasons.append(
-            f"sets deletedWith={resource.options.deleted_with}: `pulumi destroy` skips its "
-            "delete, and deleting that resource does not delete a database"
+            f"{_how(resource, 'deletedWith')} deletedWith={lifecycle.deleted_with}: "
+            "`pulumi destroy` skips its delete, and deleting that resource does not delete a "
+            "database"
         )
     return [
         Finding(

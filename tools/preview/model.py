@@ -14,10 +14,12 @@ PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 class ResourceOptions:
     """The resource options the engine hands a policy pack, as the program registered them."""
 
-    protect: bool = False
+    protect: bool | None = None
+    """``None`` when not registered (the engine then takes the parent's)."""
     ignore_changes: tuple[str, ...] = ()
     delete_before_replace: bool | None = None
-    retain_on_delete: bool = False
+    retain_on_delete: bool | None = None
+    """``None`` when not registered (the engine then takes the parent's)."""
     replace_on_changes: tuple[str, ...] = ()
     deleted_with: str = ""
     """The URN whose deletion stands in for this resource's own (the engine skips its delete)."""
@@ -27,6 +29,25 @@ class ResourceOptions:
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provider: str = ""
     """The provider reference (``urn::id``), empty for the default provider."""
+
+
+@dataclass(frozen=True)
+class EffectiveOptions:
+    """The lifecycle options the engine applies: the resource's own, else its parent's.
+
+    ``sources`` maps each option that is set (``protect``, ``retainOnDelete``, ``deletedWith``)
+    to the URN of the resource that set it: the resource's own URN, or the ancestor it was
+    inherited from.
+    """
+
+    protect: bool = False
+    retain_on_delete: bool = False
+    deleted_with: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def inherited(self, urn: str) -> dict[str, str]:
+        """The options resource ``urn`` takes from an ancestor, and from which."""
+        return {option: source for option, source in self.sources.items() if source != urn}
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,27 @@ class PreviewResource:
     outputs: struct_pb2.Struct
     """The state the mocks returned, serialised the same way (what AnalyzeStack receives)."""
     options: ResourceOptions = field(default_factory=ResourceOptions)
+    effective: EffectiveOptions | None = None
+    """The options the engine applies (inherited ones included); set by ``resolve_options``."""
+
+    @property
+    def lifecycle(self) -> EffectiveOptions:
+        """The effective options, or the resource's own when they were never resolved."""
+        if self.effective is not None:
+            return self.effective
+        own = self.options
+        sources = {
+            option: self.urn
+            for option, value in (
+                ("protect", own.protect),
+                ("retainOnDelete", own.retain_on_delete),
+                ("deletedWith", own.deleted_with),
+            )
+            if value
+        }
+        return EffectiveOptions(
+            bool(own.protect), bool(own.retain_on_delete), own.deleted_with, sources
+        )
 
     @property
     def is_stack(self) -> bool:

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
+from tools.preview.destroy import DELETE, DestroyPlan
 from tools.preview.findings import ENFORCEMENT_LEVELS, Finding, PolicyReport
 from tools.preview.model import PreviewResource
 from tools.preview.values import plain_properties
@@ -67,12 +68,20 @@ def render_tree(resources: Sequence[PreviewResource], *, show_inputs: bool = Fal
 
 
 def _option_markers(resource: PreviewResource) -> str:
-    """What a reviewer must notice about a resource's lifecycle, after its name."""
-    options = resource.options
+    """What a reviewer must notice about a resource's lifecycle (effective), after its name."""
+    options = resource.lifecycle
+    inherited = options.inherited(resource.urn)
+
+    def marker(option: str, text: str) -> str:
+        source = inherited.get(option)
+        return f"[{text}, from {urn_label(source)}]" if source else f"[{text}]"
+
     markers = [
-        "[protected]" if options.protect else "",
-        "[retain on delete]" if options.retain_on_delete else "",
-        f"[deleted with {urn_label(options.deleted_with)}]" if options.deleted_with else "",
+        marker("protect", "protected") if options.protect else "",
+        marker("retainOnDelete", "retain on delete") if options.retain_on_delete else "",
+        marker("deletedWith", f"deleted with {urn_label(options.deleted_with)}")
+        if options.deleted_with
+        else "",
     ]
     return "".join(f"  {marker}" for marker in markers if marker)
 
@@ -90,6 +99,22 @@ def render_counts(resources: Sequence[PreviewResource]) -> str:
     lines = ["Resources:", f"    + {len(resources)} to create", "", "    Count  Type"]
     for type_token, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         lines.append(f"    {count:>5}  {type_token}")
+    return "\n".join(lines)
+
+
+def render_destroy(resources: Sequence[PreviewResource]) -> str:
+    """The order ``pulumi destroy`` would delete in, wave by wave, and what would stop it."""
+    plan = DestroyPlan(resources)
+    lines = ["Destroy order (`pulumi destroy`; each wave after the one before):"]
+    if plan.blocked_by:
+        lines.append(
+            f"    blocked: {_count(len(plan.blocked_by), 'protected resource')} "
+            "(the destroy fails before deleting anything):"
+        )
+        lines.extend(f"        {urn_label(urn)}" for urn in plan.blocked_by)
+    for step in plan.steps:
+        action = "" if step.action == DELETE else f"  [{step.action}]"
+        lines.append(f"    {step.wave:>3}  {urn_label(step.urn)}{action}")
     return "\n".join(lines)
 
 
@@ -151,6 +176,7 @@ def render_preview(
                 f"Previewing update ({stack}) offline, under Pulumi's mock runtime:",
                 render_tree(resources, show_inputs=show_inputs),
                 render_counts(resources),
+                render_destroy(resources),
                 render_policies(report),
                 render_summary(report),
             ]

@@ -1,4 +1,5 @@
-"""The ``--json`` report: the stack, every resource with inputs and options, every violation."""
+"""The ``--json`` report: the stack, every resource with inputs and options (as registered and
+as the engine applies them), the destroy order, every violation."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tools.preview.destroy import DestroyPlan
 from tools.preview.findings import Finding
 from tools.preview.model import PreviewResource
 from tools.preview.values import plain_properties, scrub
 
 
 def resource_entry(resource: PreviewResource) -> dict[str, Any]:
-    """One resource: identity, inputs (secrets as ``[secret]``) and the options a pack sees."""
-    options = resource.options
+    """One resource: identity, inputs (secrets as ``[secret]``), its options as registered and
+    the effective lifecycle options, with the ancestor each inherited one comes from."""
+    options, lifecycle = resource.options, resource.lifecycle
     return {
         "urn": resource.urn,
         "type": resource.type,
@@ -22,8 +25,8 @@ def resource_entry(resource: PreviewResource) -> dict[str, Any]:
         "parent": resource.parent or None,
         "inputs": plain_properties(resource.inputs),
         "options": {
-            "protect": options.protect,
-            "retainOnDelete": options.retain_on_delete,
+            "protect": bool(options.protect),
+            "retainOnDelete": bool(options.retain_on_delete),
             "deletedWith": options.deleted_with or None,
             "ignoreChanges": list(options.ignore_changes),
             "replaceOnChanges": list(options.replace_on_changes),
@@ -34,6 +37,28 @@ def resource_entry(resource: PreviewResource) -> dict[str, Any]:
                 key: list(urns) for key, urns in sorted(options.property_dependencies.items())
             },
         },
+        "effectiveOptions": {
+            "protect": lifecycle.protect,
+            "retainOnDelete": lifecycle.retain_on_delete,
+            "deletedWith": lifecycle.deleted_with or None,
+            "inheritedFrom": dict(sorted(lifecycle.inherited(resource.urn).items())),
+        },
+    }
+
+
+def destroy_entry(plan: DestroyPlan) -> dict[str, Any]:
+    """The order ``pulumi destroy`` deletes in, and the protected resources that stop it."""
+    return {
+        "blockedBy": list(plan.blocked_by),
+        "order": [
+            {
+                "urn": step.urn,
+                "wave": step.wave,
+                "action": step.action,
+                "waitsFor": list(step.waits_for),
+            }
+            for step in plan.steps
+        ],
     }
 
 
@@ -58,6 +83,7 @@ def build_report(
     report = {
         "stack": stack,
         "resources": [resource_entry(r) for r in resources],
+        "destroy": destroy_entry(DestroyPlan(resources)),
         "policyViolations": [violation_entry(f) for f in findings],
     }
     scrubbed: dict[str, Any] = _scrub_strings(report, secrets or set())

@@ -10,6 +10,7 @@ offline, so they are an error that names the key.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,20 @@ def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
         secret_keys=tuple(sorted(d.key for d in declared.values() if d.secret)),
         region=config.get("aws:region"),
     )
+
+
+PULL_REQUEST_STACK = re.compile(r"^pr-\d+$")
+"""Stacks CI creates for a pull request (``pr-123``): previewed under dev's pack config."""
+
+
+def pack_config_path(pack_dir: Path, stack: str) -> Path | None:
+    """The pack config a stack is checked with: ``<pack>/config/<stack>.json``, else dev's for
+    a pull-request stack (it is dev's shape with another suffix), else none."""
+    own = pack_dir / "config" / f"{stack}.json"
+    if own.is_file():
+        return own
+    dev = pack_dir / "config" / "dev.json"
+    return dev if PULL_REQUEST_STACK.match(stack) and dev.is_file() else None
 
 
 def config_value_text(value: Any) -> str:

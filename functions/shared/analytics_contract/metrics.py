@@ -10,6 +10,9 @@ QUERY_ERRORS_METRIC = "AggregatorQueryErrors"
 """GetMetricData queries of a run that came back InternalError or Forbidden."""
 SKIPPED_VALUES_METRIC = "AggregatorSkippedValues"
 """Datapoints of a run that DynamoDB cannot store (not finite, out of its number range)."""
+ALERT_SUBSCRIPTIONS_METRIC = "AlertSubscriptionsConfirmed"
+"""Confirmed subscriptions of the alert topic (GetTopicAttributes), once per run: SNS drops a
+topic's subscriptions with it, so a re-created topic has none until the owners confirm again."""
 MAX_FAILED_QUERY_SHARE = 0.1
 """A run whose failed queries exceed this share of all its queries is not healthy."""
 
