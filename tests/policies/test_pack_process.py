@@ -21,6 +21,7 @@ EXPECTED_LEVELS = {
     "iam-no-wildcard": "mandatory",
     "iam-no-broad-managed-policy": "mandatory",
     "rds-destroyable": "mandatory",
+    "rds-destroyable-protect": "mandatory",
     "rds-not-public": "mandatory",
     "rds-encrypted-cmk": "advisory",
     "policy-no-open-principal": "mandatory",
@@ -97,7 +98,7 @@ def test_pack_reports_wildcard_policy_as_mandatory(pack: PolicyPackProcess) -> N
 
 def test_pack_reports_protected_rds_as_mandatory(pack: PolicyPackProcess) -> None:
     db = resource("aws:rds/instance:Instance", "db", DB_OK, protect=True)
-    found = [v for v in pack.analyze(db) if v.policy == "rds-destroyable"]
+    found = [v for v in pack.analyze_stack([db]) if v.policy == "rds-destroyable-protect"]
     assert found and all(v.enforcement_level == "mandatory" for v in found), f"{db.urn}: {found}"
     assert any("protect" in v.message for v in found), f"{db.urn} protect not named: {found}"
 
