@@ -621,8 +621,21 @@ def validate_no_broad_managed_policy(args: ResourceValidationArgs, report: Repor
     extra = [
         str(n) for n in config_value(args, "additionalBroadPolicies", []) if isinstance(n, str)
     ]
+    allowed = {
+        str(n).strip().lower()
+        for n in config_value(args, "allowedManagedPolicies", [])
+        if isinstance(n, str)
+    }
+    forbidden = {n.strip().lower() for n in extra}
     for arn in _arns(args):
         name = broad_policy_name(arn, extra)
+        path = _policy_path(arn) or ""
+        if (
+            name is not None
+            and name.lower() not in forbidden
+            and (path in allowed or path.rsplit("/", 1)[-1] in allowed)
+        ):
+            continue  # this stack's config allows it (a policy AWS documents as required)
         if name is not None:
             report(
                 f"{label(args)} attaches the AWS managed policy {name} ({arn}); attach a "
@@ -691,6 +704,16 @@ no_broad_managed_policy = ResourceValidationPolicy(
                 "items": {"type": "string"},
                 "default": [],
                 "description": "More AWS managed policy names to forbid.",
+            },
+            "allowedManagedPolicies": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": (
+                    "AWS managed policies (name, or path such as 'service-role/Name') that AWS "
+                    "documents as required for a feature and this stack may attach although "
+                    "they grant a whole service (additionalBroadPolicies still wins)."
+                ),
             },
         },
     ),

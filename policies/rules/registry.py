@@ -67,10 +67,10 @@ def _name_controls(policy: Policy) -> None:
         def tagged(message: str, urn: str | None = None) -> None:
             report(f"{message} {tag}", urn)
 
-        inner(args, tagged)  # type: ignore[operator]
+        inner(args, tagged)
 
     validate.__doc__ = inner.__doc__
-    policy.validate = validate
+    policy.validate = validate  # type: ignore[method-assign,assignment]
 
 
 for _policy in POLICIES:
