@@ -1,9 +1,10 @@
 """Policy documents riding inside other inputs are judged like a ``policy`` input.
 
 API Gateway reads a REST API's resource policy from the OpenAPI extension
-``x-amazon-apigateway-policy`` of ``body`` (API Gateway developer guide, "x-amazon-apigateway-policy");
-a CloudFormation stack creates the IAM and resource policies its template declares. An attacker
-who cannot get ``Principal: "*"`` past the ``policy`` input tries these.
+``x-amazon-apigateway-policy`` of ``body`` (API Gateway developer guide,
+"x-amazon-apigateway-policy"); a CloudFormation stack creates the IAM and resource policies its
+template declares. An attacker who cannot get ``Principal: "*"`` past the ``policy`` input
+tries these.
 """
 
 from __future__ import annotations
