@@ -91,8 +91,9 @@ DEPARTURES: Mapping[str, tuple[tuple[Control, ...], str]] = {
     ),
     "rds-destroyable-protect": (
         (_RDS_7, _RDS_8),
-        "The protect option stops `pulumi destroy` the same way deletion protection does: "
-        "refused unless the stack's policy config sets allowProtect.",
+        "The protect option stops `pulumi destroy` the same way deletion protection does, so "
+        "it is refused by default; a stack that protects its stateful resources sets "
+        "allowProtect in its policy config and follows RDS.7/RDS.8 that way.",
     ),
 }
 """Rule name -> (controls it departs from on purpose, why and which config follows them)."""
