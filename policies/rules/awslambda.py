@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -12,10 +14,22 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from . import iam_data
-from .common import UNKNOWN, get, is_set, label
+from . import iam_data, resource_policies
+from .common import (
+    UNKNOWN,
+    PolicyDocumentError,
+    UnknownValueError,
+    get,
+    is_set,
+    label,
+    operator_narrows,
+    read_document,
+    statements,
+)
 
 PERMISSION = "aws:lambda/permission:Permission"
+RESOURCE_POLICY = "aws:lambda/resourcePolicy:ResourcePolicy"
+_TOKEN_KEY = "lambda:eventsourcetoken"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 # Bucket and SES ARNs hold no account: anyone's bucket or rule set of that name could invoke.
 _ACCOUNTLESS_SOURCES = frozenset({"s3.amazonaws.com", "ses.amazonaws.com"})
@@ -78,8 +92,15 @@ def validate_permission_source(args: ResourceValidationArgs, report: ReportViola
     if args.resource_type == LAYER_PERMISSION:
         _validate_layer_permission(args, report)
         return
-    if args.resource_type != PERMISSION:
+    if args.resource_type == RESOURCE_POLICY:
+        for problem in _document_source_problems(get(args.props, "policy")):
+            report(f"{label(args)} policy {problem}", None)
         return
+    if args.resource_type == PERMISSION:
+        _validate_permission(args, report)
+
+
+def _validate_permission(args: ResourceValidationArgs, report: ReportViolation) -> None:
     principal = get(args.props, "principal")
     if not isinstance(principal, str):
         return
@@ -127,6 +148,59 @@ def validate_permission_source(args: ResourceValidationArgs, report: ReportViola
             "(e.g. the API's execution ARN or the EventBridge rule ARN) or source_account",
             None,
         )
+
+
+def _condition_keys(statement: Mapping[str, Any]) -> set[str]:
+    """Lower-cased condition keys under a positive operator whose values name one value."""
+    found = {key.lower() for key in resource_policies.narrowing_condition_keys(statement)}
+    condition = get(statement, "Condition")
+    if isinstance(condition, Mapping):
+        for operator in condition:
+            block = get(condition, operator)
+            if not isinstance(block, Mapping) or not operator_narrows(str(operator)):
+                continue
+            for key in block:
+                value = get(block, key)
+                if str(key).lower() == _TOKEN_KEY and isinstance(value, str) and not _wild(value):
+                    found.add(_TOKEN_KEY)
+    return found
+
+
+def _document_source_problems(raw: Any) -> list[str]:
+    """The same judgement for a function's resource policy written as a document: each service
+    principal needs the condition that names its source (``aws:SourceArn`` /
+    ``aws:SourceAccount``; ``aws:SourceAccount`` for S3 and SES; ``lambda:EventSourceToken`` for
+    Alexa), as AddPermission would have written it."""
+    if raw is None or raw is UNKNOWN:
+        return []
+    try:
+        items = statements(read_document(raw))
+    except (PolicyDocumentError, UnknownValueError):
+        return []  # unreadable documents are reported by iam-no-wildcard
+    problems = []
+    for index, statement in enumerate(items):
+        if not isinstance(statement, Mapping) or get(statement, "Effect") != "Allow":
+            continue
+        try:
+            services = resource_policies.service_principals(get(statement, "Principal"))
+            keys = _condition_keys(statement)
+        except UnknownValueError:
+            continue
+        for service in services:
+            home = service.strip().lower().removesuffix(".cn")
+            if home in _TOKEN_SOURCES:
+                needed, what = {_TOKEN_KEY}, "lambda:EventSourceToken (the skill id)"
+            elif home in _ACCOUNTLESS_SOURCES:
+                needed, what = {"aws:sourceaccount"}, "aws:SourceAccount"
+            else:
+                needed = {"aws:sourcearn", "aws:sourceaccount"}
+                what = "aws:SourceArn or aws:SourceAccount"
+            if not keys & needed:
+                problems.append(
+                    f"statement {index} lets {service} invoke the function from any source; "
+                    f"add a Condition on {what}"
+                )
+    return problems
 
 
 def _validate_layer_permission(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -9,6 +9,7 @@ skill (anyone's) or any resource of the service can invoke the function.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -73,3 +74,55 @@ def test_lambda_permission_source_accepts_principal_with_its_documented_source(
 def test_lambda_permission_source_names_the_event_source_token_for_alexa() -> None:
     [message] = permission(principal="alexa-appkit.amazon.com")
     assert "event_source_token" in message, message
+
+
+def function_policy(principal: str, condition: dict[str, Any] | None = None) -> list[str]:
+    """A function's resource policy written as a document (``lambda.ResourcePolicy``)."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": principal},
+        "Action": "lambda:InvokeFunction",
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    props = {
+        "policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+        "resourceArn": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+    }
+    args = engine_args("aws:lambda/resourcePolicy:ResourcePolicy", props, name="fp")
+    return run(awslambda.validate_permission_source, args)
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition"),
+    [
+        ("alexa-appkit.amazon.com", None),
+        ("alexa-connectedhome.amazon.com", {"StringEquals": {"aws:SourceAccount": "123456789012"}}),
+        ("alexa-appkit.amazon.com", {"StringLike": {"lambda:EventSourceToken": "amzn1.ask.*"}}),
+        ("s3.amazonaws.com", {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}}),
+        ("events.amazonaws.com", None),
+    ],
+)
+def test_lambda_permission_source_rejects_function_policy_document_without_source(
+    principal: str, condition: dict[str, Any] | None
+) -> None:
+    found = function_policy(principal, condition)
+    assert found and principal in found[0], f"function policy for {principal}: {found}"
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition"),
+    [
+        ("alexa-appkit.amazon.com", {"StringEquals": {"lambda:EventSourceToken": SKILL}}),
+        ("s3.amazonaws.com", {"StringEquals": {"aws:SourceAccount": "123456789012"}}),
+        (
+            "events.amazonaws.com",
+            {"ArnLike": {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/nightly"}},
+        ),
+    ],
+)
+def test_lambda_permission_source_accepts_function_policy_document_naming_source(
+    principal: str, condition: dict[str, Any]
+) -> None:
+    assert function_policy(principal, condition) == [], principal
