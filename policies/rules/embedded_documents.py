@@ -50,9 +50,26 @@ _TEMPLATE_DOCUMENTS: Mapping[str, tuple[tuple[str, Kind], ...]] = {
     "AWS::ApiGateway::RestApi": (("Policy", "resource"),),
     "AWS::Logs::ResourcePolicy": (("PolicyDocument", "resource"),),
     "AWS::Events::EventBusPolicy": (("Statement", "resource"),),
+    "AWS::ECR::RegistryPolicy": (("PolicyText", "resource"),),
+    "AWS::EC2::VPCEndpoint": (("PolicyDocument", "resource"),),
+    "AWS::KMS::ReplicaKey": (("KeyPolicy", "key"),),
+    "AWS::S3::AccessPoint": (("Policy", "resource"),),
+    "AWS::EFS::FileSystem": (("FileSystemPolicy", "resource"),),
+    "AWS::Backup::BackupVault": (("AccessPolicy", "resource"),),
+    "AWS::OpenSearchService::Domain": (("AccessPolicies", "resource"),),
+    "AWS::Elasticsearch::Domain": (("AccessPolicies", "resource"),),
+    "AWS::CodeArtifact::Repository": (("PermissionsPolicyDocument", "resource"),),
+    "AWS::Kinesis::ResourcePolicy": (("ResourcePolicy", "resource"),),
+    "AWS::SSO::PermissionSet": (("InlinePolicy", "identity"),),
+    # SAM: a function's Policies list mixes managed-policy names, SAM policy templates and
+    # inline documents ({Statement: [...]}); the inline ones are judged.
+    "AWS::Serverless::Function": (("Policies", "identity"),),
+    "AWS::Serverless::StateMachine": (("Policies", "identity"),),
 }
 # Template types whose policy is account-wide: "*" there is every resource of the kind.
-ACCOUNT_WIDE_TEMPLATE_TYPES = frozenset({"AWS::Logs::ResourcePolicy"})
+ACCOUNT_WIDE_TEMPLATE_TYPES = frozenset(
+    {"AWS::Logs::ResourcePolicy", "AWS::ECR::RegistryPolicy", "AWS::EC2::VPCEndpoint"}
+)
 _CFN_VALUE = "cfn-value"
 
 
@@ -151,16 +168,27 @@ def template_documents(template: Any) -> Iterator[tuple[str, Any, Kind, bool]]:
             if value is None:
                 continue
             where = f"Resources.{logical_id} ({cfn_type}) {prop}"
-            if prop == "Policies" and isinstance(value, Sequence) and not isinstance(value, str):
-                for index, item in enumerate(value):
-                    if isinstance(item, Mapping) and get(item, "PolicyDocument") is not None:
-                        yield (
-                            f"{where}[{index}]",
-                            _intrinsic(_parsed(get(item, "PolicyDocument"))),
-                            kind,
-                            wide,
-                        )
+            if prop == "Policies":
+                yield from _listed_policies(where, value, kind, wide)
             elif prop == "Statement":
                 yield where, {"Statement": _intrinsic(value)}, kind, wide
             else:
                 yield where, _intrinsic(_parsed(value)), kind, wide
+
+
+def _listed_policies(
+    where: str, value: Any, kind: Kind, wide: bool
+) -> Iterator[tuple[str, Any, Kind, bool]]:
+    """IAM's ``Policies: [{PolicyName, PolicyDocument}]``, and SAM's ``Policies``: one inline
+    document (``{Statement: ...}``) or a list mixing names, policy templates and documents."""
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            continue
+        if get(item, "PolicyDocument") is not None:
+            yield f"{where}[{index}]", _intrinsic(_parsed(get(item, "PolicyDocument"))), kind, wide
+        elif get(item, "Statement") is not None:
+            yield f"{where}[{index}]", _intrinsic(item), kind, wide

@@ -49,8 +49,17 @@ _TYPE_NAME_SAMPLES: dict[str, tuple[str, ...]] = {
     "kms:key": ("1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab"),
     # Secrets Manager appends a hyphen and six random characters to every secret name.
     "secretsmanager:secret": ("Q-AbCdEf", "Zk7/x_y-z.9@w+v=1-a1B2c3"),
+    # Ids AWS assigns without a hyphenated prefix: Route 53 hosted zones ("Z" and upper-case
+    # letters and digits), CloudFront distributions ("E..."), ACM certificates (UUIDs).
+    "route53:hostedzone": ("Z1D633PJN98FT9", "Z08559432ZYDM4XNHFW8P"),
+    "cloudfront:distribution": ("E2QWRUHAPOMQZL", "EDFDVBD632BHDS5"),
+    "acm:certificate": (
+        "12345678-1234-1234-1234-123456789012",
+        "f0e1d2c3-b4a5-4697-8877-665544332211",
+    ),
 }
-# Ids AWS assigns (EC2's "Resource IDs": a prefix, a hyphen and 8 or 17 hexadecimal characters):
+# Ids AWS assigns (EC2's "Resource IDs": a prefix, a hyphen and 8 or 17 hexadecimal characters;
+# ``a|b`` when a type's ids have either prefix):
 # the id is not a name anybody chose, so a pattern every id of the type matches (``sg-*``,
 # ``i-????????*``) covers the whole type, exactly like ``security-group/*``.
 _ASSIGNED_ID_PREFIXES: dict[str, str] = {
@@ -112,6 +121,10 @@ _ASSIGNED_ID_PREFIXES: dict[str, str] = {
     "fsx:file-system": "fs",
     "fsx:volume": "fsvol",
     "fsx:backup": "backup",
+    "ssm:managed-instance": "mi",
+    # IAM database authentication names the database by its resource id (``db-...``; an Aurora
+    # cluster's is ``cluster-...``): ``dbuser:db-*/admin`` is admin on every database.
+    "rds-db:db-user": "db|cluster",
 }
 # One short (8) and one long (17) id, sharing no hexadecimal letter or first character, so a
 # pattern that matches both says nothing about which id.
@@ -351,8 +364,10 @@ def _says_nothing(text: str, id_prefix: str | None) -> bool:
     """A name (or id) pattern with wildcards and no letter or digit of its own: ``???*``,
     ``*-*``, ``*-??????``; for an AWS-assigned id the fixed prefix says nothing either
     (``sg-*`` is every security group id)."""
-    if id_prefix is not None and text.startswith(f"{id_prefix}-"):
-        text = text[len(id_prefix) + 1 :]
+    for prefix in id_prefix.split("|") if id_prefix is not None else ():
+        if text.startswith(f"{prefix}-"):
+            text = text[len(prefix) + 1 :]
+            break
     return _has_wildcard(text) and not any(ch.isalnum() for ch in text)
 
 
@@ -380,7 +395,8 @@ def _covers_type(text: str, template: str, resource_type: str, service: str) -> 
         name_sets.append(typed)
     id_prefix = _ASSIGNED_ID_PREFIXES.get(key)
     if id_prefix is not None:
-        name_sets.append(tuple(f"{id_prefix}-{tail}" for tail in _ID_SAMPLE_TAILS))
+        first = id_prefix.split("|", 1)[0]
+        name_sets.append(tuple(f"{first}-{tail}" for tail in _ID_SAMPLE_TAILS))
     if any(
         all(glob_matches(text, sample) for sample in _samples(template, parts, names))
         for names in name_sets
@@ -388,7 +404,8 @@ def _covers_type(text: str, template: str, resource_type: str, service: str) -> 
         if id_prefix is not None and not all(
             glob_matches(text, sample) for sample in _samples(template, parts)
         ):
-            return f"matches every {resource_type} id AWS assigns ({id_prefix}-...) in its account"
+            shown = ", ".join(f"{p}-..." for p in id_prefix.split("|"))
+            return f"matches every {resource_type} id AWS assigns ({shown}) in its account"
         return f"matches every {resource_type} of its account"
     if not _arn_service_matches(text, template):
         return None

@@ -113,3 +113,39 @@ def test_iam_no_wildcard_accepts_named_resource_with_wildcards_in_its_parts(
     action: str, resource: str
 ) -> None:
     assert policy(action, resource) == [], f"{action} on {resource} was flagged"
+
+
+OTHER_SERVICE_ID_REJECTS = [
+    ("rds-db:connect", "arn:aws:rds-db:us-east-1:123456789012:dbuser:db-*/admin"),
+    ("rds-db:connect", "arn:aws:rds-db:us-east-1:123456789012:dbuser:cluster-*/app_user"),
+    ("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z*"),
+    ("cloudfront:UpdateDistribution", "arn:aws:cloudfront::123456789012:distribution/E*"),
+    ("acm:DeleteCertificate", "arn:aws:acm:us-east-1:123456789012:certificate/????????-*"),
+    ("ssm:SendCommand", "arn:aws:ssm:us-east-1:123456789012:managed-instance/mi-*"),
+]
+
+
+@pytest.mark.parametrize(("action", "resource"), OTHER_SERVICE_ID_REJECTS)
+def test_iam_no_wildcard_rejects_every_assigned_id_of_other_services(
+    action: str, resource: str
+) -> None:
+    found = policy(action, resource)
+    assert found and resource in found[0], f"{action} on {resource} accepted: {found}"
+
+
+OTHER_SERVICE_ID_PASSES = [
+    ("rds-db:connect", "arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKL01234/app_*"),
+    ("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z1D633PJN98FT9"),
+    (
+        "cloudfront:UpdateDistribution",
+        "arn:aws:cloudfront::123456789012:distribution/EDFDVBD632BHDS5",
+    ),
+    ("ssm:SendCommand", "arn:aws:ssm:us-east-1:123456789012:managed-instance/mi-0123456789abcdef0"),
+]
+
+
+@pytest.mark.parametrize(("action", "resource"), OTHER_SERVICE_ID_PASSES)
+def test_iam_no_wildcard_accepts_one_assigned_id_of_other_services(
+    action: str, resource: str
+) -> None:
+    assert policy(action, resource) == [], f"{action} on {resource} was flagged"

@@ -222,3 +222,61 @@ def test_embedded_rejects_star_in_account_wide_logs_policy_of_a_template() -> No
 def test_embedded_reports_template_that_cannot_be_read() -> None:
     found = findings(STACK, {"templateBody": "Resources: [unclosed"})
     assert any("cannot be checked" in m for m in found), f"stack 'e' unreadable: {found}"
+
+
+SAM_FUNCTION = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Policies:
+        - AWSLambdaBasicExecutionRole
+        - S3ReadPolicy:
+            BucketName: reports
+        - Statement:
+            - Effect: Allow
+              Action: {action}
+              Resource: !Sub arn:aws:s3:::reports-${{AWS::AccountId}}/*
+"""
+
+
+def test_embedded_rejects_inline_statement_of_a_sam_function() -> None:
+    found = findings(STACK, {"templateBody": SAM_FUNCTION.format(action="s3:*")})
+    assert any("Policies[2]" in m and "service wildcard" in m for m in found), found
+
+
+def test_embedded_accepts_sam_function_with_named_policies_and_scoped_statement() -> None:
+    found = findings(STACK, {"templateBody": SAM_FUNCTION.format(action="s3:GetObject")})
+    assert found == [], f"stack 'e' SAM function flagged: {found}"
+
+
+@pytest.mark.parametrize(
+    ("cfn_type", "prop", "statement"),
+    [
+        (
+            "AWS::ECR::RegistryPolicy",
+            "PolicyText",
+            allow("ecr:ReplicateImage", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
+        ),
+        (
+            "AWS::EFS::FileSystem",
+            "FileSystemPolicy",
+            allow("elasticfilesystem:ClientMount", "*", Principal={"AWS": "*"}),
+        ),
+        (
+            "AWS::OpenSearchService::Domain",
+            "AccessPolicies",
+            allow("es:ESHttpGet", "*", Principal="*"),
+        ),
+        ("AWS::SSO::PermissionSet", "InlinePolicy", allow("iam:*", "*")),
+    ],
+)
+def test_embedded_judges_other_policy_bearing_template_types(
+    cfn_type: str, prop: str, statement: dict[str, Any]
+) -> None:
+    resources = {"R": {"Type": cfn_type, "Properties": {prop: {"Statement": [statement]}}}}
+    found = findings(STACK, {"templateBody": template(resources)})
+    assert found and all(cfn_type in m for m in found), f"{cfn_type} {prop}: {found}"
