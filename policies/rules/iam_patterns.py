@@ -139,8 +139,6 @@ _VARIABLE_VALUE = "var0"
 # (``${transfer:HomeDirectory}`` is ``bucket/home/user``): the second reading lets it.
 _VARIABLE_VALUE_WITH_PATH = "var0/var1"
 _OWNER_VARIABLES = ("Partition", "Region", "Account")
-# A template whose resource part ends with its one name variable.
-_TEMPLATE_TAIL = re.compile(r"\$\{\w+\}\0")
 _DEFAULT_OWNER = {"Partition": "aws", "Region": "us-east-1", "Account": "123456789012"}
 _ARN_PARTS = 6
 
@@ -355,7 +353,7 @@ def _name_positions(template: str, pattern: str) -> list[tuple[str, str]]:
     if found is None:
         return []
     texts = list(found.groups())
-    if len(names) == 1 and _TEMPLATE_TAIL.search(template_parts[5] + "\0") is not None:
+    if len(names) == 1 and template_parts[5].endswith("}"):
         texts[0] = texts[0].split(":", 1)[0]
     return list(zip(names, texts, strict=True))
 
