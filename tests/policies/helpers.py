@@ -9,9 +9,11 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ReportViolation,
     ResourceValidationArgs,
+    StackValidationArgs,
 )
 from pulumi_policy.deserialize import deserialize_properties, serialize_properties
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
@@ -62,3 +64,33 @@ def doc(*statements: Mapping[str, Any], as_json: bool = True) -> Any:
 def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
     """An Allow statement."""
     return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def stack_resource(
+    resource_type: str,
+    name: str,
+    props: Mapping[str, Any] | None = None,
+    *,
+    protect: bool = False,
+    parent: PolicyResource | None = None,
+) -> PolicyResource:
+    """A resource as AnalyzeStack hands it to a stack policy, with its parent resource."""
+    opts = PolicyResourceOptions(
+        protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent.urn if parent else None
+    )
+    urn = f"urn:pulumi:dev::cw-analytics::{resource_type}::{name}"
+    return PolicyResource(resource_type, dict(props or {}), urn, name, opts, None, parent, [], {})
+
+
+def run_stack(
+    validator: Callable[[StackValidationArgs, ReportViolation], None],
+    resources: Sequence[PolicyResource],
+    config: Mapping[str, Any] | None = None,
+) -> list[tuple[str, str | None]]:
+    """Call a stack rule; return (message, urn) for each violation."""
+    found: list[tuple[str, str | None]] = []
+    validator(
+        StackValidationArgs(list(resources), config),
+        lambda message, urn=None: found.append((message, urn)),
+    )
+    return found

@@ -6,7 +6,7 @@ import pytest
 
 from policies.rules import awslambda, rds
 
-from .helpers import engine_args, run
+from .helpers import engine_args, run, run_stack, stack_resource
 
 CLUSTERS = ["aws:rds/cluster:Cluster", "aws:docdb/cluster:Cluster", "aws:neptune/cluster:Cluster"]
 MEMBERS = [
@@ -36,10 +36,10 @@ def test_rds_destroyable_rejects_unnamed_final_snapshot_across_family(resource_t
 
 
 @pytest.mark.parametrize("resource_type", CLUSTERS + MEMBERS + GLOBALS)
-def test_rds_destroyable_rejects_protect_across_family(resource_type: str) -> None:
-    props = {"skipFinalSnapshot": True}
-    found = run(rds.validate_destroyable, engine_args(resource_type, props, protect=True))
-    assert any("protect" in m for m in found), f"{resource_type} 'res' protect accepted: {found}"
+def test_rds_destroyable_protect_rejects_protect_across_family(resource_type: str) -> None:
+    db = stack_resource(resource_type, "res", {"skipFinalSnapshot": True}, protect=True)
+    found = run_stack(rds.validate_protect, [db])
+    assert any("protect" in m for m, _ in found), f"{resource_type} 'res' protect accepted: {found}"
 
 
 @pytest.mark.parametrize("resource_type", CLUSTERS)

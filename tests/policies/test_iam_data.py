@@ -58,3 +58,40 @@ def test_iam_data_unknown_action_is_not_wildcard_only() -> None:
     assert not iam_data.is_wildcard_only("cloudwatch:NoSuchAction"), (
         "unknown action judged wildcard-only"
     )
+
+
+_RACE = """
+import sys, threading
+from policies.rules import iam_data
+barrier = threading.Barrier(16)
+errors = []
+def first_lookup():
+    barrier.wait()
+    try:
+        iam_data.warm_up()
+        iam_data.expand_action("s3:Get*")
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=first_lookup) for _ in range(16)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(errors[0] if errors else "ok")
+"""
+
+
+def test_iam_data_first_lookups_from_many_threads_at_once_all_succeed() -> None:
+    """The pack warms the data in a thread while the first Analyze looks it up: sixteen first
+    lookups released together in a fresh interpreter (unlocked, one saw the data module half
+    imported: "partially initialized module 'policy_sentry.shared.iam_data'")."""
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", _RACE],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout.strip()
+        assert out == "ok", f"a concurrent first lookup failed: {out}"

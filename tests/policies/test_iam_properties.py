@@ -53,10 +53,14 @@ def oracle_actions(service: str) -> list[str]:
 
 
 def oracle_covers_service(patterns: list[str]) -> set[str]:
-    """Services whose every action the patterns match together (fnmatch, case-insensitive)."""
+    """Services whose every action the patterns match together (fnmatch, case-insensitive).
+
+    Only patterns count: literal action names are chosen one by one, never a wildcard."""
     covered = set()
     by_service: dict[str, set[str]] = {}
     for pattern in patterns:
+        if "*" not in pattern and "?" not in pattern:
+            continue
         service, _, name = pattern.lower().partition(":")
         if service not in iam_json():
             continue
@@ -207,7 +211,9 @@ def resource_statement(draw: st.DrawFn) -> tuple[str, str, bool]:
     if parts[2] == "s3" and not parts[4]:
         # S3 bucket names are global: the bucket is the owner.
         owner_wild = owner_wild or any(ch in names[0] for ch in "*?")
-    broad = owner_wild or all(n in COVERING for n in names)
+    # The first name is the resource itself: left to wildcards, it spans every resource of the
+    # type whatever the names after it say (a stream "abc" of every log group).
+    broad = owner_wild or all(n in COVERING for n in names) or names[0] in COVERING
     return action, pattern, broad
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ EXPECTED_LEVELS = {
     "iam-no-wildcard": "mandatory",
     "iam-no-broad-managed-policy": "mandatory",
     "rds-destroyable": "mandatory",
+    "rds-destroyable-protect": "mandatory",
     "rds-not-public": "mandatory",
     "rds-encrypted-cmk": "advisory",
     "policy-no-open-principal": "mandatory",
@@ -97,7 +99,7 @@ def test_pack_reports_wildcard_policy_as_mandatory(pack: PolicyPackProcess) -> N
 
 def test_pack_reports_protected_rds_as_mandatory(pack: PolicyPackProcess) -> None:
     db = resource("aws:rds/instance:Instance", "db", DB_OK, protect=True)
-    found = [v for v in pack.analyze(db) if v.policy == "rds-destroyable"]
+    found = [v for v in pack.analyze_stack([db]) if v.policy == "rds-destroyable-protect"]
     assert found and all(v.enforcement_level == "mandatory" for v in found), f"{db.urn}: {found}"
     assert any("protect" in v.message for v in found), f"{db.urn} protect not named: {found}"
 
@@ -222,3 +224,43 @@ def test_pack_config_schema_declares_every_key_the_stack_configs_use(pack_dir: P
             declared = set((schemas.get(rule) or {}).get("properties", {}))
             unknown = set(entry) - declared - {"enforcementLevel"}
             assert unknown == set(), f"{path.name} {rule}: keys not in the schema {unknown}"
+
+
+def test_pack_answers_many_first_analyses_at_once(pack_dir: Path) -> None:
+    """The engine may send Analyze calls while the pack still warms its IAM data: every one of
+    many first calls, sent together to a freshly started pack, gets its verdict."""
+    bad = resource("aws:iam/policy:Policy", "admin", {"policy": doc(allow("s3:*", "*"))})
+    for _ in range(3):
+        with PolicyPackProcess(pack_dir) as process, ThreadPoolExecutor(max_workers=12) as pool:
+            results = list(pool.map(lambda _i: process.analyze(bad), range(24)))
+        verdicts = {tuple(sorted(v.policy for v in found)) for found in results}
+        assert verdicts == {("iam-no-wildcard",)}, f"first analyses disagreed: {verdicts}"
+
+
+def test_pack_analyze_stack_reports_protect_inherited_from_component(
+    pack: PolicyPackProcess,
+) -> None:
+    component = resource("cw-analytics:database:MonitoredDatabase", "db", {}, protect=True)
+    db = resource("aws:rds/instance:Instance", "db-instance", DB_OK, parent=component.urn)
+    found = [
+        v for v in pack.analyze_stack([component, db]) if v.policy == "rds-destroyable-protect"
+    ]
+    assert [v.urn for v in found] == [db.urn], f"{db.urn}: {found}"
+    assert component.urn in found[0].message, f"source not named: {found[0].message}"
+
+
+def test_pack_analyze_stack_accepts_inherited_protect_when_config_allows(pack_dir: Path) -> None:
+    component = resource("cw-analytics:database:MonitoredDatabase", "db", {}, protect=True)
+    db = resource("aws:rds/instance:Instance", "db-instance", DB_OK, parent=component.urn)
+    config = {"rds-destroyable-protect": {"allowProtect": True}}
+    with PolicyPackProcess(pack_dir, config=config) as process:
+        assert process.analyze_stack([component, db]) == []
+
+
+def test_pack_messages_and_descriptions_name_their_controls(pack: PolicyPackProcess) -> None:
+    bad = resource("aws:iam/policy:Policy", "admin", {"policy": doc(allow("*", "*"))})
+    [violation] = [v for v in pack.analyze(bad) if v.policy == "iam-no-wildcard"]
+    assert violation.message.endswith("[IAM.1, CIS 1.22]"), violation.message
+    described = {p.name: p.description for p in pack.info().policies}
+    assert "IAM.1" in described["iam-no-wildcard"], described["iam-no-wildcard"]
+    assert "Departs from" in described["rds-destroyable"], described["rds-destroyable"]

@@ -23,9 +23,8 @@ POLICIES = (
 
 def test_load_policy_config_reads_prod_file(pack_dir: Path) -> None:
     config = load_policy_config(pack_dir / "config" / "prod.json")
-    assert config["rds-destroyable"] == {"allowDeletionProtection": True, "allowProtect": True}, (
-        f"prod.json read as {config}"
-    )
+    assert config["rds-destroyable"] == {"allowDeletionProtection": True}, f"read as {config}"
+    assert config["rds-destroyable-protect"] == {"allowProtect": True}, f"read as {config}"
 
 
 def test_load_policy_config_names_file_on_bad_json(tmp_path: Path) -> None:

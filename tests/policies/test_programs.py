@@ -26,6 +26,7 @@ CLASSES = (
     "families",
     "address_space",
     "lambda_source",
+    "context",
 )
 _TIMEOUT = 240
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 
 from policies.rules import rds
 
-from .helpers import UNKNOWN, engine_args, run
+from .helpers import UNKNOWN, engine_args, run, run_stack, stack_resource
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -75,9 +75,15 @@ def test_rds_destroyable_rejects_replica_with_snapshot_name() -> None:
     )
 
 
+def protected(resource_type: str, config: dict[str, Any] | None = None) -> list[str]:
+    """rds-destroyable-protect's messages for one database with protect=True."""
+    db = stack_resource(resource_type, "db", DESTROYABLE, protect=True)
+    return [message for message, _ in run_stack(rds.validate_protect, [db], config)]
+
+
 @pytest.mark.parametrize("resource_type", [INSTANCE, CLUSTER])
-def test_rds_destroyable_rejects_protect_option(resource_type: str) -> None:
-    found = destroyable(resource_type, DESTROYABLE, protect=True)
+def test_rds_destroyable_protect_rejects_protect_option(resource_type: str) -> None:
+    found = protected(resource_type)
     assert any("protect" in m for m in found), f"{resource_type} 'db' protect not reported: {found}"
 
 
@@ -118,9 +124,8 @@ def test_rds_destroyable_prod_config_requires_final_snapshot(resource_type: str)
     )
 
 
-def test_rds_destroyable_prod_config_still_rejects_protect_option() -> None:
-    props = {"deletionProtection": True, "skipFinalSnapshot": False, "finalSnapshotIdentifier": "f"}
-    found = destroyable(INSTANCE, props, config=PROD, protect=True)
+def test_rds_destroyable_protect_deletion_protection_config_does_not_allow_protect() -> None:
+    found = protected(INSTANCE, config=PROD)
     assert any("protect" in m for m in found), f"prod instance 'db' protect accepted: {found}"
 
 
@@ -185,8 +190,8 @@ def test_rds_destroyable_rejects_global_cluster_deletion_protection() -> None:
     assert any("deletion_protection=True" in m for m in found), f"global cluster 'db': {found}"
 
 
-def test_rds_destroyable_rejects_protect_on_cluster_instance() -> None:
-    found = destroyable("aws:rds/clusterInstance:ClusterInstance", {}, protect=True)
+def test_rds_destroyable_protect_rejects_protect_on_cluster_instance() -> None:
+    found = protected("aws:rds/clusterInstance:ClusterInstance")
     assert any("protect" in m for m in found), f"cluster instance 'db' protect accepted: {found}"
 
 

@@ -272,3 +272,53 @@ def test_render_deprecated_source_and_override_json_still_apply() -> None:
         sourceJson=source, overrideJson=override, statements=[{"sid": "B", "actions": ["sqs:B"]}]
     )
     assert [(s["Sid"], s["Action"]) for s in statements] == [("A", "sqs:A"), ("B", "*")]
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("not_actions", "NotAction"),
+        ("not_resources", "NotResource"),
+        ("notActions", "NotAction"),
+    ],
+)
+def test_render_accepts_snake_case_statement_fields(key: str, field: str) -> None:
+    values = ["s3:DeleteBucket"] if "ction" in key else ["arn:aws:s3:::keep"]
+    other = "resources" if "ction" in key else "actions"
+    [statement] = _statements(statements=[{key: values, other: ["*"]}])
+    assert statement[field] == values[0], statement
+
+
+def test_render_accepts_snake_case_not_principals_and_conditions() -> None:
+    [statement] = _statements(
+        statements=[
+            {
+                "actions": ["sqs:SendMessage"],
+                "resources": [QUEUE],
+                "not_principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::1:root"]}],
+                "conditions": [
+                    {"test": "Bool", "variable": "aws:SecureTransport", "values": ["true"]}
+                ],
+            }
+        ]
+    )
+    assert statement["NotPrincipal"] == {"AWS": "arn:aws:iam::1:root"}, statement
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "true"}}, statement
+
+
+def test_render_accepts_snake_case_document_arguments() -> None:
+    source = json.dumps({"Statement": [{"Sid": "A", "Effect": "Allow", "Action": "s3:*"}]})
+    doc = _doc(policy_id="pid", source_policy_documents=[source], statements=[])
+    assert doc["Id"] == "pid" and doc["Statement"][0]["Action"] == "s3:*", doc
+
+
+def test_render_snake_case_not_actions_reach_the_pack_as_not_action() -> None:
+    """The pack judges what the provider would render: a snake_case ``not_actions`` is a
+    NotAction statement, which iam-no-wildcard rejects."""
+    from policies.rules import iam
+
+    rendered = render_policy_document(
+        {"statements": [{"not_actions": ["iam:*"], "resources": ["*"]}]}
+    )["json"]
+    found = iam.document_problems(rendered, require_condition=False)
+    assert any("NotAction" in m for m in found), found
