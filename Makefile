@@ -15,7 +15,8 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 # without it, packages keep their pins.
 LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock
+.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock \
+	upgrade-check
 
 venv: $(STAMP)
 
@@ -58,6 +59,20 @@ preview-all: venv
 	  $(BIN)/python -m tools.preview --stack $$s; done
 	@set -e; for f in account/Pulumi.*.yaml; do s=$${f#account/Pulumi.}; s=$${s%.yaml}; \
 	  $(BIN)/python -m tools.preview --program account --stack $$s; done
+
+# The upgrade check (docs/plan-guard.md): the offline plan from BASE (a git ref, e.g. the
+# release the stacks run today) to the work tree for every stack file, each judged by the plan
+# guard with plan-guard-allow.yaml. Every stack is checked; the worst exit status wins
+# (1 refused, 2 could not run). UPGRADE_STACKS="dev" narrows it.
+BASE ?=
+UPGRADE_STACKS ?= $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
+upgrade-check: venv
+	@test -n "$(BASE)" || { echo "usage: make upgrade-check BASE=<git ref>" >&2; exit 2; }
+	@status=0; for s in $(UPGRADE_STACKS); do \
+	  $(BIN)/python -m tools.preview --stack $$s --baseline $(BASE) --json .build/plan-$$s.json \
+	    && $(BIN)/python -m tools.plan_guard .build/plan-$$s.json --allow plan-guard-allow.yaml; \
+	  rc=$$?; [ $$rc -gt $$status ] && status=$$rc; \
+	done; exit $$status
 
 # The example program (examples/database-alerting) as another team runs it: the library
 # installed by pip (into .build/example-lib, not the venv), then the offline preview with the

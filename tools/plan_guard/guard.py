@@ -95,5 +95,12 @@ def judge(digest: PreviewDigest, allowances: Mapping[str, Allowance]) -> Verdict
             )
         )
     used = {j.urn for j in judgements if j.allowance is not None}
-    unused = tuple(a for urn, a in allowances.items() if urn not in used)
+    # One allow file serves every stack: only this plan's stacks' entries can be unused here.
+    stacks = {_stack(step.urn) for step in digest.steps}
+    unused = tuple(a for urn, a in allowances.items() if urn not in used and _stack(urn) in stacks)
     return Verdict(judgements=tuple(judgements), unused=unused)
+
+
+def _stack(urn: str) -> str:
+    """The stack a URN belongs to (``urn:pulumi:<stack>::...``)."""
+    return urn.split("::", 1)[0].removeprefix("urn:pulumi:")
