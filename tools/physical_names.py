@@ -82,6 +82,16 @@ def derive(package_dir: Path | None = None) -> dict[str, str]:
     return dict(sorted({**names, **DOCUMENTED_UNIQUE}.items()))
 
 
+def resource_types(package_dir: Path | None = None) -> set[str]:
+    """Every resource type token the installed pulumi_aws defines."""
+    root = package_dir or Path(pulumi_aws.__file__).parent
+    return {
+        token
+        for path in root.glob("*/[!_]*.py")
+        for _, token in _TOKEN.findall(path.read_text(encoding="utf-8"))
+    }
+
+
 def name_input_of(class_name: str, inputs: dict[str, str]) -> str | None:
     """The input (snake_case) holding the physical name, by the rules in the module docstring;
     ``inputs`` maps each input to its documentation."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import awslambda, encryption, iam, network, observability, rds, resource_policies
+from . import awslambda, encryption, iam, names, network, observability, rds, resource_policies
 
 PACK_NAME = "cw-analytics-guard"
 
@@ -32,4 +32,5 @@ POLICIES: list[Policy] = [
     awslambda.permission_source,
     network.no_public_ingress,
     network.no_public_ingress_combined,
+    names.unique_physical_names,
 ]
