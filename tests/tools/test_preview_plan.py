@@ -115,6 +115,14 @@ def test_plan_creates_before_deleting_a_replacement_with_a_generated_name() -> N
     assert [op for op, _ in ops(document)] == ["create-replacement", "replace", "delete-replaced"]
 
 
+def test_plan_ignores_changes_to_inputs_under_ignore_changes() -> None:
+    document = build_plan(
+        [database(DB_INPUTS)],
+        [database({**DB_INPUTS, "engine": "mysql"}, ignore_changes=("engine",))],
+    )
+    assert ops(document) == [("same", "database-instance")]
+
+
 def test_plan_replaces_on_a_replace_on_changes_input() -> None:
     old = resource("aws:sqs/queue:Queue", "q", {"visibilityTimeoutSeconds": 30})
     new = resource(

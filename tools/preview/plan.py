@@ -10,7 +10,7 @@ engine compares the program with the state:
 - a resource whose inputs differ is an ``update``, or a replacement when a changed input is one
   the provider documents as forcing a new resource (``tools.preview.force_new``), is listed in
   ``replaceOnChanges``, or reads an output of a resource being replaced through such an input
-  (the engine sees that value as unknown).
+  (the engine sees that value as unknown); inputs under ``ignoreChanges`` never differ.
 
 It is written in the shape of the CLI's preview digest (``pulumi preview --json``), so the plan
 guard reads both. It is a plan between two programs, not against the deployed state: drift and
@@ -95,7 +95,9 @@ def _compare(resource: PreviewResource, old: PreviewResource | None, replaced: s
     if resource.type != old.type:
         # An alias may name another type (a resource re-typed): the provider cannot update it.
         return _Change("replace", resource, old, ("__type",), ("__type",))
-    changed = _changed_keys(old, resource)
+    # The engine leaves inputs named by ignoreChanges as the state has them: no diff there.
+    ignored = {path.split(".")[0].split("[")[0] for path in resource.options.ignore_changes}
+    changed = _changed_keys(old, resource) - ignored
     row = force_new(resource.type)
     forcing = set(row.inputs) if row else set()
     forcing |= set(resource.options.replace_on_changes)
