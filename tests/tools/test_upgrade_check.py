@@ -105,3 +105,22 @@ def test_upgrade_from_previous_release_refuses_nothing_but_the_legacy_api_accoun
     assert "service-dashboard" not in deleted and "service-health" not in deleted
     document = json.loads(plan.read_text(encoding="utf-8"))
     assert "[secret]" in json.dumps(document), "secret inputs must appear redacted"
+
+
+def test_preview_baseline_names_an_unknown_ref(capsys: pytest.CaptureFixture[str]) -> None:
+    status = preview_main(["--stack", "dev", "--baseline", "no-such-ref"])
+    assert status == 2
+    assert "--baseline 'no-such-ref' is not a commit" in capsys.readouterr().err
+
+
+def test_upgrade_check_without_base_says_how_to_call_it() -> None:
+    done = subprocess.run(
+        ["make", "-o", "venv/.installed", "upgrade-check"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "usage: make upgrade-check BASE=<git ref>" in done.stderr
