@@ -20,7 +20,8 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 # without it, packages keep their pins.
 LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock
+.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock \
+	upgrade-check
 
 venv: $(STAMP) $(PACK_STAMP)
 
@@ -69,6 +70,27 @@ preview-all: venv
 	  $(BIN)/python -m tools.preview --stack $$s; done
 	@set -e; for f in account/Pulumi.*.yaml; do s=$${f#account/Pulumi.}; s=$${s%.yaml}; \
 	  $(BIN)/python -m tools.preview --program account --stack $$s; done
+
+# The upgrade check (docs/plan-guard.md): the offline plan from BASE (a git ref, e.g. the
+# release the stacks run today) to the work tree for every stack file, the account project's
+# too, each judged by the plan guard with plan-guard-allow.yaml. Every stack is checked; the
+# worst exit status wins (1 refused, 2 could not run). UPGRADE_STACKS="dev" and
+# UPGRADE_ACCOUNT_STACKS="" narrow it.
+BASE ?=
+UPGRADE_STACKS ?= $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
+UPGRADE_ACCOUNT_STACKS ?= $(patsubst account/Pulumi.%.yaml,%,$(wildcard account/Pulumi.*.yaml))
+GUARD = $(BIN)/python -m tools.plan_guard --allow plan-guard-allow.yaml
+upgrade-check: venv
+	@test -n "$(BASE)" || { echo "usage: make upgrade-check BASE=<git ref>" >&2; exit 2; }
+	@status=0; for s in $(UPGRADE_STACKS); do \
+	  $(BIN)/python -m tools.preview --stack $$s --baseline $(BASE) --json .build/plan-$$s.json \
+	    && $(GUARD) .build/plan-$$s.json; \
+	  rc=$$?; [ $$rc -gt $$status ] && status=$$rc; \
+	done; for s in $(UPGRADE_ACCOUNT_STACKS); do \
+	  $(BIN)/python -m tools.preview --program account --stack $$s --baseline $(BASE) \
+	    --json .build/plan-account-$$s.json && $(GUARD) .build/plan-account-$$s.json; \
+	  rc=$$?; [ $$rc -gt $$status ] && status=$$rc; \
+	done; exit $$status
 
 # The example program (examples/database-alerting) as another team runs it: the library
 # installed by pip (into .build/example-lib, not the venv), then the offline preview with the

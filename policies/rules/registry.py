@@ -17,6 +17,7 @@ from . import (
     compliance,
     encryption,
     iam,
+    names,
     network,
     observability,
     rds,
@@ -50,6 +51,7 @@ POLICIES: list[Policy] = [
     awslambda.permission_source,
     network.no_public_ingress,
     network.no_public_ingress_combined,
+    names.unique_physical_names,
 ]
 
 

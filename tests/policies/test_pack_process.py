@@ -39,6 +39,7 @@ EXPECTED_LEVELS = {
     "lambda-permission-source": "mandatory",
     "sg-no-public-ingress": "mandatory",
     "sg-no-public-ingress-combined": "mandatory",
+    "physical-name-unique": "mandatory",
 }
 APIGW_PUSH_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 DB_OK = {

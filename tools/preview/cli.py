@@ -25,6 +25,7 @@ from tools.preview.program import TOOLS_ROOT, run_program, start_program
 from tools.preview.render import render_preview
 from tools.preview.report_json import build_report, write_report
 from tools.preview.stack_config import load_stack_config, pack_config_path
+from tools.preview.upgrade import plan_upgrade
 from tools.preview.values import secret_strings
 
 EXIT_OK = 0
@@ -46,6 +47,7 @@ class Arguments:
     graph: str | None = None
     write: Path | None = None
     python: Path | None = None
+    baseline: str | None = None
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
@@ -98,7 +100,17 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         help="run the program with this interpreter instead of the virtualenv its Pulumi.yaml "
         "names (the policy pack always runs as PulumiPolicy.yaml says)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        default=None,
+        help="instead of checking policies, plan the upgrade from the program at this git ref "
+        "to the work tree (create/update/replace/delete by URN); --json writes the plan in "
+        "the shape of `pulumi preview --json` for `python -m tools.plan_guard`",
+    )
     namespace = parser.parse_args(argv)
+    if namespace.baseline is not None and namespace.graph is not None:
+        parser.error("--baseline and --graph do not combine")
     if namespace.write is not None and namespace.graph is None:
         parser.error("--write needs --graph")
     config = namespace.policy_pack_config
@@ -114,6 +126,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         graph=namespace.graph,
         write=namespace.write,
         python=namespace.python,
+        baseline=namespace.baseline,
     )
 
 
@@ -191,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: 0 no mandatory violation, 1 a mandatory violation, 2 could not run."""
     args = parse_arguments(argv)
     try:
+        if args.baseline is not None:
+            return plan_upgrade(args.program, args.stack, args.baseline, args.json)
         return draw(args) if args.graph else preview(args)
     except PreviewError as error:
         _report_failure(str(error), error.detail if args.verbose else "")

@@ -29,6 +29,8 @@ class ResourceOptions:
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provider: str = ""
     """The provider reference (``urn::id``), empty for the default provider."""
+    aliases: tuple[str, ...] = ()
+    """URNs the resource was known by before (its ``aliases`` option), resolved."""
 
 
 @dataclass(frozen=True)

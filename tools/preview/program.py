@@ -197,5 +197,6 @@ def decode_resource(item: dict[str, Any]) -> PreviewResource:
                 key: tuple(urns) for key, urns in options["propertyDependencies"].items()
             },
             provider=options["provider"],
+            aliases=tuple(options.get("aliases", ())),
         ),
     )

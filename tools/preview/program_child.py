@@ -84,6 +84,7 @@ def _run(request: dict[str, Any]) -> list[dict[str, Any]]:
                     key: list(urns) for key, urns in recorded.property_dependencies.items()
                 },
                 "provider": recorded.provider,
+                "aliases": list(recorded.aliases),
             },
         }
 

@@ -1,0 +1,98 @@
+"""``python -m tools.preview --baseline REF``: the plan from the program at a git ref to the
+program in the work tree, for one stack, in the shape of ``pulumi preview --json``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tools.preview.checkout import checkout, resolve_ref
+from tools.preview.errors import PreviewError
+from tools.preview.plan import build_plan
+from tools.preview.program import ProgramRun, start_program
+from tools.preview.stack_config import StackConfig, load_stack_config
+from tools.preview.values import REDACTED
+
+_SHOWN_OPS = ("replace", "delete", "create", "update")
+
+
+def plan_upgrade(program: Path, stack: str, ref: str, output: Path | None) -> int:
+    """Run both versions of the program for ``stack``, print the plan, write it to ``output``."""
+    program = program.resolve()
+    repo = _repository_root(program)
+    commit = resolve_ref(repo, ref)
+    current = load_stack_config(program, stack)
+    runs: list[ProgramRun] = [start_program(current)]
+    note = f"offline plan from {ref} ({commit[:12]}) to the work tree for stack {stack}"
+    try:
+        with checkout(repo, commit) as tree:
+            base_program = tree / program.relative_to(repo)
+            if any(base_program.glob(f"Pulumi.{stack}.y*ml")):
+                runs.append(start_program(load_stack_config(base_program, stack)))
+            else:
+                note += f"; stack {stack} has no stack file at {ref}, so everything is created"
+            new = runs[0].result().resources
+            old = runs[1].result().resources if len(runs) > 1 else []
+    finally:
+        for run in runs:
+            run.close()
+    diagnostics = [
+        {
+            "message": note + ": both programs ran under mocks; the deployed state and changes "
+            "made outside Pulumi are not consulted\n",
+            "severity": "info",
+        }
+    ]
+    document = build_plan(old, new, config=_blinded_config(current), diagnostics=diagnostics)
+    sys.stdout.write(render_plan(document, note))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(document, indent=4) + "\n", encoding="utf-8")
+    return 0
+
+
+def render_plan(document: dict[str, Any], title: str) -> str:
+    """One line per resource the plan changes, then the counts."""
+    lines = [title]
+    seen: set[tuple[str, str]] = set()
+    for step in document["steps"]:
+        op, urn = step["op"], step["urn"]
+        logical = {"create-replacement": "replace", "delete-replaced": "replace"}.get(op, op)
+        if logical not in _SHOWN_OPS or (logical, urn) in seen:
+            continue
+        seen.add((logical, urn))
+        state = step.get("newState") or step.get("oldState") or {}
+        line = f"  {logical:<8} {state.get('type', '?')} {urn.split('::', 3)[-1]}"
+        if step.get("replaceReasons"):
+            line += f" (forced by {', '.join(step['replaceReasons'])})"
+        elif step.get("diffReasons"):
+            line += f" ({', '.join(step['diffReasons'])})"
+        if logical == "delete" and (step.get("oldState") or {}).get("retainOnDelete"):
+            line += " [retainOnDelete: removed from the state only, kept in AWS]"
+        lines.append(line)
+    counts: Counter[str] = Counter(document["changeSummary"])
+    lines.append("  " + ", ".join(f"{counts[op]} {op}" for op in sorted(counts)))
+    return "\n".join(lines) + "\n"
+
+
+def _blinded_config(stack: StackConfig) -> dict[str, str]:
+    return {
+        key: REDACTED if key in stack.secret_keys else value
+        for key, value in sorted(stack.config.items())
+    }
+
+
+def _repository_root(program: Path) -> Path:
+    result = subprocess.run(
+        ["git", "-C", str(program), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PreviewError(f"--baseline needs a git repository: {program} is not in one")
+    return Path(result.stdout.strip()).resolve()
