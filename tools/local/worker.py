@@ -61,6 +61,20 @@ def load_handler(function_dir: Path, shared_dirs: Sequence[Path] = ()) -> Any:
     return module.handler
 
 
+def install_call_recorder() -> None:
+    """Record the function's AWS calls when the system asks (``tools.iam_proof`` reads them).
+
+    Loaded by file path so that no repository package becomes importable to the function.
+    """
+    path = Path(__file__).resolve().parents[1] / "iam_proof" / "recorder.py"
+    spec = importlib.util.spec_from_file_location("_cwa_aws_call_recorder", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.install_from_environment()
+
+
 def main() -> int:
     """Serve invocations until stdin closes."""
     function_dir = Path(sys.argv[1])
@@ -70,6 +84,8 @@ def main() -> int:
     marker = os.environ.pop("CWA_LOCAL_MARKER")
     out = sys.stdout
     try:
+        if os.environ.get("CWA_AWS_CALL_LOG"):
+            install_call_recorder()
         handler = load_handler(function_dir, shared_dirs)
         out.write(marker + json.dumps({"ready": True}) + "\n")
     except Exception:  # noqa: BLE001 - reported to the parent as the init error Lambda shows
