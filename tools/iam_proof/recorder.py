@@ -29,6 +29,9 @@ ENV_VAR = "CWA_AWS_CALL_LOG"
 Attribution = Callable[[], "str | None"]
 """Names who made the call being recorded (a function name); None: not one to record."""
 
+_CREDENTIAL_VARIABLES = frozenset(
+    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
+)
 _lock = threading.Lock()
 _installed: dict[str, Any] = {}
 
@@ -108,26 +111,60 @@ def uninstall() -> None:
 
 def _record(params: Mapping[str, Any], model: Any, context: Mapping[str, Any], **_: Any) -> None:
     attribute: Attribution | None = _installed.get("attribute")
-    path: Path | None = _installed.get("path")
-    if attribute is None or path is None:
+    if attribute is None:
         return
     function = attribute()
     if function is None:
         return
-    service = model.service_model
-    line = json.dumps(
+    _append(
         {
             "function": function,
-            "service": service.service_name,
-            "signing_name": service.signing_name,
+            "service": model.service_model.service_name,
             "operation": model.name,
             "region": context.get("client_region"),
-            "params": _plain(params),
-        },
-        sort_keys=True,
+            "params": params,
+        }
     )
+
+
+def _append(entry: Mapping[str, Any]) -> None:
+    path: Path | None = _installed.get("path")
+    if path is None:
+        return
+    line = json.dumps(_plain(entry), sort_keys=True)
     with _lock, path.open("a", encoding="utf-8") as handle:
         handle.write(line + "\n")
+
+
+def _invocation_source(event: Any) -> dict[str, Any]:
+    """What of an event says who invoked the function (the service calls Lambda for it)."""
+    if not isinstance(event, Mapping):
+        return {"source": "unknown"}
+    context = event.get("requestContext")
+    if isinstance(context, Mapping) and "httpMethod" in context:
+        return {
+            "source": "apigateway",
+            "api_id": context.get("apiId"),
+            "stage": context.get("stage"),
+            "method": context.get("httpMethod"),
+            "resource": context.get("resourcePath") or event.get("resource"),
+        }
+    if event.get("source") == "aws.events":
+        return {"source": "events", "resources": list(event.get("resources") or [])}
+    return {"source": "unknown"}
+
+
+def wrap_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """The handler, recording who invoked it before each invocation."""
+
+    def recorded(event: Any, context: Any) -> Any:
+        attribute: Attribution | None = _installed.get("attribute")
+        function = attribute() if attribute else None
+        if function is not None:
+            _append({"function": function, "invocation": _invocation_source(event)})
+        return handler(event, context)
+
+    return recorded
 
 
 def install_from_environment() -> bool:
@@ -138,5 +175,10 @@ def install_from_environment() -> bool:
     target = os.environ.pop(ENV_VAR, "")
     if not target:
         return False
-    install(Path(target), fixed(os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "unknown")))
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "unknown")
+    install(Path(target), fixed(function))
+    # What the function learns resource names from: the proof maps the local system's values
+    # (an emulator's secret ARN) onto the stack's. Credentials are left out.
+    environment = {k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARIABLES}
+    _append({"function": function, "environment": environment})
     return True

@@ -61,8 +61,9 @@ def load_handler(function_dir: Path, shared_dirs: Sequence[Path] = ()) -> Any:
     return module.handler
 
 
-def install_call_recorder() -> None:
-    """Record the function's AWS calls when the system asks (``tools.iam_proof`` reads them).
+def install_call_recorder() -> Any:
+    """Record the function's AWS calls when the system asks (``tools.iam_proof`` reads them);
+    returns what wraps the handler to record who invokes it.
 
     Loaded by file path so that no repository package becomes importable to the function.
     """
@@ -73,6 +74,7 @@ def install_call_recorder() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.install_from_environment()
+    return module.wrap_handler
 
 
 def main() -> int:
@@ -84,9 +86,10 @@ def main() -> int:
     marker = os.environ.pop("CWA_LOCAL_MARKER")
     out = sys.stdout
     try:
-        if os.environ.get("CWA_AWS_CALL_LOG"):
-            install_call_recorder()
+        wrap = install_call_recorder() if os.environ.get("CWA_AWS_CALL_LOG") else None
         handler = load_handler(function_dir, shared_dirs)
+        if wrap is not None:
+            handler = wrap(handler)
         out.write(marker + json.dumps({"ready": True}) + "\n")
     except Exception:  # noqa: BLE001 - reported to the parent as the init error Lambda shows
         out.write(marker + json.dumps({"ready": False, "error": traceback.format_exc()}) + "\n")
