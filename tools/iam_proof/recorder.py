@@ -148,6 +148,7 @@ def _invocation_source(event: Any) -> dict[str, Any]:
             "stage": context.get("stage"),
             "method": context.get("httpMethod"),
             "resource": context.get("resourcePath") or event.get("resource"),
+            "path": event.get("path"),
         }
     if event.get("source") == "aws.events":
         return {"source": "events", "resources": list(event.get("resources") or [])}

@@ -28,6 +28,8 @@ class FunctionStack:
     """One Lambda function and everything that grants it (or its callers) something."""
 
     name: str
+    resource_name: str
+    """The function's name in the program (``api-handler``): the same in every stack."""
     arn: str
     role_arn: str
     identity_policies: tuple[Policy, ...]
@@ -169,6 +171,7 @@ def _functions(
         logging = fn.get("loggingConfig") or {}
         functions[name] = FunctionStack(
             name=name,
+            resource_name=str(fn["__name"]),
             arn=arn,
             role_arn=role_arn,
             identity_policies=_role_policies(resources, role_name, role_arn),
