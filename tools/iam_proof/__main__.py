@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tools.iam_proof.grants import JUSTIFIED_GRANTS, load_justifications
+from tools.iam_proof.model import check_iam_data
 from tools.iam_proof.proof import FunctionProof, prove
 from tools.iam_proof.run import RunError, gather
 from tools.iam_proof.stack import StackError, from_resources
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list justified grants")
     args = parser.parse_args(argv)
     try:
+        check_iam_data()
         justifications = load_justifications(args.justified)
         inputs = gather(args.stack, args.preview)
         stack = from_resources(inputs.resources, inputs.region)

