@@ -142,32 +142,45 @@ def evaluate(
     return Decision(False, "implicit deny")
 
 
+def _closeness(statement: Statement, request: Request) -> tuple[int, list[str]]:
+    """A score (higher: closer) and what the statement lacks for the request."""
+    score, missing = 0, []
+    service = request.action.split(":", 1)[0].lower()
+    if statement.action_applies(request.action):
+        score += 4
+    else:
+        listed = list(statement.actions or statement.not_actions)
+        if any(a.split(":", 1)[0].lower() == service for a in statement.actions):
+            score += 2
+        missing.append(f"action {request.action} not in {listed}")
+    if statement.resource_applies(request.resource):
+        # A statement that names the resource is closer than one that allows any.
+        named = any(r != "*" and wildcard_match(r, request.resource) for r in statement.resources)
+        score += 2 if named else 1
+    else:
+        listed = list(statement.resources or statement.not_resources)
+        missing.append(f"resource {request.resource} not in {listed}")
+    failing = failing_operators(statement.conditions, request.context)
+    if not failing:
+        score += 1
+    missing += [f"condition {c} false" for c in failing]
+    return score, missing
+
+
 def closest_statement(
     request: Request, policies: Sequence[Policy]
 ) -> tuple[Statement | None, list[str]]:
     """The Allow statement that came closest to allowing ``request`` and what it lacks.
 
-    Closest: matches the most of action, resource and condition (ties: the earlier statement).
+    Closest: the action (or at least its service), then the resource named rather than ``*``,
+    then the conditions; ties go to the earlier statement.
     """
     best: tuple[int, Statement | None, list[str]] = (-1, None, [])
     for policy in policies:
         for statement in policy.statements:
             if statement.effect != "Allow":
                 continue
-            missing = []
-            if not statement.action_applies(request.action):
-                listed = list(statement.actions or statement.not_actions)
-                missing.append(f"action {request.action} not in {listed}")
-            if not statement.resource_applies(request.resource):
-                missing.append(
-                    f"resource {request.resource} not in "
-                    f"{list(statement.resources or statement.not_resources)}"
-                )
-            missing += [
-                f"condition {c} false"
-                for c in failing_operators(statement.conditions, request.context)
-            ]
-            score = 3 - len(missing) + (1 if statement.action_applies(request.action) else 0)
+            score, missing = _closeness(statement, request)
             if score > best[0]:
                 best = (score, statement, missing)
     return best[1], best[2]
