@@ -15,7 +15,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 # without it, packages keep their pins.
 LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock
+.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock iam-proof
 
 venv: $(STAMP)
 
@@ -75,6 +75,12 @@ preview-example: venv
 LOCAL_ARGS ?=
 local: venv
 	$(BIN)/python -m tools.local $(LOCAL_ARGS)
+
+# Least privilege both ways (docs/iam-proof.md): both functions run on the local system with
+# their AWS calls recorded, evaluated against the preview's policies; one line per function.
+# `make test` runs the same proof (tests/tools/test_iam_proof.py).
+iam-proof: venv
+	$(BIN)/python -m tools.iam_proof --stack $(STACK)
 
 bench: venv
 	$(BIN)/python bench/preview.py
