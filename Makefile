@@ -78,9 +78,16 @@ local: venv
 
 # Least privilege both ways (docs/iam-proof.md): both functions run on the local system with
 # their AWS calls recorded, evaluated against the preview's policies; one line per function.
-# `make test` runs the same proof (tests/tools/test_iam_proof.py).
+# `make test` runs the same proof (tests/tools/test_iam_proof.py). IAM_PROOF_FUNCTION_TESTS=1
+# also records the functions' own tests (minutes) and checks their actions are granted.
+IAM_PROOF_FUNCTION_TESTS ?=
+IAM_PROOF_LOG := .build/iam-proof-function-tests.jsonl
 iam-proof: venv
-	$(BIN)/python -m tools.iam_proof --stack $(STACK)
+	@set -e; if [ -n "$(IAM_PROOF_FUNCTION_TESTS)" ]; then \
+	  mkdir -p .build; rm -f $(IAM_PROOF_LOG); \
+	  CWA_AWS_CALL_LOG=$(CURDIR)/$(IAM_PROOF_LOG) $(BIN)/python -m pytest tests/functions -q -p no:cacheprovider; \
+	  $(BIN)/python -m tools.iam_proof --stack $(STACK) --function-tests $(IAM_PROOF_LOG); \
+	else $(BIN)/python -m tools.iam_proof --stack $(STACK); fi
 
 bench: venv
 	$(BIN)/python bench/preview.py

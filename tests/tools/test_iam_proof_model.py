@@ -21,6 +21,7 @@ from tools.iam_proof.model import (
     read_recording,
     resource_arns,
 )
+from tools.iam_proof.proof import prove
 from tools.iam_proof.stack import StackError, from_resources
 
 ACCOUNT = "123456789012"
@@ -226,3 +227,21 @@ def test_stack_refuses_a_role_whose_managed_policy_document_it_lacks() -> None:
     ]
     with pytest.raises(StackError, match="AWSLambdaVPCAccessExecutionRole"):
         from_resources(resources, REGION)
+
+
+def test_function_test_calls_fail_on_an_action_the_role_never_grants() -> None:
+    resources = _stack_resources(vpc=False)
+    resources[2]["inputs"]["policy"] = json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*"}]}
+    )
+    stack = from_resources(resources, REGION)
+    calls = [
+        {"service": "dynamodb", "operation": op, "region": REGION, "params": {"TableName": "t"}}
+        for op in ("Query", "DescribeTable")
+    ]
+    [proof] = prove(stack, {}, [], {"fn": Recording(calls=calls)})
+    assert proof.test_actions == {"dynamodb:Query", "dynamodb:DescribeTable"}
+    assert [p for p in proof.problems if p.startswith("TESTS")] == [
+        "TESTS fn's own tests reach dynamodb.DescribeTable (dynamodb:DescribeTable): "
+        "no statement of its role allows that action"
+    ]

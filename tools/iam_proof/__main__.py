@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tools.iam_proof.grants import JUSTIFIED_GRANTS, load_justifications
-from tools.iam_proof.model import check_iam_data
+from tools.iam_proof.model import check_iam_data, read_recording
 from tools.iam_proof.proof import FunctionProof, prove
 from tools.iam_proof.run import RunError, gather
 from tools.iam_proof.stack import StackError, from_resources
@@ -32,6 +32,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev", help="stack to prove (dev)")
     parser.add_argument("--preview", type=Path, default=None, help="reuse this preview JSON")
     parser.add_argument("--justified", type=Path, default=JUSTIFIED_GRANTS)
+    parser.add_argument(
+        "--function-tests",
+        type=Path,
+        default=None,
+        metavar="LOG",
+        help="calls recorded while the functions' own tests ran (CWA_AWS_CALL_LOG=LOG pytest "
+        "tests/functions): each action must be granted to the function's role",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list justified grants")
     args = parser.parse_args(argv)
     try:
@@ -39,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         justifications = load_justifications(args.justified)
         inputs = gather(args.stack, args.preview)
         stack = from_resources(inputs.resources, inputs.region)
-        proofs = prove(stack, inputs.recordings, justifications)
+        tests = read_recording(args.function_tests) if args.function_tests else None
+        if args.function_tests and not tests:
+            raise ValueError(f"{args.function_tests} holds no recorded call")
+        proofs = prove(stack, inputs.recordings, justifications, tests)
     except (RunError, StackError, ValueError) as exc:
         print(f"iam-proof: {exc}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tools.iam_proof.evaluator import Decision, Request, closest_statement, evaluate
 from tools.iam_proof.grants import Grant, Justification, exercised_by, grants_of
-from tools.iam_proof.model import IamRequest, Recording, function_requests
+from tools.iam_proof.model import IamRequest, Recording, function_requests, iam_action
 from tools.iam_proof.policy import Policy
 from tools.iam_proof.stack import FunctionStack, StackPolicies
 
@@ -45,6 +45,8 @@ class FunctionProof:
     unjustified: list[Grant] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """What else makes the proof fail (a function that was never run)."""
+    test_actions: set[str] = field(default_factory=set)
+    """Actions of the calls the function's own tests reached (``--function-tests``)."""
 
     @property
     def passed(self) -> bool:
@@ -60,6 +62,7 @@ class FunctionProof:
             f"{len(self.exercised) + len(self.justified) + len(self.unjustified)} grants: "
             f"{len(self.exercised)} exercised, {len(self.justified)} justified, "
             f"{len(self.unjustified)} unjustified"
+            + (f"; its own tests: {len(self.test_actions)} actions" if self.test_actions else "")
         )
 
     def details(self) -> list[str]:
@@ -152,17 +155,40 @@ def prove_function(
     return proof
 
 
+def check_test_calls(proof: FunctionProof, function: FunctionStack, recording: Recording) -> None:
+    """The calls the function's own tests reach name the tests' resources, not the stack's: each
+    action must at least be allowed to the role by some statement, on any resource."""
+    for call in recording.calls:
+        action = iam_action(str(call["service"]), str(call["operation"]))
+        proof.test_actions.add(action)
+        granted = any(
+            s.effect == "Allow" and s.action_applies(action)
+            for p in function.identity_policies
+            for s in p.statements
+        )
+        message = (
+            f"TESTS {function.resource_name}'s own tests reach {call['service']}."
+            f"{call['operation']} ({action}): no statement of its role allows that action"
+        )
+        if not granted and message not in proof.problems:
+            proof.problems.append(message)
+
+
 def prove(
     stack: StackPolicies,
     recordings: Mapping[str, Recording],
     justifications: Sequence[Justification],
+    test_recordings: Mapping[str, Recording] | None = None,
 ) -> list[FunctionProof]:
     """Every function of the stack; a reason that covers no unused grant is a problem too (it
-    would hide a grant added later under an old reason)."""
-    proofs = [
-        prove_function(stack, fn, recordings.get(name, Recording()), justifications)
-        for name, fn in sorted(stack.functions.items())
-    ]
+    would hide a grant added later under an old reason). ``test_recordings`` (by the function's
+    name in the program) are the calls of the functions' own tests."""
+    proofs = []
+    for name, fn in sorted(stack.functions.items()):
+        proof = prove_function(stack, fn, recordings.get(name, Recording()), justifications)
+        if test_recordings and fn.resource_name in test_recordings:
+            check_test_calls(proof, fn, test_recordings[fn.resource_name])
+        proofs.append(proof)
     used = {id(j) for p in proofs for _, j in p.justified}
     for justification in justifications:
         if id(justification) in used:
