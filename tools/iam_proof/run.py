@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from tools.iam_proof.model import Recording, read_recording
-from tools.local import contract
 from tools.local.gateway import HttpRequest
 from tools.local.system import LocalOptions, LocalSystem
 
@@ -51,7 +50,10 @@ def _request(system: LocalSystem, method: str, target: str, body: Any = None) ->
 
 
 def run_scenario(system: LocalSystem) -> None:
-    """Every route, one invalid write, one aggregator run, the series read back."""
+    """Every route, one invalid write, one aggregator run, the series read back.
+
+    A route added to the API without a step here shows up as its Lambda permission unused.
+    """
     for value in (1.0, 2.0):
         _request(system, "POST", "/events", {"name": "iam.proof", "value": value})
     _request(system, "POST", "/events", {"name": "iam.proof", "value": "many"})
@@ -63,9 +65,6 @@ def run_scenario(system: LocalSystem) -> None:
     series = [entry["series"] for entry in listed.get("series", [])]
     for name in [*series[:1], "custom.nobody.Nothing.Sum"]:
         _request(system, "GET", f"/metrics/{name}")
-    routes = {(r.method, r.path) for r in contract.routes()}
-    if ("GET", "/metrics") not in {(m, p) for m, p in routes}:
-        raise RunError(f"the API's routes changed ({sorted(routes)}): update the scenario")
 
 
 def record(stack: str, log_path: Path) -> str:
