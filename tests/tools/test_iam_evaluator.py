@@ -380,3 +380,17 @@ def test_closest_statement_names_the_statement_and_what_it_lacks() -> None:
 def test_policy_parse_rejects_a_statement_with_both_action_and_not_action() -> None:
     with pytest.raises(PolicyError, match="exactly one of Action and NotAction"):
         _policy({"Effect": "Allow", "Action": "*", "NotAction": "iam:*", "Resource": "*"})
+
+
+def test_evaluator_wildcard_inside_a_principal_arn_matches_no_role() -> None:
+    # Principal element page: a wildcard cannot match part of a principal's name or ARN.
+    queue = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q"
+    resource = _policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/*"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue,
+        }
+    )
+    assert not evaluate(Request(ROLE, "sqs:SendMessage", queue), [], resource).allowed

@@ -79,7 +79,8 @@ def _principal_matches(principals: Mapping[str, Sequence[str]], principal: Princ
                 continue
             if value in (principal.account, f"arn:aws:iam::{principal.account}:root"):
                 return "account"
-            if wildcard_match(value, principal.arn):
+            # IAM allows no wildcard inside a principal ARN: only "*" itself (handled above).
+            if value == principal.arn:
                 return "direct"
     return None
 
