@@ -8,15 +8,13 @@ the SQS queue policies, the secrets' and the tables' keys, and the schedule rule
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tools.iam_proof.policy import Policy, PolicyError
 
-__all__ = ["FunctionStack", "StackError", "StackPolicies", "load_preview"]
+__all__ = ["FunctionStack", "StackError", "StackPolicies", "from_resources"]
 
 
 class StackError(ValueError):
@@ -203,18 +201,6 @@ def _key_policies(resources: list[dict[str, Any]], key_arns: set[str]) -> dict[s
         )
     policy = _policy(f"{keys[0]['__name']} (key policy)", keys[0].get("policy") or "{}")
     return dict.fromkeys(key_arns, policy)
-
-
-def load_preview(path: Path, region: str) -> StackPolicies:
-    """The stack's policies from a preview JSON report; ``StackError`` says what is missing."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise StackError(f"cannot read the preview report {path}: {exc}") from exc
-    resources = document.get("resources")
-    if not isinstance(resources, list):
-        raise StackError(f"{path} is not a preview report (no resources list)")
-    return from_resources(resources, region)
 
 
 def from_resources(resources: list[dict[str, Any]], region: str) -> StackPolicies:
