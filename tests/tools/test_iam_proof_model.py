@@ -245,3 +245,22 @@ def test_function_test_calls_fail_on_an_action_the_role_never_grants() -> None:
         "TESTS fn's own tests reach dynamodb.DescribeTable (dynamodb:DescribeTable): "
         "no statement of its role allows that action"
     ]
+
+
+def test_stack_matches_a_name_prefix_secret_to_its_key() -> None:
+    resources = _stack_resources(vpc=False)
+    resources[3]["inputs"] = {"namePrefix": "app-db-", "kmsKeyId": KEY}
+    stack = from_resources(resources, REGION)
+    call = {"service": "secretsmanager", "operation": "GetSecretValue", "region": REGION}
+    recording = Recording(calls=[{**call, "params": {"SecretId": SECRET}}])
+    keys = [
+        r.resource for r in function_requests(stack, "app", recording) if r.action == "kms:Decrypt"
+    ]
+    assert keys == [KEY]
+
+
+def test_stack_names_the_input_a_resource_lacks() -> None:
+    resources = _stack_resources()
+    del resources[0]["inputs"]["name"]
+    with pytest.raises(StackError, match="lacks the input 'name'"):
+        from_resources(resources, REGION)

@@ -242,10 +242,8 @@ def _kms_for(
         elif service == "secretsmanager" and operation in _SECRET_KEY_OPERATIONS:
             name = arn.rsplit(":secret:", 1)[-1]
             key = next(
-                (k for secret, k in stack.secret_keys.items() if re.fullmatch(
-                    re.escape(secret) + r"(-[A-Za-z0-9]{6})?", name)),
-                "",
-            )  # fmt: skip
+                (k for pattern, k in stack.secret_keys.items() if re.fullmatch(pattern, name)), ""
+            )
             encryption_context = {"kms:EncryptionContext:SecretARN": arn}
         if not key:
             continue

@@ -8,6 +8,7 @@ the SQS queue policies, the secrets' and the tables' keys, and the schedule rule
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,7 @@ class StackPolicies:
     queue_policies: Mapping[str, Policy] = field(default_factory=dict)
     """By queue ARN."""
     secret_keys: Mapping[str, str] = field(default_factory=dict)
-    """Secret name → the ARN of the KMS key that encrypts it."""
+    """A regular expression for the name part of the secret's ARN → the ARN of its KMS key."""
     table_keys: Mapping[str, str] = field(default_factory=dict)
     """Table name → the ARN of its customer managed key."""
     queue_keys: Mapping[str, str] = field(default_factory=dict)
@@ -203,16 +204,33 @@ def _key_policies(resources: list[dict[str, Any]], key_arns: set[str]) -> dict[s
     return dict.fromkeys(key_arns, policy)
 
 
+def _secret_name_pattern(secret: Mapping[str, Any]) -> str:
+    """Secrets Manager appends ``-`` and six random characters to the name in the ARN; a
+    ``namePrefix`` secret's name is the prefix and a suffix the provider chooses."""
+    if secret.get("name"):
+        return re.escape(str(secret["name"])) + r"(-[A-Za-z0-9]{6})?"
+    if secret.get("namePrefix"):
+        return re.escape(str(secret["namePrefix"])) + r".+"
+    raise StackError(f"secret {secret['__name']} has neither name nor namePrefix")
+
+
 def from_resources(resources: list[dict[str, Any]], region: str) -> StackPolicies:
-    """The stack's policies from the preview's resources."""
+    """The stack's policies from the preview's resources; ``StackError`` names what is missing."""
+    try:
+        return _from_resources(resources, region)
+    except KeyError as exc:
+        raise StackError(f"a resource of the preview lacks the input {exc}") from exc
+
+
+def _from_resources(resources: list[dict[str, Any]], region: str) -> StackPolicies:
     roles = [_text(f.get("role")) for f in _inputs_of(resources, "aws:lambda/function:Function")]
     if not roles:
         raise StackError("the preview has no Lambda function")
     account = roles[0].split(":")[4]
     secret_keys = {
-        str(s["name"]): _text(s.get("kmsKeyId"))
-        for s in _inputs_of(resources, "aws:secretsmanager/secret:Secret")
-        if s.get("kmsKeyId")
+        _secret_name_pattern(secret): _text(secret.get("kmsKeyId"))
+        for secret in _inputs_of(resources, "aws:secretsmanager/secret:Secret")
+        if secret.get("kmsKeyId")
     }
     table_keys = {
         str(t["name"]): _text((t.get("serverSideEncryption") or {}).get("kmsKeyArn"))
