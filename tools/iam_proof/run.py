@@ -133,19 +133,18 @@ def _resources(path: Path) -> list[dict[str, Any]]:
 
 
 def gather(stack: str, preview_json: Path | None = None) -> Inputs:
-    """Record the scenario and read the preview of the same stack (run side by side)."""
-    preview = PreviewRun(stack) if preview_json is None else None
+    """Record the scenario and read the preview of the same stack (run side by side); a given
+    preview report is read first, so a bad one fails before anything starts."""
+    given = _resources(preview_json) if preview_json is not None else None
+    preview = PreviewRun(stack) if given is None else None
     try:
         with tempfile.TemporaryDirectory(prefix="cwa-iam-calls-") as scratch:
             log_path = Path(scratch) / "calls.jsonl"
             region = record(stack, log_path)
             recordings = read_recording(log_path)
-        if preview is not None:
-            resources = preview.resources()
-        else:
-            assert preview_json is not None
-            resources = _resources(preview_json)
+        resources = preview.resources() if preview is not None else given
     finally:
         if preview is not None:
             preview.close()
+    assert resources is not None
     return Inputs(recordings, resources, region)
