@@ -254,3 +254,22 @@ def test_iam_proof_summary_line_gives_calls_decisions_and_grants(inputs: Inputs)
 def test_iam_proof_justified_grants_file_is_the_one_the_cli_reads() -> None:
     path = Path(__file__).resolve().parents[2] / "tools" / "iam_proof" / "justified_grants.yaml"
     assert load_justifications(path), f"{path} lists no reviewed grants"
+
+
+def test_iam_proof_fails_naming_the_route_whose_lambda_permission_is_gone(inputs: Inputs) -> None:
+    def drop_health(resources: list[dict[str, Any]]) -> None:
+        resources[:] = [
+            r
+            for r in resources
+            if not (
+                r["type"] == "aws:lambda/permission:Permission"
+                and r["name"] == "api-invoke-get-health"
+            )
+        ]
+
+    denials = _denials(_prove(inputs, drop_health)[API])
+    assert any(
+        "API Gateway invokes the function for GET /health by apigateway.amazonaws.com: "
+        "lambda:InvokeFunction" in d
+        for d in denials
+    ), denials

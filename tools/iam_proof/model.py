@@ -328,26 +328,33 @@ def _invokers(
         for s in function.resource_policy.statements
         if "execute-api" in str(s.conditions.get("ArnLike", {}).get("AWS:SourceArn", ("",))[0])
     }
-    seen: set[str] = set()
+    if len(api_ids) > 1:
+        raise MappingError(f"{function.name} is invoked by several APIs {sorted(api_ids)}")
+    seen: set[tuple[str, ...]] = set()
     for invocation in recording.invocations:
-        if invocation.get("source") == "apigateway" and len(api_ids) == 1:
+        if invocation.get("source") == "apigateway":
+            # The stack's API id where its permissions name one; else the local one (denied).
+            api_id = next(iter(api_ids), str(invocation.get("api_id")))
+            method, route = str(invocation.get("method")), str(invocation.get("resource"))
             # API Gateway names the request's own path (values, not the {series} template).
-            path = str(invocation.get("path") or invocation.get("resource") or "/").lstrip("/")
+            path = str(invocation.get("path") or route).lstrip("/")
             source = (
-                f"arn:aws:execute-api:{stack.region}:{stack.account}:{next(iter(api_ids))}/"
-                f"{invocation.get('stage')}/{invocation.get('method')}/{path}"
+                f"arn:aws:execute-api:{stack.region}:{stack.account}:{api_id}/"
+                f"{invocation.get('stage')}/{method}/{path}"
             )
             service = "apigateway.amazonaws.com"
-            call = f"API Gateway invokes the function for {invocation.get('method')} /{path}"
+            call = f"API Gateway invokes the function for {method} /{path}"
+            key: tuple[str, ...] = ("apigateway", method, route)
         elif invocation.get("source") == "events":
             source = str((invocation.get("resources") or [""])[0])
             service = "events.amazonaws.com"
             call = "EventBridge invokes the function for its rule"
+            key = ("events", source)
         else:
             continue
-        if source in seen:
+        if key in seen:
             continue
-        seen.add(source)
+        seen.add(key)
         principal = Principal(account=stack.account, service=service)
         yield IamRequest(
             function.name, call, service, principal, "lambda:InvokeFunction", function.arn,
