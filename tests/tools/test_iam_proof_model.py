@@ -12,15 +12,8 @@ import pytest
 from botocore.stub import Stubber
 
 from tools.iam_proof import recorder
-from tools.iam_proof.model import (
-    MappingError,
-    Recording,
-    check_iam_data,
-    function_requests,
-    iam_action,
-    read_recording,
-    resource_arns,
-)
+from tools.iam_proof.calls import MappingError, Recording, read_recording
+from tools.iam_proof.model import check_iam_data, function_requests, iam_action, resource_arns
 from tools.iam_proof.proof import prove
 from tools.iam_proof.stack import StackError, from_resources
 

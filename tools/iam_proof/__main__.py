@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tools.iam_proof.calls import read_recording
 from tools.iam_proof.grants import JUSTIFIED_GRANTS, load_justifications
-from tools.iam_proof.model import check_iam_data, read_recording
+from tools.iam_proof.model import check_iam_data
 from tools.iam_proof.proof import FunctionProof, prove
 from tools.iam_proof.run import RunError, gather
 from tools.iam_proof.stack import StackError, from_resources

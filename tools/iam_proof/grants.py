@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
+from tools.iam_proof.calls import IamRequest
 from tools.iam_proof.evaluator import Decision
-from tools.iam_proof.model import IamRequest
 from tools.iam_proof.policy import Policy, Statement, wildcard_match
 
 __all__ = ["Grant", "Justification", "grants_of", "load_justifications", "exercised_by"]

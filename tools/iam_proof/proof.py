@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from tools.iam_proof.calls import IamRequest, Recording
 from tools.iam_proof.evaluator import Decision, Request, closest_statement, evaluate
 from tools.iam_proof.grants import Grant, Justification, exercised_by, grants_of
-from tools.iam_proof.model import IamRequest, Recording, function_requests, iam_action
+from tools.iam_proof.model import function_requests, iam_action
 from tools.iam_proof.policy import Policy
 from tools.iam_proof.stack import FunctionStack, StackPolicies
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.iam_proof.model import Recording, read_recording
+from tools.iam_proof.calls import Recording, read_recording
 from tools.local.gateway import HttpRequest
 from tools.local.system import LocalOptions, LocalSystem
 
