@@ -21,7 +21,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 LOCK_ARGS ?=
 
 .PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock \
-	upgrade-check
+	upgrade-check iam-proof
 
 venv: $(STAMP) $(PACK_STAMP)
 
@@ -108,6 +108,19 @@ preview-example: venv
 LOCAL_ARGS ?=
 local: venv
 	$(BIN)/python -m tools.local $(LOCAL_ARGS)
+
+# Least privilege both ways (docs/iam-proof.md): both functions run on the local system with
+# their AWS calls recorded, evaluated against the preview's policies; one line per function.
+# `make test` runs the same proof (tests/tools/test_iam_proof.py). IAM_PROOF_FUNCTION_TESTS=1
+# also records the functions' own tests (minutes) and checks their actions are granted.
+IAM_PROOF_FUNCTION_TESTS ?=
+IAM_PROOF_LOG := .build/iam-proof-function-tests.jsonl
+iam-proof: venv
+	@set -e; if [ -n "$(IAM_PROOF_FUNCTION_TESTS)" ]; then \
+	  mkdir -p .build; rm -f $(IAM_PROOF_LOG); \
+	  CWA_AWS_CALL_LOG=$(CURDIR)/$(IAM_PROOF_LOG) $(BIN)/python -m pytest tests/functions -q -p no:cacheprovider; \
+	  $(BIN)/python -m tools.iam_proof --stack $(STACK) --function-tests $(IAM_PROOF_LOG); \
+	else $(BIN)/python -m tools.iam_proof --stack $(STACK); fi
 
 bench: venv
 	$(BIN)/python bench/preview.py

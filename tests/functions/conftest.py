@@ -5,13 +5,41 @@ Moto fixtures live next to the tests that use them (each function's test package
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from tests.functions.pg_server import PgServer, PostgresUnavailableError, start_server
+from tools.iam_proof import recorder
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def record_aws_calls() -> Iterator[None]:
+    """With ``CWA_AWS_CALL_LOG`` set, record the AWS calls the functions' own code makes (not the
+    tests' set-up calls) for ``python -m tools.iam_proof --function-tests`` (docs/iam-proof.md)."""
+    target = os.environ.get(recorder.ENV_VAR)
+    if not target:
+        yield
+        return
+    recorder.install(
+        Path(target),
+        recorder.frames_under(
+            {
+                "api-handler": FUNCTIONS / "api_handler",
+                "metrics-aggregator": FUNCTIONS / "metric_aggregator",
+            }
+        ),
+    )
+    try:
+        yield
+    finally:
+        recorder.uninstall()
 
 
 @pytest.fixture(scope="session")

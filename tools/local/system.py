@@ -64,6 +64,8 @@ class LocalOptions:
     """Overrides of the aggregator's environment (tests shorten its period)."""
     log: Callable[[str], None] = _to_stderr
     """Where the functions' log lines and the system's own messages go."""
+    aws_call_log: Path | None = None
+    """Append every AWS call both functions make to this file (``tools.iam_proof`` reads it)."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -249,6 +251,8 @@ class LocalSystem:
             **self.emulator.environment(),
             **environment,
         }
+        if self.options.aws_call_log is not None:
+            runtime_env["CWA_AWS_CALL_LOG"] = str(self.options.aws_call_log)
         return LocalFunction(
             description.name,
             code,

@@ -61,6 +61,22 @@ def load_handler(function_dir: Path, shared_dirs: Sequence[Path] = ()) -> Any:
     return module.handler
 
 
+def install_call_recorder() -> Any:
+    """Record the function's AWS calls when the system asks (``tools.iam_proof`` reads them);
+    returns what wraps the handler to record who invokes it.
+
+    Loaded by file path so that no repository package becomes importable to the function.
+    """
+    path = Path(__file__).resolve().parents[1] / "iam_proof" / "recorder.py"
+    spec = importlib.util.spec_from_file_location("_cwa_aws_call_recorder", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.install_from_environment()
+    return module.wrap_handler
+
+
 def main() -> int:
     """Serve invocations until stdin closes."""
     function_dir = Path(sys.argv[1])
@@ -70,7 +86,10 @@ def main() -> int:
     marker = os.environ.pop("CWA_LOCAL_MARKER")
     out = sys.stdout
     try:
+        wrap = install_call_recorder() if os.environ.get("CWA_AWS_CALL_LOG") else None
         handler = load_handler(function_dir, shared_dirs)
+        if wrap is not None:
+            handler = wrap(handler)
         out.write(marker + json.dumps({"ready": True}) + "\n")
     except Exception:  # noqa: BLE001 - reported to the parent as the init error Lambda shows
         out.write(marker + json.dumps({"ready": False, "error": traceback.format_exc()}) + "\n")
