@@ -426,9 +426,10 @@ def throttle_table() -> None:
             values = sorted(r[key] for r in runs)
             return f"{values[len(values) // 2]:.1f}/{values[-1]:.1f}"
 
+        ok_before, ok_after = sum(r["ok"] for r in before), sum(r["ok"] for r in after)
         print(
-            f"{label:>9} | {sum(r['ok'] for r in before):>4}/{THROTTLE_SEEDS:<4} "
-            f"{p50_max(before, 'seconds'):>13} | {sum(r['ok'] for r in after):>3}/{THROTTLE_SEEDS:<4} "
+            f"{label:>9} | {ok_before:>4}/{THROTTLE_SEEDS:<4} "
+            f"{p50_max(before, 'seconds'):>13} | {ok_after:>3}/{THROTTLE_SEEDS:<4} "
             f"{p50_max(after, 'attempts'):>16} {p50_max(after, 'seconds'):>13}"
         )
 
