@@ -59,7 +59,8 @@ def emulator_lines(endpoint: str, region: str, table: str) -> list[str]:
         f"  metrics table: {table}",
         f"  {creds} aws --endpoint-url {endpoint} --region {region} "
         f"dynamodb scan --table-name {table}",
-        f"  python -c \"import boto3; print({client}.scan(TableName='{table}')['Items'])\"",
+        f'  venv/bin/python -c "import boto3; '
+        f"print({client}.scan(TableName='{table}')['Items'])\"",
     ]
 
 

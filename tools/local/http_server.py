@@ -12,7 +12,8 @@ checked before anything is read or invoked, and every answer is API Gateway's JS
 - a body above API Gateway's 10 MB payload limit: 413 without reading it, connection closed;
 - a body that ends (or stalls past ``BODY_TIMEOUT_SECONDS``) before ``Content-Length`` bytes:
   400 (408 for the stall), connection closed, nothing invoked;
-- a method ``http.server`` has no ``do_`` for: on to the gateway (403, like any unknown route).
+- a method ``http.server`` has no ``do_`` for: on to the gateway (403, like any unknown route);
+- a request line without an HTTP version (HTTP/0.9): 400.
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
 
     server: ApiHttpServer
     protocol_version = "HTTP/1.1"
+    # Error answers to a request line without a version still get a status line and headers;
+    # http.server would answer HTTP/0.9-style, with the body alone.
+    default_request_version = "HTTP/1.1"
     timeout = BODY_TIMEOUT_SECONDS
     # One JSON error shape for what http.server refuses itself (bad request line, long headers).
     error_content_type = "application/json"
@@ -134,6 +138,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         try:
+            if len(self.requestline.split()) != 3:
+                raise FramingError(HTTPStatus.BAD_REQUEST, "HTTP/0.9 requests are not accepted")
             body = read_body(self.rfile, body_length(self.headers))
         except FramingError as exc:
             self._refuse(exc)
