@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.tools.local.raw_http import (
+    connect,
     connect_burst,
     exchange,
     header_body_gaps,
@@ -23,7 +24,7 @@ from tests.tools.local.raw_http import (
 )
 from tools.local import contract
 from tools.local.__main__ import banner
-from tools.local.http_server import LISTEN_BACKLOG, MAX_PAYLOAD_BYTES
+from tools.local.http_server import LISTEN_BACKLOG, MAX_PAYLOAD_BYTES, ApiRequestHandler
 from tools.local.system import LocalSystem
 
 BURST = 64
@@ -193,6 +194,21 @@ def test_local_api_body_cut_off_mid_upload_is_400_and_never_stored(
     assert whole.status == 201, whole.body
     assert _stored(local_system, name) == 1
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_local_api_body_that_stalls_mid_upload_is_408_and_never_stored(
+    local_system: LocalSystem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that stops sending but keeps the connection open (30 s here, 1 s in the test)."""
+    monkeypatch.setattr(ApiRequestHandler, "timeout", 1.0)
+    name = f"stalled-{uuid.uuid4().hex[:8]}"
+    body = _event(name)
+    with connect(_port(local_system)) as sock:
+        sock.sendall(_post_events(local_system, body)[: -len(body) // 2])
+        response = read_response(sock, bytearray())
+    assert response is not None and response.status == 408
+    assert "stalled" in response.json()["message"]
+    assert _stored(local_system, name) == 0
 
 
 def test_local_api_body_over_the_payload_limit_is_413_before_it_is_sent(
