@@ -24,6 +24,7 @@ import json
 import re
 import socket
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from http import HTTPStatus
@@ -188,9 +189,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.shutdown(socket.SHUT_WR)
             self.connection.settimeout(DRAIN_SECONDS)
-            drained = 0
-            while drained <= MAX_PAYLOAD_BYTES and self.rfile.read1(65536):
-                drained += 65536
+            until = time.monotonic() + DRAIN_SECONDS
+            while time.monotonic() < until and self.rfile.read1(65536):
+                pass
 
     def _send(self, response: HttpResponse, *, close: bool) -> None:
         self.log_request(response.status)

@@ -84,8 +84,8 @@ class DeadlineRetries:
     """A botocore ``needs-retry`` handler: standard mode's rules and backoff, bounded by a
     deadline instead of a number of attempts.
 
-    botocore's standard mode retries a call 4 times (5 attempts), so five throttles in a row fail
-    a run that still has most of its time. This handler retries what standard mode would (its
+    A fixed count (the clients' 5 attempts, ``run.BOTO_CONFIG``) lets five throttles in a row
+    fail a run that still has most of its time. This handler retries what standard mode would (its
     own checkers: throttling, transient and modeled-retryable errors) with standard mode's
     backoff (full jitter, 1 s base for throttling, 20 s cap, ``x-amz-retry-after`` honoured),
     for as long as the next backoff still ends before ``deadline``. Adaptive mode is not used:
@@ -102,22 +102,16 @@ class DeadlineRetries:
                 random=rng, throttling_detector=ThrottlingErrorDetector(adapter)
             ),
         )
-        self.attempts = 0
-        """Attempts of the last call seen (1 = no retry)."""
-        self.stopped_by_deadline = False
-        """Whether the last retryable error was given up on because of the deadline."""
 
     def __call__(self, **kwargs: Any) -> float | bool:
         """The delay before the next attempt, or False: no retry (and none by botocore's own
         handler, which ``False`` overrules)."""
         context = self._adapter.create_retry_context(**kwargs)
-        self.attempts = context.attempt_number
         if not self._policy.should_retry(context):
             self._adapter.adapt_retry_response_from_context(context)
             return False
         delay = float(self._policy.compute_retry_delay(context))
         if not self.deadline.allows(delay):
-            self.stopped_by_deadline = True
             logger.warning(
                 "giving up a retryable AWS error: the next backoff would pass the deadline",
                 extra={
