@@ -7,20 +7,25 @@ lookback, 60 s period); no network, no AWS. The first table prints calls next to
 possible (ceil(queries/500) GetMetricData, ceil(items/25) BatchWriteItem). The second runs the
 writer on a simulated clock (its real backoff sleeps, plus a modelled latency per BatchWriteItem
 call) against the deadline of one run (the function's timeout minus the safety margin), over many
-jitter seeds. Asserts nothing.
+jitter seeds. The third throttles GetMetricData N times in a row (a real botocore client answered
+at its HTTP layer, botocore's own sleeps on the simulated clock) and compares standard mode's 5
+attempts (before) with the retries bounded by the run's deadline (after). Asserts nothing.
 
     venv/bin/python bench/aggregator.py
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 _FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
 sys.path[:0] = [str(_FUNCTIONS / "metric_aggregator"), str(_FUNCTIONS / "shared")]
@@ -29,6 +34,7 @@ from aggregator.fetch import fetch_metric_data  # noqa: E402
 from aggregator.items import to_items  # noqa: E402
 from aggregator.queries import MAX_QUERIES_PER_CALL, aligned_window, build_queries  # noqa: E402
 from aggregator.retry import Deadline  # noqa: E402
+from aggregator.run import BOTO_CONFIG  # noqa: E402
 from aggregator.writer import WriteIncomplete, write_items  # noqa: E402
 
 # The deployed timeout (components/metrics/aggregator.py) minus the run's safety margin
@@ -47,7 +53,15 @@ class StubCloudWatch:
     """GetMetricData that returns a full window of datapoints for every query."""
 
     def __init__(self) -> None:
+        from botocore.hooks import HierarchicalEmitter
+        from botocore.model import ServiceId
+
         self.calls = 0
+        # What the fetch code registers its deadline-bounded retries on.
+        self.meta = SimpleNamespace(
+            events=HierarchicalEmitter(),
+            service_model=SimpleNamespace(service_id=ServiceId("CloudWatch")),
+        )
 
     def get_paginator(self, operation: str) -> StubPaginator:
         """What the fetch code asks for; pages through ``get_metric_data`` like botocore's."""
@@ -292,6 +306,134 @@ def stack_catalogue() -> None:
     print()
 
 
+# A throttled GetMetricData answer and a page, in-region round trips.
+THROTTLE_LATENCY_S = 0.03
+PAGE_LATENCY_S = 0.3
+THROTTLE_CASES = (0, 3, 4, 5, 6, 8, 10, 12, 1000)
+THROTTLE_SEEDS = 20
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+class ThrottledCloudWatch:
+    """A real botocore CloudWatch client (the function's config) whose first ``throttles`` HTTP
+    attempts are throttled, then answered with one page; time passes on ``clock`` only.
+
+    A new client per run: standard mode's retry quota lives in the client, and runs that failed
+    before would drain it for the next.
+    """
+
+    def __init__(self, session: Any, throttles: int) -> None:
+        self.throttles = throttles
+        self.attempts = 0
+        self.clock = SimClock()
+        self.client = session.client("cloudwatch", config=BOTO_CONFIG)
+        self.client.meta.events.register("before-send.cloudwatch.GetMetricData", self._send)
+
+    def _send(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+
+        self.attempts += 1
+        if self.attempts <= self.throttles:
+            self.clock.now += THROTTLE_LATENCY_S
+            status = 400
+            body: dict[str, Any] = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+        else:
+            self.clock.now += PAGE_LATENCY_S
+            status, body = 200, {"MetricDataResults": []}
+        headers = {"content-type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, status, headers, _Body(json.dumps(body).encode()))
+
+
+def throttled_fetch(session: Any, throttles: int, seed: int, *, bounded: bool) -> dict[str, Any]:
+    """One fetch of the stack's catalogue against ``throttles`` throttles in a row.
+
+    ``bounded=False`` is the code before the change: standard mode's 5 attempts, whatever the
+    deadline (a deadline was only checked between pages). ``bounded=True`` passes the run's
+    deadline, which now bounds the retries instead.
+    """
+    from botocore.exceptions import ClientError
+
+    cloudwatch = ThrottledCloudWatch(session, throttles)
+    clock = cloudwatch.clock
+    queries = _queries(100)
+    window = aligned_window(datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp(), 15, PERIOD)
+    # botocore's own jitter (before) and the deadline retries' (after) from the same seed.
+    random.seed(seed)
+    jitter = random.Random(seed)
+    ok = True
+    with mock.patch("botocore.endpoint.time", SimpleNamespace(sleep=clock.sleep)):
+        try:
+            if bounded:
+                fetch_metric_data(
+                    cloudwatch.client,
+                    queries,
+                    window.start,
+                    window.end,
+                    deadline=Deadline.after(RUN_DEADLINE_S, clock),
+                    rng=jitter.random,
+                )
+            else:
+                fetch_metric_data(cloudwatch.client, queries, window.start, window.end)
+        except ClientError:
+            ok = False
+    return {"ok": ok, "attempts": cloudwatch.attempts, "seconds": clock.now}
+
+
+def throttle_table() -> None:
+    """Runs that survive N GetMetricData throttles in a row, before and after."""
+    print()
+    print(
+        f"GetMetricData throttled N times in a row, then answered; deadline {RUN_DEADLINE_S} s, "
+        f"{THROTTLE_LATENCY_S * 1000:.0f} ms a throttled attempt, {THROTTLE_SEEDS} seeds; "
+        "simulated clock"
+    )
+    print(
+        "before: standard mode, 5 attempts; after: standard mode's rules and backoff, "
+        "retried while the next wait ends before the deadline"
+    )
+    header = (
+        f"{'throttles':>9} | {'before ok':>9} {'s p50/max':>13} | {'after ok':>8} "
+        f"{'attempts p50/max':>16} {'s p50/max':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    import logging
+
+    import boto3
+
+    # The run's "giving up" warnings, one per failed run, would bury the table.
+    logging.disable(logging.WARNING)
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    for throttles in THROTTLE_CASES:
+        before = [
+            throttled_fetch(session, throttles, s, bounded=False) for s in range(THROTTLE_SEEDS)
+        ]
+        after = [
+            throttled_fetch(session, throttles, s, bounded=True) for s in range(THROTTLE_SEEDS)
+        ]
+        label = "always" if throttles >= 1000 else str(throttles)
+
+        def p50_max(runs: list[dict[str, Any]], key: str) -> str:
+            values = sorted(r[key] for r in runs)
+            return f"{values[len(values) // 2]:.1f}/{values[-1]:.1f}"
+
+        ok_before, ok_after = sum(r["ok"] for r in before), sum(r["ok"] for r in after)
+        print(
+            f"{label:>9} | {ok_before:>4}/{THROTTLE_SEEDS:<4} "
+            f"{p50_max(before, 'seconds'):>13} | {ok_after:>3}/{THROTTLE_SEEDS:<4} "
+            f"{p50_max(after, 'attempts'):>16} {p50_max(after, 'seconds'):>13}"
+        )
+
+
 def main() -> None:
     stack_catalogue()
     header = (
@@ -312,6 +454,7 @@ def main() -> None:
                 f"{best['retries']:>7} {best['largest']:>9} {best['lost']:>4} {best['ms']:>8.1f}"
             )
     drain_table()
+    throttle_table()
 
 
 if __name__ == "__main__":

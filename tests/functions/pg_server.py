@@ -3,7 +3,6 @@ too); this name stays for the Lambda tests and the handler benchmark."""
 
 from tools.local.pg_server import (
     SUPERUSER,
-    SUPERUSER_PASSWORD,
     PgServer,
     PostgresUnavailableError,
     TlsMaterial,
@@ -15,7 +14,6 @@ from tools.local.pg_server import (
 
 __all__ = [
     "SUPERUSER",
-    "SUPERUSER_PASSWORD",
     "PgServer",
     "PostgresUnavailableError",
     "TlsMaterial",

@@ -10,10 +10,12 @@ import threading
 import time
 from types import FrameType
 
+from tools.local.emulator import FAKE_CREDENTIALS
 from tools.local.functions import FunctionInitError
+from tools.local.http_server import PortInUseError
 from tools.local.pg_server import PostgresUnavailableError
 from tools.local.stack import StackError
-from tools.local.system import DEFAULT_PORT, LocalOptions, LocalSystem, PortInUseError
+from tools.local.system import DEFAULT_PORT, LocalOptions, LocalSystem
 from tools.preview.errors import ProgramError
 
 EXIT_USAGE = 2
@@ -43,10 +45,29 @@ def parse_args(argv: list[str] | None = None) -> LocalOptions:
     return LocalOptions(port=args.port, stack=args.stack, aggregate_every=args.aggregate_every)
 
 
+def emulator_lines(endpoint: str, region: str, table: str) -> list[str]:
+    """Where the AWS emulator listens, and how to read the metrics table with the AWS CLI and
+    boto3 (the emulator takes any credentials; these are the functions')."""
+    creds = " ".join(f"{name}={value}" for name, value in FAKE_CREDENTIALS.items())
+    client = (
+        f"boto3.client('dynamodb', endpoint_url='{endpoint}', region_name='{region}', "
+        + ", ".join(f"{name.lower()}='{value}'" for name, value in FAKE_CREDENTIALS.items())
+        + ")"
+    )
+    return [
+        f"  AWS emulator: {endpoint} (region {region}; DynamoDB, Secrets Manager, CloudWatch)",
+        f"  metrics table: {table}",
+        f"  {creds} aws --endpoint-url {endpoint} --region {region} "
+        f"dynamodb scan --table-name {table}",
+        f'  venv/bin/python -c "import boto3; '
+        f"print({client}.scan(TableName='{table}')['Items'])\"",
+    ]
+
+
 def banner(system: LocalSystem, seconds: float) -> str:
     """What to tell the user once the API answers."""
     base, key = system.base_url, system.api_key
-    assert system.stack is not None
+    assert system.stack is not None and system.emulator is not None
     every = system.options.aggregate_every
     schedule = every if every is not None else system.stack.schedule_seconds
     return "\n".join(
@@ -64,6 +85,8 @@ def banner(system: LocalSystem, seconds: float) -> str:
             '-H \'Content-Type: application/json\' -d \'{"name": "signup", "value": 1}\'',
             f"  curl '{base}/metrics'",
             f'  (/metrics answers {{"series":[]}} until {_first_series(system, schedule)})',
+            "",
+            *emulator_lines(system.emulator.endpoint, system.stack.region, system.stack.table.name),
             "",
             "Ctrl-C stops everything.",
         ]

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from tools.local.contract import Route, path_slug
 
@@ -69,9 +69,12 @@ def match_route(
     """The route for ``method`` and ``path`` and its path parameters; (None, {}) when none.
 
     A ``{name}`` template part matches one non-empty segment; a literal part wins over a
-    parameter at the same place, as in API Gateway.
+    parameter at the same place, as in API Gateway. A path with an empty segment (``//metrics``,
+    ``/health/``) names no resource, so it matches nothing, as in API Gateway.
     """
-    segments = [unquote(s) for s in path.strip("/").split("/")] if path.strip("/") else []
+    segments = _segments(path)
+    if segments is None:
+        return None, {}
     best: tuple[int, Route, dict[str, str]] | None = None
     for route in routes:
         if route.method != method:
@@ -94,6 +97,16 @@ def match_route(
             if best is None or literals > best[0]:
                 best = (literals, route, params)
     return (best[1], best[2]) if best else (None, {})
+
+
+def _segments(path: str) -> list[str] | None:
+    """The path's decoded segments; None unless it is ``/`` or ``/a/b`` with none empty."""
+    if path == "/":
+        return []
+    parts = path.split("/")
+    if parts[0] != "" or any(part == "" for part in parts[1:]):
+        return None
+    return [unquote(part) for part in parts[1:]]
 
 
 def _json_response(status: int, body: Mapping[str, Any], error_type: str) -> HttpResponse:
@@ -129,8 +142,8 @@ class Gateway:
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request as the stage would."""
-        split = urlsplit(request.target)
-        path = split.path or "/"
+        # The target as sent: urlsplit would read ``//metrics`` as a host name.
+        path, _, query = request.target.partition("#")[0].partition("?")
         route, params = match_route(self.routes, request.method.upper(), path)
         if route is None:
             return _json_response(403, MISSING_TOKEN, "MissingAuthenticationTokenException")
@@ -139,7 +152,7 @@ class Gateway:
             api_key is not None and secrets.compare_digest(api_key, self.api_key)
         ):
             return _json_response(403, FORBIDDEN, "ForbiddenException")
-        event = self.proxy_event(request, route, params, path, split.query)
+        event = self.proxy_event(request, route, params, path, query)
         return _integration_response(self._integration(event))
 
     def proxy_event(

@@ -3,8 +3,10 @@
 Used by the Lambda test fixtures, ``bench/api_handler.py`` and ``make local``. PostgreSQL
 refuses to run as root, so when the caller is root the data directory is owned by ``postgres`` and
 every server binary runs through ``runuser -u postgres``. The server listens on 127.0.0.1 only,
-with password (SCRAM) authentication over TCP, trust over its Unix socket, and optionally
-TLS with a certificate signed by a CA made on the spot.
+with password (SCRAM) authentication over TCP and over its Unix socket, and optionally TLS with a
+certificate signed by a CA made on the spot. Nobody else on the machine gets in: the superuser's
+password is random per server, and the directory holding the socket is private (0700) to the
+user the server runs as.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime
 import ipaddress
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -27,7 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 SUPERUSER = "postgres"
-SUPERUSER_PASSWORD = "postgres-test-password"
+PRIVATE_DIR_MODE = 0o700
+"""Mode of the server's directory, which holds its Unix socket: its owner only."""
 _BIN_CANDIDATES = ("/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
 
 
@@ -144,6 +148,8 @@ class PgServer:
     port: int
     bin_dir: Path
     tls: TlsMaterial | None = None
+    superuser_password: str = field(default="", repr=False)
+    """Random per server; the only way in as the superuser, over TCP or the socket."""
     _as_postgres: bool = field(default=False, repr=False)
 
     host: str = "127.0.0.1"
@@ -189,12 +195,18 @@ class PgServer:
             str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"
         )
 
+    @property
+    def socket_path(self) -> Path:
+        """The server's Unix socket, inside its private directory."""
+        return self.base_dir / f".s.PGSQL.{self.port}"
+
     def superuser_connection(self, database: str = "postgres") -> pg8000.native.Connection:
-        """A connection as the superuser over the Unix socket (trust authentication)."""
+        """A connection as the superuser over the Unix socket (SCRAM, the server's password)."""
         return pg8000.native.Connection(
             SUPERUSER,
-            unix_sock=str(self.base_dir / f".s.PGSQL.{self.port}"),
+            unix_sock=str(self.socket_path),
             database=database,
+            password=self.superuser_password,
         )
 
     def create_database(self, name: str, owner: str, password: str) -> None:
@@ -255,7 +267,8 @@ def start_server(
 ) -> PgServer:
     """initdb a fresh cluster in a temporary directory, start it and return it.
 
-    TCP connections need a password (SCRAM); the Unix socket trusts the superuser. With
+    TCP and Unix-socket connections need a password (SCRAM); the superuser's is random
+    (``server.superuser_password``) and the socket's directory is ``PRIVATE_DIR_MODE``. With
     ``tls`` the server also accepts TLS with a certificate signed by a fresh CA whose PEM is
     ``server.tls.ca_cert``. ``force_ssl`` (needs ``tls``) rejects plaintext TCP, as RDS does
     with ``rds.force_ssl=1``; without it plain TCP stays allowed. ``port``: a free one if None.
@@ -266,39 +279,49 @@ def start_server(
         raise ValueError("force_ssl needs tls")
     bin_dir = find_bin_dir()
     base_dir = base_dir or Path(tempfile.mkdtemp(prefix="cwa-pg-"))
-    base_dir.chmod(0o755)
+    base_dir.chmod(PRIVATE_DIR_MODE)
     as_postgres = os.geteuid() == 0
     data_dir = base_dir / "data"
     server = PgServer(
-        base_dir=base_dir, port=port or free_port(), bin_dir=bin_dir, _as_postgres=as_postgres
+        base_dir=base_dir,
+        port=port or free_port(),
+        bin_dir=bin_dir,
+        superuser_password=secrets.token_urlsafe(24),
+        _as_postgres=as_postgres,
     )
     if as_postgres:
         pw = pwd.getpwnam("postgres")
         os.chown(base_dir, pw.pw_uid, pw.pw_gid)
     pwfile = base_dir / "pwfile"
-    pwfile.write_text(SUPERUSER_PASSWORD + "\n")
+    pwfile.touch(mode=0o600)
+    pwfile.write_text(server.superuser_password + "\n")
     if as_postgres:
         os.chown(pwfile, pw.pw_uid, pw.pw_gid)
-    server._run(
-        str(bin_dir / "initdb"),
-        "-D",
-        str(data_dir),
-        "-U",
-        SUPERUSER,
-        "--auth-local=trust",
-        "--auth-host=scram-sha-256",
-        f"--pwfile={pwfile}",
-        "-E",
-        "UTF8",
-        "--locale=C",
-        "--no-sync",
-    )
+    try:
+        server._run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data_dir),
+            "-U",
+            SUPERUSER,
+            "--auth-local=scram-sha-256",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+    finally:
+        pwfile.unlink()
     conf = [
         "fsync = off",
         "synchronous_commit = off",
         "full_page_writes = off",
         "max_connections = 100",
         "log_min_messages = warning",
+        # The directory is private already; the socket too, should it ever be moved out.
+        "unix_socket_permissions = 0700",
     ]
     if tls:
         material = make_ca_and_server_cert(base_dir / "tls")

@@ -11,7 +11,6 @@ the AWS-published Lambda and API Gateway metrics, and DynamoDB, Secrets Manager 
 from __future__ import annotations
 
 import contextlib
-import errno
 import secrets
 import shutil
 import sys
@@ -21,7 +20,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from tools.local.emf import MetricPut, parse_emf
 from tools.local.emulator import ACCOUNT_ID, Emulator
 from tools.local.functions import Invocation, LocalFunction
 from tools.local.gateway import Gateway, HttpRequest, HttpResponse, new_api_key
+from tools.local.http_server import ApiHttpServer, bind_http
 from tools.local.pg_server import PgServer, find_bin_dir, free_port, start_server
 from tools.local.scratch import clean_stale_scratch_dirs, new_scratch_dir
 from tools.local.stack import FunctionDescription, StackDescription, load_stack
@@ -37,10 +36,6 @@ from tools.local.stack import FunctionDescription, StackDescription, load_stack
 DEFAULT_PORT = 8080
 PG_HOST = "127.0.0.1"
 PG_START_TIMEOUT_SECONDS = 60.0
-
-
-class PortInUseError(RuntimeError):
-    """The API's port is taken; the message names it."""
 
 
 def _to_stderr(line: str) -> None:
@@ -68,55 +63,6 @@ class LocalOptions:
     """Append every AWS call both functions make to this file (``tools.iam_proof`` reads it)."""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
-    protocol_version = "HTTP/1.1"
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        request = HttpRequest(
-            method=self.command,
-            target=self.path,
-            headers=list(self.headers.items()),
-            body=body,
-            source_ip=self.client_address[0],
-        )
-        response = self.server.answer(request)
-        self.send_response(response.status)
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-        self.server.log(f"http {self.address_string()} {format % args}")
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    answer: Callable[[HttpRequest], HttpResponse]
-    log: Callable[[str], None]
-
-
-def bind_http(port: int) -> _HttpServer:
-    """Bind the API's port first of all, so a taken port fails before anything starts."""
-    try:
-        return _HttpServer(("127.0.0.1", port), _Handler)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise PortInUseError(
-                f"port {port} on 127.0.0.1 is already in use; stop what listens there or "
-                "pass --port with a free one"
-            ) from exc
-        raise
-
-
 class LocalSystem:
     """Everything ``make local`` runs; ``start()`` then ``stop()`` (or use it with ``with``)."""
 
@@ -128,7 +74,7 @@ class LocalSystem:
         self.emulator: Emulator | None = None
         self.api: LocalFunction | None = None
         self.aggregator: LocalFunction | None = None
-        self._http: _HttpServer | None = None
+        self._http: ApiHttpServer | None = None
         self.gateway: Gateway | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()

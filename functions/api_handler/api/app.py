@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from analytics_contract.routes import (
@@ -143,8 +145,45 @@ def request_log(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
 app.use(middlewares=[request_log])
 
 
+PROXY_EVENT_FIELDS = ("httpMethod", "path")
+"""What the resolver routes on; a direct invoke (a console test, `aws lambda invoke`) may lack."""
+
+
+def missing_proxy_fields(event: Any) -> list[str]:
+    """The routing fields ``event`` lacks (absent, null, empty or not a string), in order."""
+    if not isinstance(event, Mapping):
+        return list(PROXY_EVENT_FIELDS)
+    return [
+        name
+        for name in PROXY_EVENT_FIELDS
+        if not isinstance(event.get(name), str) or not event[name]
+    ]
+
+
+def bad_event_response(missing: list[str]) -> dict[str, Any]:
+    """400 for an event that is not an API Gateway proxy event, naming the missing fields."""
+    message = (
+        f"not an API Gateway proxy event: missing {', '.join(missing)} "
+        "(invoke the function through the API, or send a REST API v1 proxy event)"
+    )
+    return {
+        "statusCode": 400,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(error_body("bad_request", message)),
+        "isBase64Encoded": False,
+    }
+
+
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Route one API Gateway v1 proxy event; always returns a JSON response, never raises."""
+    """Route one API Gateway v1 proxy event; always returns a JSON response, never raises.
+
+    An event without ``httpMethod`` or ``path`` cannot be routed: a 400 names what is missing
+    (the resolver would fail on it, and a 500 would blame the function for its caller's event).
+    """
+    missing = missing_proxy_fields(event)
+    if missing:
+        logger.warning("event is not an API Gateway proxy event", extra={"missing": missing})
+        return bad_event_response(missing)
     try:
         return app.resolve(event, context)
     except Exception:  # noqa: BLE001 - an event API Gateway would never send: no 502 either

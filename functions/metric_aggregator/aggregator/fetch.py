@@ -1,11 +1,15 @@
 """GetMetricData: batches of 500 queries, botocore's paginator, per-query status, a deadline.
 
-Throttling and transient errors are retried by botocore (standard retry mode, ``run.py``) inside
-each page request; an error left after that is raised, and the run fails for EventBridge to retry.
+Throttling and transient errors are retried by botocore inside each page request, with standard
+mode's rules and backoff; with a deadline, for as long as it allows (``retry.DeadlineRetries``)
+rather than 5 attempts. An error left after that is raised, and the run fails for EventBridge to
+retry.
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +18,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from aggregator.queries import MAX_QUERIES_PER_CALL, MetricQuery
-from aggregator.retry import Deadline, DeadlineExceeded
+from aggregator.retry import Deadline, DeadlineExceeded, Rng, deadline_retries
 
 logger = Logger(child=True)
 
@@ -57,16 +61,39 @@ def fetch_metric_data(
     end: datetime,
     *,
     deadline: Deadline | None = None,
+    rng: Rng = random.random,
 ) -> FetchResult:
     """Run ``queries`` over [start, end) in calls of at most 500, following every NextToken.
 
     A query reported InternalError/Forbidden is logged and counted, the others are kept; a query
     still PartialData after the last page keeps what came. No page is requested once
-    ``deadline`` has passed: ``DeadlineExceeded`` is raised instead.
+    ``deadline`` has passed: ``DeadlineExceeded`` is raised instead. With a ``deadline``, a
+    throttled or failed page is retried while the next backoff (jitter from ``rng``) ends before
+    it; without one, botocore's standard mode gives up after 5 attempts.
     """
     by_id = {q.query_id: q for q in queries}
     if len(by_id) != len(queries):
         raise ValueError("GetMetricData query ids must be unique")
+    with contextlib.ExitStack() as stack:
+        if deadline is not None:
+            stack.enter_context(deadline_retries(client, "GetMetricData", deadline, rng))
+        result = _fetch(client, queries, by_id, (start, end), deadline)
+    for series_id, status in sorted(result.query_errors.items()):
+        logger.warning("metric query failed", extra={"series": series_id, "status": status})
+    if result.messages:
+        # Call-level Messages (e.g. MaxQueryTimeRangeExceeded) say the answer is incomplete.
+        logger.warning("GetMetricData returned messages", extra={"messages": result.messages})
+    return result
+
+
+def _fetch(
+    client: Any,
+    queries: Sequence[MetricQuery],
+    by_id: dict[str, MetricQuery],
+    window: tuple[datetime, datetime],
+    deadline: Deadline | None,
+) -> FetchResult:
+    start, end = window
     result = FetchResult()
     paginator = client.get_paginator("get_metric_data")
     for offset in range(0, len(queries), MAX_QUERIES_PER_CALL):
@@ -91,11 +118,6 @@ def fetch_metric_data(
             result.calls += 1
             result.sdk_retries += page.get("ResponseMetadata", {}).get("RetryAttempts", 0)
             _collect(page, by_id, result)
-    for series_id, status in sorted(result.query_errors.items()):
-        logger.warning("metric query failed", extra={"series": series_id, "status": status})
-    if result.messages:
-        # Call-level Messages (e.g. MaxQueryTimeRangeExceeded) say the answer is incomplete.
-        logger.warning("GetMetricData returned messages", extra={"messages": result.messages})
     return result
 
 

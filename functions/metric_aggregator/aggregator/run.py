@@ -24,10 +24,12 @@ from aggregator.writer import write_items
 SAFETY_MARGIN_MS = 5000
 
 # botocore's standard mode retries throttling and transient errors (its own list of codes, for
-# both services) with exponential backoff and jitter; 5 attempts in all ride out a burst of
-# throttling of ~15 s at worst. Adaptive mode would add a client-side rate limiter whose waits the
-# run's deadline cannot see, for no gain with one run at a time. Timeouts keep one slow call from
-# eating the whole invocation.
+# both services) with exponential backoff and jitter. 5 attempts ride out ~15 s of throttling at
+# worst: DynamoDB's calls keep that (the writer retries what is left across calls), while
+# GetMetricData's retries are bounded by the run's deadline instead (``retry.DeadlineRetries``),
+# so a burst of throttles only fails a run that has no time left. Adaptive mode would add a
+# client-side rate limiter whose waits the deadline cannot see, for no gain with one run at a
+# time. Timeouts keep one slow call from eating the whole invocation.
 BOTO_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 5},
     connect_timeout=3,
@@ -179,6 +181,7 @@ def run_aggregation(runtime: Runtime, remaining_ms: int) -> RunStats:
         window.start,
         window.end,
         deadline=deadline,
+        rng=runtime.rng,
     )
     batch = to_items(fetched.datapoints, settings.retention_days)
     written = write_items(

@@ -419,12 +419,12 @@ def test_handler_unexpected_error_is_500_json(api_env: ApiEnv) -> None:
 
 
 def test_handler_garbage_event_is_json_not_raise(api_env: ApiEnv) -> None:
-    """Even a non-API-Gateway event yields a JSON answer instead of an exception."""
+    """Even a non-API-Gateway event yields a JSON answer (a 400) instead of an exception."""
     from tests.functions.api_handler.conftest import FakeContext, decode_response
 
     answer = decode_response(api_env.handler({"unexpected": True}, FakeContext()))
-    assert answer.status in (404, 500)
-    assert "error" in answer.body
+    assert answer.status == 400
+    assert answer.body["error"]["code"] == "bad_request"
 
 
 def _event_rows(api_env: ApiEnv) -> list[list[Any]]:

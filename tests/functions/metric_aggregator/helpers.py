@@ -123,6 +123,29 @@ class HttpAnswers:
         return AWSResponse(request.url, status, headers, _Body(json.dumps(body).encode()))
 
 
+class ThrottleFirst:
+    """Throttles the first ``count`` HTTP attempts of an operation, then lets the client's
+    own transport (moto, in the handler tests) answer. Registered first, so its answer is the
+    one botocore takes even when moto's stubber answers the same event."""
+
+    def __init__(self, client: Any, operation: str, count: int) -> None:
+        self.left = count
+        self.attempts = 0
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register_first(f"before-send.{service}.{operation}", self._send)
+
+    def _send(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+
+        self.attempts += 1
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        status, body = throttled()
+        headers = {"content-type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, status, headers, _Body(json.dumps(body).encode()))
+
+
 def throttled(code: str = "ThrottlingException") -> tuple[int, dict[str, Any]]:
     """One HTTP answer AWS gives when it throttles a call."""
     return 400, {"__type": code, "message": "Rate exceeded"}

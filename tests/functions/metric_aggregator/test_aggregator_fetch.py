@@ -222,16 +222,107 @@ def test_fetch_metric_data_rides_out_throttling_past_three_attempts(
     assert len(clock.sleeps) == 4, "botocore backs off between its attempts"
 
 
-def test_fetch_metric_data_raises_when_throttled_on_every_attempt(
+def test_fetch_metric_data_without_deadline_keeps_standard_modes_five_attempts(
     sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     no_sdk_sleep(monkeypatch, clock)
     client = _runtime_client()
     answers = HttpAnswers(client, "GetMetricData", [throttled()] * 5)
     with pytest.raises(ClientError, match="ThrottlingException.*reached max retries: 4"):
-        fetch_metric_data(client, [_p99(sources)], START, END, deadline=Deadline.after(60, clock))
+        fetch_metric_data(client, [_p99(sources)], START, END)
     assert answers.attempts == 5
     assert sum(clock.sleeps) <= 1 + 2 + 4 + 8, "standard mode's backoff is capped per attempt"
+
+
+def test_fetch_metric_data_rides_out_five_throttles_in_a_row_within_the_deadline(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    query = _p99(sources)
+    client = _runtime_client()
+    answers = HttpAnswers(client, "GetMetricData", [throttled()] * 5 + [_page(query, 2)])
+    result = fetch_metric_data(client, [query], START, END, deadline=Deadline.after(115, clock))
+    assert answers.attempts == 6
+    assert (result.calls, result.sdk_retries, len(result.datapoints)) == (1, 5, 2)
+
+
+def test_fetch_metric_data_backs_off_as_standard_mode_up_to_its_20_second_cap(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the jitter at its top, the waits are standard mode's 1 s * 2**i, capped at 20 s."""
+    no_sdk_sleep(monkeypatch, clock)
+    query = _p99(sources)
+    client = _runtime_client()
+    HttpAnswers(client, "GetMetricData", [throttled("Throttling")] * 8 + [_page(query, 1)])
+    deadline = Deadline.after(115, clock)
+    fetch_metric_data(client, [query], START, END, deadline=deadline, rng=lambda: 1.0)
+    assert clock.sleeps == [1, 2, 4, 8, 16, 20, 20, 20]
+
+
+def test_fetch_metric_data_stops_retrying_when_the_next_backoff_would_pass_the_deadline(
+    sources: MetricSources,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    client = _runtime_client()
+    answers = HttpAnswers(client, "GetMetricData", [throttled()] * 50)
+    started = clock.now
+    with caplog.at_level(logging.WARNING), pytest.raises(ClientError, match="ThrottlingException"):
+        fetch_metric_data(
+            client, [_p99(sources)], START, END, deadline=Deadline.after(30, clock), rng=lambda: 1.0
+        )
+    # 1 + 2 + 4 + 8 = 15 s waited; the next wait, 16 s, would end past the deadline at 30 s.
+    assert (answers.attempts, clock.now - started) == (5, 15)
+    gave_up = [r for r in caplog.records if "would pass the deadline" in r.getMessage()]
+    assert [(r.attempts, r.backoff_s) for r in gave_up] == [(5, 16.0)]  # type: ignore[attr-defined]
+
+
+def test_fetch_metric_data_retries_throttling_for_as_long_as_a_long_deadline_allows(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    client = _runtime_client()
+    answers = HttpAnswers(client, "GetMetricData", [throttled()] * 50)
+    started = clock.now
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        fetch_metric_data(
+            client,
+            [_p99(sources)],
+            START,
+            END,
+            deadline=Deadline.after(115, clock),
+            rng=lambda: 1.0,
+        )
+    # 1+2+4+8+16+20+20+20 = 91 s; a ninth wait of 20 s would end at 111 s, a tenth past 115 s.
+    assert (answers.attempts, clock.now - started) == (10, 111)
+
+
+def test_fetch_metric_data_does_not_retry_an_error_standard_mode_does_not_retry(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sdk_sleep(monkeypatch, clock)
+    client = _runtime_client()
+    invalid = (400, {"__type": "InvalidParameterValueException", "message": "bad"})
+    answers = HttpAnswers(client, "GetMetricData", [invalid])
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        fetch_metric_data(client, [_p99(sources)], START, END, deadline=Deadline.after(115, clock))
+    assert (answers.attempts, clock.sleeps) == (1, [])
+
+
+def test_fetch_metric_data_leaves_the_client_with_standard_retries_afterwards(
+    sources: MetricSources, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline belongs to one run: the client the container keeps is not changed by it."""
+    no_sdk_sleep(monkeypatch, clock)
+    query = _p99(sources)
+    client = _runtime_client()
+    answers = HttpAnswers(client, "GetMetricData", [_page(query, 1)] + [throttled()] * 5)
+    fetch_metric_data(client, [query], START, END, deadline=Deadline.after(115, clock))
+    with pytest.raises(ClientError, match="reached max retries: 4"):
+        client.get_metric_data(MetricDataQueries=[query.to_api()], StartTime=START, EndTime=END)
+    assert answers.attempts == 6
 
 
 def test_fetch_metric_data_pages_and_retries_a_throttled_second_page(

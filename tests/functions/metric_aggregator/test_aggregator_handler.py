@@ -19,7 +19,16 @@ from analytics_contract.sources import MetricSources
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .helpers import NAMESPACE, TABLE, FakeClock, LambdaContextStub, load_handler_module, scan_all
+from .helpers import (
+    NAMESPACE,
+    TABLE,
+    FakeClock,
+    LambdaContextStub,
+    ThrottleFirst,
+    load_handler_module,
+    no_sdk_sleep,
+    scan_all,
+)
 
 EVENT = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
 # Queries that do not grow with the routes, for the two functions of the sources fixture:
@@ -382,3 +391,22 @@ def test_handler_does_not_read_the_event(
     stats = handler_module.handler(event, LambdaContextStub())
     assert stats["healthy"] is True
     assert "AggregatorHeartbeat" in _emf(capsys.readouterr().out)
+
+
+def test_handler_run_survives_five_getmetricdata_throttles_in_a_row(
+    handler_module: ModuleType,
+    runtime: Runtime,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Five throttles exhaust standard mode's 5 attempts; with two minutes left the run waits
+    them out and stays healthy."""
+    no_sdk_sleep(monkeypatch, clock)
+    throttle = ThrottleFirst(runtime.cloudwatch, "GetMetricData", 5)
+    stats = handler_module.handler(EVENT, LambdaContextStub(remaining_ms=120_000))
+    assert throttle.attempts == 6
+    assert stats["healthy"] and stats["sdk_retries"] >= 5, stats
+    emf = [r for r in _stdout_json(capsys.readouterr().out) if "_aws" in r]
+    assert emf[0]["AggregatorHeartbeat"] == [1.0]
+    assert sum(clock.sleeps) < 120 - 5, "every backoff ended before the run's deadline"

@@ -247,7 +247,13 @@ def _banner_of(aggregate_every: float, next_run: datetime | None) -> list[str]:
     system = SimpleNamespace(
         base_url="http://127.0.0.1:8080",
         api_key="k",
-        stack=SimpleNamespace(stack="dev", schedule_seconds=300),
+        stack=SimpleNamespace(
+            stack="dev",
+            schedule_seconds=300,
+            region="eu-west-1",
+            table=SimpleNamespace(name="cw-analytics-dev-metrics"),
+        ),
+        emulator=SimpleNamespace(endpoint="http://127.0.0.1:5000"),
         options=SimpleNamespace(aggregate_every=aggregate_every),
         temp_dirs=[],
         next_aggregation=next_run,

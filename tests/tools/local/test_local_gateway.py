@@ -115,6 +115,30 @@ def test_gateway_parameter_never_matches_an_empty_segment() -> None:
     assert route is None
 
 
+@pytest.mark.parametrize(
+    "target", ["//metrics", "/health/", "/metrics//x", "//health?x=1", "health", "/health//"]
+)
+def test_gateway_path_with_an_empty_segment_is_missing_authentication_token(target: str) -> None:
+    """API Gateway has no resource for ``//metrics`` or ``/health/``: 403, the handler unseen."""
+    recorder = Recorder()
+    response = _send(recorder, "GET", target)
+    assert (response.status, json.loads(response.body)) == (
+        403,
+        {"message": "Missing Authentication Token"},
+    )
+    assert recorder.events == []
+
+
+def test_gateway_event_path_and_query_are_the_targets_own() -> None:
+    recorder = Recorder()
+    _send(recorder, "GET", "/metrics?limit=5&next=a%2Fb")
+    [event] = recorder.events
+    assert (event["path"], event["queryStringParameters"]) == (
+        "/metrics",
+        {"limit": "5", "next": "a/b"},
+    )
+
+
 def test_gateway_event_carries_path_parameters_decoded() -> None:
     recorder = Recorder()
     _send(recorder, "GET", "/metrics/a%3Ab.c")
