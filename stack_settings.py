@@ -21,7 +21,7 @@ import pulumi
 
 from components.database.instance import MAX_STORAGE_GB, MIN_STORAGE_GB
 from components.lib.instance_classes import InstanceClass, parse_instance_class
-from components.lib.naming import Naming
+from components.lib.naming import default_tags
 from components.lib.schedule import schedule_seconds
 
 NAMESPACE = "cw-analytics"
@@ -131,9 +131,14 @@ class Settings:
     aggregator_reserved_concurrency: int = -1
 
     @property
-    def naming(self) -> Naming:
-        """The naming helper for this stack."""
-        return Naming(self.project_name, self.environment_suffix)
+    def name_prefix(self) -> str:
+        """``{project}-{suffix}``: the start of every physical name of the stack."""
+        return f"{self.project_name}-{self.environment_suffix}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags every taggable resource of the stack carries (the provider's default tags)."""
+        return default_tags(self.project_name, self.environment_suffix)
 
     @property
     def instance_class(self) -> InstanceClass:
@@ -375,11 +380,6 @@ def settings_from_config(config: Mapping[str, str], region: str | None) -> Setti
 
 def _check_combinations(values: dict[str, object], problems: list[str]) -> None:
     """Rules that involve more than one key, checked once each key parsed on its own."""
-    suffix = values.get("environment_suffix")
-    if isinstance(suffix, str):
-        project = str(values.get("project_name", DEFAULT_PROJECT_NAME))
-        for problem in Naming(project, suffix).too_long():
-            problems.append(f"{NAMESPACE}:environmentSuffix '{suffix}' is too long: {problem}")
     if values.get("db_deletion_protection") and values.get("db_backup_retention_days") == 0:
         problems.append(
             f"{NAMESPACE}:dbBackupRetentionDays '0' must be at least 1 when "

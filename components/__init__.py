@@ -6,7 +6,7 @@ into the service-health alarm and the dashboard. See docs/components.md.
 """
 
 from .alerting import AlertingHub, AlertingHubArgs
-from .api import ApiWithHandler, ApiWithHandlerArgs
+from .api import ApiRoute, ApiWithHandler, ApiWithHandlerArgs
 from .dashboard import MonitoringSection, ServiceDashboard, ServiceDashboardArgs
 from .database import MonitoredDatabase, MonitoredDatabaseArgs
 from .metrics import MetricAggregator, MetricAggregatorArgs, WatchedResources
@@ -26,6 +26,7 @@ __all__ = [
     "COMPONENTS",
     "AlertingHub",
     "AlertingHubArgs",
+    "ApiRoute",
     "ApiWithHandler",
     "ApiWithHandlerArgs",
     "MetricAggregator",

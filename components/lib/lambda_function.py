@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, cast
 
 import pulumi
@@ -60,7 +61,7 @@ class VpcPlacement:
 
     vpc_id: pulumi.Input[str]
     """The VPC; the role may manage network interfaces only inside it."""
-    subnet_ids: Sequence[pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnets the function's network interfaces go in."""
     security_group_id: pulumi.Input[str]
     """The function's security group."""
@@ -74,8 +75,8 @@ class FunctionSpec:
     """Registered naming type of the function (``api-handler``); names it and its log group."""
     role_type: str
     """Registered naming type of its execution role."""
-    code_dir: str
-    """Directory under ``functions/`` holding ``handler.py`` and ``requirements.txt``."""
+    code_dir: Path
+    """Directory holding ``handler.py`` and, optionally, the ``requirements.txt`` lock."""
     label: str
     """Human name for descriptions and the dashboard (``API handler``)."""
     timeout_seconds: int
@@ -119,7 +120,7 @@ def _vpc_arguments(spec: FunctionSpec) -> dict[str, Any]:
         return {}
     return {
         "vpc_config": aws.lambda_.FunctionVpcConfigArgs(
-            subnet_ids=list(spec.vpc.subnet_ids),
+            subnet_ids=spec.vpc.subnet_ids,
             security_group_ids=[spec.vpc.security_group_id],
         ),
         # No replace_security_groups_on_destroy: it makes the provider move the interfaces to
@@ -168,7 +169,7 @@ def monitored_function(
         opts=child,
     )
     archive = build_function_archive(
-        FUNCTIONS_DIR / spec.code_dir, architecture=ARCHITECTURE, python_version=PYTHON_VERSION
+        spec.code_dir, architecture=ARCHITECTURE, python_version=PYTHON_VERSION
     )
     variables = pulumi.Output.from_input(spec.environment).apply(
         lambda env: check_environment(function_name, cast(Mapping[str, str], env))
