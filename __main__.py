@@ -3,8 +3,8 @@
 Composition only: the stack's config is read and validated once (every bad key reported
 together), then mapped onto each component's plain arguments. The API and function names the
 aggregator watches follow from the API's resource name and prefix, so the aggregator (which
-owns the metrics table) can be built before the API reads it. The service dashboard comes last: it composes the
-alarms and widgets the other components expose.
+owns the metrics table) can be built before the API reads it. The service dashboard comes
+last: it composes the alarms and widgets the other components expose.
 """
 
 import pulumi

@@ -52,9 +52,7 @@ def api_function_name(settings: Settings, resource_name: str) -> str:
 
 def api_name(settings: Settings, resource_name: str) -> str:
     """The REST API's name, known before the API is built (see ``api_function_name``)."""
-    return api_naming(resource_name, name_prefix=settings.name_prefix, instance_name="").name(
-        "api"
-    )
+    return api_naming(resource_name, name_prefix=settings.name_prefix, instance_name="").name("api")
 
 
 def hub_args(settings: Settings) -> AlertingHubArgs:

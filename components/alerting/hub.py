@@ -168,7 +168,8 @@ def _validate(name: str, args: AlertingHubArgs) -> list[str]:
     )
     check.require(len(set(emails)) == len(emails), "alarm_emails", emails, "lists an address twice")
     check.require(
-        MIN_KEY_DELETION_WINDOW_DAYS <= args.key_deletion_window_days
+        MIN_KEY_DELETION_WINDOW_DAYS
+        <= args.key_deletion_window_days
         <= MAX_KEY_DELETION_WINDOW_DAYS,
         "key_deletion_window_days",
         args.key_deletion_window_days,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Sequence
+from typing import Any
 
 from ..lib.account import AccountContext
 from ..lib.naming import API_EXECUTION_LOG_GROUP_PREFIX
@@ -24,7 +23,9 @@ def log_group_patterns(prefixes: Sequence[str]) -> list[str]:
     return [pattern for p in prefixes for pattern in (f"{p}-*", f"/aws/*/{p}-*")]
 
 
-def served_arns(where: AccountContext, service: str, kind: str, prefixes: Sequence[str]) -> list[str]:
+def served_arns(
+    where: AccountContext, service: str, kind: str, prefixes: Sequence[str]
+) -> list[str]:
     """ARN patterns of this account's and region's ``kind`` named ``<prefix>-*``."""
     p, region, account = where.partition, where.region, where.account_id
     return [f"arn:{p}:{service}:{region}:{account}:{kind}{prefix}-*" for prefix in prefixes]
@@ -103,9 +104,7 @@ def key_policy(prefixes: Sequence[str], where: AccountContext) -> dict[str, Any]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def topic_policy(
-    topic_arn: str, prefixes: Sequence[str], where: AccountContext
-) -> dict[str, Any]:
+def topic_policy(topic_arn: str, prefixes: Sequence[str], where: AccountContext) -> dict[str, Any]:
     """Only served consumers' CloudWatch alarms, in this account, may publish to the topic."""
     return {
         "Version": "2012-10-17",

@@ -36,8 +36,10 @@ def api_handler_statements(
     if services:
         statements.append(
             kms_via_statement(
-                "Decrypt" + "And".join({"secretsmanager": "Secret", "dynamodb": "Table"}[s]
-                                       for s in services),
+                "Decrypt"
+                + "And".join(
+                    {"secretsmanager": "Secret", "dynamodb": "Table"}[s] for s in services
+                ),
                 key_arn,
                 ["kms:Decrypt"],
                 services,

@@ -50,9 +50,7 @@ _TABLE_FIELDS = ("metrics_table_name", "metrics_table_arn")
 _VPC_FIELDS = ("vpc_id", "subnet_ids", "security_group_id")
 
 
-def api_naming(
-    resource_name: str, *, name_prefix: str, instance_name: str | None = None
-) -> Naming:
+def api_naming(resource_name: str, *, name_prefix: str, instance_name: str | None = None) -> Naming:
     """The physical names an ``ApiWithHandler`` of this resource name and prefix gets: a
     program that must name its function or API before building it (to watch it) asks here."""
     return instance_naming(
@@ -324,7 +322,9 @@ class ApiWithHandler(pulumi.ComponentResource):
                 "DB_SECRET_ARN": pulumi.Output.from_input(args.db_secret_arn).apply(str),
                 **database_tls_environment(Path(args.code_dir)),
             }
-        table = {} if args.metrics_table_name is None else {"METRICS_TABLE": args.metrics_table_name}
+        table = (
+            {} if args.metrics_table_name is None else {"METRICS_TABLE": args.metrics_table_name}
+        )
         vpc = None
         if args.vpc_id is not None and args.subnet_ids is not None:
             vpc = VpcPlacement(
@@ -362,9 +362,7 @@ class ApiWithHandler(pulumi.ComponentResource):
                 where=where, secret_arn=secret, table_arn=table, key_arn=key
             )
             if subnets is not None:
-                statements += iam.vpc_network_interface_statements(
-                    where, subnets, security_group
-                )
+                statements += iam.vpc_network_interface_statements(where, subnets, security_group)
             return statements
 
         return pulumi.Output.all(

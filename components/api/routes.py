@@ -6,7 +6,6 @@ serves. This program passes the contract its api_handler is checked against
 (``functions/shared/analytics_contract/routes.py``).
 """
 
-
 import hashlib
 import json
 import re

@@ -67,6 +67,19 @@ class ArgsCheck:
             raise InvalidArgsError(f"{self.where}:\n  - " + "\n  - ".join(self.problems))
 
 
+def default_of(cls: type, name: str) -> Any:
+    """The default of one field of an Args dataclass (a program's settings take it from here,
+    so each default is written once)."""
+    for field in dataclasses.fields(cls):
+        if field.name == name:
+            if field.default is not dataclasses.MISSING:
+                return field.default
+            if field.default_factory is not dataclasses.MISSING:
+                return field.default_factory()
+            raise ArgsError(f"{cls.__name__}.{name} has no default")
+    raise ArgsError(f"{cls.__name__} has no field '{name}'")
+
+
 def from_inputs(cls: type[T], value: T | Mapping[str, Any]) -> T:
     """``value`` itself when it is a ``cls``; a ``cls`` built from it when it is a mapping."""
     if isinstance(value, cls):

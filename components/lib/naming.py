@@ -52,7 +52,7 @@ class Naming:
     """CloudWatch namespace of the instance's custom metrics (EMF, metric filters)."""
 
     def name(self, suffix: str) -> str:
-        """The physical name ``{base}-{suffix}`` of a declared suffix, e.g. ``cw-analytics-dev-db``."""
+        """The physical name ``{base}-{suffix}`` of a declared suffix (``cw-analytics-dev-db``)."""
         if suffix not in self.rules:
             raise KeyError(
                 f"name suffix '{suffix}' is not declared in the component's NAMES table; "

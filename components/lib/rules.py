@@ -36,8 +36,7 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 LOG_RETENTION_RULE = (
-    "is not a retention CloudWatch Logs accepts "
-    f"({', '.join(str(d) for d in LOG_RETENTION_DAYS)})"
+    f"is not a retention CloudWatch Logs accepts ({', '.join(str(d) for d in LOG_RETENTION_DAYS)})"
 )
 # One address, no list separators or spaces; SNS checks deliverability when it sends.
 EMAIL_PATTERN = r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$"

@@ -124,7 +124,10 @@ class MonitoredVpc(pulumi.ComponentResource):
         )
         check = ArgsCheck("MonitoredVpc", name)
         check.require(
-            (problem := cidr_problem(args.vpc_cidr)) is None, "vpc_cidr", args.vpc_cidr, str(problem)
+            (problem := cidr_problem(args.vpc_cidr)) is None,
+            "vpc_cidr",
+            args.vpc_cidr,
+            str(problem),
         )
         check.require(
             args.log_retention_days in LOG_RETENTION_DAYS,

@@ -18,7 +18,7 @@ from components.database.alarms import (
     FREEABLE_MEMORY_SHARE,
 )
 from components.database.credentials import secret_name
-from components.lib.instance_classes import GIB
+from components.lib.instance_classes import GIB, parse_instance_class
 from stack_args import database_args, hub_args
 from stack_settings import Settings
 from tests.components.support import key_admits_log_group
@@ -351,9 +351,9 @@ def test_database_alarm_thresholds_derive_from_class_and_storage() -> None:
     found = alarms(database(dbInstanceClass="db.m6g.large", dbAllocatedStorage="100"))
     assert found["db-free-storage"]["threshold"] == pytest.approx(FREE_STORAGE_SHARE * 100 * GIB)
     assert found["db-free-storage"]["comparisonOperator"] == "LessThanThreshold"
-    memory = settings.instance_class.memory_bytes
+    memory = parse_instance_class(settings.db_instance_class).memory_bytes
     assert found["db-freeable-memory"]["threshold"] == pytest.approx(FREEABLE_MEMORY_SHARE * memory)
-    max_connections = settings.instance_class.max_connections
+    max_connections = parse_instance_class(settings.db_instance_class).max_connections
     assert found["db-connections"]["threshold"] == int(CONNECTIONS_SHARE * max_connections)
     assert found["db-cpu"]["threshold"] == CPU_PERCENT
 

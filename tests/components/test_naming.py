@@ -189,7 +189,9 @@ def test_naming_too_long_counts_the_log_group_path() -> None:
     """Log group names count their /aws/... prefix against the limit."""
     rule = VPC_NAMES["flow-logs"]
     part = "a" * (rule.limit - len(rule.prefix) - len("p--flow-logs") + 1)
-    with pytest.raises(InvalidArgsError, match=r"CloudWatch log group name '/aws/vpc/p-a+-flow-logs'"):
+    with pytest.raises(
+        InvalidArgsError, match=r"CloudWatch log group name '/aws/vpc/p-a+-flow-logs'"
+    ):
         instance_naming(
             "MonitoredVpc",
             "n",
