@@ -20,10 +20,9 @@ import pulumi_aws as aws
 
 from . import iam
 from .alarms import RenderedAlarm, render_alarms
-from .lambda_alarms import duration_threshold_ms, function_alarm_specs, function_widgets
+from .lambda_alarms import function_alarm_specs, function_widgets
 from .naming import Naming
 from .packaging import build_function_archive
-from .paths import FUNCTIONS_DIR
 
 RUNTIME = "python3.12"
 PYTHON_VERSION = "3.12"
@@ -224,14 +223,12 @@ def monitored_function(
 
 
 __all__ = [
-    "FUNCTIONS_DIR",
     "EnvironmentTooLargeError",
     "FunctionContext",
     "FunctionSpec",
     "MonitoredFunction",
     "VpcPlacement",
     "check_environment",
-    "duration_threshold_ms",
     "environment_size",
     "monitored_function",
 ]

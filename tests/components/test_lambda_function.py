@@ -9,7 +9,7 @@ import pytest
 
 from components.alerting import AlertingHub
 from components.lib.alarms import paging_alarm_names
-from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
+from components.lib.lambda_alarms import DURATION_ALARM_FRACTION, duration_threshold_ms
 from components.lib.lambda_function import (
     ENVIRONMENT_LIMIT_BYTES,
     EnvironmentTooLargeError,
@@ -17,7 +17,6 @@ from components.lib.lambda_function import (
     FunctionSpec,
     VpcPlacement,
     check_environment,
-    duration_threshold_ms,
     environment_size,
     monitored_function,
 )

@@ -10,8 +10,9 @@ import pulumi
 import pytest
 
 from components.alerting import AlertingHub
-from components.network import MonitoredVpc, plan_subnets
+from components.network import MonitoredVpc
 from components.network.alarms import REJECTED_PACKETS_THRESHOLD
+from components.network.subnets import plan_subnets
 from stack_args import hub_args, vpc_args
 from stack_settings import Settings
 from tests.components.support import key_admits_log_group
