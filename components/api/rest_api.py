@@ -138,11 +138,12 @@ def _validate(name: str, args: ApiWithHandlerArgs) -> None:
     check_routes(check, list(args.routes))
     for group, what in ((_DB_FIELDS, "database"), (_TABLE_FIELDS, "table"), (_VPC_FIELDS, "VPC")):
         given = [f for f in group if getattr(args, f) is not None]
+        missing = [f for f in group if f not in given]
         check.require(
-            len(given) in (0, len(group)),
+            not given or not missing,
             given[0] if given else group[0],
-            "given",
-            f"needs the other {what} fields too: {', '.join(group)} come together or not at all",
+            "set",
+            f"needs {', '.join(missing)} too (the {what} fields come together or not at all)",
         )
     check.require(
         args.throttle_rate_limit > 0, "throttle_rate_limit", args.throttle_rate_limit, "must be > 0"

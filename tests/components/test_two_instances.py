@@ -129,13 +129,14 @@ def test_two_instances_names_carry_the_instance(run: MockRun) -> None:
 
 
 def test_two_instances_log_groups_are_admitted_by_the_hub_key(run: MockRun) -> None:
-    key_arn = run.of_type("aws:kms/key:Key")[0].outputs["arn"]
+    key = run.one("aws:kms/key:Key", "blue-alerting-key")
+    key_arn = key.outputs["arn"]
     groups = [
         g
         for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")
         if g.inputs["kmsKeyId"] == key_arn
     ]
     assert len(groups) >= 10, groups
-    hub_key_run = MockRun(resources=[run.of_type("aws:kms/key:Key")[0]], outputs={})
+    hub_key_run = MockRun(resources=[key], outputs={})
     for group in groups:
         assert key_admits_log_group(hub_key_run, group.inputs["name"]), group.urn
