@@ -92,16 +92,18 @@ upgrade-check: venv
 	  rc=$$?; [ $$rc -gt $$status ] && status=$$rc; \
 	done; exit $$status
 
-# The example program (examples/database-alerting) as another team runs it: the library
+# The example programs (examples/*) as another team runs them: the library
 # installed by pip (into .build/example-lib, not the venv), then the offline preview with the
 # policy pack. setuptools' build/ is removed first: a stale one would ship deleted modules.
 EXAMPLE_LIB := .build/example-lib
+EXAMPLES := database-alerting shared-hub-databases api-own-handler
 preview-example: venv
 	rm -rf $(EXAMPLE_LIB) build
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation \
 	  --disable-pip-version-check --target $(EXAMPLE_LIB) .
-	PYTHONPATH=$(CURDIR)/$(EXAMPLE_LIB) $(BIN)/python -m tools.preview \
-	  --program examples/database-alerting --stack staging --python $(BIN)/python $(PREVIEW_ARGS)
+	@set -e; for example in $(EXAMPLES); do \
+	  PYTHONPATH=$(CURDIR)/$(EXAMPLE_LIB) $(BIN)/python -m tools.preview \
+	    --program examples/$$example --stack staging --python $(BIN)/python $(PREVIEW_ARGS); done
 
 # The whole system on this machine: PostgreSQL, an AWS emulator and both functions behind the
 # API on http://127.0.0.1:8080 until Ctrl-C (docs/local.md). LOCAL_ARGS="--port 9000 --aggregate-every 30".

@@ -2,9 +2,9 @@
 
 Composition only: the stack's config is read and validated once (every bad key reported
 together), then mapped onto each component's plain arguments. The API and function names the
-aggregator watches are fixed by the naming scheme, so the aggregator (which owns the metrics
-table) can be built before the API reads it. The service dashboard comes last: it composes the
-alarms and widgets the other components expose.
+aggregator watches follow from the API's resource name and prefix, so the aggregator (which
+owns the metrics table) can be built before the API reads it. The service dashboard comes
+last: it composes the alarms and widgets the other components expose.
 """
 
 import pulumi
@@ -27,6 +27,8 @@ from legacy_account import keep_legacy_account_setting
 from stack_args import (
     aggregator_args,
     api_args,
+    api_function_name,
+    api_name,
     database_args,
     function_role_args,
     hub_args,
@@ -36,11 +38,10 @@ from stack_args import (
 from stack_settings import load_settings
 
 settings = load_settings()
-naming = settings.naming
 provider = aws.Provider(
     "aws",
     region=settings.region,
-    default_tags=aws.ProviderDefaultTagsArgs(tags=naming.tags()),
+    default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags),
 )
 with_provider = pulumi.ResourceOptions(providers=[provider])
 
@@ -73,9 +74,9 @@ aggregator = MetricAggregator(
         settings,
         hub,
         WatchedResources(
-            api_name=naming.name("api"),
+            api_name=api_name(settings, "api"),
             api_stage=API_STAGE_NAME,
-            function_names=[naming.name("api-handler")],
+            function_names=[api_function_name(settings, "api")],
             db_identifier=database.identifier,
         ),
     ),
@@ -107,6 +108,7 @@ service = ServiceDashboard(
         **names(settings),
         region=settings.region,
         alert_topic_arn=hub.topic_arn,
+        hub_name_prefixes=hub.served_name_prefixes,
         sections=[
             MonitoringSection.of("Network", network),
             MonitoringSection.of("Database", database),

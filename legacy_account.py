@@ -67,7 +67,7 @@ def keep_legacy_account_setting(
     role = aws.iam.Role(
         "api-cloudwatch-role",
         # Not in the naming registry: no current component creates this role.
-        name=f"{settings.naming.base}-apigw-cloudwatch-role",
+        name=f"{settings.name_prefix}-apigw-cloudwatch-role",
         description="API Gateway writes execution and access logs of this account/region",
         assume_role_policy=where.apply(trust_policy),
         opts=kept,

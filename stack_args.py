@@ -21,15 +21,40 @@ from components import (
     MonitoredVpcArgs,
     WatchedResources,
 )
+from components.api import api_naming, routes_of_contract
+from components.lib.contract import routes as handler_contract
+from components.lib.paths import FUNCTIONS_DIR
 from stack_settings import Settings
 
+API_HANDLER_DIR = FUNCTIONS_DIR / "api_handler"
+"""This program's API handler; its routes are the contract it is checked against."""
 
-def names(settings: Settings) -> dict[str, str]:
-    """The name parts every component's Args starts with."""
-    return {
-        "project_name": settings.project_name,
-        "environment_suffix": settings.environment_suffix,
-    }
+
+def names(settings: Settings) -> dict[str, Any]:
+    """How every component of this program is named: ``{project}-{suffix}-<suffix>``.
+
+    The program has one instance of each component, so the prefix alone tells them apart and
+    no instance part is added: these are the names the dev and prod stacks were created with
+    (a renamed database, table or secret would be replaced, its data lost).
+    """
+    return {"name_prefix": settings.name_prefix, "instance_name": ""}
+
+
+def metrics_namespace(settings: Settings) -> str:
+    """The stack's one namespace of custom metrics: ``{project}/{suffix}``."""
+    return f"{settings.project_name}/{settings.environment_suffix}"
+
+
+def api_function_name(settings: Settings, resource_name: str) -> str:
+    """The API handler's function name, known before the API is built (the aggregator
+    watches it and the API reads the aggregator's table)."""
+    naming = api_naming(resource_name, name_prefix=settings.name_prefix, instance_name="")
+    return naming.name("api-handler")
+
+
+def api_name(settings: Settings, resource_name: str) -> str:
+    """The REST API's name, known before the API is built (see ``api_function_name``)."""
+    return api_naming(resource_name, name_prefix=settings.name_prefix, instance_name="").name("api")
 
 
 def hub_args(settings: Settings) -> AlertingHubArgs:
@@ -52,6 +77,7 @@ def wired(settings: Settings, hub: AlertingHub) -> dict[str, Any]:
         "kms_key_arn": hub.key_arn,
         "alert_topic_arn": hub.topic_arn,
         "protect_data": settings.protect_stateful_resources,
+        "hub_name_prefixes": hub.served_name_prefixes,
     }
 
 
@@ -61,6 +87,7 @@ def vpc_args(settings: Settings, hub: AlertingHub) -> MonitoredVpcArgs:
         **wired(settings, hub),
         vpc_cidr=settings.vpc_cidr,
         log_retention_days=settings.log_retention_days,
+        metrics_namespace=metrics_namespace(settings),
     )
 
 
@@ -100,28 +127,28 @@ def aggregator_args(
         log_retention_days=settings.log_retention_days,
         table_deletion_protection=settings.metrics_table_deletion_protection,
         reserved_concurrency=settings.aggregator_reserved_concurrency,
+        metrics_namespace=metrics_namespace(settings),
     )
 
 
 def function_role_args(settings: Settings, label: str) -> FunctionRoleArgs:
     """The execution role of a VPC function (built before the network)."""
-    return FunctionRoleArgs(
-        project_name=settings.project_name,
-        environment_suffix=settings.environment_suffix,
-        region=settings.region,
-        label=label,
-    )
+    return FunctionRoleArgs(name_prefix=settings.name_prefix, region=settings.region, label=label)
 
 
 def api_args(
     settings: Settings, hub: AlertingHub, role: FunctionRole, **wiring: Any
 ) -> ApiWithHandlerArgs:
-    """The API run by ``role``; ``wiring`` gives the network, database and table inputs."""
+    """The API with this program's handler and routes, run by ``role``; ``wiring`` gives the
+    network, database and table inputs."""
     return ApiWithHandlerArgs(
         **wired(settings, hub),
         execution_role_arn=role.role_arn,
         execution_role_name=role.role_name,
         **wiring,
+        code_dir=str(API_HANDLER_DIR),
+        routes=routes_of_contract(handler_contract.ROUTES),
+        metrics_namespace=metrics_namespace(settings),
         throttle_rate_limit=settings.api_throttle_rate_limit,
         throttle_burst_limit=settings.api_throttle_burst_limit,
         reserved_concurrency=settings.api_reserved_concurrency,

@@ -6,7 +6,7 @@ into the service-health alarm and the dashboard. See docs/components.md.
 """
 
 from .alerting import AlertingHub, AlertingHubArgs
-from .api import ApiWithHandler, ApiWithHandlerArgs
+from .api import ApiRoute, ApiWithHandler, ApiWithHandlerArgs
 from .dashboard import MonitoringSection, ServiceDashboard, ServiceDashboardArgs
 from .database import MonitoredDatabase, MonitoredDatabaseArgs
 from .function import FunctionRole, FunctionRoleArgs
@@ -28,6 +28,7 @@ __all__ = [
     "COMPONENTS",
     "AlertingHub",
     "AlertingHubArgs",
+    "ApiRoute",
     "FunctionRole",
     "FunctionRoleArgs",
     "ApiWithHandler",

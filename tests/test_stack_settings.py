@@ -1,9 +1,11 @@
-"""Stack config validation, without Pulumi: each rule's message names the key, value and rule."""
+"""Stack config reading, without Pulumi: keys, types and required values, each problem naming
+the key and the value; the values' rules are the components' (tests/components)."""
 
 from __future__ import annotations
 
 import pytest
 
+from components import MetricAggregatorArgs, MonitoredDatabaseArgs
 from stack_settings import ConfigError, Settings, settings_from_config
 from tests.harness import REGION, base_config
 
@@ -16,11 +18,10 @@ def test_settings_defaults() -> None:
     """The documented defaults, projectName 'cw-analytics' first."""
     settings = settings_with()
     assert settings.project_name == "cw-analytics"
-    assert settings.naming.name("db") == "cw-analytics-test-db"
+    assert settings.name_prefix == "cw-analytics-test"
     assert settings.vpc_cidr == "10.0.0.0/16"
     assert settings.db_instance_class == "db.t3.small"
     assert settings.db_engine_version == "16"
-    assert settings.engine_major == 16
     assert settings.db_deletion_protection is False
     assert settings.db_apply_immediately is True
     assert settings.key_outlives_stack is False
@@ -47,7 +48,7 @@ def test_settings_reads_every_override() -> None:
         aggregatorSchedule="rate(1 hour)",
     )
     assert (settings.project_name, settings.vpc_cidr) == ("shop", "172.16.0.0/20")
-    assert (settings.db_instance_class, settings.engine_major) == ("db.m6g.large", 15)
+    assert (settings.db_instance_class, settings.db_engine_version) == ("db.m6g.large", "15.4")
     assert (settings.db_allocated_storage_gb, settings.db_multi_az) == (100, True)
     assert (settings.db_backup_retention_days, settings.db_deletion_protection) == (14, True)
     assert settings.log_retention_days == 90
@@ -61,13 +62,6 @@ def test_settings_is_frozen() -> None:
         settings.environment_suffix = "other"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("suffix", ["Dev", "dev_1", "1dev", "dev-", "de--v"])
-def test_settings_rejects_suffix_pattern(suffix: str) -> None:
-    """The suffix goes into RDS identifiers, so lowercase only."""
-    with pytest.raises(ValueError, match=rf"environmentSuffix '{suffix}' must match .*lowercase"):
-        settings_with(environmentSuffix=suffix)
-
-
 def test_settings_rejects_missing_suffix() -> None:
     """No suffix, no deployment (names would collide)."""
     config = base_config()
@@ -76,119 +70,11 @@ def test_settings_rejects_missing_suffix() -> None:
         settings_from_config(config, REGION)
 
 
-def test_settings_rejects_suffix_too_long_for_rds_identifier() -> None:
-    """The RDS identifier limit (63) is named in the message."""
-    suffix = "a" * 48  # cw-analytics-<48>-db = 64 characters
-    with pytest.raises(
-        ValueError,
-        match=r"RDS instance identifier name 'cw-analytics-a+-db' would be 64 "
-        r"characters \(limit 63\)",
-    ):
-        settings_with(environmentSuffix=suffix)
-
-
-def test_settings_rejects_suffix_too_long_for_iam_role() -> None:
-    """The IAM role limit (64) is named in the message."""
-    suffix = "a" * 35  # cw-analytics-<35>-api-handler-role = 65 characters
-    with pytest.raises(ValueError, match=r"too long: IAM role name '.*' would be 65 .*limit 64"):
-        settings_with(environmentSuffix=suffix)
-
-
-def test_settings_rejects_suffix_too_long_for_lambda() -> None:
-    """The Lambda function name limit (64) is named in the message."""
-    suffix = "a" * 40  # cw-analytics-<40>-api-handler = 65 characters
-    with pytest.raises(
-        ValueError, match=r"Lambda function name 'cw-analytics-a+-api-handler' would be 65"
-    ):
-        settings_with(environmentSuffix=suffix)
-
-
-def test_settings_accepts_longest_suffix_that_fits() -> None:
-    suffix = "a" * 29
-    assert settings_with(environmentSuffix=suffix).naming.too_long() == []
-
-
-@pytest.mark.parametrize("cidr", ["10.0.0.0/33", "not-a-cidr", "10.0.0.1/16"])
-def test_settings_rejects_invalid_cidr(cidr: str) -> None:
-    with pytest.raises(ValueError, match=rf"vpcCidr '{cidr}' is not a valid IPv4 network"):
-        settings_with(vpcCidr=cidr)
-
-
-@pytest.mark.parametrize("cidr", ["10.0.0.0/8", "10.0.0.0/25"])
-def test_settings_rejects_wrong_prefix(cidr: str) -> None:
-    with pytest.raises(ValueError, match=r"vpcCidr .* must have a prefix between /16 and /24"):
-        settings_with(vpcCidr=cidr)
-
-
-def test_settings_rejects_public_cidr() -> None:
-    with pytest.raises(ValueError, match=r"vpcCidr '8\.8\.0\.0/16' must be a private"):
-        settings_with(vpcCidr="8.8.0.0/16")
-
-
-@pytest.mark.parametrize("days", ["10", "0", "4000"])
-def test_settings_rejects_retention_logs_does_not_accept(days: str) -> None:
-    with pytest.raises(
-        ValueError, match=rf"logRetentionDays '{days}' is not a retention CloudWatch Logs accepts"
-    ):
-        settings_with(logRetentionDays=days)
-
-
-def test_settings_rejects_unknown_instance_family() -> None:
-    """Alarm sizing and Performance Insights need a known class."""
-    with pytest.raises(ValueError, match=r"dbInstanceClass 'db\.x9\.large' unknown instance class"):
-        settings_with(dbInstanceClass="db.x9.large")
-
-
-def test_settings_rejects_unknown_instance_size() -> None:
-    """A size the family does not come in."""
-    with pytest.raises(ValueError, match=r"dbInstanceClass 'db\.t3\.huge' family 't3' has no size"):
-        settings_with(dbInstanceClass="db.t3.huge")
-
-
-def test_settings_rejects_malformed_instance_class() -> None:
-    with pytest.raises(ValueError, match=r"dbInstanceClass 't3\.small' must look like db\."):
-        settings_with(dbInstanceClass="t3.small")
-
-
-@pytest.mark.parametrize(
-    ("version", "rule"),
-    [("16.x", "must be a PostgreSQL version"), ("11", "must be a PostgreSQL major RDS supports")],
-)
-def test_settings_rejects_bad_engine_version(version: str, rule: str) -> None:
-    """The engine version is validated before any resource."""
-    with pytest.raises(ValueError, match=rf"dbEngineVersion '{version}' {rule}"):
-        settings_with(dbEngineVersion=version)
-
-
-def test_settings_rejects_bad_email() -> None:
-    with pytest.raises(ValueError, match=r"alarmEmails .* contains 'oncall', which is not an"):
-        settings_with(alarmEmails="oncall,ops@example.com")
-
-
 def test_settings_rejects_missing_email() -> None:
     config = base_config()
     del config["alarmEmails"]
     with pytest.raises(ValueError, match=r"cw-analytics:alarmEmails is required"):
         settings_from_config(config, REGION)
-
-
-def test_settings_rejects_empty_email_list() -> None:
-    with pytest.raises(ValueError, match=r"alarmEmails '\[\]' must name at least one address"):
-        settings_with(alarmEmails="[]")
-
-
-def test_settings_rejects_bad_schedule() -> None:
-    with pytest.raises(
-        ValueError, match=r"aggregatorSchedule 'every 5 minutes' must be an EventBridge rate"
-    ):
-        settings_with(aggregatorSchedule="every 5 minutes")
-
-
-def test_settings_rejects_schedule_too_slow() -> None:
-    with pytest.raises(
-        ValueError, match=r"aggregatorSchedule 'rate\(12 hours\)' must run at least every 8 hours"
-    ):
-        settings_with(aggregatorSchedule="rate(12 hours)")
 
 
 def test_settings_rejects_missing_region() -> None:
@@ -232,11 +118,6 @@ def test_settings_rejects_bad_integer(key: str) -> None:
         settings_with(**{key: "ten"})
 
 
-def test_settings_rejects_storage_out_of_range() -> None:
-    with pytest.raises(ValueError, match=r"dbAllocatedStorage '10' must be between 20 and 65536"):
-        settings_with(dbAllocatedStorage="10")
-
-
 @pytest.mark.parametrize(("raw", "expected"), [("false", False), ("true", True)])
 def test_settings_reads_apply_immediately(raw: str, expected: bool) -> None:
     assert settings_with(dbApplyImmediately=raw).db_apply_immediately is expected
@@ -247,24 +128,6 @@ def test_settings_apply_immediately_independent_of_deletion_protection() -> None
     settings = settings_with(dbDeletionProtection="true", dbBackupRetentionDays="7")
     assert settings.db_apply_immediately is True
     assert settings_with(dbApplyImmediately="false").db_deletion_protection is False
-
-
-def test_settings_rejects_deletion_protection_without_backups() -> None:
-    """A protected database keeps backups."""
-    with pytest.raises(
-        ValueError, match=r"dbBackupRetentionDays '0' must be at least 1 when dbDeletionProtection"
-    ):
-        settings_with(dbDeletionProtection="true", dbBackupRetentionDays="0")
-
-
-def test_settings_lists_every_problem_at_once() -> None:
-    with pytest.raises(ConfigError) as raised:
-        settings_with(region=None, environmentSuffix="Dev", vpcCidr="8.8.0.0/16")
-    problems = raised.value.problems
-    assert len(problems) == 3, problems
-    assert any("environmentSuffix" in p for p in problems)
-    assert any("vpcCidr" in p for p in problems)
-    assert any("aws:region" in p for p in problems)
 
 
 # --- one setting per decision ------------------------------------------------------------
@@ -312,25 +175,9 @@ def test_settings_key_outlives_stack_when_data_encrypted_with_it_does(
     assert settings_with(**overrides).key_outlives_stack is outlives
 
 
-@pytest.mark.parametrize("days", ["6", "31", "0", "-7"])
-def test_settings_rejects_key_deletion_window_kms_refuses(days: str) -> None:
-    with pytest.raises(
-        ValueError, match=rf"keyDeletionWindowDays '{days}' must be between 7 and 30 days"
-    ):
-        settings_with(keyDeletionWindowDays=days)
-
-
 @pytest.mark.parametrize("days", ["7", "30"])
 def test_settings_accepts_key_deletion_window_bounds(days: str) -> None:
     assert settings_with(keyDeletionWindowDays=days).key_deletion_window_days == int(days)
-
-
-@pytest.mark.parametrize("days", ["1", "6", "31", "-1"])
-def test_settings_rejects_secret_recovery_window_secrets_manager_refuses(days: str) -> None:
-    with pytest.raises(
-        ValueError, match=rf"secretRecoveryWindowDays '{days}' must be 0 \(delete at once\) or"
-    ):
-        settings_with(secretRecoveryWindowDays=days)
 
 
 @pytest.mark.parametrize("days", ["0", "7", "30"])
@@ -351,12 +198,27 @@ def test_settings_reserve_no_concurrency_by_default() -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["0", "2", "50"])
-def test_settings_rejects_aggregator_reservation_other_than_one(value: str) -> None:
-    with pytest.raises(
-        ValueError, match=rf"aggregatorReservedConcurrency '{value}' must be -1 .* or 1"
-    ):
-        settings_with(aggregatorReservedConcurrency=value)
+def test_settings_lists_every_config_problem_at_once() -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_with(region=None, dbMultiAz="maybe", dbAllocatedStorage="lots")
+    problems = raised.value.problems
+    assert len(problems) == 3, problems
+    assert any("dbMultiAz" in p for p in problems)
+    assert any("dbAllocatedStorage" in p for p in problems)
+    assert any("aws:region" in p for p in problems)
+
+
+def test_settings_leave_value_rules_to_the_components() -> None:
+    """A value of the right type passes the settings; the component that takes it refuses it
+    (tests/components/test_args_validation.py), so the rule is written once."""
+    settings = settings_with(vpcCidr="8.8.0.0/16", dbAllocatedStorage="10")
+    assert (settings.vpc_cidr, settings.db_allocated_storage_gb) == ("8.8.0.0/16", 10)
+
+
+def test_settings_defaults_are_the_component_args_defaults() -> None:
+    settings = settings_with()
+    assert settings.db_instance_class == MonitoredDatabaseArgs.instance_class
+    assert settings.aggregator_schedule == MetricAggregatorArgs.schedule
 
 
 def test_settings_protect_stateful_resources_defaults_off_and_reads_true() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..lib.account import AccountContext
-from ..lib.naming import API_EXECUTION_LOG_GROUP_PREFIX, RDS_LOG_EXPORTS, Naming
+from ..lib.naming import API_EXECUTION_LOG_GROUP_PREFIX
 
 _KEY_USE_ACTIONS = [
     "kms:Encrypt",
@@ -14,33 +15,30 @@ _KEY_USE_ACTIONS = [
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
 ]
-# Log groups the stack creates, by registered resource type; Logs may use the key only for these.
-_LAMBDA_FUNCTION_TYPES = ("api-handler", "aggregator")
-_OTHER_LOG_GROUP_TYPES = ("flow-logs", "api-access-logs")
 
 
-def log_group_names(naming: Naming) -> list[str]:
-    """Every log group the stack creates (the key policy names exactly these)."""
-    return (
-        [naming.lambda_log_group(t) for t in _LAMBDA_FUNCTION_TYPES]
-        + [naming.full_name(t) for t in _OTHER_LOG_GROUP_TYPES]
-        + [naming.rds_log_group(export) for export in RDS_LOG_EXPORTS]
-    )
+def log_group_patterns(prefixes: Sequence[str]) -> list[str]:
+    """Log group names the key serves: ``<prefix>-*`` bare or under an AWS service path
+    (``/aws/lambda/``, ``/aws/vpc/``, ``/aws/rds/instance/``, ``/aws/apigateway/``)."""
+    return [pattern for p in prefixes for pattern in (f"{p}-*", f"/aws/*/{p}-*")]
 
 
-def stack_alarms_arn(naming: Naming, where: AccountContext) -> str:
-    """An ARN pattern matching every alarm of this stack (their names start with the base)."""
-    return (
-        f"arn:{where.partition}:cloudwatch:{where.region}:{where.account_id}:alarm:{naming.base}-*"
-    )
+def served_arns(
+    where: AccountContext, service: str, kind: str, prefixes: Sequence[str]
+) -> list[str]:
+    """ARN patterns of this account's and region's ``kind`` named ``<prefix>-*``."""
+    p, region, account = where.partition, where.region, where.account_id
+    return [f"arn:{p}:{service}:{region}:{account}:{kind}{prefix}-*" for prefix in prefixes]
 
 
-def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
-    """The key policy: the account administers the key; services use it under conditions."""
+def key_policy(prefixes: Sequence[str], where: AccountContext) -> dict[str, Any]:
+    """The key policy: the account administers the key; services use it for the consumers the
+    hub serves, named by ``prefixes``."""
     p, region, account = where.partition, where.region, where.account_id
     root = f"arn:{p}:iam::{account}:root"
     log_group_arns = [
-        f"arn:{p}:logs:{region}:{account}:log-group:{name}" for name in log_group_names(naming)
+        f"arn:{p}:logs:{region}:{account}:log-group:{pattern}"
+        for pattern in log_group_patterns(prefixes)
     ]
     statements: list[dict[str, Any]] = [
         {
@@ -53,16 +51,16 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
             "Resource": "*",
         },
         {
-            "Sid": "CloudWatchLogsEncryptsStackLogGroups",
+            "Sid": "CloudWatchLogsEncryptsServedLogGroups",
             "Effect": "Allow",
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
             "Action": _KEY_USE_ACTIONS,
             "Resource": "*",
-            "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}},
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}},
         },
         {
             # API Gateway picks its execution log group's name from the API's id, which does
-            # not exist yet when the key does; the stack creates that group with this key.
+            # not exist yet when the key does; a served API creates that group with this key.
             "Sid": "CloudWatchLogsEncryptsApiExecutionLogs",
             "Effect": "Allow",
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
@@ -76,7 +74,7 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
             },
         },
         {
-            # CloudWatch alarms publish to the encrypted topic.
+            # Served consumers' CloudWatch alarms publish to the encrypted topic.
             "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
             "Effect": "Allow",
             "Principal": {"Service": "cloudwatch.amazonaws.com"},
@@ -84,11 +82,11 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
             "Resource": "*",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account},
-                "ArnLike": {"aws:SourceArn": stack_alarms_arn(naming, where)},
+                "ArnLike": {"aws:SourceArn": served_arns(where, "cloudwatch", "alarm:", prefixes)},
             },
         },
         {
-            # EventBridge sends failed aggregator invocations to the encrypted dead-letter queue.
+            # EventBridge rules of served consumers send failed events to encrypted queues.
             "Sid": "EventBridgeWritesEncryptedDeadLetterQueue",
             "Effect": "Allow",
             "Principal": {"Service": "events.amazonaws.com"},
@@ -96,10 +94,7 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
             "Resource": "*",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account},
-                "ArnEquals": {
-                    "aws:SourceArn": f"arn:{p}:events:{region}:{account}:rule/"
-                    + naming.name("aggregator-schedule")
-                },
+                "ArnLike": {"aws:SourceArn": served_arns(where, "events", "rule/", prefixes)},
             },
         },
     ]
@@ -109,20 +104,22 @@ def key_policy(naming: Naming, where: AccountContext) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def topic_policy(topic_arn: str, naming: Naming, where: AccountContext) -> dict[str, Any]:
-    """Only this stack's CloudWatch alarms, in this account, may publish to the topic."""
+def topic_policy(topic_arn: str, prefixes: Sequence[str], where: AccountContext) -> dict[str, Any]:
+    """Only served consumers' CloudWatch alarms, in this account, may publish to the topic."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "CloudWatchAlarmsOfThisStackPublish",
+                "Sid": "CloudWatchAlarmsOfServedConsumersPublish",
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {
                     "StringEquals": {"aws:SourceAccount": where.account_id},
-                    "ArnLike": {"aws:SourceArn": stack_alarms_arn(naming, where)},
+                    "ArnLike": {
+                        "aws:SourceArn": served_arns(where, "cloudwatch", "alarm:", prefixes)
+                    },
                 },
             }
         ],

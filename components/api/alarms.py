@@ -16,7 +16,7 @@ from ..lib.alarms import (
     Unit,
 )
 from ..lib.contract import routes as contract
-from ..lib.widgets import Threshold, metric_widget
+from ..lib.widgets import alarm_thresholds, metric_widget
 
 NAMESPACE = "AWS/ApiGateway"
 RATE_PERIOD_SECONDS = 60
@@ -107,6 +107,7 @@ def api_widgets(
     region: str,
 ) -> list[dict[str, Any]]:
     """Error rates and p99 latency with the alarms' thresholds, and the request counts."""
+    specs = api_alarm_specs(api_name=api_name, stage_name=stage_name)
 
     def metric(metric_name: str, *options: dict[str, Any]) -> list[pulumi.Input[Any]]:
         return [NAMESPACE, metric_name, "ApiName", api_name, "Stage", stage_name, *options]
@@ -127,18 +128,15 @@ def api_widgets(
             region=region,
             stat="Sum",
             period=RATE_PERIOD_SECONDS,
-            thresholds=[
-                Threshold("5XX rate alarm (pages)", SERVER_ERROR_RATE_THRESHOLD),
-                Threshold("4XX rate alarm", CLIENT_ERROR_RATE_THRESHOLD),
-            ],
+            thresholds=alarm_thresholds(specs, "5xx-rate", "4xx-rate"),
         ),
         metric_widget(
-            "API: p99 latency (ms)",
+            "API: p99 latency",
             [metric("Latency")],
             region=region,
             stat="p99",
             period=LATENCY_PERIOD_SECONDS,
-            thresholds=[Threshold("p99 latency alarm", LATENCY_P99_THRESHOLD_MS)],
+            thresholds=alarm_thresholds(specs, "latency-p99"),
         ),
         metric_widget(
             "API: requests and errors",

@@ -1,36 +1,81 @@
 """The REST API's routes: resources, methods, Lambda proxy integrations, the deployment that
 is replaced whenever any of them changes, and the Lambda permissions scoped to each route.
 
-The routes themselves come from the contract the handler is checked against
-(``functions/shared/analytics_contract/routes.py``): adding a route is one line there and one
-handler function.
+The routes come from the caller (the component's ``routes`` Arg): the contract its handler
+serves. This program passes the contract its api_handler is checked against
+(``functions/shared/analytics_contract/routes.py``).
 """
-
-from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from ..lib.args import ArgsCheck, Defaulted
 from ..lib.contract import routes as contract
 
-ROUTES = contract.ROUTES
-Route = contract.Route
 path_slug = contract.path_slug
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# API Gateway path parts: letters, digits and ._- or one {parameter} (no greedy {proxy+}).
+_PATH_PART = re.compile(r"^(?:[A-Za-z0-9._-]+|\{[A-Za-z_][A-Za-z0-9_]*\})$")
 
-__all__ = ["ROUTES", "ApiRoutes", "Route", "create_permissions", "create_routes"]
+__all__ = ["ApiRoute", "ApiRoutes", "create_permissions", "create_routes", "routes_of_contract"]
 
 
-def route_slug(route: Route) -> str:
+@dataclass(frozen=True)
+class ApiRoute:
+    """One route of the API's contract: what API Gateway exposes and the handler serves."""
+
+    method: str
+    """HTTP method, upper case (``GET``)."""
+    path: str
+    """Resource path; ``{name}`` marks one path segment as a parameter (``/items/{id}``)."""
+    api_key_required: Defaulted[bool] = False
+    """Whether callers need the API's key (``x-api-key``); the usage plan throttles them."""
+
+    @property
+    def path_parameters(self) -> list[str]:
+        """Names of the ``{parameters}`` in the path, in order."""
+        return re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", self.path)
+
+
+def routes_of_contract(routes: Iterable[contract.Route]) -> list[ApiRoute]:
+    """A handler contract's routes as the component takes them."""
+    return [ApiRoute(r.method, r.path, r.api_key_required) for r in routes]
+
+
+def check_routes(check: ArgsCheck, routes: Sequence[ApiRoute]) -> None:
+    """Record every route API Gateway would refuse, and duplicates."""
+    check.require(bool(routes), "routes", list(routes), "must hold at least one route")
+    seen: set[tuple[str, str]] = set()
+    for route in routes:
+        check.require(
+            route.method in METHODS, "routes.method", route.method, f"must be one of {METHODS}"
+        )
+        parts = route.path.strip("/").split("/")
+        check.require(
+            route.path.startswith("/") and all(_PATH_PART.match(p) for p in parts),
+            "routes.path",
+            route.path,
+            "must start with '/' and hold segments of letters, digits and ._- or one "
+            "{parameter} each",
+        )
+        key = (route.method, route.path.rstrip("/"))
+        check.require(key not in seen, "routes", f"{route.method} {route.path}", "appears twice")
+        seen.add(key)
+
+
+def route_slug(route: ApiRoute) -> str:
     """A name part for the route's resources: ``get-metrics-series``."""
     return f"{route.method.lower()}-{path_slug(route.path)}"
 
 
-def source_arn_suffix(route: Route, stage: str) -> str:
+def source_arn_suffix(route: ApiRoute, stage: str) -> str:
     """The part of an execute-api ARN after the API id that matches this route only."""
     path = "/".join("*" if p.startswith("{") else p for p in route.path.strip("/").split("/"))
     return f"/{stage}/{route.method}/{path}"
@@ -39,7 +84,7 @@ def source_arn_suffix(route: Route, stage: str) -> str:
 INTEGRATION_TYPE = "AWS_PROXY"
 
 
-def route_definitions(routes: tuple[Route, ...], integration_uri: str) -> list[dict[str, Any]]:
+def route_definitions(routes: Sequence[ApiRoute], integration_uri: str) -> list[dict[str, Any]]:
     """Everything about the routes that a deployment snapshots, in a stable order."""
     return [
         {
@@ -54,7 +99,7 @@ def route_definitions(routes: tuple[Route, ...], integration_uri: str) -> list[d
     ]
 
 
-def definitions_hash(routes: tuple[Route, ...], integration_uri: str) -> str:
+def definitions_hash(routes: Sequence[ApiRoute], integration_uri: str) -> str:
     """The deployment trigger: changes whenever a route, method or integration changes."""
     canonical = json.dumps(route_definitions(routes, integration_uri), sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -71,7 +116,7 @@ class ApiRoutes:
 
 
 def _path_resources(
-    name: str, rest_api: aws.apigateway.RestApi, routes: tuple[Route, ...], child: Any
+    name: str, rest_api: aws.apigateway.RestApi, routes: Sequence[ApiRoute], child: Any
 ) -> dict[str, aws.apigateway.Resource]:
     """One API Gateway resource per path prefix, parents before children."""
     resources: dict[str, aws.apigateway.Resource] = {}
@@ -99,7 +144,7 @@ def create_routes(
     rest_api: aws.apigateway.RestApi,
     function: aws.lambda_.Function,
     parent: pulumi.Resource,
-    routes: tuple[Route, ...] = ROUTES,
+    routes: Sequence[ApiRoute],
 ) -> ApiRoutes:
     """Resources, methods and proxy integrations for ``routes``, and their deployment."""
     child = pulumi.ResourceOptions(parent=parent)
@@ -161,7 +206,7 @@ def create_permissions(
     function: aws.lambda_.Function,
     stage_name: str,
     parent: pulumi.Resource,
-    routes: tuple[Route, ...] = ROUTES,
+    routes: Sequence[ApiRoute],
 ) -> list[aws.lambda_.Permission]:
     """One invoke permission per route, each limited to that route of this API's stage."""
     return [

@@ -10,12 +10,17 @@ import pulumi
 import pulumi_aws as aws
 
 from ..lib.args import Defaulted, from_inputs
-from ..lib.naming import Naming
+from ..lib.naming import NameRule, instance_naming
 from ..lib.widgets import alarm_status_widget, layout
 
 # CloudWatch limits a composite alarm's rule to 10240 characters.
 ALARM_RULE_LIMIT = 10240
 OVERVIEW_TITLE = "Service health"
+NAMES = {
+    "dashboard": NameRule(255, "CloudWatch dashboard"),
+    "service-health": NameRule(255, "CloudWatch composite alarm"),
+}
+"""Suffixes of the dashboard's physical names and their AWS limits."""
 
 
 class MonitoredComponent(Protocol):
@@ -54,16 +59,19 @@ class MonitoringSection:
 class ServiceDashboardArgs:
     """Inputs of the service dashboard: plain values and the sections to compose."""
 
-    project_name: str
-    """First part of every physical name (``cw-analytics``)."""
-    environment_suffix: str
-    """Second part of every physical name (``dev``, ``prod``, ``pr-123``)."""
+    name_prefix: str
+    """Start of every physical name: the caller's project and stack (``cw-analytics-dev``)."""
     region: str
     """AWS region the widgets read metrics and alarms from."""
     alert_topic_arn: pulumi.Input[str]
     """SNS topic the service-health alarm notifies (alarm and recovery)."""
     sections: Sequence[MonitoringSection]
     """The components' sections, in the order the dashboard shows them."""
+    instance_name: Defaulted[str | None] = None
+    """This dashboard's part of its physical names, after ``name_prefix``; by default its
+    resource name. ``""`` leaves it out (one dashboard per prefix)."""
+    hub_name_prefixes: Defaulted[Sequence[str] | None] = None
+    """The alerting hub's ``served_name_prefixes``: checked to cover the service-health alarm."""
 
 
 def service_health_rule(names: Sequence[str]) -> str:
@@ -94,7 +102,7 @@ class ServiceDashboard(pulumi.ComponentResource):
     TYPE_TOKEN = "cw-analytics:monitoring:ServiceDashboard"
 
     dashboard_name: pulumi.Output[str]
-    """Name of the CloudWatch dashboard (``<project>-<suffix>-dashboard``)."""
+    """Name of the CloudWatch dashboard (``<base>-dashboard``)."""
     service_health_alarm_arn: pulumi.Output[str]
     """ARN of the composite alarm: in ALARM while any section's paging alarm is."""
 
@@ -111,7 +119,14 @@ class ServiceDashboard(pulumi.ComponentResource):
         become aliases, so ``pulumi up`` moves them instead of replacing them."""
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         args = from_inputs(ServiceDashboardArgs, args)
-        naming = Naming(args.project_name, args.environment_suffix)
+        naming = instance_naming(
+            "ServiceDashboard",
+            name,
+            name_prefix=args.name_prefix,
+            instance_name=args.instance_name,
+            rules=NAMES,
+            hub_name_prefixes=args.hub_name_prefixes,
+        )
         sections = list(args.sections)
         paging = pulumi.Output.all(
             *[pulumi.Output.from_input(s.paging_alarm_names) for s in sections]

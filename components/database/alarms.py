@@ -17,7 +17,7 @@ from ..lib.alarms import (
     format_quantity,
 )
 from ..lib.instance_classes import InstanceClass
-from ..lib.widgets import Threshold, metric_widget
+from ..lib.widgets import alarm_thresholds, metric_widget
 
 GB = 1024**3
 PERIOD_SECONDS = 300
@@ -204,7 +204,7 @@ def database_widgets(specs: list[AlarmSpec], region: str) -> list[dict[str, Any]
                 region=region,
                 stat=spec.statistic,
                 period=spec.period_seconds,
-                thresholds=[Threshold(spec.slug, spec.threshold)],
+                thresholds=alarm_thresholds(specs, spec.key),
             )
         )
     return widgets

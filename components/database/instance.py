@@ -10,9 +10,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from ..lib.alarms import alarm_arns, paging_alarm_names, render_alarms
-from ..lib.args import Defaulted, from_inputs
+from ..lib.args import ArgsCheck, Defaulted, from_inputs
 from ..lib.instance_classes import InstanceClass, parse_instance_class
-from ..lib.naming import RDS_LOG_EXPORTS, Naming
+from ..lib.naming import RDS_LOG_EXPORTS, NameRule, instance_naming
+from ..lib.rules import LOG_RETENTION_DAYS, LOG_RETENTION_RULE
 from .alarms import database_alarm_specs, database_widgets
 from .credentials import DATABASE_NAME, MASTER_USERNAME, create_credentials
 
@@ -25,6 +26,23 @@ STORAGE_AUTOSCALING_FACTOR = 5
 MIN_STORAGE_GB, MAX_STORAGE_GB = 20, 65536
 SLOW_STATEMENT_MS = 1000
 _ENGINE_VERSION = re.compile(r"^(\d+)(\.\d+)?$")
+SUPPORTED_ENGINE_MAJORS = (13, 14, 15, 16, 17)
+MAX_BACKUP_RETENTION_DAYS = 35
+# Secrets Manager DeleteSecret: 0 (delete at once) or a recovery window of 7 to 30 days.
+MIN_SECRET_RECOVERY_DAYS, MAX_SECRET_RECOVERY_DAYS = 7, 30
+# The parameter group's name ends in "-pg<major>" (four characters for 13 to 17).
+_PARAMS_MAJOR = 4
+NAMES = {
+    "db": NameRule(63, "RDS instance identifier"),
+    "db-params": NameRule(255 - _PARAMS_MAJOR, "DB parameter group"),
+    # A name prefix gets a hyphen and the provider's unique suffix (26 characters) after it.
+    "db-credentials": NameRule(512 - 27, "Secrets Manager secret"),
+    # The final snapshot name gets an 8-character random part and a hyphen after it.
+    "db-final": NameRule(255 - 9, "RDS final snapshot identifier"),
+    # RDS names the exported log groups /aws/rds/instance/<identifier>/<export>.
+    "db/postgresql": NameRule(512, "CloudWatch log group", prefix="/aws/rds/instance/"),
+}
+"""Suffixes of the database's physical names and their AWS limits."""
 
 
 def max_allocated_storage(allocated_gb: int) -> int | None:
@@ -37,10 +55,8 @@ def max_allocated_storage(allocated_gb: int) -> int | None:
 class MonitoredDatabaseArgs:
     """Inputs of the database: plain values only."""
 
-    project_name: str
-    """First part of every physical name (``cw-analytics``)."""
-    environment_suffix: str
-    """Second part of every physical name (``dev``, ``prod``, ``pr-123``)."""
+    name_prefix: str
+    """Start of every physical name: the caller's project and stack (``cw-analytics-dev``)."""
     region: str
     """AWS region of the database (the dashboard's widgets)."""
     kms_key_arn: pulumi.Input[str]
@@ -48,8 +64,9 @@ class MonitoredDatabaseArgs:
     alert_topic_arn: pulumi.Input[str]
     """SNS topic the database's alarms notify (alarm and recovery)."""
     subnet_group_name: pulumi.Input[str]
-    """DB subnet group over private subnets in two availability zones."""
-    security_group_ids: Sequence[pulumi.Input[str]]
+    """Name of a DB subnet group over private subnets in two availability zones (the
+    network's ``db_subnet_group_name``)."""
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security groups of the instance (PostgreSQL from the application's group only)."""
     instance_class: Defaulted[str] = "db.t3.small"
     """RDS instance class; its memory sizes the memory and connection alarms."""
@@ -75,23 +92,64 @@ class MonitoredDatabaseArgs:
     protect_data: Defaulted[bool] = False
     """Pulumi's ``protect`` on the instance, its secret and its PostgreSQL log groups
     (`pulumi destroy` then fails before deleting anything)."""
+    instance_name: Defaulted[str | None] = None
+    """This database's part of its physical names, after ``name_prefix``; by default its
+    resource name. ``""`` leaves it out (one database per prefix)."""
+    hub_name_prefixes: Defaulted[Sequence[str] | None] = None
+    """The alerting hub's ``served_name_prefixes``: checked to cover this database's names."""
 
 
-def _engine_major(version: str) -> int:
-    match = _ENGINE_VERSION.match(version)
-    if match is None:
-        raise ValueError(
-            f"MonitoredDatabaseArgs.engine_version '{version}' must be a PostgreSQL version "
-            "such as '16' or '16.4'"
-        )
-    return int(match.group(1))
-
-
-def _instance_class(name: str) -> InstanceClass:
+def _validate(name: str, args: MonitoredDatabaseArgs) -> tuple[InstanceClass, int]:
+    """The parsed instance class and engine major, once every field is checked."""
+    check = ArgsCheck("MonitoredDatabase", name)
+    instance_class: InstanceClass | None = None
     try:
-        return parse_instance_class(name)
+        instance_class = parse_instance_class(args.instance_class)
     except ValueError as error:
-        raise ValueError(f"MonitoredDatabaseArgs.instance_class '{name}' {error}") from None
+        check.require(False, "instance_class", args.instance_class, str(error))
+    match = _ENGINE_VERSION.match(args.engine_version)
+    majors = ", ".join(map(str, SUPPORTED_ENGINE_MAJORS))
+    check.require(
+        match is not None and int(match.group(1)) in SUPPORTED_ENGINE_MAJORS,
+        "engine_version",
+        args.engine_version,
+        f"must be a PostgreSQL version RDS supports, a major ({majors}) or major.minor ('16.4')",
+    )
+    check.require(
+        MIN_STORAGE_GB <= args.allocated_storage_gb <= MAX_STORAGE_GB,
+        "allocated_storage_gb",
+        args.allocated_storage_gb,
+        f"must be between {MIN_STORAGE_GB} and {MAX_STORAGE_GB} (gp3 for PostgreSQL)",
+    )
+    check.require(
+        0 <= args.backup_retention_days <= MAX_BACKUP_RETENTION_DAYS,
+        "backup_retention_days",
+        args.backup_retention_days,
+        f"must be between 0 and {MAX_BACKUP_RETENTION_DAYS}",
+    )
+    check.require(
+        not (args.deletion_protection and args.backup_retention_days == 0),
+        "backup_retention_days",
+        args.backup_retention_days,
+        "must be at least 1 when deletion_protection is set (a protected database keeps backups)",
+    )
+    window = args.secret_recovery_window_days
+    check.require(
+        window == 0 or MIN_SECRET_RECOVERY_DAYS <= window <= MAX_SECRET_RECOVERY_DAYS,
+        "secret_recovery_window_days",
+        window,
+        f"must be 0 (delete at once) or between {MIN_SECRET_RECOVERY_DAYS} and "
+        f"{MAX_SECRET_RECOVERY_DAYS} (the recovery windows Secrets Manager accepts)",
+    )
+    check.require(
+        args.log_retention_days in LOG_RETENTION_DAYS,
+        "log_retention_days",
+        args.log_retention_days,
+        LOG_RETENTION_RULE,
+    )
+    check.done()
+    assert instance_class is not None and match is not None
+    return instance_class, int(match.group(1))
 
 
 class MonitoredDatabase(pulumi.ComponentResource):
@@ -100,7 +158,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
     TYPE_TOKEN = "cw-analytics:database:MonitoredDatabase"
 
     identifier: pulumi.Output[str]
-    """RDS instance identifier (``<project>-<suffix>-db``)."""
+    """RDS instance identifier (``<base>-db``)."""
     address: pulumi.Output[str]
     """Host name of the instance (private; resolvable inside the VPC)."""
     port: pulumi.Output[int]
@@ -126,9 +184,15 @@ class MonitoredDatabase(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         args = from_inputs(MonitoredDatabaseArgs, args)
-        naming = Naming(args.project_name, args.environment_suffix)
-        instance_class = _instance_class(args.instance_class)
-        engine_major = _engine_major(args.engine_version)
+        naming = instance_naming(
+            "MonitoredDatabase",
+            name,
+            name_prefix=args.name_prefix,
+            instance_name=args.instance_name,
+            rules=NAMES,
+            hub_name_prefixes=args.hub_name_prefixes,
+        )
+        instance_class, engine_major = _validate(name, args)
         child = pulumi.ResourceOptions(parent=self)
         self.database_name = DATABASE_NAME
         self.password = random.RandomPassword(
@@ -204,7 +268,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
             password=self.password.result,
             parameter_group_name=self.parameter_group.name,
             db_subnet_group_name=args.subnet_group_name,
-            vpc_security_group_ids=list(args.security_group_ids),
+            vpc_security_group_ids=args.security_group_ids,
             publicly_accessible=False,
             multi_az=args.multi_az,
             backup_retention_period=args.backup_retention_days,

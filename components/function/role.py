@@ -18,30 +18,49 @@ import pulumi_aws as aws
 
 from ..lib import iam
 from ..lib.account import account_context
-from ..lib.args import Defaulted, from_inputs
-from ..lib.naming import Naming
+from ..lib.args import ArgsCheck, Defaulted, from_inputs
+from ..lib.naming import NameRule, instance_naming
+
+NAMES = {
+    "role": NameRule(64, "IAM role"),
+    "interfaces": NameRule(128, "IAM inline policy"),
+}
+LABEL_LIMIT = 200
+"""The label goes into the role's description (IAM allows 1,000 characters; the rest is ours)."""
 
 
 @dataclass(frozen=True)
 class FunctionRoleArgs:
     """Inputs of a function's execution role: plain values only."""
 
-    project_name: str
-    """First part of every physical name (``cw-analytics``)."""
-    environment_suffix: str
-    """Second part of every physical name (``dev``, ``prod``, ``pr-123``)."""
+    name_prefix: str
+    """Start of every physical name (this program passes ``{project}-{suffix}``)."""
     region: str
     """AWS region of the function (the network-interface ARNs of the grant)."""
     label: str
     """Human name of the function for the role's description (``API handler``)."""
     in_vpc: Defaulted[bool] = True
     """Whether the function runs in a VPC: then the role carries the interface grant."""
+    instance_name: Defaulted[str | None] = None
+    """This role's part of its physical names, after ``name_prefix``; by default the component's
+    resource name (``api-handler`` gives ``{name_prefix}-api-handler-role``)."""
+
+
+def _validate(name: str, args: FunctionRoleArgs) -> None:
+    check = ArgsCheck("FunctionRole", name)
+    check.require(
+        0 < len(args.label) <= LABEL_LIMIT,
+        "label",
+        args.label,
+        f"must be 1 to {LABEL_LIMIT} characters (it goes into the role's description)",
+    )
+    check.done()
 
 
 class FunctionRole(pulumi.ComponentResource):
     """The execution role of one Lambda function; for a VPC function, its interface grant.
 
-    The role is named ``<project>-<suffix>-<name>-role``. Build it before the network the
+    The role is named ``{name_prefix}-{instance}-role``. Build it before the network the
     function runs in, and give the network ``depends_on=[role]``.
     """
 
@@ -64,13 +83,20 @@ class FunctionRole(pulumi.ComponentResource):
         """``moved_from``: URN of the component that built this role before (``ApiWithHandler``
         up to version 0.2); the role's old URN under it becomes an alias, so ``pulumi up`` moves
         the role instead of replacing it."""
-        super().__init__(self.TYPE_TOKEN, name, None, opts)
         args = from_inputs(FunctionRoleArgs, args)
-        naming = Naming(args.project_name, args.environment_suffix)
+        _validate(name, args)
+        naming = instance_naming(
+            "FunctionRole",
+            name,
+            name_prefix=args.name_prefix,
+            instance_name=args.instance_name,
+            rules=NAMES,
+        )
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
         self.role = aws.iam.Role(
             f"{name}-role",
-            name=naming.name(f"{name}-role"),
-            description=f"{naming.base} {args.label} Lambda execution role",
+            name=naming.name("role"),
+            description=f"{args.name_prefix} {args.label} Lambda execution role",
             assume_role_policy=json.dumps(iam.lambda_trust_policy()),
             opts=pulumi.ResourceOptions(
                 parent=self,
@@ -82,7 +108,7 @@ class FunctionRole(pulumi.ComponentResource):
             where = account_context(self, args.region)
             self.interface_grant = aws.iam.RolePolicy(
                 f"{name}-interfaces",
-                name=f"{naming.name(name)}-interfaces",
+                name=naming.name("interfaces"),
                 role=self.role.id,
                 policy=where.apply(
                     lambda w: json.dumps(iam.document(iam.interface_release_statements(w)))

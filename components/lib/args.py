@@ -38,6 +38,48 @@ class ArgsError(TypeError):
     """Component arguments missing a required field or naming an unknown one."""
 
 
+class InvalidArgsError(ValueError):
+    """Component arguments holding a value the component cannot build: the message names the
+    component, its resource name, the field, the value and the rule."""
+
+
+class ArgsCheck:
+    """Collects every broken rule of one component's Args, then raises them together.
+
+    A component runs its checks before it registers any resource, so a bad value fails the
+    preview naming what is wrong instead of a deployment failing half way.
+    """
+
+    def __init__(self, component: str, resource_name: str) -> None:
+        self.where = f"{component} '{resource_name}'"
+        self.problems: list[str] = []
+
+    def require(self, ok: bool, field: str, value: Any, rule: str) -> None:
+        """Record ``field`` = ``value`` breaking ``rule`` unless ``ok``."""
+        if not ok:
+            self.problems.append(f"{field} {value!r} {rule}")
+
+    def done(self) -> None:
+        """Raise ``InvalidArgsError`` listing every recorded problem, if any."""
+        if len(self.problems) == 1:
+            raise InvalidArgsError(f"{self.where}: {self.problems[0]}")
+        if self.problems:
+            raise InvalidArgsError(f"{self.where}:\n  - " + "\n  - ".join(self.problems))
+
+
+def default_of(cls: type, name: str) -> Any:
+    """The default of one field of an Args dataclass (a program's settings take it from here,
+    so each default is written once)."""
+    for field in dataclasses.fields(cls):
+        if field.name == name:
+            if field.default is not dataclasses.MISSING:
+                return field.default
+            if field.default_factory is not dataclasses.MISSING:
+                return field.default_factory()
+            raise ArgsError(f"{cls.__name__}.{name} has no default")
+    raise ArgsError(f"{cls.__name__} has no field '{name}'")
+
+
 def from_inputs(cls: type[T], value: T | Mapping[str, Any]) -> T:
     """``value`` itself when it is a ``cls``; a ``cls`` built from it when it is a mapping."""
     if isinstance(value, cls):

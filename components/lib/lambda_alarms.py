@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 
 from .alarms import AlarmSpec, Comparison, Metric, MissingData, Severity, Unit, format_quantity
-from .widgets import Threshold, metric_widget
+from .widgets import alarm_thresholds, metric_widget
 
 # A run slower than this share of the timeout is about to be killed: alarm before it is.
 DURATION_ALARM_FRACTION = 0.8
@@ -83,6 +83,13 @@ def function_widgets(
     label: str, timeout_seconds: int, function_name: pulumi.Input[str], *, region: str
 ) -> list[dict[str, Any]]:
     """Invocations/errors/throttles and duration of one function, thresholds drawn."""
+    specs = function_alarm_specs(
+        slug="function",
+        label=label,
+        function_name=function_name,
+        timeout_seconds=timeout_seconds,
+        errors_page=False,
+    )
 
     def metric(name: str) -> list[pulumi.Input[Any]]:
         return ["AWS/Lambda", name, "FunctionName", function_name]
@@ -94,7 +101,7 @@ def function_widgets(
             region=region,
             stat="Sum",
             period=ALARM_PERIOD_SECONDS,
-            thresholds=[Threshold("errors / throttles alarm (> 0)", 0)],
+            thresholds=alarm_thresholds(specs, "errors", "throttles"),
         ),
         metric_widget(
             f"{label}: duration (max)",
@@ -102,6 +109,6 @@ def function_widgets(
             region=region,
             stat="Maximum",
             period=ALARM_PERIOD_SECONDS,
-            thresholds=[Threshold("80% of timeout (ms)", duration_threshold_ms(timeout_seconds))],
+            thresholds=alarm_thresholds(specs, "duration"),
         ),
     ]

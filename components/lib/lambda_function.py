@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, cast
 
 import pulumi
@@ -19,10 +20,9 @@ import pulumi_aws as aws
 
 from . import iam
 from .alarms import RenderedAlarm, render_alarms
-from .lambda_alarms import duration_threshold_ms, function_alarm_specs, function_widgets
+from .lambda_alarms import function_alarm_specs, function_widgets
 from .naming import Naming
 from .packaging import build_function_archive
-from .paths import FUNCTIONS_DIR
 
 RUNTIME = "python3.12"
 PYTHON_VERSION = "3.12"
@@ -60,7 +60,7 @@ class VpcPlacement:
 
     vpc_id: pulumi.Input[str]
     """The VPC; the role may manage network interfaces only inside it."""
-    subnet_ids: Sequence[pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnets the function's network interfaces go in."""
     security_group_id: pulumi.Input[str]
     """The function's security group."""
@@ -84,8 +84,8 @@ class FunctionSpec:
     """Registered naming type of the function (``api-handler``); names it and its log group."""
     role_type: str
     """Registered naming type of its execution role."""
-    code_dir: str
-    """Directory under ``functions/`` holding ``handler.py`` and ``requirements.txt``."""
+    code_dir: Path
+    """Directory holding ``handler.py`` and, optionally, the ``requirements.txt`` lock."""
     label: str
     """Human name for descriptions and the dashboard (``API handler``)."""
     timeout_seconds: int
@@ -130,7 +130,7 @@ def _vpc_arguments(spec: FunctionSpec) -> dict[str, Any]:
         return {}
     return {
         "vpc_config": aws.lambda_.FunctionVpcConfigArgs(
-            subnet_ids=list(spec.vpc.subnet_ids),
+            subnet_ids=spec.vpc.subnet_ids,
             security_group_ids=[spec.vpc.security_group_id],
         ),
         # No replace_security_groups_on_destroy: it makes the provider move the interfaces to
@@ -194,7 +194,7 @@ def monitored_function(
         opts=child,
     )
     archive = build_function_archive(
-        FUNCTIONS_DIR / spec.code_dir, architecture=ARCHITECTURE, python_version=PYTHON_VERSION
+        spec.code_dir, architecture=ARCHITECTURE, python_version=PYTHON_VERSION
     )
     variables = pulumi.Output.from_input(spec.environment).apply(
         lambda env: check_environment(function_name, cast(Mapping[str, str], env))
@@ -249,7 +249,6 @@ def monitored_function(
 
 
 __all__ = [
-    "FUNCTIONS_DIR",
     "EnvironmentTooLargeError",
     "ExecutionRole",
     "FunctionContext",
@@ -257,7 +256,6 @@ __all__ = [
     "MonitoredFunction",
     "VpcPlacement",
     "check_environment",
-    "duration_threshold_ms",
     "environment_size",
     "monitored_function",
 ]

@@ -7,10 +7,9 @@ CloudWatch dashboard body structure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import pulumi
 
@@ -31,12 +30,32 @@ class Threshold:
     value: float
 
 
-@dataclass(frozen=True)
-class DashboardSection:
-    """One component's part of the dashboard: a title and its widgets."""
+class AlarmRow(Protocol):
+    """What a threshold line needs of an alarm spec (``components.lib.alarms.AlarmSpec``)."""
 
-    title: str
-    widgets: list[pulumi.Input[dict[str, Any]]] = field(default_factory=list)
+    @property
+    def key(self) -> str:
+        """The alarm's key in its table."""
+        ...
+
+    @property
+    def threshold(self) -> float:
+        """The value the alarm compares with."""
+        ...
+
+
+def alarm_thresholds(specs: Sequence[AlarmRow], *keys: str) -> list[Threshold]:
+    """The threshold lines of the alarms ``keys`` of a component's alarm table: one line per
+    distinct threshold, labelled with the alarms drawn on it, so a graph cannot show another
+    number than its alarm evaluates."""
+    by_key = {spec.key: spec for spec in specs}
+    missing = [key for key in keys if key not in by_key]
+    if missing:
+        raise KeyError(f"no alarm {missing} in the table (keys: {sorted(by_key)})")
+    lines: dict[float, list[str]] = {}
+    for key in keys:
+        lines.setdefault(float(by_key[key].threshold), []).append(key)
+    return [Threshold(" / ".join(names) + " alarm", value) for value, names in lines.items()]
 
 
 def metric_widget(
@@ -104,16 +123,3 @@ def layout(sections: Sequence[tuple[str, list[dict[str, Any]]]]) -> dict[str, An
             row_height = max(row_height, int(widget.get("height", WIDGET_HEIGHT)))
         y += row_height
     return {"widgets": placed}
-
-
-def dashboard_body(sections: Sequence[DashboardSection]) -> pulumi.Output[str]:
-    """The dashboard JSON for ``sections``, resolved once every output inside is known."""
-    resolved = pulumi.Output.all(
-        *[pulumi.Output.all(*section.widgets) for section in sections]
-    ).apply(
-        lambda per_section: [
-            (section.title, list(widgets))
-            for section, widgets in zip(sections, per_section, strict=True)
-        ]
-    )
-    return resolved.apply(lambda laid: json.dumps(layout(laid), sort_keys=True))

@@ -8,10 +8,12 @@ import pulumi
 import pulumi_aws as aws
 
 from ..lib.alarms import alarm_arns, paging_alarm_names, render_alarms
-from ..lib.args import Defaulted, from_inputs
+from ..lib.args import ArgsCheck, Defaulted, from_inputs
 from ..lib.contract import sources as contract
 from ..lib.lambda_function import FunctionContext, FunctionSpec, monitored_function
-from ..lib.naming import Naming
+from ..lib.naming import NameRule, instance_naming
+from ..lib.paths import FUNCTIONS_DIR
+from ..lib.rules import LOG_RETENTION_DAYS, LOG_RETENTION_RULE
 from ..lib.schedule import schedule_seconds
 from .alarms import aggregator_alarm_specs, aggregator_widgets
 from .iam import aggregator_statements
@@ -22,6 +24,18 @@ AGGREGATOR_MEMORY_MB = 256
 # The function reads its metrics at this resolution.
 PERIOD_SECONDS = 60
 MIN_LOOKBACK_MINUTES = 15
+# Three missed runs must fit in CloudWatch's one-day evaluation window (period x periods).
+MAX_SCHEDULE_SECONDS = 8 * 3600
+MAX_METRICS_RETENTION_DAYS = 3650
+NAMES = {
+    "metrics": NameRule(255, "DynamoDB table"),
+    "aggregator": NameRule(64, "Lambda function"),
+    "aggregator-role": NameRule(64, "IAM role"),
+    "aggregator-access": NameRule(128, "IAM inline policy"),
+    "aggregator-schedule": NameRule(64, "EventBridge rule"),
+    "aggregator-dlq": NameRule(80, "SQS queue"),
+}
+"""Suffixes of the aggregator's physical names and their AWS limits."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +56,8 @@ class WatchedResources:
 class MetricAggregatorArgs:
     """Inputs of the aggregator: plain values only."""
 
-    project_name: str
-    """First part of every physical name (``cw-analytics``)."""
-    environment_suffix: str
-    """Second part of every physical name (``dev``, ``prod``, ``pr-123``)."""
+    name_prefix: str
+    """Start of every physical name: the caller's project and stack (``cw-analytics-dev``)."""
     region: str
     """AWS region (IAM conditions, the dashboard)."""
     kms_key_arn: pulumi.Input[str]
@@ -67,6 +79,52 @@ class MetricAggregatorArgs:
     (`pulumi destroy` then fails before deleting anything)."""
     reserved_concurrency: Defaulted[int] = -1
     """-1 (unreserved) or 1 (one run at a time)."""
+    instance_name: Defaulted[str | None] = None
+    """This aggregator's part of its physical names, after ``name_prefix``; by default its
+    resource name. ``""`` leaves it out (one aggregator per prefix)."""
+    metrics_namespace: Defaulted[str | None] = None
+    """Namespace of the aggregator's own metrics and of the watched API's custom metrics; by
+    default the aggregator's base name."""
+    hub_name_prefixes: Defaulted[Sequence[str] | None] = None
+    """The alerting hub's ``served_name_prefixes``: checked to cover this aggregator's names."""
+
+
+def _validate(name: str, args: MetricAggregatorArgs) -> int:
+    """The schedule's period in seconds, once every field is checked."""
+    check = ArgsCheck("MetricAggregator", name)
+    period = 0
+    try:
+        period = schedule_seconds(args.schedule)
+    except ValueError as error:
+        check.require(False, "schedule", args.schedule, str(error))
+    check.require(
+        period <= MAX_SCHEDULE_SECONDS,
+        "schedule",
+        args.schedule,
+        "must run at least every 8 hours: the heartbeat alarm watches three periods and "
+        "CloudWatch evaluates at most one day",
+    )
+    check.require(
+        1 <= args.metrics_retention_days <= MAX_METRICS_RETENTION_DAYS,
+        "metrics_retention_days",
+        args.metrics_retention_days,
+        f"must be between 1 and {MAX_METRICS_RETENTION_DAYS}",
+    )
+    check.require(
+        args.reserved_concurrency in (-1, 1),
+        "reserved_concurrency",
+        args.reserved_concurrency,
+        "must be -1 (no reservation) or 1 (one run at a time; more would let runs that "
+        "rewrite the same window overlap, 0 would stop every run)",
+    )
+    check.require(
+        args.log_retention_days in LOG_RETENTION_DAYS,
+        "log_retention_days",
+        args.log_retention_days,
+        LOG_RETENTION_RULE,
+    )
+    check.done()
+    return period
 
 
 def lookback_minutes(period_seconds: int) -> int:
@@ -123,11 +181,17 @@ class MetricAggregator(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         args = from_inputs(MetricAggregatorArgs, args)
-        naming = self._naming = Naming(args.project_name, args.environment_suffix)
-        try:
-            self._period = schedule_seconds(args.schedule)
-        except ValueError as error:
-            raise ValueError(f"MetricAggregatorArgs.schedule '{args.schedule}' {error}") from None
+        naming = self._naming = instance_naming(
+            "MetricAggregator",
+            name,
+            name_prefix=args.name_prefix,
+            instance_name=args.instance_name,
+            rules=NAMES,
+            metrics_namespace=args.metrics_namespace,
+            hub_name_prefixes=args.hub_name_prefixes,
+        )
+        self._period = _validate(name, args)
+
         self.table = aws.dynamodb.Table(
             f"{name}-table",
             name=naming.name("metrics"),
@@ -240,7 +304,7 @@ class MetricAggregator(pulumi.ComponentResource):
         return FunctionSpec(
             function_type="aggregator",
             role_type="aggregator-role",
-            code_dir="metric_aggregator",
+            code_dir=FUNCTIONS_DIR / "metric_aggregator",
             label="Metric aggregator",
             timeout_seconds=AGGREGATOR_TIMEOUT_SECONDS,
             memory_mb=AGGREGATOR_MEMORY_MB,

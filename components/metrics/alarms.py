@@ -18,7 +18,7 @@ from ..lib.alarms import (
     Unit,
 )
 from ..lib.contract import metrics as contract
-from ..lib.widgets import Threshold, metric_widget
+from ..lib.widgets import alarm_thresholds, metric_widget
 
 AGGREGATOR_SERVICE = contract.AGGREGATOR_SERVICE
 DYNAMODB_OPERATIONS = contract.DYNAMODB_OPERATIONS
@@ -217,6 +217,13 @@ def aggregator_widgets(
 ) -> list[dict[str, Any]]:
     """Heartbeat, run health, schedule delivery and table health, thresholds drawn."""
     period = schedule_period_seconds
+    specs = aggregator_alarm_specs(
+        namespace=namespace,
+        schedule_period_seconds=period,
+        rule_name=rule_name,
+        queue_name=queue_name,
+        table_name=table_name,
+    )
     return [
         metric_widget(
             "Aggregator: successful runs (heartbeat)",
@@ -224,7 +231,7 @@ def aggregator_widgets(
             region=region,
             stat="Sum",
             period=period,
-            thresholds=[Threshold("heartbeat alarm (< 1 for 3 periods)", 1)],
+            thresholds=alarm_thresholds(specs, "heartbeat"),
         ),
         metric_widget(
             "Alert topic: confirmed subscriptions (0 = alarms reach no one)",
@@ -232,9 +239,7 @@ def aggregator_widgets(
             region=region,
             stat="Maximum",
             period=period,
-            thresholds=[
-                Threshold(f"alerts-unconfirmed (< 1 for {UNCONFIRMED_PERIODS} periods)", 1)
-            ],
+            thresholds=alarm_thresholds(specs, "alerts-unconfirmed"),
         ),
         metric_widget(
             "Aggregator: failed queries and skipped values per run",
@@ -245,7 +250,7 @@ def aggregator_widgets(
             region=region,
             stat="Sum",
             period=period,
-            thresholds=[Threshold("query error / skipped value alarms (> 0)", 0)],
+            thresholds=alarm_thresholds(specs, "query-errors", "skipped-values"),
         ),
         metric_widget(
             "Aggregator: dead letters, lost events and failed invocations",
@@ -264,7 +269,9 @@ def aggregator_widgets(
             region=region,
             stat="Sum",
             period=PERIOD_SECONDS,
-            thresholds=[Threshold("DLQ / lost events / failed invocations alarms (> 0)", 0)],
+            thresholds=alarm_thresholds(
+                specs, "dlq-not-empty", "dlq-delivery-failed", "failed-invocations"
+            ),
         ),
         metric_widget(
             "Metrics table: throttles and system errors",
@@ -276,6 +283,6 @@ def aggregator_widgets(
             region=region,
             stat="Sum",
             period=PERIOD_SECONDS,
-            thresholds=[Threshold("throttle / system error alarms (> 0)", 0)],
+            thresholds=alarm_thresholds(specs, "table-throttled", "table-system-errors"),
         ),
     ]

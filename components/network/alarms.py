@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..lib.alarms import AlarmSpec, Comparison, Metric, MissingData, Severity, Unit
-from ..lib.widgets import Threshold, metric_widget
+from ..lib.widgets import alarm_thresholds, metric_widget
 
 REJECTED_PACKETS_METRIC = "VpcRejectedPackets"
 REJECTED_PACKETS_THRESHOLD = 100
@@ -38,7 +38,8 @@ def network_alarm_specs(namespace: str) -> list[AlarmSpec]:
 
 def network_widgets(namespace: str, region: str) -> list[dict[str, Any]]:
     """The rejected-packets graph with the alarm's threshold drawn."""
-    (spec,) = network_alarm_specs(namespace)
+    specs = network_alarm_specs(namespace)
+    (spec,) = specs
     return [
         metric_widget(
             "Rejected packets (VPC flow logs)",
@@ -46,6 +47,6 @@ def network_widgets(namespace: str, region: str) -> list[dict[str, Any]]:
             region=region,
             stat="Sum",
             period=spec.period_seconds,
-            thresholds=[Threshold(spec.slug, spec.threshold)],
+            thresholds=alarm_thresholds(specs, spec.key),
         )
     ]

@@ -1,5 +1,6 @@
 """MonitoredVpc: two-AZ VPC without NAT, its security groups, endpoints and flow-log alarm."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,8 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ..lib.alarms import alarm_arns, paging_alarm_names, render_alarms
-from ..lib.args import Defaulted, from_inputs
-from ..lib.naming import Naming
+from ..lib.args import ArgsCheck, Defaulted, from_inputs
+from ..lib.naming import NameRule, instance_naming
+from ..lib.rules import LOG_RETENTION_DAYS, LOG_RETENTION_RULE, cidr_problem
 from .alarms import network_alarm_specs, network_widgets
 from .flow_logs import create_flow_logs
 from .subnets import pick_zone, plan_subnets
@@ -18,16 +20,42 @@ POSTGRES_PORT, HTTPS_PORT = 5432, 443
 # them: the provider waits at least 45 minutes (Lambda's p99 is ~35), whatever this says. The
 # same figure here states the wait in the resource options a reviewer sees.
 LAMBDA_INTERFACE_RELEASE = pulumi.CustomTimeouts(delete="45m")
+_TAG = NameRule(255, "Name tag")
+NAMES = {
+    **{
+        suffix: _TAG
+        for suffix in (
+            "vpc",
+            "igw",
+            "public-a",
+            "public-b",
+            "private-a",
+            "private-b",
+            "public-rt",
+            "private-rt",
+            "dynamodb-endpoint",
+            "secrets-endpoint",
+            "default-sg",
+        )
+    },
+    "lambda-sg": NameRule(255, "security group"),
+    "db-sg": NameRule(255, "security group"),
+    "endpoints-sg": NameRule(255, "security group"),
+    "db-subnets": NameRule(255, "DB subnet group"),
+    "flow-logs": NameRule(512, "CloudWatch log group", prefix="/aws/vpc/"),
+    "flow-logs-role": NameRule(64, "IAM role"),
+    "flow-logs-policy": NameRule(128, "IAM inline policy"),
+    "rejected-packets": NameRule(512, "CloudWatch Logs metric filter"),
+}
+"""Suffixes of the network's physical names (and Name tags) and their AWS limits."""
 
 
 @dataclass(frozen=True)
 class MonitoredVpcArgs:
     """Inputs of the network: plain values only."""
 
-    project_name: str
-    """First part of every physical name (``cw-analytics``)."""
-    environment_suffix: str
-    """Second part of every physical name (``dev``, ``prod``, ``pr-123``)."""
+    name_prefix: str
+    """Start of every physical name: the caller's project and stack (``cw-analytics-dev``)."""
     region: str
     """AWS region of the VPC (endpoint service names, the dashboard)."""
     kms_key_arn: pulumi.Input[str]
@@ -41,6 +69,13 @@ class MonitoredVpcArgs:
     protect_data: Defaulted[bool] = False
     """Pulumi's ``protect`` on the flow-log group (the record of rejected traffic)
     (`pulumi destroy` then fails before deleting anything)."""
+    instance_name: Defaulted[str | None] = None
+    """This network's part of its physical names, after ``name_prefix``; by default its
+    resource name. ``""`` leaves it out (one network per prefix)."""
+    metrics_namespace: Defaulted[str | None] = None
+    """Namespace of the rejected-packets metric; by default the network's base name."""
+    hub_name_prefixes: Defaulted[Sequence[str] | None] = None
+    """The alerting hub's ``served_name_prefixes``: checked to cover this network's names."""
 
 
 class MonitoredVpc(pulumi.ComponentResource):
@@ -81,7 +116,29 @@ class MonitoredVpc(pulumi.ComponentResource):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         args = from_inputs(MonitoredVpcArgs, args)
         self._name, self._args = name, args
-        self._naming = Naming(args.project_name, args.environment_suffix)
+        self._naming = instance_naming(
+            "MonitoredVpc",
+            name,
+            name_prefix=args.name_prefix,
+            instance_name=args.instance_name,
+            rules=NAMES,
+            metrics_namespace=args.metrics_namespace,
+            hub_name_prefixes=args.hub_name_prefixes,
+        )
+        check = ArgsCheck("MonitoredVpc", name)
+        check.require(
+            (problem := cidr_problem(args.vpc_cidr)) is None,
+            "vpc_cidr",
+            args.vpc_cidr,
+            str(problem),
+        )
+        check.require(
+            args.log_retention_days in LOG_RETENTION_DAYS,
+            "log_retention_days",
+            args.log_retention_days,
+            LOG_RETENTION_RULE,
+        )
+        check.done()
         self._child = pulumi.ResourceOptions(parent=self)
         # The private subnets and the Lambda group hold the API function's interfaces.
         self._lambda_interface_owner = pulumi.ResourceOptions(

@@ -24,7 +24,9 @@ from cw_analytics_components import (
 
 config = pulumi.Config()
 region = aws.config.region or "eu-central-1"
-names = {"project_name": "reports", "environment_suffix": config.require("environmentSuffix")}
+# Every physical name starts with the prefix, then the component's resource name:
+# reports-staging-database-db is the database, reports-staging-alerting-alerts the topic.
+names = {"name_prefix": f"reports-{config.require('environmentSuffix')}"}
 
 alerting = AlertingHub(
     "alerting",
@@ -35,6 +37,8 @@ wired = {
     "region": region,
     "kms_key_arn": alerting.key_arn,
     "alert_topic_arn": alerting.topic_arn,
+    # The hub serves names starting with its prefix; a component outside it fails here.
+    "hub_name_prefixes": alerting.served_name_prefixes,
 }
 network = MonitoredVpc("network", MonitoredVpcArgs(**wired, vpc_cidr="10.42.0.0/20"))
 database = MonitoredDatabase(
@@ -56,6 +60,7 @@ dashboard = ServiceDashboard(
         **names,
         region=region,
         alert_topic_arn=alerting.topic_arn,
+        hub_name_prefixes=alerting.served_name_prefixes,
         sections=[
             MonitoringSection.of("Database", database),
             MonitoringSection.of("Network", network),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import io
 import zipfile
@@ -10,7 +11,7 @@ from typing import Any
 
 from tests.harness import RecordedResource, parse_document, statements
 from tools.preview.stack_config import load_stack_config
-from tools.pulumi_mocks import MockRun, run_program_in_mocks
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun, run_program_in_mocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "aws:lambda/function:Function"
@@ -35,6 +36,20 @@ def whole_stack(stack: str) -> MockRun:
     return run_program_in_mocks(
         REPO_ROOT, config=stack_config(stack), project="cw-analytics", stack=stack
     )
+
+
+def key_admits_log_group(run: MockRun, name: str) -> bool:
+    """Whether the recorded key policy lets CloudWatch Logs encrypt the log group ``name``."""
+    key = run.one("aws:kms/key:Key")
+    arn = f"arn:aws:logs:{key.outputs['arn'].split(':')[3]}:{ACCOUNT_ID}:log-group:{name}"
+    for statement in statements(key.inputs["policy"]):
+        condition = statement.get("Condition", {})
+        for operator in ("ArnLike", "ArnEquals"):
+            patterns = condition.get(operator, {}).get("kms:EncryptionContext:aws:logs:arn", [])
+            patterns = [patterns] if isinstance(patterns, str) else patterns
+            if any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns):
+                return True
+    return False
 
 
 def archive_member(resource: RecordedResource, member: str) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.alerting import AlertingHub, log_group_names
+from components.alerting import AlertingHub
 from components.lib.alarms import (
     AlarmSpec,
     Comparison,
@@ -25,7 +25,6 @@ from tests.harness import (
     REGION,
     MockRun,
     as_list,
-    make_settings,
     run_components,
     statements,
 )
@@ -61,7 +60,7 @@ def build_hub(settings: Settings) -> None:
     render_alarms(
         "alarm",
         [_spec("paging", Severity.PAGE), _spec("context", Severity.TICKET)],
-        name_prefix=settings.naming.base,
+        name_prefix=settings.name_prefix,
         topic_arn=hub.topic_arn,
         parent=hub,
     )
@@ -99,17 +98,32 @@ def test_alerting_key_policy_conditions_every_service_grant(run: MockRun) -> Non
         assert statement.get("Condition"), f"key policy statement {sid} has no condition"
 
 
-def test_alerting_key_policy_logs_names_exactly_the_stack_log_groups(run: MockRun) -> None:
-    """CloudWatch Logs may use the key for this stack's groups only."""
-    statement = key_statements(run)["CloudWatchLogsEncryptsStackLogGroups"]
+def test_alerting_key_policy_logs_admits_the_served_prefix_only(run: MockRun) -> None:
+    """CloudWatch Logs may use the key for log groups named with the served prefix, bare or
+    under an AWS service path, and for no other group of the account."""
+    statement = key_statements(run)["CloudWatchLogsEncryptsServedLogGroups"]
     assert statement["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
-    arns = statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
-    expected = [
-        f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}"
-        for name in log_group_names(make_settings().naming)
-    ]
-    assert sorted(arns) == sorted(expected)
-    assert all("*" not in arn for arn in arns), arns
+    patterns = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+
+    def admitted(name: str) -> bool:
+        arn = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}"
+        return any(fnmatch.fnmatchcase(arn, pattern) for pattern in as_list(patterns))
+
+    for served in (
+        "/aws/lambda/cw-analytics-test-api-handler",
+        "/aws/vpc/cw-analytics-test-flow-logs",
+        "/aws/rds/instance/cw-analytics-test-db/postgresql",
+        "/aws/apigateway/cw-analytics-test-api-access-logs",
+        "cw-analytics-test-audit",
+    ):
+        assert admitted(served), f"the key refuses {served}"
+    for foreign in (
+        "/aws/lambda/cw-analytics-prod-api-handler",
+        "/aws/lambda/cw-analytics-testing-api-handler",
+        "/aws/lambda/other-team-handler",
+        "cw-analytics-test",
+    ):
+        assert not admitted(foreign), f"the key admits {foreign}"
 
 
 def test_alerting_key_policy_delegates_to_iam_once(run: MockRun) -> None:
@@ -137,9 +151,11 @@ def test_alerting_key_policy_source_conditions(run: MockRun, sid: str, service: 
     assert statement["Principal"] == {"Service": f"{service}.amazonaws.com"}
     condition = statement["Condition"]
     assert condition["StringEquals"]["aws:SourceAccount"] == ACCOUNT_ID
-    source_arn = next(v["aws:SourceArn"] for v in condition.values() if "aws:SourceArn" in v)
+    [source_arn] = condition["ArnLike"]["aws:SourceArn"]
     assert source_arn.startswith(f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:")
-    assert "cw-analytics-test-" in source_arn, source_arn
+    assert source_arn.endswith(":cw-analytics-test-*") or source_arn.endswith(
+        "/cw-analytics-test-*"
+    ), source_arn
 
 
 def test_alerting_key_alias(run: MockRun) -> None:
@@ -171,7 +187,7 @@ def test_alerting_topic_policy_only_cloudwatch_of_this_account(run: MockRun) -> 
 def test_alerting_topic_policy_only_this_stacks_alarms(run: MockRun) -> None:
     """Another stack's alarms in the same account cannot publish."""
     [statement] = statements(run.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
-    source = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    [source] = statement["Condition"]["ArnLike"]["aws:SourceArn"]
     assert source == f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:cw-analytics-test-*"
     alarms = run.of_type(ALARM)
     assert alarms, "the test stack has no alarm to check"

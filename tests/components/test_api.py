@@ -13,10 +13,12 @@ import pytest
 from components.alerting import AlertingHub
 from components.api import API_STAGE_NAME, ApiWithHandler
 from components.api.rest_api import RDS_CA_BUNDLE, database_tls_environment
-from components.api.routes import ROUTES, Route, definitions_hash
+from components.api.routes import ApiRoute as Route
+from components.api.routes import definitions_hash, routes_of_contract
 from components.function import FunctionRole
+from components.lib.contract import routes as handler_contract
 from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
-from stack_args import api_args, function_role_args, hub_args
+from stack_args import api_args, function_role_args, hub_args, metrics_namespace
 from stack_settings import Settings
 from tests.components.support import (
     ALARM,
@@ -28,6 +30,7 @@ from tests.components.support import (
     TABLE_ARN,
     archive_member,
     explicit_dependencies,
+    key_admits_log_group,
     role_statements,
 )
 from tests.harness import (
@@ -36,7 +39,6 @@ from tests.harness import (
     MockRun,
     as_list,
     make_settings,
-    parse_document,
     run_components,
     service_dashboard,
 )
@@ -51,6 +53,8 @@ API_RESOURCE = "aws:apigateway/resource:Resource"
 ACCOUNT = "aws:apigateway/account:Account"
 STAGE = "aws:apigateway/stage:Stage"
 PERMISSION = "aws:lambda/permission:Permission"
+
+ROUTES = tuple(routes_of_contract(handler_contract.ROUTES))
 
 
 def _build(settings: Settings) -> None:
@@ -397,15 +401,9 @@ def test_api_execution_log_group_is_owned_encrypted_and_expires(run: MockRun) ->
 def test_api_execution_log_group_may_use_the_hub_key(run: MockRun) -> None:
     """Logs must be allowed to use the key for the execution log group, or creating the
     encrypted group fails with AccessDenied: the key policy names its (id-based) ARN pattern."""
-    policy = parse_document(run.one("aws:kms/key:Key").inputs["policy"])
-    patterns = [
-        statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-        for statement in policy["Statement"]
-        if "ArnLike" in statement.get("Condition", {})
-        and statement["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
-    ]
-    expected = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:API-Gateway-Execution-Logs_*"
-    assert patterns == [expected], patterns
+    group = run.one(LOG_GROUP, "api-execution-logs")
+    assert group.inputs["name"].startswith("API-Gateway-Execution-Logs_"), group.inputs["name"]
+    assert key_admits_log_group(run, group.inputs["name"]), f"{group.urn}: the key refuses it"
 
 
 def test_api_dashboard_graphs_the_handler_route_metric(run: MockRun) -> None:
@@ -419,6 +417,6 @@ def test_api_dashboard_graphs_the_handler_route_metric(run: MockRun) -> None:
         for entry in widget.get("properties", {}).get("metrics", [])
         if isinstance(entry[0], dict) and "SEARCH" in entry[0].get("expression", "")
     ]
-    namespace = make_settings("test").naming.metrics_namespace
+    namespace = metrics_namespace(make_settings("test"))
     wanted = f'{{"{namespace}",{",".join(ROUTE_METRIC_DIMENSIONS)}}} MetricName="{ROUTE_METRIC}"'
     assert any(wanted in e for e in expressions), expressions

@@ -126,6 +126,11 @@ def test_schema_monitored_components_publish_alarms_and_widgets(
         ("ApiWithHandler", "dbPort", {"type": "integer"}),
         ("AlertingHub", "alarmEmails", {"type": "array", "plain": True}),
         ("MonitoredVpc", "alertTopicArn", {"type": "string"}),
+        # Another component's output array (MonitoredVpc.privateSubnetIds) passes as it is.
+        ("MonitoredDatabase", "securityGroupIds", {"type": "array"}),
+        ("ApiWithHandler", "subnetIds", {"type": "array"}),
+        ("ApiWithHandler", "routes", {"type": "array", "plain": True}),
+        ("AlertingHub", "servedNamePrefixes", {"type": "array", "plain": True}),
     ],
 )
 def test_schema_input_types_say_what_may_be_an_output(
@@ -219,6 +224,12 @@ def _sample(cls: type) -> Any:
         text = str(hint)
         if dataclasses.is_dataclass(hint):
             values[field.name] = _sample(hint)  # type: ignore[arg-type]
+        elif "ApiRoute" in text:
+            from components import ApiRoute
+
+            values[field.name] = [ApiRoute("GET", "/health"), ApiRoute("POST", "/events", True)]
+        elif "Mapping" in text:
+            values[field.name] = {"EXTRA": "value"}
         elif "MonitoringSection" in text:
             from components import MonitoringSection
 
@@ -252,14 +263,14 @@ def test_provider_maps_schema_inputs_back_to_the_args(
 
 def test_from_inputs_names_a_missing_required_field() -> None:
     with pytest.raises(ArgsError, match="required field 'region' is missing"):
-        from_inputs(AlertingHubArgs, {"project_name": "p", "environment_suffix": "s"})
+        from_inputs(AlertingHubArgs, {"name_prefix": "p", "alarm_emails": []})
 
 
 def test_from_inputs_names_an_unknown_field() -> None:
     with pytest.raises(ArgsError, match=r"unknown fields \['regoin'\]"):
         from_inputs(
             AlertingHubArgs,
-            {"project_name": "p", "environment_suffix": "s", "region": "r", "regoin": "x"},
+            {"name_prefix": "p", "alarm_emails": [], "region": "r", "regoin": "x"},
         )
 
 
@@ -270,8 +281,7 @@ def test_package_component_registers_under_its_index_token() -> None:
         lambda: hub(
             "alerting",
             {
-                "project_name": "other",
-                "environment_suffix": "team",
+                "name_prefix": "other-team",
                 "region": "eu-west-1",
                 "alarm_emails": ["oncall@example.com"],
             },
@@ -282,7 +292,7 @@ def test_package_component_registers_under_its_index_token() -> None:
     )
     component = run.one(f"{PACKAGE_NAME}:index:AlertingHub")
     topic = run.one("aws:sns/topic:Topic")
-    assert topic.parent == component.urn and topic.inputs["name"] == "other-team-alerts"
+    assert topic.parent == component.urn and topic.inputs["name"] == "other-team-alerting-alerts"
 
 
 def test_plugin_entry_point_serves_the_schema_over_the_provider_protocol() -> None:

@@ -97,4 +97,24 @@ def test_dashboard_draws_the_api_5xx_rate_threshold(widgets: list[dict[str, Any]
         if w["type"] == "metric"
         for line in w["properties"].get("annotations", {}).get("horizontal", [])
     ]
-    assert {"label": "5XX rate alarm (pages)", "value": SERVER_ERROR_RATE_THRESHOLD} in lines
+    assert {"label": "5xx-rate alarm", "value": SERVER_ERROR_RATE_THRESHOLD} in lines
+
+
+def test_dashboard_threshold_lines_are_alarm_thresholds_of_the_stack() -> None:
+    """Every threshold line on the dashboard is drawn at a value an alarm of the stack compares
+    with, labelled with that alarm's key: lines come from the alarm tables, not copies."""
+    run = whole_stack("dev")
+    alarms = {
+        alarm.inputs["name"].removeprefix("cw-analytics-dev-"): float(alarm.inputs["threshold"])
+        for alarm in run.of_type(ALARM)
+    }
+    lines = [
+        line
+        for widget in dashboard_body(run)["widgets"]
+        for line in widget.get("properties", {}).get("annotations", {}).get("horizontal", [])
+    ]
+    assert len(lines) >= 15, lines
+    thresholds = set(alarms.values())
+    for line in lines:
+        assert line["label"].endswith(" alarm"), line
+        assert line["value"] in thresholds, f"{line} is no alarm's threshold ({sorted(thresholds)})"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.alerting import AlertingHub, log_group_names
+from components.alerting import AlertingHub
 from components.database import MonitoredDatabase
 from components.database.alarms import (
     CONNECTIONS_SHARE,
@@ -18,9 +18,10 @@ from components.database.alarms import (
     FREEABLE_MEMORY_SHARE,
 )
 from components.database.credentials import secret_name
-from components.lib.instance_classes import GIB
+from components.lib.instance_classes import GIB, parse_instance_class
 from stack_args import database_args, hub_args
 from stack_settings import Settings
+from tests.components.support import key_admits_log_group
 from tests.harness import (
     MockRun,
     is_secret,
@@ -145,7 +146,6 @@ def test_database_backups_and_maintenance(run: MockRun) -> None:
 def test_database_log_groups_precreated_encrypted(run: MockRun) -> None:
     """The exported logs land in encrypted groups the key allows."""
     groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
-    allowed = log_group_names(make_settings().naming)
     assert sorted(g.inputs["name"] for g in groups) == [
         "/aws/rds/instance/cw-analytics-test-db/postgresql",
         "/aws/rds/instance/cw-analytics-test-db/upgrade",
@@ -153,7 +153,7 @@ def test_database_log_groups_precreated_encrypted(run: MockRun) -> None:
     for group in groups:
         assert group.inputs["kmsKeyId"] == key_arn(run), group.urn
         assert group.inputs["retentionInDays"] == 14, group.urn
-        assert group.inputs["name"] in allowed, f"{group.urn} is not in the key policy"
+        assert key_admits_log_group(run, group.inputs["name"]), f"{group.urn}: the key refuses it"
 
 
 def test_database_instance_depends_on_parameter_group_and_log_groups(run: MockRun) -> None:
@@ -351,9 +351,9 @@ def test_database_alarm_thresholds_derive_from_class_and_storage() -> None:
     found = alarms(database(dbInstanceClass="db.m6g.large", dbAllocatedStorage="100"))
     assert found["db-free-storage"]["threshold"] == pytest.approx(FREE_STORAGE_SHARE * 100 * GIB)
     assert found["db-free-storage"]["comparisonOperator"] == "LessThanThreshold"
-    memory = settings.instance_class.memory_bytes
+    memory = parse_instance_class(settings.db_instance_class).memory_bytes
     assert found["db-freeable-memory"]["threshold"] == pytest.approx(FREEABLE_MEMORY_SHARE * memory)
-    max_connections = settings.instance_class.max_connections
+    max_connections = parse_instance_class(settings.db_instance_class).max_connections
     assert found["db-connections"]["threshold"] == int(CONNECTIONS_SHARE * max_connections)
     assert found["db-cpu"]["threshold"] == CPU_PERCENT
 

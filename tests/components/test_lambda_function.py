@@ -9,7 +9,7 @@ import pytest
 
 from components.alerting import AlertingHub
 from components.lib.alarms import paging_alarm_names
-from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
+from components.lib.lambda_alarms import DURATION_ALARM_FRACTION, duration_threshold_ms
 from components.lib.lambda_function import (
     ENVIRONMENT_LIMIT_BYTES,
     EnvironmentTooLargeError,
@@ -18,10 +18,12 @@ from components.lib.lambda_function import (
     FunctionSpec,
     VpcPlacement,
     check_environment,
-    duration_threshold_ms,
     environment_size,
     monitored_function,
 )
+from components.lib.naming import instance_naming
+from components.lib.paths import FUNCTIONS_DIR
+from components.metrics.aggregator import NAMES as FN_NAMES
 from stack_args import hub_args
 from stack_settings import Settings
 from tests.components.support import (
@@ -43,7 +45,7 @@ def _spec(**overrides: object) -> FunctionSpec:
     values: dict[str, object] = {
         "function_type": "aggregator",
         "role_type": "aggregator-role",
-        "code_dir": "metric_aggregator",
+        "code_dir": FUNCTIONS_DIR / "metric_aggregator",
         "label": "Test function",
         "timeout_seconds": 30,
         "memory_mb": 128,
@@ -62,7 +64,9 @@ def _builder(
     def build(settings: Settings) -> None:
         hub = AlertingHub("alerting", hub_args(settings))
         context = FunctionContext(
-            naming=settings.naming,
+            naming=instance_naming(
+                "Test", "fn", name_prefix=settings.name_prefix, instance_name="", rules=FN_NAMES
+            ),
             region=settings.region,
             log_retention_days=settings.log_retention_days,
             kms_key_arn=hub.key_arn,

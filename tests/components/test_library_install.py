@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -175,3 +176,55 @@ def test_example_program_previews_clean_with_the_policy_pack(installed: Path) ->
         "cw-analytics:monitoring:ServiceDashboard",
     } <= types, types
     assert "cw-analytics:api:ApiWithHandler" not in types
+
+
+def _preview_example(installed: Path, name: str) -> dict[str, Any]:
+    """The offline preview (with the policy pack) of ``examples/<name>``, stack ``staging``,
+    with only the pip-installed library on the path; fails on any mandatory violation."""
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    report = installed.parent / f"{name}-preview.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.preview", "--program", str(REPO_ROOT / "examples" / name)]
+        + ["--stack", "staging", "--json", str(report)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return dict(json.loads(report.read_text()))
+
+
+def test_example_two_databases_behind_a_hub_with_another_prefix_preview_clean(
+    installed: Path,
+) -> None:
+    """Two databases named with the billing prefix, one hub named with the platform's: the
+    hub's key admits both databases' log groups, and nothing collides."""
+    resources = _preview_example(installed, "shared-hub-databases")["resources"]
+    identifiers = sorted(
+        r["inputs"]["identifier"] for r in resources if r["type"] == "aws:rds/instance:Instance"
+    )
+    assert identifiers == ["billing-staging-invoices-db", "billing-staging-orders-db"]
+    [key] = [r for r in resources if r["type"] == "aws:kms/key:Key"]
+    policy = json.dumps(json.loads(key["inputs"]["policy"]))
+    assert "/aws/*/billing-staging-*" in policy and "/aws/*/platform-staging-*" in policy
+
+
+def test_example_api_with_its_own_handler_previews_clean(installed: Path) -> None:
+    """An API with the program's own handler and two routes, given no database, table or VPC:
+    the function carries that handler, and its role only what every function needs."""
+    resources = _preview_example(installed, "api-own-handler")["resources"]
+    methods = sorted(
+        r["inputs"]["httpMethod"] for r in resources if r["type"] == "aws:apigateway/method:Method"
+    )
+    assert methods == ["GET", "GET"]
+    [function] = [r for r in resources if r["type"] == "aws:lambda/function:Function"]
+    assert set(function["inputs"]["environment"]["variables"]).isdisjoint(
+        {"DB_HOST", "DB_SECRET_ARN", "METRICS_TABLE"}
+    )
+    assert not function["inputs"].get("vpcConfig")
+    [policy] = [r for r in resources if r["type"] == "aws:iam/rolePolicy:RolePolicy"]
+    sids = [s["Sid"] for s in json.loads(policy["inputs"]["policy"])["Statement"]]
+    assert sids == ["WriteOwnLogGroup", "PublishTracesInRegion"], sids

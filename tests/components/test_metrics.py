@@ -10,13 +10,20 @@ import pulumi
 import pytest
 
 from components.alerting import AlertingHub
+from components.alerting.hub import NAMES as HUB_NAMES
+from components.api.rest_api import NAMES as API_NAMES
+from components.dashboard.service_dashboard import NAMES as DASHBOARD_NAMES
+from components.database.instance import NAMES as DB_NAMES
+from components.lib.args import InvalidArgsError
 from components.lib.lambda_alarms import DURATION_ALARM_FRACTION
 from components.lib.lambda_function import ENVIRONMENT_LIMIT_BYTES
-from components.lib.naming import Naming
+from components.lib.naming import instance_naming
 from components.metrics import MetricAggregator, WatchedResources
+from components.metrics.aggregator import NAMES as AGGREGATOR_NAMES
 from components.metrics.aggregator import lookback_minutes, metric_sources
+from components.network.vpc import NAMES as VPC_NAMES
 from stack_args import aggregator_args, hub_args
-from stack_settings import ConfigError, Settings
+from stack_settings import Settings
 from tests.components.support import (
     ALARM,
     FUNCTION,
@@ -31,7 +38,6 @@ from tests.components.support import (
 from tests.harness import (
     MockRun,
     as_list,
-    make_settings,
     parse_document,
     run_components,
     service_dashboard,
@@ -47,7 +53,7 @@ def _builder(function_names: Sequence[str] = (API_FUNCTION,), db: str = DB_IDENT
     def build(settings: Settings) -> None:
         hub = AlertingHub("alerting", hub_args(settings))
         watched = WatchedResources(
-            api_name=settings.naming.name("api"),
+            api_name=f"{settings.name_prefix}-api",
             api_stage="v1",
             function_names=list(function_names),
             db_identifier=db,
@@ -73,12 +79,17 @@ def _environment(run: MockRun) -> dict[str, str]:
 
 
 def longest_suffix() -> str:
-    """The longest environment suffix the settings accept (every name within its limit)."""
+    """The longest environment suffix every component of the program accepts (every derived
+    name within its AWS limit)."""
+    tables = (HUB_NAMES, VPC_NAMES, DB_NAMES, API_NAMES, AGGREGATOR_NAMES, DASHBOARD_NAMES)
     suffix = "a"
     while True:
         try:
-            make_settings(suffix + "a")
-        except ConfigError:
+            for rules in tables:
+                instance_naming(
+                    "C", "c", name_prefix=f"cw-analytics-{suffix}a", instance_name="", rules=rules
+                )
+        except InvalidArgsError:
             return suffix
         suffix += "a"
 
@@ -154,10 +165,10 @@ def test_aggregator_environment_is_accepted_by_the_function_code(
 def test_aggregator_environment_fits_with_the_longest_suffix() -> None:
     suffix = longest_suffix()
     assert len(suffix) > 10, f"longest accepted suffix is only {suffix!r}"
-    naming = Naming("cw-analytics", suffix)
-    run = run_components(_builder([naming.name("api-handler")], naming.name("db")), suffix=suffix)
+    base = f"cw-analytics-{suffix}"
+    run = run_components(_builder([f"{base}-api-handler"], f"{base}-db"), suffix=suffix)
     env = _environment(run)
-    assert json.loads(env["METRIC_SOURCES"])["db"] == naming.name("db")
+    assert json.loads(env["METRIC_SOURCES"])["db"] == f"{base}-db"
     assert sum(len(k) + len(v) for k, v in env.items()) <= ENVIRONMENT_LIMIT_BYTES
 
 

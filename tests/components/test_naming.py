@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from components.lib.naming import API_EXECUTION_LOG_GROUP_PREFIX, NAME_RULES, Naming
+from components.database.instance import NAMES as DB_NAMES
+from components.lib.args import InvalidArgsError
+from components.lib.naming import (
+    API_EXECUTION_LOG_GROUP_PREFIX,
+    default_tags,
+    hub_serves,
+    instance_naming,
+)
+from components.network.vpc import NAMES as VPC_NAMES
 from tests.components.support import REPO_ROOT, stack_config
 from tests.harness import MockRun, RecordedResource
 from tools.pulumi_mocks import run_program_in_mocks
@@ -127,52 +135,99 @@ def test_naming_names_are_unique_within_a_stack(stacks: dict[str, MockRun]) -> N
             seen[key] = resource.urn
 
 
-def test_naming_pattern() -> None:
-    """Names are {project}-{suffix}-{type} with project 'cw-analytics'."""
-    naming = Naming("cw-analytics", "dev")
-    assert naming.name("db") == "cw-analytics-dev-db"
-    assert naming.base == "cw-analytics-dev"
-    assert naming.metrics_namespace == "cw-analytics/dev"
+def test_naming_derives_names_from_prefix_and_instance() -> None:
+    """Names are {prefix}-{instance}-{suffix}; the instance part defaults to the resource name."""
+    naming = instance_naming(
+        "MonitoredDatabase", "orders", name_prefix="acme-prod", instance_name=None, rules=DB_NAMES
+    )
+    assert naming.base == "acme-prod-orders"
+    assert naming.name("db") == "acme-prod-orders-db"
+    assert naming.metrics_namespace == "acme-prod-orders"
+    assert naming.rds_log_group("postgresql") == "/aws/rds/instance/acme-prod-orders-db/postgresql"
+    assert naming.alarm("db-cpu") == "acme-prod-orders-db-cpu"
+
+
+def test_naming_empty_instance_part_keeps_the_prefix_alone() -> None:
+    """This program's names: one instance per prefix, no instance part."""
+    naming = instance_naming(
+        "MonitoredVpc", "network", name_prefix="cw-analytics-dev", instance_name="", rules=VPC_NAMES
+    )
     assert naming.full_name("flow-logs") == "/aws/vpc/cw-analytics-dev-flow-logs"
-    assert naming.lambda_log_group("aggregator") == "/aws/lambda/cw-analytics-dev-aggregator"
-    assert naming.rds_log_group("postgresql") == "/aws/rds/instance/cw-analytics-dev-db/postgresql"
-    assert naming.alarm("db-cpu") == "cw-analytics-dev-db-cpu"
 
 
-def test_naming_rejects_unregistered_type() -> None:
+def test_naming_rejects_undeclared_suffix() -> None:
     """A name the length check does not know cannot be made."""
-    with pytest.raises(KeyError, match="'nat-gateway' is not registered"):
-        Naming("cw-analytics", "dev").name("nat-gateway")
+    naming = instance_naming("X", "x", name_prefix="p", instance_name=None, rules=DB_NAMES)
+    with pytest.raises(KeyError, match="'nat-gateway' is not declared"):
+        naming.name("nat-gateway")
 
 
 def test_naming_rejects_unknown_rds_export() -> None:
+    naming = instance_naming("X", "x", name_prefix="p", instance_name=None, rules=DB_NAMES)
     with pytest.raises(KeyError, match="'audit'"):
-        Naming("cw-analytics", "dev").rds_log_group("audit")
+        naming.rds_log_group("audit")
 
 
 def test_naming_alarm_name_limit() -> None:
+    naming = instance_naming("X", "x", name_prefix="p", instance_name=None, rules=DB_NAMES)
     with pytest.raises(ValueError, match="longer than 255"):
-        Naming("cw-analytics", "dev").alarm("x" * 240)
+        naming.alarm("x" * 260)
 
 
-def test_naming_too_long_names_each_resource() -> None:
-    """The check reports each name over its own limit."""
-    problems = Naming("cw-analytics", "a" * 48).too_long()
-    assert any(p.startswith("RDS instance identifier") for p in problems), problems
-    assert any(p.startswith("IAM role") for p in problems), problems
-    assert any(p.startswith("Lambda function") for p in problems), problems
+def test_naming_too_long_names_component_field_and_limit() -> None:
+    """A derived RDS identifier over 63 characters fails before any resource, naming why."""
+    with pytest.raises(InvalidArgsError) as raised:
+        instance_naming(
+            "MonitoredDatabase", "db", name_prefix="a" * 60, instance_name=None, rules=DB_NAMES
+        )
+    message = str(raised.value)
+    assert "MonitoredDatabase 'db'" in message and "name_prefix" in message, message
+    assert "RDS instance identifier" in message and "(limit 63)" in message, message
 
 
-def test_naming_too_long_counts_the_prefix() -> None:
+def test_naming_too_long_counts_the_log_group_path() -> None:
     """Log group names count their /aws/... prefix against the limit."""
-    rule = NAME_RULES["flow-logs"]
-    suffix = "a" * (rule.limit - len(rule.prefix) - len("cw-analytics--flow-logs") + 1)
-    problems = Naming("cw-analytics", suffix).too_long()
-    assert any("/aws/vpc/" in p and "CloudWatch log group" in p for p in problems), problems
+    rule = VPC_NAMES["flow-logs"]
+    part = "a" * (rule.limit - len(rule.prefix) - len("p--flow-logs") + 1)
+    with pytest.raises(
+        InvalidArgsError, match=r"CloudWatch log group name '/aws/vpc/p-a+-flow-logs'"
+    ):
+        instance_naming(
+            "MonitoredVpc",
+            "n",
+            name_prefix="p",
+            instance_name=part,
+            rules=VPC_NAMES,
+            metrics_namespace="ns",
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "prefix", "instance"),
+    [
+        ("name_prefix", "Acme_Prod", None),
+        ("instance_name", "p", "orders-"),
+        ("name_prefix", "1a", ""),
+    ],
+)
+def test_naming_rejects_name_parts_rds_refuses(
+    field: str, prefix: str, instance: str | None
+) -> None:
+    with pytest.raises(InvalidArgsError, match=f"MonitoredDatabase 'db': {field}"):
+        instance_naming(
+            "MonitoredDatabase", "db", name_prefix=prefix, instance_name=instance, rules=DB_NAMES
+        )
+
+
+def test_naming_hub_serves_prefix_and_its_extensions_only() -> None:
+    assert hub_serves(["cw-analytics-dev"], "cw-analytics-dev")
+    assert hub_serves(["cw-analytics-dev"], "cw-analytics-dev-orders")
+    assert not hub_serves(["cw-analytics-dev"], "cw-analytics-devx")
+    assert not hub_serves(["cw-analytics-dev"], "cw-analytics")
 
 
 def test_naming_tags() -> None:
-    assert Naming("cw-analytics", "dev").tags() == {
+    assert default_tags("cw-analytics", "dev") == {
         "Project": "cw-analytics",
         "Environment": "dev",
         "ManagedBy": "pulumi",

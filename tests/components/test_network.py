@@ -9,11 +9,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.alerting import AlertingHub, log_group_names
-from components.network import MonitoredVpc, plan_subnets
+from components.alerting import AlertingHub
+from components.network import MonitoredVpc
 from components.network.alarms import REJECTED_PACKETS_THRESHOLD
+from components.network.subnets import plan_subnets
 from stack_args import hub_args, vpc_args
 from stack_settings import Settings
+from tests.components.support import key_admits_log_group
 from tests.components.test_iam_least_privilege import wildcard_only_actions
 from tests.harness import (
     ACCOUNT_ID,
@@ -21,7 +23,6 @@ from tests.harness import (
     MockRun,
     RecordedResource,
     as_list,
-    make_settings,
     run_components,
     statements,
 )
@@ -234,7 +235,7 @@ def test_network_flow_log_group_encrypted_with_retention(run: MockRun) -> None:
     group = run.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     assert group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"], group.urn
     assert group.inputs["retentionInDays"] == 14
-    assert group.inputs["name"] in log_group_names(make_settings().naming), group.urn
+    assert key_admits_log_group(run, group.inputs["name"]), f"{group.urn}: the key refuses it"
 
 
 def test_network_flow_logs_role_trust_is_scoped(run: MockRun) -> None:

@@ -43,8 +43,8 @@ def build(parts: list[MonitoringSection] | None = None, moved_from: str | None =
         ServiceDashboard(
             "service",
             ServiceDashboardArgs(
-                project_name="team",
-                environment_suffix="dev",
+                name_prefix="team-dev",
+                instance_name="",
                 region="eu-west-1",
                 alert_topic_arn=TOPIC,
                 sections=sections() if parts is None else parts,
