@@ -257,3 +257,10 @@ def test_stack_names_the_input_a_resource_lacks() -> None:
     del resources[0]["inputs"]["name"]
     with pytest.raises(StackError, match="lacks the input 'name'"):
         from_resources(resources, REGION)
+
+
+def test_resource_arns_takes_the_arn_parameter_an_api_names_its_resource_by() -> None:
+    """SNS names a topic by ``TopicArn`` while IAM's format reads ``${TopicName}``."""
+    topic = "arn:aws:sns:eu-west-1:123456789012:cw-analytics-dev-alerts"
+    arns = resource_arns("sns:GetTopicAttributes", {"TopicArn": topic}, "eu-west-1", "123456789012")
+    assert arns == [topic], arns

@@ -85,6 +85,9 @@ def _variable_values(variable: str, params: Mapping[str, Any]) -> list[str]:
     if variable == "QueueName" and "QueueUrl" in params:
         return [str(params["QueueUrl"]).rstrip("/").rsplit("/", 1)[-1]]
     value = params.get(variable)
+    if value is None and variable.endswith("Name"):
+        # Some APIs name the resource by its ARN only (SNS ``TopicArn`` for ``${TopicName}``).
+        value = params.get(variable.removesuffix("Name") + "Arn")
     return [] if value is None else [str(value)]
 
 
