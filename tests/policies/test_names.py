@@ -247,6 +247,7 @@ AWS_NAME_INPUTS = {
     "aws:sns/topicSubscription:TopicSubscription": None,
     "aws:sns/topicPolicy:TopicPolicy": None,
     "aws:sqs/queuePolicy:QueuePolicy": None,
+    "aws:apigateway/account:Account": None,
     "aws:apigateway/deployment:Deployment": None,
     "aws:apigateway/integration:Integration": None,
     "aws:apigateway/method:Method": None,

@@ -47,8 +47,9 @@ _UPDATE = {
     "--skip-preview": False,
 }
 COMMANDS: dict[str, Command] = {
-    "up": Command(0, 1, _UPDATE),
-    "preview": Command(0, 0, {**_UPDATE, "--save-plan": True}),
+    # --replace (a URN to replace) exists on up and preview only.
+    "up": Command(0, 1, {**_UPDATE, "--replace": True}),
+    "preview": Command(0, 0, {**_UPDATE, "--save-plan": True, "--replace": True}),
     "destroy": Command(0, 0, {**_UPDATE, "--preview-only": False, "--remove": False}),
     "refresh": Command(0, 0, {**_UPDATE, "--preview-only": False}),
     "login": Command(0, 1, {"--local": False, "--cloud-url": True}),
@@ -65,6 +66,9 @@ COMMANDS: dict[str, Command] = {
     "config rm": Command(1, 1, {"--path": False, "--stack": True}),
     "config cp": Command(0, 1, {"--dest": True, "-d": True, "--path": False, "--stack": True}),
     "state delete": Command(0, 1, {"--force": False, "--yes": False, "--stack": True}),
+    "state unprotect": Command(
+        0, 1, {"--all": False, "--yes": False, "-y": False, "--stack": True, "-s": True}
+    ),
     # `publish [org-name]`: the pack is found from the working directory, not an argument.
     "policy publish": Command(0, 1, {}),
     "package add": Command(1, 8, {}),
