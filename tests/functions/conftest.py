@@ -6,34 +6,22 @@ Moto fixtures live next to the tests that use them (each function's test package
 from __future__ import annotations
 
 import secrets
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pg8000.native
 import pytest
 
 from tests.functions.pg_server import PgServer, PostgresUnavailableError, start_server
 
-SHARED_MEMORY = Path("/dev/shm")
-
-
-def _scratch_parent() -> str | None:
-    """Where the session's cluster lives: in memory when the machine has a tmpfs for it.
-
-    Every test creates a database (a copy of the ~7.5 MB template); on a disk that costs
-    about 0.5 s a database and minutes to delete afterwards, in memory a fifth of it.
-    """
-    return str(SHARED_MEMORY) if SHARED_MEMORY.is_dir() else None
-
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A PostgreSQL server (TLS forced as on RDS, SCRAM over TCP) for the session, then stopped."""
     try:
-        base_dir = Path(tempfile.mkdtemp(prefix="cwa-pg-", dir=_scratch_parent()))
-        server = start_server(tls=True, force_ssl=True, base_dir=base_dir)
+        # In the suite's scratch space (memory where the machine has a tmpfs: tests/conftest.py):
+        # every test copies the ~7.5 MB template database, about 0.5 s each on a busy disk.
+        server = start_server(tls=True, force_ssl=True)
     except PostgresUnavailableError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
