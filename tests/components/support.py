@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import io
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,23 @@ def stack_config(stack: str) -> dict[str, str]:
 
 @functools.cache
 def whole_stack(stack: str) -> MockRun:
-    """The program (``__main__.py``) for one stack file, run once per test session."""
-    return run_program_in_mocks(
+    """The program (``__main__.py``) for one stack file, run once per test session (per worker
+    under ``make pytest``); how long that run took is ``whole_stack_seconds(stack)``."""
+    started = time.perf_counter()
+    run = run_program_in_mocks(
         REPO_ROOT, config=stack_config(stack), project="cw-analytics", stack=stack
     )
+    _RUN_SECONDS[stack] = time.perf_counter() - started
+    return run
+
+
+_RUN_SECONDS: dict[str, float] = {}
+
+
+def whole_stack_seconds(stack: str) -> float:
+    """Seconds the one run of ``whole_stack(stack)`` took (running it if it has not run yet)."""
+    whole_stack(stack)
+    return _RUN_SECONDS[stack]
 
 
 def key_admits_log_group(run: MockRun, name: str) -> bool:

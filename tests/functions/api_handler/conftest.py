@@ -28,7 +28,18 @@ for _root in (SHARED_DIR, FUNCTION_DIR):
         # The zip root holds ``handler.py``, the ``api`` package and ``analytics_contract``.
         sys.path.insert(0, str(_root))
 
-from api import deps  # noqa: E402 - needs the path above
+from api import deadline, deps  # noqa: E402 - needs the path above
+
+
+@pytest.fixture(autouse=True)
+def no_request_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts outside of a request, as a fresh container does.
+
+    The handler leaves the last request's deadline in place (the next request sets its own), so
+    without this a test calling ``Database`` directly would inherit whatever deadline the test run
+    before it left, expired or not, and pass or fail with the order tests run in.
+    """
+    monkeypatch.setattr(deadline, "_current", None)
 
 
 @dataclass

@@ -8,6 +8,7 @@ Gateway then answers a bare 502, so the handler must answer a 503 first.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -86,25 +87,39 @@ def test_aws_client_makes_its_stated_attempts_against_a_hanging_endpoint(
     assert elapsed <= aws.AWS_CALL_WORST_S, f"one call blocked {elapsed:.1f}s"
 
 
+@pytest.fixture()
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline module's monotonic clock stands still: what a budget computes is exact, not
+    shortened by however long a busy machine pauses this test between two readings."""
+    from api import deadline
+
+    now = time.monotonic()
+    monkeypatch.setattr(deadline, "time", SimpleNamespace(monotonic=lambda: now))
+
+
 @pytest.mark.parametrize(
     ("remaining", "expected_s"),
     [(15_000, 10.5), (3_000, 2.1)],
 )
-def test_deadline_is_a_share_of_the_remaining_time(remaining: int, expected_s: float) -> None:
+def test_deadline_is_a_share_of_the_remaining_time(
+    remaining: int, expected_s: float, frozen_clock: None
+) -> None:
     """The budget is ``BUDGET_FRACTION`` of what the Lambda context reports."""
     from api.deadline import Deadline
 
     left = Deadline.for_invocation(FakeContext(remaining_ms=remaining)).remaining()
-    assert expected_s - 0.05 < left <= expected_s
+    assert left == pytest.approx(expected_s)
 
 
 @pytest.mark.parametrize("context", [None, object(), FakeContext(remaining_ms=0)])
-def test_deadline_without_usable_context_uses_default_budget(context: Any) -> None:
+def test_deadline_without_usable_context_uses_default_budget(
+    context: Any, frozen_clock: None
+) -> None:
     """No context (or no time reported): the default budget, never zero or an exception."""
     from api.deadline import DEFAULT_BUDGET_S, Deadline
 
     left = Deadline.for_invocation(context).remaining()
-    assert DEFAULT_BUDGET_S - 0.05 < left <= DEFAULT_BUDGET_S
+    assert left == pytest.approx(DEFAULT_BUDGET_S)
 
 
 class _PagingClient:

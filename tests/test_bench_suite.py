@@ -1,0 +1,73 @@
+"""``bench/suite.py``: the figures it prints are read correctly from pytest's JUnit report."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+REPORT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="4">
+<testcase classname="tests.tools.local.test_local_cli" name="test_serves[first]" time="12.5"/>
+<testcase classname="tests.tools.test_graph.TestMermaid" name="test_edges" time="0.25">
+  <failure message="boom">boom</failure></testcase>
+<testcase classname="tests.tools.test_graph" name="test_doc" time="3.0">
+  <skipped message="no node"/></testcase>
+<testcase classname="tests.test_stack_settings" name="test_defaults" time="0.5"/>
+</testsuite></testsuites>
+"""
+
+
+@pytest.fixture(scope="module")
+def suite() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_suite", REPO_ROOT / "bench" / "suite.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_suite_reads_node_ids_directories_and_outcomes(
+    suite: ModuleType, tmp_path: Path
+) -> None:
+    report = tmp_path / "junit.xml"
+    report.write_text(REPORT, encoding="utf-8")
+    found = [(t.nodeid, t.directory, t.seconds, t.outcome) for t in suite.read_junit(report)]
+    assert found == [
+        (
+            "tests/tools/local/test_local_cli.py::test_serves[first]",
+            "tests/tools/local/",
+            12.5,
+            "passed",
+        ),
+        ("tests/tools/test_graph.py::TestMermaid::test_edges", "tests/tools/", 0.25, "failed"),
+        ("tests/tools/test_graph.py::test_doc", "tests/tools/", 3.0, "skipped"),
+        ("tests/test_stack_settings.py::test_defaults", "tests/", 0.5, "passed"),
+    ]
+
+
+def test_bench_suite_summary_lists_slowest_first_and_sums_each_directory(
+    suite: ModuleType, tmp_path: Path
+) -> None:
+    report = tmp_path / "junit.xml"
+    report.write_text(REPORT, encoding="utf-8")
+    text = suite.summary(suite.read_junit(report), 20.0, slowest=2)
+    assert "wall time: 20.0 s" in text
+    assert "tests: 4 (1 failed, 2 passed, 1 skipped); test time summed: 16.2 s" in text
+    slowest = text.split("2 slowest tests (s):\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split()[1] for line in slowest] == [
+        "tests/tools/local/test_local_cli.py::test_serves[first]",
+        "tests/tools/test_graph.py::test_doc",
+    ]
+    per_directory = text.split("summed over its tests):\n")[1].splitlines()
+    assert [line.split() for line in per_directory] == [
+        ["12.5", "1", "tests", "tests/tools/local/"],
+        ["3.2", "2", "tests", "tests/tools/"],
+        ["0.5", "1", "tests", "tests/"],
+    ]
