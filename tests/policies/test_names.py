@@ -248,6 +248,7 @@ AWS_NAME_INPUTS = {
     "aws:sns/topicPolicy:TopicPolicy": None,
     "aws:sqs/queuePolicy:QueuePolicy": None,
     "aws:apigateway/account:Account": None,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": None,
     "aws:apigateway/deployment:Deployment": None,
     "aws:apigateway/integration:Integration": None,
     "aws:apigateway/method:Method": None,
