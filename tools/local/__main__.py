@@ -49,17 +49,13 @@ def emulator_lines(endpoint: str, region: str, table: str) -> list[str]:
     """Where the AWS emulator listens, and how to read the metrics table with the AWS CLI and
     boto3 (the emulator takes any credentials; these are the functions')."""
     creds = " ".join(f"{name}={value}" for name, value in FAKE_CREDENTIALS.items())
-    client = (
-        f"boto3.client('dynamodb', endpoint_url='{endpoint}', region_name='{region}', "
-        + ", ".join(f"{name.lower()}='{value}'" for name, value in FAKE_CREDENTIALS.items())
-        + ")"
-    )
+    client = f"boto3.client('dynamodb', endpoint_url='{endpoint}', region_name='{region}')"
     return [
         f"  AWS emulator: {endpoint} (region {region}; DynamoDB, Secrets Manager, CloudWatch)",
         f"  metrics table: {table}",
         f"  {creds} aws --endpoint-url {endpoint} --region {region} "
         f"dynamodb scan --table-name {table}",
-        f'  venv/bin/python -c "import boto3; '
+        f'  {creds} venv/bin/python -c "import boto3; '
         f"print({client}.scan(TableName='{table}')['Items'])\"",
     ]
 

@@ -382,5 +382,5 @@ def test_local_banner_commands_read_the_metrics_table(local_system: LocalSystem)
     cli = next(line for line in lines if " aws " in f" {line} ")
     assert shlex.split(cli)[-2:] == ["--table-name", table.name]
     assert marker in _run_banner_line(cli)
-    python = next(line for line in lines if line.startswith("venv/bin/python "))
+    python = next(line for line in lines if "venv/bin/python -c" in line)
     assert marker in _run_banner_line(python)
