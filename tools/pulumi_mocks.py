@@ -211,10 +211,11 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         return arn, {"name": n.physical, "arn": arn}
 
     def _secret_version(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
-        # The provider's id is "<secret ARN>|<version id>"; its arn output is the secret's.
+        # The provider's id is "<secret ARN>|<version id>"; its secret_arn output (and the
+        # deprecated arn) is the secret's.
         secret = str(inputs.get("secretId", ""))
         version = f"{n.digest[:8]}-{n.digest[8:12]}-4{n.digest[13:16]}-8000-{n.digest[:12]}"
-        return f"{secret}|{version}", {"arn": secret, "versionId": version}
+        return f"{secret}|{version}", {"arn": secret, "secretArn": secret, "versionId": version}
 
     def _rds_instance(self, n: _Naming, inputs: dict[str, Any]) -> tuple[str, dict]:
         identifier = str(inputs.get("identifier") or n.physical)

@@ -313,7 +313,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
         self.secret, self.secret_version = credentials.secret, credentials.version
         # The version's ARN is the secret's: readers given it depend on the version, so none
         # starts (on create, or after a replacement) against a secret with no AWSCURRENT value.
-        self.secret_arn = self.secret_version.arn
+        self.secret_arn = self.secret_version.secret_arn
         specs = database_alarm_specs(
             db_name=naming.name("db"),
             identifier=self.identifier,
