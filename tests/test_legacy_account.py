@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.components.support import whole_stack
-from tools.pulumi_mocks import ACCOUNT_ID
+from tools.pulumi_mocks import ACCOUNT_ID, RecordedResource
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OLD_PARENT = "cw-analytics:api:ApiWithHandler"
@@ -49,7 +49,7 @@ HELD_IN_32AA575 = {
 }
 
 
-def _held(stack: str) -> dict[str, object]:
+def _held(stack: str) -> dict[str, RecordedResource]:
     prefix = f"urn:pulumi:{stack}::cw-analytics::"
     return {
         r.urn.removeprefix(prefix): r
@@ -63,13 +63,13 @@ def test_legacy_account_dev_keeps_the_old_urns_and_inputs_retained() -> None:
     assert set(held) == set(HELD_IN_32AA575), sorted(held)
     for urn, inputs in HELD_IN_32AA575.items():
         resource = held[urn]
-        assert resource.inputs == inputs, f"{urn}: inputs changed, the upgrade would update it"  # type: ignore[attr-defined]
-        assert resource.retain_on_delete is True, f"{urn} is not retained"  # type: ignore[attr-defined]
+        assert resource.inputs == inputs, f"{urn}: inputs changed, the upgrade would update it"
+        assert resource.options.retain_on_delete is True, f"{urn} is not retained"
 
 
 def test_legacy_account_setting_is_never_written_again_by_dev() -> None:
     account = _held("dev")[f"{OLD_PARENT}$aws:apigateway/account:Account::api-account"]
-    assert account.ignore_changes == ("cloudwatchRoleArn",), account  # type: ignore[attr-defined]
+    assert account.options.ignore_changes == ("cloudwatchRoleArn",), account
 
 
 def test_legacy_account_prod_never_held_it_and_declares_none() -> None:

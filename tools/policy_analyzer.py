@@ -34,18 +34,18 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from tools.preview.findings import ENFORCEMENT_LEVELS
+from tools.resource_options import ResourceOptions
 
 __all__ = [
     "ENFORCEMENT_LEVELS",
     "UNKNOWN",
     "AnalyzedResource",
     "AnalyzerInfo",
-    "CustomTimeouts",
     "PolicyInfo",
     "PolicyPackError",
     "PolicyPackProcess",
-    "ResourceOptionsView",
     "Violation",
+    "analyzer_options",
     "load_policy_config",
     "reconcile_policy_config",
 ]
@@ -83,32 +83,6 @@ class AnalyzerInfo:
 
 
 @dataclass(frozen=True)
-class CustomTimeouts:
-    """Custom create/update/delete timeouts, in seconds."""
-
-    create: float = 0.0
-    update: float = 0.0
-    delete: float = 0.0
-
-
-@dataclass(frozen=True)
-class ResourceOptionsView:
-    """The resource options the engine forwards to an analyzer."""
-
-    protect: bool = False
-    ignore_changes: tuple[str, ...] = ()
-    delete_before_replace: bool | None = None
-    custom_timeouts: CustomTimeouts | None = None
-    parent: str = ""
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    provider: str = ""
-    """The provider resource's URN (``urn:pulumi:...::pulumi:providers:aws::default``), or ''."""
-    additional_secret_outputs: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class AnalyzedResource:
     """A resource to analyze: inputs as a plain mapping, or a Struct already in wire form."""
 
@@ -116,7 +90,8 @@ class AnalyzedResource:
     type: str
     name: str
     properties: Mapping[str, Any] | struct_pb2.Struct
-    options: ResourceOptionsView = field(default_factory=ResourceOptionsView)
+    options: ResourceOptions = field(default_factory=ResourceOptions)
+    """As registered, except ``protect``: the engine hands a pack the effective one."""
     parent: str = ""
 
 
@@ -261,22 +236,27 @@ def _to_struct(properties: Mapping[str, Any] | struct_pb2.Struct) -> struct_pb2.
     return struct
 
 
-def _options_message(
-    opts: ResourceOptionsView, parent: str
+def analyzer_options(
+    options: ResourceOptions, parent: str
 ) -> analyzer_pb2.AnalyzerResourceOptions:
-    timeouts = opts.custom_timeouts or CustomTimeouts()
+    """The options message the engine sends a pack (its ``marshalResourceOptions``).
+
+    ``deleteBeforeReplaceDefined`` tells an unset option from ``false``; timeouts go in seconds,
+    0 for an operation the program did not time.
+    """
     message = analyzer_pb2.AnalyzerResourceOptions(
-        protect=opts.protect,
-        ignoreChanges=list(opts.ignore_changes),
-        deleteBeforeReplace=bool(opts.delete_before_replace),
-        deleteBeforeReplaceDefined=opts.delete_before_replace is not None,
-        additionalSecretOutputs=list(opts.additional_secret_outputs),
-        aliases=list(opts.aliases),
+        protect=bool(options.protect),
+        ignoreChanges=list(options.ignore_changes),
+        deleteBeforeReplace=bool(options.delete_before_replace),
+        deleteBeforeReplaceDefined=options.delete_before_replace is not None,
+        additionalSecretOutputs=list(options.additional_secret_outputs),
+        aliases=list(options.aliases),
         parent=parent,
     )
-    message.customTimeouts.create = timeouts.create
-    message.customTimeouts.update = timeouts.update
-    message.customTimeouts.delete = timeouts.delete
+    timeouts = options.timeout_seconds()
+    message.customTimeouts.create = timeouts["create"]
+    message.customTimeouts.update = timeouts["update"]
+    message.customTimeouts.delete = timeouts["delete"]
     return message
 
 
@@ -550,15 +530,14 @@ class PolicyPackProcess:
 
     def analyze(self, resource: AnalyzedResource) -> list[Violation]:
         """Analyze one resource (its inputs), as the engine does before each step."""
-        parent = resource.parent or resource.options.parent
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             properties=_to_struct(resource.properties),
             urn=resource.urn,
             name=resource.name,
-            options=_options_message(resource.options, parent),
+            options=analyzer_options(resource.options, resource.parent),
         )
-        provider = _provider_message(resource.options.provider)
+        provider = _provider_message(resource.options.provider_urn)
         if provider is not None:
             request.provider.CopyFrom(provider)
         return self._violations(self._call("Analyze", request), resource.urn)
@@ -567,17 +546,16 @@ class PolicyPackProcess:
         """Run the pack's stack policies over every resource, as the engine does at the end."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
-            parent = resource.parent or resource.options.parent
             message = request.resources.add(
                 type=resource.type,
                 urn=resource.urn,
                 name=resource.name,
-                parent=parent,
+                parent=resource.parent,
                 dependencies=list(resource.options.dependencies),
             )
             message.properties.CopyFrom(_to_struct(resource.properties))
-            message.options.CopyFrom(_options_message(resource.options, parent))
-            provider = _provider_message(resource.options.provider)
+            message.options.CopyFrom(analyzer_options(resource.options, resource.parent))
+            provider = _provider_message(resource.options.provider_urn)
             if provider is not None:
                 message.provider.CopyFrom(provider)
             for key, urns in resource.options.property_dependencies.items():

@@ -29,6 +29,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from tools.mock_data_sources import answer_data_source, dns_suffix, partition_of
+from tools.resource_options import TIMEOUT_OPERATIONS, ResourceOptions
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -58,22 +59,10 @@ class RecordedResource:
     inputs: dict[str, Any]
     properties: struct_pb2.Struct
     """The inputs exactly as serialised on the wire, for the policy analyzer."""
-    protect: bool | None = None
-    """As registered; ``None`` when neither the resource nor (in the SDK) its parent set it."""
-    ignore_changes: tuple[str, ...] = ()
-    delete_before_replace: bool | None = None
-    retain_on_delete: bool | None = None
-    """As registered; ``None`` when the resource left it to its parent (the engine decides)."""
-    replace_on_changes: tuple[str, ...] = ()
-    deleted_with: str = ""
-    custom_timeouts: dict[str, str] = field(default_factory=dict)
-    """Only the operations the program set a timeout for (``{"delete": "30m"}``)."""
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    provider: str = ""
+    options: ResourceOptions = field(default_factory=ResourceOptions)
+    """As registered: what the resource set itself (the SDK copies only ``protect`` from the
+    parent; the engine resolves the rest)."""
     outputs: dict[str, Any] = field(default_factory=dict)
-    aliases: tuple[str, ...] = ()
-    """URNs this resource was known by before (its ``aliases`` option), resolved."""
 
 
 class DeterministicMocks(pulumi.runtime.Mocks):
@@ -392,6 +381,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         """Record the request, then let the mock monitor answer it."""
+        options = self._options(request)
         response = super().RegisterResource(request)
         urn = response.urn
         inputs = {} if request.type == STACK_TYPE else rpc.deserialize_properties(request.object)
@@ -407,6 +397,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 inputs=dict(inputs),
                 properties=properties,
+                options=options,
+                outputs=dict(registration.state) if registration else {},
+            )
+        )
+        return response
+
+    def _options(self, request: Any) -> ResourceOptions:
+        """The request's options; raises, as the engine refuses the request, on a timeout the
+        engine cannot read."""
+        try:
+            return ResourceOptions(
                 protect=request.protect if request.HasField("protect") else None,
                 ignore_changes=tuple(request.ignoreChanges),
                 delete_before_replace=(
@@ -419,7 +420,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 deleted_with=request.deletedWith,
                 custom_timeouts={
                     operation: value
-                    for operation in ("create", "update", "delete")
+                    for operation in TIMEOUT_OPERATIONS
                     if (value := getattr(request.customTimeouts, operation))
                 },
                 dependencies=tuple(request.dependencies),
@@ -427,11 +428,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
                 },
                 provider=request.provider,
-                outputs=dict(registration.state) if registration else {},
                 aliases=self._alias_urns(request),
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
             )
-        )
-        return response
+        except ValueError as error:
+            raise ValueError(f"{request.type} {request.name!r}: {error}") from error
 
     def _alias_urns(self, request: Any) -> tuple[str, ...]:
         """The URNs named by the request's aliases: given whole, or as a spec whose missing

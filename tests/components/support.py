@@ -77,8 +77,10 @@ def archive_member(resource: RecordedResource, member: str) -> bytes:
 
 def explicit_dependencies(resource: RecordedResource) -> set[str]:
     """URNs the resource depends on through ``depends_on`` only (not through an input)."""
-    through_inputs = {urn for urns in resource.property_dependencies.values() for urn in urns}
-    return set(resource.dependencies) - through_inputs
+    through_inputs = {
+        urn for urns in resource.options.property_dependencies.values() for urn in urns
+    }
+    return set(resource.options.dependencies) - through_inputs
 
 
 def role_statements(run: MockRun, role: RecordedResource) -> list[dict[str, Any]]:

@@ -130,7 +130,7 @@ def test_account_setting_is_in_no_app_stack(stack: str) -> None:
         if r.type == ACCOUNT or r.inputs.get("policyArn") == PUSH_TO_LOGS
     ]
     for resource in held:
-        assert resource.retain_on_delete, f"{stack}: destroy deletes {resource.urn}"
+        assert resource.options.retain_on_delete, f"{stack}: destroy deletes {resource.urn}"
     groups = {g.inputs.get("name") for g in run.of_type(LOG_GROUP)}
     assert "/aws/apigateway/welcome" not in groups, f"{stack} owns the welcome group"
 
@@ -179,6 +179,6 @@ def test_account_everything_is_protected_against_destroy() -> None:
     and its role above all (destroying them resets every stage's logging in the region)."""
     run = account_run()
     custom = [r for r in run.resources if r.custom and not r.type.startswith("pulumi:providers:")]
-    unprotected = [r.urn for r in custom if not r.protect]
+    unprotected = [r.urn for r in custom if not r.options.protect]
     assert custom and not unprotected, f"unprotected in the account project: {unprotected}"
     assert {"aws:apigateway/account:Account", "aws:iam/role:Role"} <= {r.type for r in custom}

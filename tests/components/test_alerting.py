@@ -161,7 +161,7 @@ def test_alerting_key_policy_source_conditions(run: MockRun, sid: str, service: 
 def test_alerting_key_alias(run: MockRun) -> None:
     alias = run.one("aws:kms/alias:Alias")
     assert alias.inputs["name"] == "alias/cw-analytics-test-key"
-    assert run.one(KEY).urn in alias.property_dependencies["targetKeyId"]
+    assert run.one(KEY).urn in alias.options.property_dependencies["targetKeyId"]
 
 
 def test_alerting_topic_encrypted_with_the_key(run: MockRun) -> None:
@@ -221,8 +221,10 @@ def test_alerting_alarms_depend_on_topic_policy(run: MockRun) -> None:
     so any alarm given that ARN depends on it without a depends_on of its own."""
     policy = run.one("aws:sns/topicPolicy:TopicPolicy").urn
     for alarm in run.of_type(ALARM):
-        assert policy in alarm.dependencies, f"{alarm.urn} does not depend on the topic policy"
-        through = set(alarm.property_dependencies.get("alarmActions", ()))
+        assert policy in alarm.options.dependencies, (
+            f"{alarm.urn} does not depend on the topic policy"
+        )
+        through = set(alarm.options.property_dependencies.get("alarmActions", ()))
         assert policy in through, f"{alarm.urn}: the policy does not come with the topic ARN"
 
 
@@ -258,8 +260,8 @@ def test_alerting_key_outlives_the_stack_exactly_when_data_does(
     not protected: `protect` would stop `pulumi destroy` until someone unprotects it."""
     run = run_components(lambda s: AlertingHub("alerting", hub_args(s)), **overrides)
     key = run.one(KEY)
-    assert key.retain_on_delete is retained, f"{key.urn} retain_on_delete with {overrides}"
-    assert not key.protect, f"{key.urn} is protected: destroy would stop on it"
+    assert key.options.retain_on_delete is retained, f"{key.urn} retain_on_delete with {overrides}"
+    assert not key.options.protect, f"{key.urn} is protected: destroy would stop on it"
 
 
 def test_alerting_key_alias_goes_with_the_stack() -> None:
@@ -267,4 +269,4 @@ def test_alerting_key_alias_goes_with_the_stack() -> None:
     name, which a retained alias would block (AlreadyExistsException)."""
     run = run_components(lambda s: AlertingHub("alerting", hub_args(s)), dbFinalSnapshot="true")
     alias = run.one("aws:kms/alias:Alias")
-    assert not alias.retain_on_delete and not alias.protect, alias.urn
+    assert not alias.options.retain_on_delete and not alias.options.protect, alias.urn

@@ -161,10 +161,12 @@ def test_database_instance_depends_on_parameter_group_and_log_groups(run: MockRu
     for the log groups RDS writes to by name (explicit depends_on)."""
     instance = run.one(INSTANCE)
     group = run.one("aws:rds/parameterGroup:ParameterGroup").urn
-    assert group in instance.property_dependencies["parameterGroupName"], instance.urn
-    through_inputs = {u for urns in instance.property_dependencies.values() for u in urns}
+    assert group in instance.options.property_dependencies["parameterGroupName"], instance.urn
+    through_inputs = {u for urns in instance.options.property_dependencies.values() for u in urns}
     for log_group in run.of_type("aws:cloudwatch/logGroup:LogGroup"):
-        assert log_group.urn in instance.dependencies, f"{instance.urn} misses {log_group.urn}"
+        assert log_group.urn in instance.options.dependencies, (
+            f"{instance.urn} misses {log_group.urn}"
+        )
         assert log_group.urn not in through_inputs
 
 
@@ -233,7 +235,7 @@ def test_database_destroyable_by_default(run: MockRun) -> None:
     assert instance.inputs["skipFinalSnapshot"] is True, instance.urn
     assert "finalSnapshotIdentifier" not in instance.inputs, instance.urn
     assert instance.inputs["applyImmediately"] is True
-    assert not instance.protect and not instance.ignore_changes, instance.urn
+    assert not instance.options.protect and not instance.options.ignore_changes, instance.urn
     assert run.one(SECRET).inputs["recoveryWindowInDays"] == 0
     assert not run.of_type("random:index/randomId:RandomId")
 
@@ -249,7 +251,7 @@ def test_database_protected_keeps_unique_final_snapshot(protected: MockRun) -> N
         r"cw-analytics-test-db-final-[0-9a-f]{8}", instance.inputs["finalSnapshotIdentifier"]
     ), instance.urn
     assert instance.inputs["finalSnapshotIdentifier"].endswith(random_id.outputs["hex"])
-    assert random_id.urn in instance.property_dependencies["finalSnapshotIdentifier"]
+    assert random_id.urn in instance.options.property_dependencies["finalSnapshotIdentifier"]
     assert random_id.inputs["byteLength"] == 4
     assert protected.one(SECRET).inputs["recoveryWindowInDays"] >= 7
 

@@ -61,7 +61,7 @@ def test_lifecycle_prod_key_outlives_destroy_with_the_snapshot_and_secret() -> N
     assert instance["skipFinalSnapshot"] is False, "prod keeps no final snapshot"
     assert run.one(SECRET).inputs["recoveryWindowInDays"] > 0
     key = run.one(KEY)
-    assert key.retain_on_delete, f"{key.urn}: destroy deletes the key of the final snapshot"
+    assert key.options.retain_on_delete, f"{key.urn}: destroy deletes the key of the final snapshot"
 
 
 def test_lifecycle_dev_leaves_nothing_behind() -> None:
@@ -69,13 +69,13 @@ def test_lifecycle_dev_leaves_nothing_behind() -> None:
     assert run.one(INSTANCE).inputs["skipFinalSnapshot"] is True
     assert run.one(SECRET).inputs["recoveryWindowInDays"] == 0
     key = run.one(KEY)
-    assert not key.retain_on_delete, f"{key.urn} outlives a dev destroy"
+    assert not key.options.retain_on_delete, f"{key.urn} outlives a dev destroy"
     assert key.inputs["deletionWindowInDays"] == 7, key.urn
 
 
 def test_lifecycle_dev_nothing_blocks_destroy() -> None:
     """Dev's `pulumi destroy` finishes with no manual step: nothing is protected."""
-    protected = [r.urn for r in whole_stack("dev").resources if r.protect]
+    protected = [r.urn for r in whole_stack("dev").resources if r.options.protect]
     assert not protected, f"dev: protected resources stop destroy: {protected}"
 
 
@@ -93,7 +93,7 @@ PROTECTED_IN_PROD = {
 
 
 def test_lifecycle_prod_protects_exactly_its_data() -> None:
-    protected = {(r.type, r.name) for r in whole_stack("prod").resources if r.protect}
+    protected = {(r.type, r.name) for r in whole_stack("prod").resources if r.options.protect}
     assert protected == PROTECTED_IN_PROD
 
 
@@ -102,7 +102,7 @@ def test_lifecycle_no_ignore_changes_freezes_deletion_fields(stack: str) -> None
     """Nothing has ignore_changes freezing a field that could block deletion."""
     run = whole_stack(stack)
     deletion_fields = {"deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier"}
-    frozen = deletion_fields & set(run.one(INSTANCE).ignore_changes)
+    frozen = deletion_fields & set(run.one(INSTANCE).options.ignore_changes)
     assert not frozen, f"{stack}: ignore_changes freezes {frozen} on the database"
 
 

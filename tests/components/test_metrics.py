@@ -224,7 +224,9 @@ def test_aggregator_permission_names_and_waits_for_the_rule(run: MockRun) -> Non
     allows only that rule."""
     rule = run.one(RULE)
     permission = run.one("aws:lambda/permission:Permission")
-    assert rule.urn in permission.property_dependencies["sourceArn"], "permission before rule"
+    assert rule.urn in permission.options.property_dependencies["sourceArn"], (
+        "permission before rule"
+    )
     assert permission.inputs["sourceArn"] == rule.outputs["arn"]
     assert permission.inputs["principal"] == "events.amazonaws.com"
     assert permission.inputs["function"] == _function(run).outputs["name"]

@@ -59,8 +59,8 @@ def sg_id(run: MockRun, key: str) -> str:
 
 def explicit_dependencies(resource: RecordedResource) -> set[str]:
     """Dependencies that do not come through an input: the ones depends_on added."""
-    through_inputs = {u for urns in resource.property_dependencies.values() for u in urns}
-    return set(resource.dependencies) - through_inputs
+    through_inputs = {u for urns in resource.options.property_dependencies.values() for u in urns}
+    return set(resource.options.dependencies) - through_inputs
 
 
 def test_network_vpc_cidr_and_dns(run: MockRun) -> None:

@@ -23,8 +23,8 @@ def test_secret_readers_depend_on_the_secret_version(stack: str) -> None:
     ]
     assert any(r.type == FUNCTION for r in readers), f"{stack}: no function reads {arn}"
     for reader in readers:
-        depends = {u for urns in reader.property_dependencies.values() for u in urns}
-        assert version.urn in depends | set(reader.dependencies), (
+        depends = {u for urns in reader.options.property_dependencies.values() for u in urns}
+        assert version.urn in depends | set(reader.options.dependencies), (
             f"{reader.urn} reads the secret but can start before it has a value"
         )
 

@@ -106,18 +106,18 @@ def test_service_dashboard_children_are_its_own(run: MockRun) -> None:
     component = run.one("cw-analytics:monitoring:ServiceDashboard")
     for child in (run.one(COMPOSITE), run.one(DASHBOARD)):
         assert child.parent == component.urn, child.urn
-        assert child.aliases == (), f"{child.urn} has aliases nobody asked for"
+        assert child.options.aliases == (), f"{child.urn} has aliases nobody asked for"
 
 
 def test_service_dashboard_moved_from_aliases_the_old_names_under_the_old_parent() -> None:
     moved = build(moved_from="alerting")
     former = moved.one("test:index:Former").urn
     parent_type = former.split("::")[2].split("$")[-1]
-    assert moved.one(DASHBOARD).aliases == (
+    assert moved.one(DASHBOARD).options.aliases == (
         f"urn:pulumi:dev::team::{parent_type}$aws:cloudwatch/dashboard:Dashboard"
         "::alerting-dashboard",
     )
-    assert moved.one(COMPOSITE).aliases == (
+    assert moved.one(COMPOSITE).options.aliases == (
         f"urn:pulumi:dev::team::{parent_type}$aws:cloudwatch/compositeAlarm:CompositeAlarm"
         "::alerting-service-health",
     )

@@ -33,7 +33,7 @@ def before(stack: str) -> list[str]:
 def test_urns_every_old_urn_is_present_or_aliased(stack: str) -> None:
     run = whole_stack(stack)
     current = {r.urn for r in run.resources}
-    aliased = {alias for r in run.resources for alias in r.aliases}
+    aliased = {alias for r in run.resources for alias in r.options.aliases}
     lost = [urn for urn in before(stack) if urn not in current and urn not in aliased]
     assert not lost, f"{stack}: {len(lost)} resources would be replaced: {lost}"
 
@@ -54,7 +54,7 @@ def test_urns_aliases_name_no_live_resource(stack: str) -> None:
     run = whole_stack(stack)
     current = {r.urn for r in run.resources}
     for resource in run.resources:
-        clash = [alias for alias in resource.aliases if alias in current]
+        clash = [alias for alias in resource.options.aliases if alias in current]
         assert not clash, f"{resource.urn} is aliased to live resources {clash}"
 
 
@@ -66,4 +66,4 @@ def test_urns_moved_resources_keep_their_physical_names(stack: str) -> None:
     composite = run.one("aws:cloudwatch/compositeAlarm:CompositeAlarm")
     assert dashboard.inputs["dashboardName"] == f"cw-analytics-{stack}-dashboard"
     assert composite.inputs["alarmName"] == f"cw-analytics-{stack}-service-health"
-    assert len(dashboard.aliases) == 1 and len(composite.aliases) == 1
+    assert len(dashboard.options.aliases) == 1 and len(composite.options.aliases) == 1

@@ -12,9 +12,9 @@ import pytest
 from tools.policy_analyzer import (
     AnalyzedResource,
     PolicyPackProcess,
-    ResourceOptionsView,
     load_policy_config,
 )
+from tools.resource_options import ResourceOptions
 
 from .helpers import allow, doc
 
@@ -58,10 +58,10 @@ PROD_DB = {
 
 
 def resource(
-    resource_type: str, name: str, props: dict[str, Any], **options: Any
+    resource_type: str, name: str, props: dict[str, Any], parent: str = "", **options: Any
 ) -> AnalyzedResource:
     urn = f"urn:pulumi:dev::cw-analytics::{resource_type}::{name}"
-    return AnalyzedResource(urn, resource_type, name, props, ResourceOptionsView(**options))
+    return AnalyzedResource(urn, resource_type, name, props, ResourceOptions(**options), parent)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
-from tools.preview.model import PreviewResource, ResourceOptions
+from tools.preview.model import PreviewResource
 from tools.preview.values import SECRET_SIG, SIG_KEY
+from tools.resource_options import ResourceOptions
 
 STACK_URN = "urn:pulumi:test::demo::pulumi:pulumi:Stack::demo-test"
 

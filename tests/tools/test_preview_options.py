@@ -8,7 +8,8 @@ import pytest
 
 from tests.tools.builders import resource
 from tests.tools.helpers import ToolRun, run_fixture
-from tools.preview.analysis import analyzed_resource, duration_seconds
+from tools.policy_analyzer import analyzer_options
+from tools.preview.analysis import analyzed_resource
 from tools.preview.report_json import build_report
 
 
@@ -81,21 +82,6 @@ def test_build_report_carries_every_reviewer_option() -> None:
 
 def test_analyzed_resource_hands_pack_timeouts_in_seconds() -> None:
     queue = resource("aws:sqs/queue:Queue", "q", custom_timeouts={"create": "5m", "delete": "1h"})
-    timeouts = analyzed_resource(queue, for_stack=False).options.custom_timeouts
-    assert timeouts is not None and (timeouts.create, timeouts.update, timeouts.delete) == (
-        300.0,
-        0.0,
-        3600.0,
-    ), timeouts
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("45s", 45.0), ("1h30m", 5400.0), ("2.5m", 150.0), ("1500ms", 1.5), ("", 0.0), ("5", 0.0)],
-)
-def test_duration_seconds_reads_go_durations(text: str, seconds: float) -> None:
-    assert duration_seconds(text) == pytest.approx(seconds), text
-
-
-def test_duration_seconds_rejects_trailing_garbage() -> None:
-    assert duration_seconds("5m soon") == 0.0
+    options = analyzed_resource(queue, for_stack=False).options
+    timeouts = analyzer_options(options, queue.parent).customTimeouts
+    assert (timeouts.create, timeouts.update, timeouts.delete) == (300.0, 0.0, 3600.0), timeouts

@@ -15,9 +15,10 @@ from tools.plan_guard.allow import Allowance
 from tools.plan_guard.digest import parse_digest
 from tools.plan_guard.guard import judge
 from tools.preview.force_new import FORCE_NEW
-from tools.preview.model import PreviewResource, ResourceOptions
+from tools.preview.model import PreviewResource
 from tools.preview.plan import build_plan
 from tools.preview.values import SECRET_SIG, SIG_KEY
+from tools.resource_options import ResourceOptions
 
 PREFIX = "urn:pulumi:dev::cw-analytics::"
 STACK_URN = PREFIX + "pulumi:pulumi:Stack::cw-analytics-dev"

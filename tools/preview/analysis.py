@@ -4,75 +4,35 @@ What the engine sends (pkg/resource/deploy/step_generator.go): ``Analyze`` once 
 resource — custom resources, component resources, explicit providers and the root
 ``pulumi:pulumi:Stack`` alike, nothing is skipped — with the resource's *inputs* (after the
 provider's ``Check``; under mocks there is no ``Check``, so the inputs as the program sent them)
-and its options (protect, ignoreChanges, deleteBeforeReplace, parent, provider). Then
+and its options (protect, ignoreChanges, deleteBeforeReplace, customTimeouts, aliases,
+additionalSecretOutputs, parent, provider). Then
 ``AnalyzeStack`` once, with every resource's *outputs* (its state after the step), parent,
 dependencies and property dependencies. The pack itself decides which types a policy applies to.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
-from tools.policy_analyzer import (
-    AnalyzedResource,
-    CustomTimeouts,
-    PolicyPackProcess,
-    ResourceOptionsView,
-    Violation,
-)
+from tools.policy_analyzer import AnalyzedResource, PolicyPackProcess, Violation
 from tools.preview.findings import Finding, PackSummary, PolicyReport
 from tools.preview.model import PreviewResource
 from tools.preview.values import scrub
 
-_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-
 
 def analyzed_resource(resource: PreviewResource, *, for_stack: bool) -> AnalyzedResource:
     """The resource as the engine hands it to a pack: inputs for Analyze, outputs for the stack."""
-    options = resource.options
     return AnalyzedResource(
         urn=resource.urn,
         type=resource.type,
         name=resource.name,
         properties=resource.outputs if for_stack else resource.inputs,
-        options=ResourceOptionsView(
-            # The engine hands a pack the effective option (inherited from the parent).
-            protect=resource.lifecycle.protect,
-            ignore_changes=options.ignore_changes,
-            delete_before_replace=options.delete_before_replace,
-            custom_timeouts=engine_timeouts(options.custom_timeouts),
-            parent=resource.parent,
-            dependencies=options.dependencies,
-            property_dependencies=options.property_dependencies,
-            # A provider reference on the wire is `<urn>::<id>`; the client wants the URN.
-            provider=options.provider.rsplit("::", 1)[0] if options.provider else "",
-        ),
+        # The engine hands a pack the effective protect (inherited from the parent).
+        options=dataclasses.replace(resource.options, protect=resource.lifecycle.protect),
         parent=resource.parent,
     )
-
-
-def engine_timeouts(timeouts: Mapping[str, str]) -> CustomTimeouts | None:
-    """Timeouts in seconds, as the engine parses the program's duration strings for a pack."""
-    if not timeouts:
-        return None
-    return CustomTimeouts(
-        **{operation: duration_seconds(text) for operation, text in timeouts.items()}
-    )
-
-
-def duration_seconds(text: str) -> float:
-    """A Go duration (``"1h30m"``, ``"45s"``, ``"2.5m"``) in seconds; 0 when it does not parse.
-
-    The engine reads custom timeouts with Go's ``time.ParseDuration``; a value it cannot parse
-    counts as no timeout there too.
-    """
-    parts = _DURATION_PART.findall(text)
-    if not text or "".join(number + unit for number, unit in parts) != text:
-        return 0.0
-    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
 def analyse(

@@ -1,4 +1,4 @@
-"""What the preview records of one resource: identity, wire inputs and the options a pack sees."""
+"""What the preview records of one resource: identity, wire inputs and state, and its options."""
 
 from __future__ import annotations
 
@@ -6,31 +6,10 @@ from dataclasses import dataclass, field
 
 from google.protobuf import struct_pb2
 
+from tools.resource_options import ResourceOptions
+
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
-
-
-@dataclass(frozen=True)
-class ResourceOptions:
-    """The resource options the engine hands a policy pack, as the program registered them."""
-
-    protect: bool | None = None
-    """``None`` when not registered (the engine then takes the parent's)."""
-    ignore_changes: tuple[str, ...] = ()
-    delete_before_replace: bool | None = None
-    retain_on_delete: bool | None = None
-    """``None`` when not registered (the engine then takes the parent's)."""
-    replace_on_changes: tuple[str, ...] = ()
-    deleted_with: str = ""
-    """The URN whose deletion stands in for this resource's own (the engine skips its delete)."""
-    custom_timeouts: dict[str, str] = field(default_factory=dict)
-    """``create``/``update``/``delete`` durations as the program gave them (``"30m"``)."""
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    provider: str = ""
-    """The provider reference (``urn::id``), empty for the default provider."""
-    aliases: tuple[str, ...] = ()
-    """URNs the resource was known by before (its ``aliases`` option), resolved."""
 
 
 @dataclass(frozen=True)

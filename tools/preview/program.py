@@ -27,8 +27,9 @@ from typing import Any
 from google.protobuf import struct_pb2
 
 from tools.preview.errors import ProgramError
-from tools.preview.model import PreviewResource, ResourceOptions
+from tools.preview.model import PreviewResource
 from tools.preview.stack_config import StackConfig
+from tools.resource_options import ResourceOptions
 
 TOOLS_ROOT = Path(__file__).resolve().parents[2]
 """The directory holding the ``tools`` package, put on the child's ``PYTHONPATH``."""
@@ -175,7 +176,6 @@ def decode_struct(text: str) -> struct_pb2.Struct:
 
 def decode_resource(item: dict[str, Any]) -> PreviewResource:
     """One resource from the child's report."""
-    options = item["options"]
     return PreviewResource(
         urn=item["urn"],
         type=item["type"],
@@ -184,19 +184,5 @@ def decode_resource(item: dict[str, Any]) -> PreviewResource:
         custom=item["custom"],
         inputs=decode_struct(item["inputs"]),
         outputs=decode_struct(item["outputs"]),
-        options=ResourceOptions(
-            protect=options["protect"],
-            ignore_changes=tuple(options["ignoreChanges"]),
-            delete_before_replace=options["deleteBeforeReplace"],
-            retain_on_delete=options["retainOnDelete"],
-            replace_on_changes=tuple(options["replaceOnChanges"]),
-            deleted_with=options["deletedWith"],
-            custom_timeouts=dict(options["customTimeouts"]),
-            dependencies=tuple(options["dependencies"]),
-            property_dependencies={
-                key: tuple(urns) for key, urns in options["propertyDependencies"].items()
-            },
-            provider=options["provider"],
-            aliases=tuple(options.get("aliases", ())),
-        ),
+        options=ResourceOptions.from_json(item["options"]),
     )

@@ -71,21 +71,7 @@ def _run(request: dict[str, Any]) -> list[dict[str, Any]]:
             "custom": recorded.custom,
             "inputs": encode_struct(recorded.properties),
             "outputs": encode_struct(_serialise_outputs(recorded.outputs)),
-            "options": {
-                "protect": recorded.protect,
-                "ignoreChanges": list(recorded.ignore_changes),
-                "deleteBeforeReplace": recorded.delete_before_replace,
-                "retainOnDelete": recorded.retain_on_delete,
-                "replaceOnChanges": list(recorded.replace_on_changes),
-                "deletedWith": recorded.deleted_with,
-                "customTimeouts": recorded.custom_timeouts,
-                "dependencies": list(recorded.dependencies),
-                "propertyDependencies": {
-                    key: list(urns) for key, urns in recorded.property_dependencies.items()
-                },
-                "provider": recorded.provider,
-                "aliases": list(recorded.aliases),
-            },
+            "options": recorded.options.to_json(),
         }
 
     return [encode(recorded) for recorded in run.resources]
