@@ -236,9 +236,7 @@ def _to_struct(properties: Mapping[str, Any] | struct_pb2.Struct) -> struct_pb2.
     return struct
 
 
-def analyzer_options(
-    options: ResourceOptions, parent: str
-) -> analyzer_pb2.AnalyzerResourceOptions:
+def analyzer_options(options: ResourceOptions, parent: str) -> analyzer_pb2.AnalyzerResourceOptions:
     """The options message the engine sends a pack (its ``marshalResourceOptions``).
 
     ``deleteBeforeReplaceDefined`` tells an unset option from ``false``; timeouts go in seconds,

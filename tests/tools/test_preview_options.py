@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,3 +86,11 @@ def test_analyzed_resource_hands_pack_timeouts_in_seconds() -> None:
     options = analyzed_resource(queue, for_stack=False).options
     timeouts = analyzer_options(options, queue.parent).customTimeouts
     assert (timeouts.create, timeouts.update, timeouts.delete) == (300.0, 0.0, 3600.0), timeouts
+
+
+@pytest.mark.slow
+def test_preview_stops_on_a_timeout_the_engine_cannot_parse(tmp_path: Path) -> None:
+    run = run_fixture("unparsable_timeout", tmp_path / "report.json")
+    assert run.returncode == 2, run.describe()
+    assert "aws:sqs/queue:Queue 'queue': customTimeouts.delete" in run.stderr, run.describe()
+    assert "'90 minutes'" in run.stderr, run.describe()
