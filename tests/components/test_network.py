@@ -15,13 +15,12 @@ from components.network.alarms import REJECTED_PACKETS_THRESHOLD
 from components.network.subnets import plan_subnets
 from stack_args import hub_args, vpc_args
 from stack_settings import Settings
-from tests.components.support import key_admits_log_group
+from tests.components.support import explicit_dependencies, key_admits_log_group
 from tests.components.test_iam_least_privilege import wildcard_only_actions
 from tests.harness import (
     ACCOUNT_ID,
     REGION,
     MockRun,
-    RecordedResource,
     as_list,
     run_components,
     statements,
@@ -55,12 +54,6 @@ def out(run: MockRun, type_token: str, name: str, key: str = "id") -> str:
 
 def sg_id(run: MockRun, key: str) -> str:
     return out(run, SG, f"network-{key}")
-
-
-def explicit_dependencies(resource: RecordedResource) -> set[str]:
-    """Dependencies that do not come through an input: the ones depends_on added."""
-    through_inputs = {u for urns in resource.options.property_dependencies.values() for u in urns}
-    return set(resource.options.dependencies) - through_inputs
 
 
 def test_network_vpc_cidr_and_dns(run: MockRun) -> None:
