@@ -89,7 +89,8 @@ class ResourceOptions:
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Per input, the URNs its value came from."""
     provider: str = ""
-    """The provider reference ``<provider URN>::<provider id>``, empty for the default provider."""
+    """The provider reference ``<provider URN>::<provider id>``; empty when the program named no
+    provider (the engine then picks its default one)."""
     aliases: tuple[str, ...] = ()
     """URNs the resource was known by before (its ``aliases`` option), resolved."""
     additional_secret_outputs: tuple[str, ...] = ()
@@ -115,7 +116,7 @@ class ResourceOptions:
     @property
     def provider_urn(self) -> str:
         """The provider resource's URN: the reference up to its last ``::`` (the engine's
-        ``providers.ParseReference``); empty for the default provider."""
+        ``providers.ParseReference``); empty when the program named no provider."""
         return self.provider.rsplit("::", 1)[0] if self.provider else ""
 
     def timeout_seconds(self) -> dict[str, float]:

@@ -136,7 +136,7 @@ def test_resource_options_provider_urn_drops_the_id_of_the_reference() -> None:
     assert EVERY_OPTION.provider_urn == PROVIDER_URN
 
 
-def test_resource_options_provider_urn_is_empty_for_the_default_provider() -> None:
+def test_resource_options_provider_urn_is_empty_when_no_provider_is_named() -> None:
     assert ResourceOptions().provider_urn == ""
 
 
