@@ -10,9 +10,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.harness import RecordedResource, parse_document, statements
+from tests.harness import parse_document, statements
 from tools.preview.stack_config import load_stack_config
-from tools.pulumi_mocks import ACCOUNT_ID, MockRun, run_program_in_mocks
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource, run_program_in_mocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "aws:lambda/function:Function"

@@ -23,13 +23,13 @@ from stack_args import database_args, hub_args
 from stack_settings import Settings
 from tests.components.support import key_admits_log_group
 from tests.harness import (
-    MockRun,
     is_secret,
     make_settings,
     parse_document,
     run_components,
     service_dashboard,
 )
+from tools.pulumi_mocks import MockRun
 
 INSTANCE = "aws:rds/instance:Instance"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

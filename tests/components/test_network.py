@@ -17,16 +17,9 @@ from stack_args import hub_args, vpc_args
 from stack_settings import Settings
 from tests.components.support import key_admits_log_group
 from tests.components.test_iam_least_privilege import wildcard_only_actions
-from tests.harness import (
-    ACCOUNT_ID,
-    REGION,
-    MockRun,
-    RecordedResource,
-    as_list,
-    run_components,
-    statements,
-)
+from tests.harness import REGION, as_list, run_components, statements
 from tools import pulumi_mocks
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource
 
 SUBNET = "aws:ec2/subnet:Subnet"
 SG = "aws:ec2/securityGroup:SecurityGroup"
