@@ -92,15 +92,6 @@ def role_statements(run: MockRun, role: RecordedResource) -> list[dict[str, Any]
     return found
 
 
-def alarm_dimension_values(alarm: RecordedResource) -> set[str]:
-    """Every dimension value an alarm watches, directly or through metric math."""
-    values = set((alarm.inputs.get("dimensions") or {}).values())
-    for query in alarm.inputs.get("metricQueries") or []:
-        metric = query.get("metric") or {}
-        values.update((metric.get("dimensions") or {}).values())
-    return values
-
-
 def alarm_metrics(alarm: RecordedResource) -> list[tuple[str, str, dict[str, str]]]:
     """``(namespace, metric, dimensions)`` of every metric an alarm reads."""
     inputs = alarm.inputs
