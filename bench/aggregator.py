@@ -46,7 +46,6 @@ SEEDS = 50
 from analytics_contract.sources import MetricSources  # noqa: E402
 
 PERIOD = 60
-LOOKBACK_MINUTES = 15
 
 
 class StubCloudWatch:

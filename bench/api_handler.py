@@ -1,6 +1,6 @@
 """Benchmark of the API handler: each route next to the raw dependency calls it makes.
 
-Runs against a PostgreSQL it starts itself (``tests/functions/pg_server.py``) and a moto server
+Runs against a PostgreSQL it starts itself (``tools/local/pg_server.py``) and a moto server
 for DynamoDB and Secrets Manager. For every route, the same requests to PostgreSQL and DynamoDB
 are made directly with the handler's own client and connection, interleaved with the route's
 requests so both see the same noise; the difference is what the handler adds (routing,
@@ -132,7 +132,8 @@ def raw_calls(c: Any, series: str) -> dict[str, Callable[[], Any]]:
     and connection (``c`` is the handler's container), nothing else."""
     from datetime import UTC, datetime, timedelta
 
-    from api import metrics_store, sql
+    from analytics_contract.series import CATALOGUE_PK, epoch_sk, series_pk
+    from api import sql
     from api.validation import NewEvent, SummaryQuery
 
     ddb, table, db = c.dynamodb, c.settings.metrics_table, c.database
@@ -142,7 +143,7 @@ def raw_calls(c: Any, series: str) -> dict[str, Callable[[], Any]]:
         "TableName": table,
         "KeyConditionExpression": "pk = :pk",
         "FilterExpression": "attribute_not_exists(expires_at) OR expires_at > :now",
-        "ExpressionAttributeValues": {":pk": {"S": "catalogue"}, ":now": {"N": str(now)}},
+        "ExpressionAttributeValues": {":pk": {"S": CATALOGUE_PK}, ":now": {"N": str(now)}},
         "Limit": 100,
     }
     datapoints = {
@@ -150,9 +151,9 @@ def raw_calls(c: Any, series: str) -> dict[str, Callable[[], Any]]:
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
         "FilterExpression": "attribute_not_exists(expires_at) OR expires_at > :now",
         "ExpressionAttributeValues": {
-            ":pk": {"S": metrics_store.series_pk(series)},
-            ":lo": {"S": metrics_store.epoch_sk(0)},
-            ":hi": {"S": metrics_store.epoch_sk(now)},
+            ":pk": {"S": series_pk(series)},
+            ":lo": {"S": epoch_sk(0)},
+            ":hi": {"S": epoch_sk(now)},
             ":now": {"N": str(now)},
         },
         "ScanIndexForward": False,
@@ -167,7 +168,7 @@ def raw_calls(c: Any, series: str) -> dict[str, Callable[[], Any]]:
         ddb.query(
             TableName=table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": "catalogue"}},
+            ExpressionAttributeValues={":pk": {"S": CATALOGUE_PK}},
             Limit=1,
         )
 
@@ -235,7 +236,7 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    from tests.functions.pg_server import start_server
+    from tools.local.pg_server import start_server
 
     report_cold_start()
 

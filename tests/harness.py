@@ -16,16 +16,13 @@ from components import (
     ServiceDashboard,
     ServiceDashboardArgs,
 )
-from components.dashboard import MonitoredComponent
+from components.dashboard.service_dashboard import MonitoredComponent
 from stack_args import names
 from stack_settings import Settings, settings_from_config
-from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource, run_in_mocks
+from tools.pulumi_mocks import MockRun, RecordedResource, run_in_mocks
 
 __all__ = [
-    "ACCOUNT_ID",
     "REGION",
-    "MockRun",
-    "RecordedResource",
     "base_config",
     "is_secret",
     "make_settings",

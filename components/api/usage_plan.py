@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_aws as aws
 
 from ..lib.naming import Naming
 from .stage import Throttle
-
-
-@dataclass
-class UsagePlan:
-    """The key, its plan and the link between them."""
-
-    api_key: aws.apigateway.ApiKey
-    usage_plan: aws.apigateway.UsagePlan
-    usage_plan_key: aws.apigateway.UsagePlanKey
 
 
 def create_usage_plan(
@@ -28,8 +17,8 @@ def create_usage_plan(
     stage: aws.apigateway.Stage,
     throttle: Throttle,
     parent: pulumi.Resource,
-) -> UsagePlan:
-    """One API key in a usage plan on ``stage``, throttled like the stage."""
+) -> aws.apigateway.ApiKey:
+    """One API key in a usage plan on ``stage``, throttled like the stage; returns the key."""
     child = pulumi.ResourceOptions(parent=parent)
     api_key = aws.apigateway.ApiKey(
         f"{name}-key",
@@ -50,11 +39,11 @@ def create_usage_plan(
         ),
         opts=child,
     )
-    usage_plan_key = aws.apigateway.UsagePlanKey(
+    aws.apigateway.UsagePlanKey(
         f"{name}-usage-plan-key",
         key_id=api_key.id,
         key_type="API_KEY",
         usage_plan_id=usage_plan.id,
         opts=child,
     )
-    return UsagePlan(api_key, usage_plan, usage_plan_key)
+    return api_key

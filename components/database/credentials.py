@@ -35,12 +35,14 @@ def secret_name(name: str, recovery_window_days: int) -> SecretName:
     return SecretName(name_prefix=f"{name}-")
 
 
-@dataclass
+@dataclass(frozen=True)
 class DatabaseCredentials:
-    """The secret and the version holding the connection document."""
+    """The master credentials' secret (``MonitoredDatabase.credentials``)."""
 
     secret: aws.secretsmanager.Secret
+    """The secret, encrypted with the given key."""
     version: aws.secretsmanager.SecretVersion
+    """Its value: ``username``, ``password``, ``host``, ``port``, ``dbname``, ``engine``."""
 
 
 def create_credentials(

@@ -299,7 +299,7 @@ class MonitoredDatabase(pulumi.ComponentResource):
         self.address = self.instance.address
         self.port = self.instance.port
         self.endpoint = self.instance.endpoint
-        credentials = create_credentials(
+        self.credentials = create_credentials(
             name,
             naming=naming,
             kms_key_arn=args.kms_key_arn,
@@ -310,10 +310,10 @@ class MonitoredDatabase(pulumi.ComponentResource):
             parent=self,
             protect=args.protect_data,
         )
-        self.secret, self.secret_version = credentials.secret, credentials.version
+        """The secret holding the master credentials and its version."""
         # The version's ARN is the secret's: readers given it depend on the version, so none
         # starts (on create, or after a replacement) against a secret with no AWSCURRENT value.
-        self.secret_arn = self.secret_version.secret_arn
+        self.secret_arn = self.credentials.version.secret_arn
         specs = database_alarm_specs(
             db_name=naming.name("db"),
             identifier=self.identifier,

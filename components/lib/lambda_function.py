@@ -112,17 +112,22 @@ class FunctionContext:
     """Where the function's alarms go."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class MonitoredFunction:
-    """The resources of one function, for the component that owns it."""
+    """The resources of one function, kept whole by the component that owns it."""
 
     log_group: aws.cloudwatch.LogGroup
+    """The function's log group, created before it (encrypted, with retention)."""
     role: aws.iam.Role | None
     """The role built here, or ``None`` when the function was given one."""
     role_policy: aws.iam.RolePolicy
+    """The inline policy on the role: logs, tracing and the function's data access."""
     function: aws.lambda_.Function
+    """The function."""
     alarms: list[RenderedAlarm]
+    """Its errors, throttles and duration alarms."""
     widgets: list[dict[str, Any]]
+    """Dashboard widgets drawing what those alarms watch."""
 
 
 def _vpc_arguments(spec: FunctionSpec) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from typing import Literal
 
 import pulumi
 
-from .paths import BUILD_DIR_ENV, FUNCTIONS_DIR, default_build_dir
+from .paths import FUNCTIONS_DIR, default_build_dir
 
 Architecture = Literal["arm64", "x86_64"]
 Installer = Callable[[Sequence[str], Path], None]
@@ -309,11 +309,9 @@ def _sha256_file(path: Path) -> bytes:
 
 
 __all__ = [
-    "BUILD_DIR_ENV",
     "FunctionArchive",
     "PackagingError",
     "build_function_archive",
-    "default_build_dir",
     "dependency_key",
     "pip_install",
 ]

@@ -212,7 +212,7 @@ class MetricAggregator(pulumi.ComponentResource):
         )
         self.table_name, self.table_arn = self.table.name, self.table.arn
 
-        aggregator = monitored_function(
+        self.aggregator = monitored_function(
             f"{name}-aggregator",
             self._function_spec(args),
             context=FunctionContext(
@@ -231,48 +231,45 @@ class MetricAggregator(pulumi.ComponentResource):
                 )
             ),
         )
-        self.function, self.role = aggregator.function, aggregator.role
-        self.log_group, self.role_policy = aggregator.log_group, aggregator.role_policy
-        self.function_name = self.function.name
-        schedule = create_schedule(
+        """The aggregator function, its log group, role and policy, and its alarms."""
+        self.function_name = self.aggregator.function.name
+        self.schedule = create_schedule(
             name,
             naming=naming,
             expression=args.schedule,
             period_seconds=self._period,
-            function=self.function,
+            function=self.aggregator.function,
             kms_key_arn=args.kms_key_arn,
             parent=self,
         )
-        self.dead_letter_queue, self.rule = schedule.dead_letter_queue, schedule.rule
-        self.queue_policy, self.permission = schedule.queue_policy, schedule.permission
-        self.target = schedule.target
+        """The rule that starts the function, its target, permission and dead-letter queue."""
 
         schedule_alarms = render_alarms(
             name,
             aggregator_alarm_specs(
                 namespace=naming.metrics_namespace,
                 schedule_period_seconds=self._period,
-                rule_name=self.rule.name,
-                queue_name=self.dead_letter_queue.name,
+                rule_name=self.schedule.rule.name,
+                queue_name=self.schedule.dead_letter_queue.name,
                 table_name=self.table.name,
             ),
             name_prefix=naming.base,
             topic_arn=args.alert_topic_arn,
             parent=self,
         )
-        rendered = [*schedule_alarms, *aggregator.alarms]
+        rendered = [*schedule_alarms, *self.aggregator.alarms]
         self.alarms = [r.alarm for r in rendered]
         self.alarm_arns = alarm_arns(rendered)
         self.paging_alarm_names = paging_alarm_names(rendered)
         widgets = aggregator_widgets(
             namespace=naming.metrics_namespace,
             schedule_period_seconds=self._period,
-            rule_name=self.rule.name,
-            queue_name=self.dead_letter_queue.name,
+            rule_name=self.schedule.rule.name,
+            queue_name=self.schedule.dead_letter_queue.name,
             table_name=self.table.name,
             region=args.region,
         )
-        self.dashboard_widgets = pulumi.Output.from_input([*widgets, *aggregator.widgets])
+        self.dashboard_widgets = pulumi.Output.from_input([*widgets, *self.aggregator.widgets])
         self.register_outputs(
             {
                 "tableName": self.table_name,

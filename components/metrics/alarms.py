@@ -20,12 +20,6 @@ from ..lib.alarms import (
 from ..lib.contract import metrics as contract
 from ..lib.widgets import alarm_thresholds, metric_widget
 
-AGGREGATOR_SERVICE = contract.AGGREGATOR_SERVICE
-DYNAMODB_OPERATIONS = contract.DYNAMODB_OPERATIONS
-HEARTBEAT_METRIC = contract.HEARTBEAT_METRIC
-QUERY_ERRORS_METRIC = contract.QUERY_ERRORS_METRIC
-SKIPPED_VALUES_METRIC = contract.SKIPPED_VALUES_METRIC
-ALERT_SUBSCRIPTIONS_METRIC = contract.ALERT_SUBSCRIPTIONS_METRIC
 # Periods with no confirmed subscription before the alarm: time for a confirmation e-mail.
 UNCONFIRMED_PERIODS = 3
 MISSED_RUNS = 3
@@ -37,7 +31,7 @@ PERIOD_SECONDS = 300
 
 def table_operations(metric: str, table_name: pulumi.Input[str]) -> Expression:
     """``metric`` of the table summed over every operation the stack performs on it."""
-    total = ", ".join(f"FILL({operation.lower()}, 0)" for operation in DYNAMODB_OPERATIONS)
+    total = ", ".join(f"FILL({operation.lower()}, 0)" for operation in contract.DYNAMODB_OPERATIONS)
     return Expression(
         id="total",
         expression=f"SUM([{total}])",
@@ -46,7 +40,7 @@ def table_operations(metric: str, table_name: pulumi.Input[str]) -> Expression:
             operation.lower(): Metric(
                 "AWS/DynamoDB", metric, {"TableName": table_name, "Operation": operation}
             )
-            for operation in DYNAMODB_OPERATIONS
+            for operation in contract.DYNAMODB_OPERATIONS
         },
     )
 
@@ -61,7 +55,7 @@ def aggregator_alarm_specs(
 ) -> list[AlarmSpec]:
     """The table: heartbeat, dead letters and lost events page; query errors, skipped values,
     failed invocations and table health open a ticket."""
-    own = {"service": AGGREGATOR_SERVICE}
+    own = {"service": contract.AGGREGATOR_SERVICE}
     at_least_one: dict[str, Any] = {
         "comparison": Comparison.GREATER,
         "threshold": 0,
@@ -74,7 +68,7 @@ def aggregator_alarm_specs(
             key="heartbeat",
             slug="aggregator-heartbeat",
             subject="Metric aggregator",
-            signal=Metric(namespace, HEARTBEAT_METRIC, own),
+            signal=Metric(namespace, contract.HEARTBEAT_METRIC, own),
             statistic="Sum",
             period_seconds=schedule_period_seconds,
             evaluation_periods=MISSED_RUNS,
@@ -96,7 +90,7 @@ def aggregator_alarm_specs(
             key="alerts-unconfirmed",
             slug="alerts-unconfirmed",
             subject="Alert topic",
-            signal=Metric(namespace, ALERT_SUBSCRIPTIONS_METRIC, own),
+            signal=Metric(namespace, contract.ALERT_SUBSCRIPTIONS_METRIC, own),
             statistic="Maximum",
             period_seconds=schedule_period_seconds,
             evaluation_periods=UNCONFIRMED_PERIODS,
@@ -145,7 +139,7 @@ def aggregator_alarm_specs(
             key="query-errors",
             slug="aggregator-query-errors",
             subject="Metric aggregator",
-            signal=Metric(namespace, QUERY_ERRORS_METRIC, own),
+            signal=Metric(namespace, contract.QUERY_ERRORS_METRIC, own),
             statistic="Sum",
             period_seconds=schedule_period_seconds,
             severity=Severity.TICKET,
@@ -160,7 +154,7 @@ def aggregator_alarm_specs(
             key="skipped-values",
             slug="aggregator-skipped-values",
             subject="Metric aggregator",
-            signal=Metric(namespace, SKIPPED_VALUES_METRIC, own),
+            signal=Metric(namespace, contract.SKIPPED_VALUES_METRIC, own),
             statistic="Sum",
             period_seconds=schedule_period_seconds,
             severity=Severity.TICKET,
@@ -227,7 +221,7 @@ def aggregator_widgets(
     return [
         metric_widget(
             "Aggregator: successful runs (heartbeat)",
-            [[namespace, HEARTBEAT_METRIC, "service", AGGREGATOR_SERVICE]],
+            [[namespace, contract.HEARTBEAT_METRIC, "service", contract.AGGREGATOR_SERVICE]],
             region=region,
             stat="Sum",
             period=period,
@@ -235,7 +229,14 @@ def aggregator_widgets(
         ),
         metric_widget(
             "Alert topic: confirmed subscriptions (0 = alarms reach no one)",
-            [[namespace, ALERT_SUBSCRIPTIONS_METRIC, "service", AGGREGATOR_SERVICE]],
+            [
+                [
+                    namespace,
+                    contract.ALERT_SUBSCRIPTIONS_METRIC,
+                    "service",
+                    contract.AGGREGATOR_SERVICE,
+                ]
+            ],
             region=region,
             stat="Maximum",
             period=period,
@@ -244,8 +245,8 @@ def aggregator_widgets(
         metric_widget(
             "Aggregator: failed queries and skipped values per run",
             [
-                [namespace, metric, "service", AGGREGATOR_SERVICE]
-                for metric in (QUERY_ERRORS_METRIC, SKIPPED_VALUES_METRIC)
+                [namespace, metric, "service", contract.AGGREGATOR_SERVICE]
+                for metric in (contract.QUERY_ERRORS_METRIC, contract.SKIPPED_VALUES_METRIC)
             ],
             region=region,
             stat="Sum",
@@ -278,7 +279,7 @@ def aggregator_widgets(
             [
                 ["AWS/DynamoDB", metric, "TableName", table_name, "Operation", operation]
                 for metric in ("ThrottledRequests", "SystemErrors")
-                for operation in DYNAMODB_OPERATIONS
+                for operation in contract.DYNAMODB_OPERATIONS
             ],
             region=region,
             stat="Sum",

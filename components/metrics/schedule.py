@@ -17,15 +17,20 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's maximum: time to look at what fa
 RETRY_ATTEMPTS = 2
 
 
-@dataclass
+@dataclass(frozen=True)
 class Schedule:
-    """The resources that start the aggregator every period."""
+    """The resources that start the aggregator every period (``MetricAggregator.schedule``)."""
 
     dead_letter_queue: aws.sqs.Queue
+    """Encrypted queue of the events EventBridge could not deliver after its retries."""
     rule: aws.cloudwatch.EventRule
+    """The schedule rule."""
     queue_policy: aws.sqs.QueuePolicy
+    """Lets the rule, and only it, send to the dead-letter queue."""
     permission: aws.lambda_.Permission
+    """Lets the rule, and only it, invoke the function."""
     target: aws.cloudwatch.EventTarget
+    """The function as the rule's target, with retries and the dead-letter queue."""
 
 
 def create_schedule(

@@ -21,15 +21,20 @@ REJECT_PATTERN = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class FlowLogs:
-    """The flow log and what it needs."""
+    """The flow log and what it needs (``MonitoredVpc.flow_logs``)."""
 
     log_group: aws.cloudwatch.LogGroup
+    """``/aws/vpc/<base>-flow-logs``: the REJECT records, encrypted, with retention."""
     role: aws.iam.Role
+    """The role VPC Flow Logs delivers with."""
     role_policy: aws.iam.RolePolicy
+    """Its permission to write into the log group only."""
     flow_log: aws.ec2.FlowLog
+    """REJECT records of the whole VPC."""
     rejected_packets_filter: aws.cloudwatch.LogMetricFilter
+    """Counts rejected packets into the metric the rejected-packets alarm watches."""
 
 
 def create_flow_logs(

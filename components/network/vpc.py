@@ -172,7 +172,7 @@ class MonitoredVpc(pulumi.ComponentResource):
             opts=self._child,
         )
         self.db_subnet_group_name = self.db_subnet_group.name
-        flow_logs = create_flow_logs(
+        self.flow_logs = create_flow_logs(
             name,
             naming=self._naming,
             vpc_id=self.vpc.id,
@@ -182,9 +182,7 @@ class MonitoredVpc(pulumi.ComponentResource):
             protect=args.protect_data,
             parent=self,
         )
-        self.flow_log_group, self.flow_log = flow_logs.log_group, flow_logs.flow_log
-        self.flow_logs_role, self.flow_logs_role_policy = flow_logs.role, flow_logs.role_policy
-        self.rejected_packets_filter = flow_logs.rejected_packets_filter
+        """The flow log, its encrypted log group, delivery role and rejected-packets filter."""
         namespace = self._naming.metrics_namespace
         rendered = render_alarms(
             name,

@@ -13,12 +13,12 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from . import iam_data, resource_policies
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
-    UnknownValueError,
     get,
     is_set,
     label,

@@ -16,7 +16,6 @@ from pulumi_policy.proxy import UnknownValueError
 __all__ = [
     "UNKNOWN",
     "PolicyDocumentError",
-    "UnknownValueError",
     "as_strings",
     "config_value",
     "get",

@@ -16,12 +16,12 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from . import iam_data, iam_patterns, necessities, policy_documents
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
-    UnknownValueError,
     config_value,
     effect_is_allow,
     get,
@@ -37,7 +37,6 @@ from .common import (
 )
 from .policy_documents import IDENTITY, KEY, Kind
 
-ROLE_TYPE = policy_documents.ROLE_TYPE
 # Attachment resources: type -> the input holding the policy ARN(s).
 ATTACHMENT_TYPES: Mapping[str, str] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
@@ -48,7 +47,7 @@ ATTACHMENT_TYPES: Mapping[str, str] = {
     "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
     "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
-    ROLE_TYPE: "managedPolicyArns",
+    policy_documents.ROLE_TYPE: "managedPolicyArns",
 }
 _MAX_LISTED = 5
 _ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")

@@ -13,12 +13,12 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from . import federation, iam_patterns
 from .common import (
     UNKNOWN,
     PolicyDocumentError,
-    UnknownValueError,
     effect_is_allow,
     get,
     get_item,
@@ -31,7 +31,6 @@ from .common import (
     statements,
 )
 from .policy_documents import (
-    DOCUMENT_INPUTS,
     KEY,
     KEY_POLICY_TYPES,
     RESOURCE,
@@ -39,12 +38,6 @@ from .policy_documents import (
     documents,
 )
 
-# type -> the input holding a resource policy document (Principal-based): every type of the
-# pack's document table whose document is a resource or key policy.
-RESOURCE_POLICY_INPUTS: Mapping[str, str] = {
-    t: name for t, (name, kind) in DOCUMENT_INPUTS.items() if kind in (RESOURCE, KEY)
-}
-KMS_KEY_POLICY_TYPES = KEY_POLICY_TYPES
 # Condition keys that narrow *who* can make the call. Transport, time or network keys
 # (aws:SecureTransport, aws:CurrentTime, aws:SourceIp) do not: anyone can meet them.
 # Keys whose value is an identifier (an account, an organization, an endpoint): a value with a
@@ -301,7 +294,7 @@ def validate_key_policy_service_condition(
     args: ResourceValidationArgs, report: ReportViolation
 ) -> None:
     """Report KMS key policy statements that grant a service principal without any Condition."""
-    if args.resource_type not in KMS_KEY_POLICY_TYPES:
+    if args.resource_type not in KEY_POLICY_TYPES:
         return
     try:
         raw = next((d.raw for d in _principal_documents(args) if d.kind == KEY), None)

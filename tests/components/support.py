@@ -10,9 +10,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.harness import RecordedResource, parse_document, statements
+from tests.harness import parse_document, statements
 from tools.preview.stack_config import load_stack_config
-from tools.pulumi_mocks import ACCOUNT_ID, MockRun, run_program_in_mocks
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource, run_program_in_mocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "aws:lambda/function:Function"
@@ -92,15 +92,6 @@ def role_statements(run: MockRun, role: RecordedResource) -> list[dict[str, Any]
     for inline in role.inputs.get("inlinePolicies") or []:
         found.extend(statements(inline["policy"]))
     return found
-
-
-def alarm_dimension_values(alarm: RecordedResource) -> set[str]:
-    """Every dimension value an alarm watches, directly or through metric math."""
-    values = set((alarm.inputs.get("dimensions") or {}).values())
-    for query in alarm.inputs.get("metricQueries") or []:
-        metric = query.get("metric") or {}
-        values.update((metric.get("dimensions") or {}).values())
-    return values
 
 
 def alarm_metrics(alarm: RecordedResource) -> list[tuple[str, str, dict[str, str]]]:

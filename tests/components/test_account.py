@@ -18,8 +18,8 @@ import yaml
 
 from account.account_settings import account_settings_from_config
 from tests.components.support import REPO_ROOT, explicit_dependencies, whole_stack
-from tests.harness import ACCOUNT_ID, REGION, MockRun, parse_document
-from tools.pulumi_mocks import run_program_in_mocks
+from tests.harness import REGION, parse_document
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun, run_program_in_mocks
 
 ACCOUNT_DIR = REPO_ROOT / "account"
 ACCOUNT = "aws:apigateway/account:Account"

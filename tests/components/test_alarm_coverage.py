@@ -18,7 +18,7 @@ from tests.components.support import (
     unresolved_metric,
     whole_stack,
 )
-from tests.harness import MockRun, RecordedResource
+from tools.pulumi_mocks import MockRun, RecordedResource
 
 Dimensions = dict[str, str]
 

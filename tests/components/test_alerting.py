@@ -20,14 +20,8 @@ from components.lib.alarms import (
 )
 from stack_args import hub_args
 from stack_settings import Settings
-from tests.harness import (
-    ACCOUNT_ID,
-    REGION,
-    MockRun,
-    as_list,
-    run_components,
-    statements,
-)
+from tests.harness import REGION, as_list, run_components, statements
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun
 
 KEY = "aws:kms/key:Key"
 TOPIC = "aws:sns/topic:Topic"

@@ -33,15 +33,8 @@ from tests.components.support import (
     key_admits_log_group,
     role_statements,
 )
-from tests.harness import (
-    ACCOUNT_ID,
-    REGION,
-    MockRun,
-    as_list,
-    make_settings,
-    run_components,
-    service_dashboard,
-)
+from tests.harness import REGION, as_list, make_settings, run_components, service_dashboard
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun
 
 VPC_ID = "vpc-0123456789abcdef0"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 import typing
 from pathlib import Path
@@ -35,3 +36,15 @@ def test_components_doc_paths_exist() -> None:
     paths = {p for p in found if "<" not in p}
     missing = sorted(p for p in paths if not (REPO_ROOT / p.rstrip("/")).exists())
     assert paths and not missing, f"docs/components.md names missing paths: {missing}"
+
+
+PACKAGES = ("", ".alerting", ".api", ".dashboard", ".database", ".function", ".metrics", ".network")
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: f"components{p}")
+def test_components_doc_names_every_public_name_of_each_package(package: str) -> None:
+    """Every name a package exports is one docs/components.md describes: no undocumented
+    re-export of a module's internals."""
+    module = importlib.import_module(f"components{package}")
+    missing = [name for name in module.__all__ if not re.search(rf"\b{name}\b", DOC)]
+    assert not missing, f"components{package} exports names docs/components.md omits: {missing}"

@@ -16,7 +16,7 @@ from tests.components.support import (
     whole_stack,
     widget_metric_dimensions,
 )
-from tests.harness import MockRun
+from tools.pulumi_mocks import MockRun
 
 
 @pytest.fixture(scope="module")

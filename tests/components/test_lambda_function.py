@@ -36,7 +36,8 @@ from tests.components.support import (
     explicit_dependencies,
     role_statements,
 )
-from tests.harness import MockRun, as_list, parse_document, run_components
+from tests.harness import as_list, parse_document, run_components
+from tools.pulumi_mocks import MockRun
 
 EXTRA = {"Sid": "Extra", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:x"}
 

@@ -35,13 +35,8 @@ from tests.components.support import (
     explicit_dependencies,
     role_statements,
 )
-from tests.harness import (
-    MockRun,
-    as_list,
-    parse_document,
-    run_components,
-    service_dashboard,
-)
+from tests.harness import as_list, parse_document, run_components, service_dashboard
+from tools.pulumi_mocks import MockRun
 
 API_FUNCTION = "cw-analytics-test-api-handler"
 DB_IDENTIFIER = "cw-analytics-test-db"

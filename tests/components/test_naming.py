@@ -21,8 +21,7 @@ from components.lib.naming import (
 )
 from components.network.vpc import NAMES as VPC_NAMES
 from tests.components.support import REPO_ROOT, stack_config
-from tests.harness import MockRun, RecordedResource
-from tools.pulumi_mocks import run_program_in_mocks
+from tools.pulumi_mocks import MockRun, RecordedResource, run_program_in_mocks
 
 # Input keys whose value is a name AWS stores (and that must be unique per account/region).
 PHYSICAL_NAME_KEYS = (

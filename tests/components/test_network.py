@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.alerting import AlertingHub
@@ -17,15 +18,9 @@ from stack_args import hub_args, vpc_args
 from stack_settings import Settings
 from tests.components.support import explicit_dependencies, key_admits_log_group
 from tests.components.test_iam_least_privilege import wildcard_only_actions
-from tests.harness import (
-    ACCOUNT_ID,
-    REGION,
-    MockRun,
-    as_list,
-    run_components,
-    statements,
-)
+from tests.harness import REGION, as_list, run_components, statements
 from tools import pulumi_mocks
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun
 
 SUBNET = "aws:ec2/subnet:Subnet"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -229,6 +224,27 @@ def test_network_flow_log_group_encrypted_with_retention(run: MockRun) -> None:
     assert group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"], group.urn
     assert group.inputs["retentionInDays"] == 14
     assert key_admits_log_group(run, group.inputs["name"]), f"{group.urn}: the key refuses it"
+
+
+def test_network_flow_logs_group_takes_a_program_s_own_subscription() -> None:
+    """A program ships the flow-log records elsewhere through ``flow_logs.log_group``, and the
+    graph links its filter to the network's group (created after it, deleted before it)."""
+
+    def build(settings: Settings) -> None:
+        hub = AlertingHub("alerting", hub_args(settings))
+        network = MonitoredVpc("network", vpc_args(settings, hub))
+        aws.cloudwatch.LogSubscriptionFilter(
+            "ship-flow-logs",
+            log_group=network.flow_logs.log_group.name,
+            filter_pattern="",
+            destination_arn=f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:destination:archive",
+        )
+
+    shipped = run_components(build)
+    group = shipped.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    shipper = shipped.one("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
+    assert shipper.inputs["logGroup"] == group.inputs["name"], shipper.urn
+    assert list(shipper.property_dependencies["logGroup"]) == [group.urn], shipper.urn
 
 
 def test_network_flow_logs_role_trust_is_scoped(run: MockRun) -> None:

@@ -18,12 +18,12 @@ import pytest
 
 import components.lib.packaging
 from components.lib.packaging import (
-    BUILD_DIR_ENV,
     SHARED_SOURCE_DIRS,
     FunctionArchive,
     PackagingError,
     build_function_archive,
 )
+from components.lib.paths import BUILD_DIR_ENV
 from tools.lockfile import parse_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from tests.components.support import (
     whole_stack,
     whole_stack_seconds,
 )
-from tests.harness import MockRun
+from tools.pulumi_mocks import MockRun
 
 OUTPUTS = {
     "apiUrl",

@@ -14,8 +14,8 @@ from pathlib import Path
 import pg8000.native
 import pytest
 
-from tests.functions.pg_server import PgServer, PostgresUnavailableError, start_server
 from tools.iam_proof import recorder
+from tools.local.pg_server import PgServer, PostgresUnavailableError, start_server
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 

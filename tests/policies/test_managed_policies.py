@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from policies.rules.iam import validate_no_broad_managed_policy
+from policies.rules.iam import WHOLE_SERVICE_POLICIES_FILE, validate_no_broad_managed_policy
 from tools import refresh_managed_policies as refresh
 
 from .helpers import engine_args, run
@@ -75,8 +75,8 @@ def test_managed_policies_data_file_matches_installed_package() -> None:
         expected = refresh.render()
     except refresh.SourceMissingError as exc:
         pytest.skip(f"{refresh.PACKAGE} is not installed under node_modules ({exc})")
-    committed = refresh.DATA_FILE.read_text(encoding="utf-8")
+    committed = WHOLE_SERVICE_POLICIES_FILE.read_text(encoding="utf-8")
     assert committed == expected, (
-        f"{refresh.DATA_FILE.name} is stale for the installed {refresh.PACKAGE}: run "
+        f"{WHOLE_SERVICE_POLICIES_FILE.name} is stale for the installed {refresh.PACKAGE}: run "
         "`venv/bin/python -m tools.refresh_managed_policies` and commit the result"
     )

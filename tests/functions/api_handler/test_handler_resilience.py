@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.functions.api_handler.conftest import ApiEnv, LogReader
-from tests.functions.pg_server import make_ca_and_server_cert
+from tools.local.pg_server import make_ca_and_server_cert
 
 pytestmark = pytest.mark.postgres
 
