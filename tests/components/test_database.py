@@ -87,7 +87,7 @@ def test_database_credentials_secret_takes_a_program_s_own_rotation() -> None:
     secret = rotated.one(SECRET)
     rotation = rotated.one("aws:secretsmanager/secretRotation:SecretRotation")
     assert rotation.inputs["secretId"] == secret.outputs["id"], rotation.urn
-    assert list(rotation.property_dependencies["secretId"]) == [secret.urn], rotation.urn
+    assert list(rotation.options.property_dependencies["secretId"]) == [secret.urn], rotation.urn
 
 
 def key_arn(run: MockRun) -> str:

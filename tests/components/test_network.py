@@ -244,7 +244,7 @@ def test_network_flow_logs_group_takes_a_program_s_own_subscription() -> None:
     group = shipped.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     shipper = shipped.one("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
     assert shipper.inputs["logGroup"] == group.inputs["name"], shipper.urn
-    assert list(shipper.property_dependencies["logGroup"]) == [group.urn], shipper.urn
+    assert list(shipper.options.property_dependencies["logGroup"]) == [group.urn], shipper.urn
 
 
 def test_network_flow_logs_role_trust_is_scoped(run: MockRun) -> None:
