@@ -2,6 +2,11 @@
 # Both create (or reuse) the virtual environment in venv/ first.
 
 PYTHON ?= python3
+# Byte-code caches on (__pycache__/, ignored by git) whatever the environment says: container
+# images often set PYTHONDONTWRITEBYTECODE, and then every Python process the suite starts (the
+# previews, the pack, the local system) compiles the project again, and pytest rewrites every
+# test module again. Python reads an empty value as unset.
+export PYTHONDONTWRITEBYTECODE :=
 VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

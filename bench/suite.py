@@ -2,12 +2,15 @@
 
 Runs ``python -m pytest`` as ``make pytest`` does (the project's pytest options, so in parallel
 over the cores when those options say so) and prints, from pytest's JUnit report: the wall time,
-the outcome counts, the slowest tests (set-up, call and tear-down together) and the time per
-test directory (the sum of its tests' times: worker time, which exceeds the wall time when tests
-run side by side). Prints, never asserts::
+the CPU time of every process it started (user + system, the workers and everything they ran:
+the figure a 2-core machine divides by two at best), the outcome counts, the slowest tests
+(set-up, call and tear-down together) and the time per test directory (the sum of its tests'
+times: worker time, which exceeds the wall time when tests run side by side). ``--lint`` times
+``make lint`` first, so lint plus the suite is what ``make test`` costs. Prints, never asserts::
 
     python bench/suite.py                        # the suite once
     python bench/suite.py --runs 3 --burners 2   # three runs with two CPU burners alongside
+    python bench/suite.py --lint                 # make lint, then the suite: all of make test
     python bench/suite.py --junit report.xml     # the figures of an earlier run's JUnit report
     python bench/suite.py -- -n 0 tests/tools    # extra arguments go to pytest
 
@@ -19,6 +22,7 @@ The exit status is pytest's (of the last failing run, else 0).
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -73,13 +77,27 @@ def read_junit(path: Path) -> list[TestTime]:
     return found
 
 
-def summary(tests: Sequence[TestTime], wall: float | None, slowest: int) -> str:
-    """The printed figures: wall time, counts, the slowest tests, seconds per directory."""
+@dataclass(frozen=True)
+class Timing:
+    """Wall seconds of a run and the CPU seconds (user + system) of every process it started."""
+
+    wall: float
+    cpu: float
+
+
+def children_cpu() -> float:
+    """User + system seconds of this process's finished (and waited-for) descendants so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def summary(tests: Sequence[TestTime], timing: Timing | None, slowest: int) -> str:
+    """The printed figures: wall and CPU time, counts, the slowest tests, seconds per directory."""
     counts = Counter(t.outcome for t in tests)
     total = sum(t.seconds for t in tests)
     lines = []
-    if wall is not None:
-        lines.append(f"wall time: {wall:.1f} s")
+    if timing is not None:
+        lines.append(f"wall time: {timing.wall:.1f} s; CPU time: {timing.cpu:.1f} s")
     lines.append(
         f"tests: {len(tests)} ("
         + ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
@@ -109,12 +127,16 @@ def burners(count: int) -> Iterator[None]:
             process.wait()
 
 
-def run_suite(pytest_args: Sequence[str], junit: Path) -> tuple[int, float]:
-    """One run of the suite; pytest's exit status and the wall time in seconds."""
-    command = [sys.executable, "-m", "pytest", "-q", f"--junitxml={junit}", *pytest_args]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO_ROOT, check=False)
-    return done.returncode, time.perf_counter() - started
+def timed(command: Sequence[str]) -> tuple[int, Timing]:
+    """Run ``command`` in the repository; its exit status, wall and CPU time."""
+    cpu_before, started = children_cpu(), time.perf_counter()
+    done = subprocess.run(list(command), cwd=REPO_ROOT, check=False)
+    return done.returncode, Timing(time.perf_counter() - started, children_cpu() - cpu_before)
+
+
+def run_suite(pytest_args: Sequence[str], junit: Path) -> tuple[int, Timing]:
+    """One run of the suite; pytest's exit status and its timing."""
+    return timed([sys.executable, "-m", "pytest", "-q", f"--junitxml={junit}", *pytest_args])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--burners", type=int, default=0, help="CPU burners during the runs")
     parser.add_argument("--slowest", type=int, default=15, help="how many slowest tests to list")
     parser.add_argument("--junit", type=Path, help="report on this JUnit file instead of running")
+    parser.add_argument("--lint", action="store_true", help="time `make lint` before each run")
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.burners < 0 or args.slowest < 0:
@@ -139,13 +162,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     walls = []
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as scratch, burners(args.burners):
         for run in range(1, args.runs + 1):
+            lint_wall = 0.0
+            if args.lint:
+                code, lint = timed(["make", "--no-print-directory", "lint"])
+                lint_wall, status = lint.wall, code or status
+                print(f"\nmake lint: exit {code}; wall {lint.wall:.1f} s; CPU {lint.cpu:.1f} s")
             junit = Path(scratch) / f"run{run}.xml"
-            code, wall = run_suite(args.pytest_args, junit)
-            walls.append(wall)
+            code, timing = run_suite(args.pytest_args, junit)
+            walls.append(lint_wall + timing.wall)
             status = code or status
             print(f"\n=== run {run} of {args.runs} (burners: {args.burners}): exit {code}")
             if junit.is_file():
-                print(summary(read_junit(junit), wall, args.slowest))
+                print(summary(read_junit(junit), timing, args.slowest))
+            if args.lint:
+                print(f"lint + suite: {lint_wall + timing.wall:.1f} s")
             sys.stdout.flush()
     if args.runs > 1:
         print("\nwall times: " + ", ".join(f"{w:.1f} s" for w in walls))

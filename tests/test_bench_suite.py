@@ -57,8 +57,8 @@ def test_bench_suite_summary_lists_slowest_first_and_sums_each_directory(
 ) -> None:
     report = tmp_path / "junit.xml"
     report.write_text(REPORT, encoding="utf-8")
-    text = suite.summary(suite.read_junit(report), 20.0, slowest=2)
-    assert "wall time: 20.0 s" in text
+    text = suite.summary(suite.read_junit(report), suite.Timing(20.0, 31.5), slowest=2)
+    assert "wall time: 20.0 s; CPU time: 31.5 s" in text
     assert "tests: 4 (1 failed, 2 passed, 1 skipped); test time summed: 16.2 s" in text
     slowest = text.split("2 slowest tests (s):\n")[1].split("\n\n")[0].splitlines()
     assert [line.split()[1] for line in slowest] == [
@@ -71,3 +71,16 @@ def test_bench_suite_summary_lists_slowest_first_and_sums_each_directory(
         ["3.2", "2", "tests", "tests/tools/"],
         ["0.5", "1", "tests", "tests/"],
     ]
+
+
+def test_bench_suite_timed_counts_the_cpu_of_the_processes_it_starts(suite: ModuleType) -> None:
+    spin = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    code, timing = suite.timed([sys.executable, "-c", spin])
+    assert code == 0
+    assert timing.cpu >= 0.3
+    assert timing.wall >= 0.3
+
+
+def test_bench_suite_timed_returns_the_command_s_exit_status(suite: ModuleType) -> None:
+    code, _ = suite.timed([sys.executable, "-c", "raise SystemExit(3)"])
+    assert code == 3
