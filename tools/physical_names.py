@@ -45,6 +45,13 @@ DATA_FILE = (
 )
 _TOKEN = re.compile(r"super\((\w+), __self__\)\.__init__\(\s*'(aws:[^']+)'")
 _UNIQUE = re.compile(r"\bunique\b", re.IGNORECASE)
+# The generated setter of an Args property, and an __init__'s body (its signature kept).
+_SETTER = re.compile(
+    r"\n    @\w+\.setter\n    def \w+\(self, value: [^\n]*\):\n        pulumi\.set\([^\n]*\)\n"
+)
+_INIT_BODY = re.compile(
+    r"(?P<signature>\n    def __init__\(__self__.*?\):\n).*?(?=\n    @|\Z)", re.DOTALL
+)
 
 DOCUMENTED_UNIQUE: dict[str, str] = {
     # IAM API reference, CreateUser/CreateGroup: "names are not distinguished by case"; an
@@ -71,7 +78,7 @@ def derive(package_dir: Path | None = None) -> dict[str, str]:
         if not tokens:
             continue
         # Only the Args classes are parsed: the resource classes are most of each file.
-        args_classes = dict(_args_classes(ast.parse(_args_source(source, tokens))))
+        args_classes = dict(_args_classes(_parse_args_classes(_args_source(source, tokens))))
         for class_name, token in tokens.items():
             inputs = args_classes.get(f"{class_name}Args")
             if inputs is None:
@@ -122,7 +129,7 @@ def name_input_of(class_name: str, inputs: dict[str, str]) -> str | None:
     return None
 
 
-def _args_source(source: str, tokens: dict[str, str]) -> str:
+def _args_source(source: str, tokens: dict[str, str]) -> list[str]:
     """The top-level ``<Class>Args`` class definitions of a module, as source."""
     parts = []
     for class_name in tokens:
@@ -131,7 +138,21 @@ def _args_source(source: str, tokens: dict[str, str]) -> str:
             continue
         ends = [source.find(m, start + 1) for m in ("\nclass ", "\n@")]
         parts.append(source[start : min((e for e in ends if e > 0), default=len(source))])
-    return "\n".join(parts)
+    return parts
+
+
+def _parse_args_classes(parts: list[str]) -> ast.Module:
+    """The Args classes parsed without what :func:`_args_classes` never reads, the property
+    setters and the ``__init__`` body (half the text and of the parsing time); as written when
+    that reduction does not parse."""
+    reduced = [
+        _INIT_BODY.sub(lambda m: m.group("signature") + "        pass\n", _SETTER.sub("\n", part))
+        for part in parts
+    ]
+    try:
+        return ast.parse("\n".join(reduced))
+    except SyntaxError:
+        return ast.parse("\n".join(parts))
 
 
 def _args_classes(tree: ast.Module) -> Iterator[tuple[str, dict[str, str]]]:

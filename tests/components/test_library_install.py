@@ -2,23 +2,30 @@
 program built on them previews clean with the policy pack.
 
 The install goes into a fresh target directory from a copy of the sources the build needs, with
-the shared environment's setuptools (no network), and every check runs in a child interpreter
-whose path holds only that target: the repository's own ``components`` is out of reach.
+the shared environment's setuptools (no network), once per module. What the library imports is
+read in one child interpreter whose path holds only that target (the repository's own
+``components`` is out of reach); the examples run as the preview runs any program, in a child
+interpreter with the target on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tomllib
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from packaging.requirements import Requirement
+
+from tools.preview.cli import main as preview_main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMPORT_NAME = "cw_analytics_components"
@@ -49,19 +56,47 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def run_isolated(target: Path, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``code`` in a child interpreter that sees the install and the shared packages only."""
+ISOLATED_CHECKS = f"""\
+import json
+import sys
+
+import {IMPORT_NAME} as lib
+from {IMPORT_NAME}.lib import contract, paths
+
+try:
+    import components
+except ModuleNotFoundError as error:
+    repository = f"ModuleNotFoundError: {{error}}"
+else:
+    repository = f"imported from {{components.__file__}}"
+print(json.dumps({{
+    "modules": {{name: getattr(lib, name).__module__ for name in {FIVE!r}}},
+    "functions_dir": str(paths.FUNCTIONS_DIR),
+    "contract_module": contract.routes.__name__,
+    "repository": repository,
+}}))
+"""
+
+
+@pytest.fixture(scope="module")
+def isolated(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What a child interpreter that sees the install and the shared packages only finds: the
+    five components' modules, the Lambda sources' directory, the contract's module, and
+    whether the repository's own ``components`` is importable after the library."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(target)
-    return subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r})\n{code}"],
+    env["PYTHONPATH"] = str(installed)
+    code = f"import sys; sys.path.insert(0, {str(installed)!r})\n{ISOLATED_CHECKS}"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code],
         capture_output=True,
         text=True,
         check=False,
-        cwd=cwd,
+        cwd=tmp_path_factory.mktemp("isolated"),
         env=env,
         timeout=120,
     )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return dict(json.loads(result.stdout))
 
 
 def test_install_puts_only_the_library_on_the_path(installed: Path) -> None:
@@ -84,33 +119,20 @@ def test_install_leaves_out_the_program_and_dev_tools(installed: Path) -> None:
     assert top_level & {"stack_settings", "stack_args", "__main__"} == set(), sorted(top_level)
 
 
-def test_install_imports_all_five_components(installed: Path, tmp_path: Path) -> None:
-    code = (
-        f"import json, {IMPORT_NAME} as lib\n"
-        f"print(json.dumps({{n: getattr(lib, n).__module__ for n in {FIVE!r}}}))"
-    )
-    result = run_isolated(installed, code, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    modules = json.loads(result.stdout)
+def test_install_imports_all_five_components(isolated: dict[str, Any]) -> None:
+    modules = isolated["modules"]
     assert set(modules) == set(FIVE)
     assert all(m.startswith(f"{IMPORT_NAME}.") for m in modules.values()), modules
 
 
-def test_install_does_not_import_the_repository(installed: Path, tmp_path: Path) -> None:
-    result = run_isolated(installed, "import components", tmp_path)
-    assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
+def test_install_does_not_import_the_repository(isolated: dict[str, Any]) -> None:
+    assert isolated["repository"].startswith("ModuleNotFoundError"), isolated["repository"]
 
 
-def test_install_carries_every_lambda_source(installed: Path, tmp_path: Path) -> None:
+def test_install_carries_every_lambda_source(installed: Path, isolated: dict[str, Any]) -> None:
     """The archives the components build need the functions' files, the shared contract and
     the locks; the installed library finds them inside itself."""
-    code = (
-        f"from {IMPORT_NAME}.lib import paths, contract\n"
-        "print(paths.FUNCTIONS_DIR)\nprint(contract.routes.__name__)"
-    )
-    result = run_isolated(installed, code, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    functions_dir, contract_module = result.stdout.split()
+    functions_dir, contract_module = isolated["functions_dir"], isolated["contract_module"]
     assert Path(functions_dir) == installed / IMPORT_NAME / "functions"
     assert contract_module.startswith(f"{IMPORT_NAME}.functions."), contract_module
     expected = {
@@ -167,22 +189,24 @@ def test_example_program_previews_clean_with_the_policy_pack(installed: Path) ->
 
 def _preview_example(installed: Path, name: str) -> dict[str, Any]:
     """The offline preview (with the policy pack) of ``examples/<name>``, stack ``staging``,
-    with only the pip-installed library on the path; fails on any mandatory violation."""
-    env = {**os.environ, "PYTHONPATH": str(installed)}
+    with only the pip-installed library on the program's path; fails on any mandatory
+    violation. The preview's own process is this one (its command line is tested with the
+    repository's stacks); the program and the pack run in their own interpreters as always."""
     report = installed.parent / f"{name}-preview.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.preview", "--program", str(REPO_ROOT / "examples" / name)]
-        + ["--stack", "staging", "--json", str(report)]
-        # The example's Pulumi.yaml names its own virtualenv; here the library is on PYTHONPATH.
-        + ["--python", sys.executable],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=240,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = io.StringIO()
+    with (
+        mock.patch.dict(os.environ, {"PYTHONPATH": str(installed)}),
+        redirect_stdout(output),
+        redirect_stderr(output),
+    ):
+        status = preview_main(
+            ["--program", str(REPO_ROOT / "examples" / name), "--stack", "staging"]
+            + ["--json", str(report)]
+            # The example's Pulumi.yaml names its own virtualenv; here the library is on
+            # PYTHONPATH.
+            + ["--python", sys.executable]
+        )
+    assert status == 0, output.getvalue()[-6000:]
     return dict(json.loads(report.read_text()))
 
 

@@ -74,18 +74,37 @@ def test_program_interpreter_refuses_other_toolchains(tmp_path: Path) -> None:
         program_interpreter(tmp_path)
 
 
-def test_preview_names_the_interpreters_it_used() -> None:
-    run = run_tool("--stack", "dev", "--graph", "mermaid")
-    assert run.returncode == 0, run.describe()
-    assert "program interpreter: " in run.stderr, run.describe()
-
-
 # --- a fresh clone after the README's set-up command ----------------------------------------
+
+# The packages `make venv` installed into the repository's own pack environment.
+BUILT_PACK_PYTHON = REPO_ROOT / "policies" / "venv" / "bin" / "python"
+
+
+def _purelib(python: Path) -> Path:
+    """``python``'s site-packages directory."""
+    done = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip())
 
 
 @pytest.fixture(scope="module")
 def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The repository's tracked files, copied, then the pack's part of `make venv`."""
+    """The repository's tracked files, copied, then the pack's environment where `make venv`
+    puts it.
+
+    What `make venv` does there is checked on its plan; the environment itself is a virtual
+    environment of its own (its own ``bin/python`` at the path PulumiPolicy.yaml names) whose
+    packages are the ones `make venv` installed into the repository's pack environment, reached
+    by a ``.pth`` file instead of a second download and install. That policies/requirements.txt
+    alone makes a working pack is proven where those packages come from: `make venv` builds
+    policies/venv from that file and nothing else, and every preview of the suite starts the
+    pack with it.
+    """
+    assert BUILT_PACK_PYTHON.is_file(), f"{BUILT_PACK_PYTHON} is missing: run `make venv`"
     clone = tmp_path_factory.mktemp("clone")
     listed = subprocess.run(
         ["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
@@ -101,14 +120,40 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     assert "policies/venv/bin/python -m pip install --quiet -r policies/requirements.txt" in plan, (
         f"`make venv` does not build the pack's environment:\n{plan}"
     )
+    environment = clone / "policies" / "venv"
     subprocess.run(
-        ["make", "policies/venv/.installed", f"PYTHON={sys.executable}"],
-        cwd=clone,
+        [str(BUILT_PACK_PYTHON), "-m", "venv", "--without-pip", str(environment)],
         capture_output=True,
         check=True,
-        timeout=600,
+        timeout=120,
     )
+    packages = _purelib(environment / "bin" / "python") / "make-venv-packages.pth"
+    packages.write_text(f"{_purelib(BUILT_PACK_PYTHON)}\n", encoding="utf-8")
     yield clone
+
+
+def test_preview_names_the_interpreters_it_used(fresh_clone: Path, tmp_path: Path) -> None:
+    """The program's from its Pulumi.yaml, the pack's from the clone's PulumiPolicy.yaml."""
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text(
+        f"name: p\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+    )
+    (program / "Pulumi.test.yaml").write_text("config: {}\n")
+    (program / "__main__.py").write_text("import pulumi\n\npulumi.export('answer', 42)\n")
+    pack = fresh_clone / "policies"
+    run = run_tool("--program", str(program), "--stack", "test", "--policy-pack", str(pack))
+    assert run.returncode == 0, run.describe()
+    program_python = Path(sys.prefix) / "bin" / "python"
+    assert (
+        f"program interpreter: {program_python} "
+        f"(virtualenv '{sys.prefix}' in {program / 'Pulumi.yaml'})"
+    ) in run.stderr, run.describe()
+    assert (
+        f"policy pack interpreter: {pack / 'venv' / 'bin' / 'python'} "
+        f"(virtualenv 'venv' in {pack / 'PulumiPolicy.yaml'})"
+    ) in run.stderr, run.describe()
+    assert f"(local: {pack}): " in run.stdout, run.describe()
 
 
 def test_fresh_clone_pack_answers_with_the_interpreter_its_yaml_names(fresh_clone: Path) -> None:

@@ -232,12 +232,16 @@ def test_function_lock_matches_its_input(function: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def vendored_metadata(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    """METADATA texts of what pip installs from each lock for Lambda (real pip, PyPI or cache)."""
-    build_dir = tmp_path_factory.mktemp("lock-builds")
+def vendored_metadata() -> dict[str, list[str]]:
+    """METADATA texts of what pip installs from each lock for Lambda (real pip, PyPI or cache).
+
+    Built where every preview builds the functions (``.build/`` or ``$CW_ANALYTICS_BUILD_DIR``):
+    its dependencies are keyed by the lock's bytes and the target, so a set found there is what
+    pip installed from this very lock, and none is installed twice in a test run.
+    """
     texts: dict[str, list[str]] = {}
     for function in LOCKED_FUNCTIONS:
-        archive = build_function_archive(REPO_ROOT / "functions" / function, build_dir=build_dir)
+        archive = build_function_archive(REPO_ROOT / "functions" / function)
         with zipfile.ZipFile(archive.path) as zf:
             texts[function] = [
                 zf.read(n).decode() for n in zf.namelist() if n.endswith(".dist-info/METADATA")

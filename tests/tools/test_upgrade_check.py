@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -14,7 +16,9 @@ from tests.tools.helpers import REPO_ROOT
 from tools.plan_guard.allow import load_allow_file
 from tools.plan_guard.digest import load_digest
 from tools.plan_guard.guard import judge
+from tools.preview.checkout import checkout
 from tools.preview.cli import main as preview_main
+from tools.preview.upgrade import BUILD_DIR_ENV, baseline_environment, plan_upgrade
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +51,18 @@ def has_commit(ref: str) -> bool:
     return done.returncode == 0
 
 
+def as_a_developer_checkout(clone: Path) -> None:
+    """What a developer's checkout holds besides its tracked files, shared with this one: the
+    environment, the pack's environment (both built by `make venv`) and the functions'
+    vendored dependencies (content-keyed, so the clone's locks find theirs)."""
+    (clone / "venv").symlink_to(sys.prefix)
+    (clone / "policies" / "venv").symlink_to(REPO_ROOT / "policies" / "venv")
+    deps = REPO_ROOT / ".build" / "deps"
+    deps.mkdir(parents=True, exist_ok=True)
+    (clone / ".build").mkdir()
+    (clone / ".build" / "deps").symlink_to(deps)
+
+
 def test_upgrade_check_fails_on_a_branch_that_replaces_the_database(tmp_path: Path) -> None:
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
@@ -57,12 +73,14 @@ def test_upgrade_check_fails_on_a_branch_that_replaces_the_database(tmp_path: Pa
     assert source.count('engine="postgres"') == 1, "the RDS instance's engine line moved"
     instance.write_text(source.replace('engine="postgres"', 'engine="mysql"'), encoding="utf-8")
     git(clone, "commit", "--quiet", "-am", "Move the database to MySQL")
-    (clone / "venv").symlink_to(sys.prefix)
+    as_a_developer_checkout(clone)
     done = subprocess.run(
         [
             "make",
             "-o",
             "venv/.installed",
+            "-o",
+            "policies/venv/.installed",
             "upgrade-check",
             f"BASE={base}",
             "UPGRADE_STACKS=dev",
@@ -124,3 +142,80 @@ def test_upgrade_check_without_base_says_how_to_call_it() -> None:
     )
     assert done.returncode != 0
     assert "usage: make upgrade-check BASE=<git ref>" in done.stderr
+
+
+PROBE = """\
+import os
+
+import pulumi
+
+build_dir = os.environ.get("CW_ANALYTICS_BUILD_DIR", "")
+pulumi.CustomResource("test:index:Probe", "probe", {"buildDir": build_dir})
+"""
+
+
+def module_from_file(path: Path) -> ModuleType:
+    """The module in ``path``, loaded under a name of its own (the package's ``__init__`` not
+    run), so another version of a module this process imported can be read beside it."""
+    name = f"_upgrade_check_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def test_upgrade_runs_the_baseline_with_the_repository_build_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The program at the ref packages its functions into the repository's .build, where the
+    content-keyed dependencies of earlier checks are, not into its throw-away checkout."""
+    monkeypatch.delenv(BUILD_DIR_ENV, raising=False)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "Pulumi.yaml").write_text("name: probe\nruntime: python\n", encoding="utf-8")
+    (repo / "Pulumi.test.yaml").write_text("config: {}\n", encoding="utf-8")
+    (repo / "__main__.py").write_text(PROBE, encoding="utf-8")
+    git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "probe")
+    plan = tmp_path / "plan.json"
+    assert plan_upgrade(repo, "test", "HEAD", plan) == 0, capsys.readouterr().err
+    steps = json.loads(plan.read_text(encoding="utf-8"))["steps"]
+    [probe] = [step for step in steps if step["urn"].endswith("::probe")]
+    assert probe["oldState"]["inputs"]["buildDir"] == str(repo.resolve() / ".build"), probe
+    # The work tree's program keeps its own default (the variable stays unset for it).
+    assert probe["newState"]["inputs"]["buildDir"] == "", probe
+
+
+def test_upgrade_baseline_environment_keeps_a_build_dir_the_user_chose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(BUILD_DIR_ENV, str(tmp_path / "mine"))
+    assert baseline_environment(tmp_path / "repo") == {}
+
+
+def test_upgrade_build_dir_variable_is_the_one_the_components_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(BUILD_DIR_ENV, str(tmp_path / "kept"))
+    paths = module_from_file(REPO_ROOT / "components" / "lib" / "paths.py")
+    assert paths.default_build_dir() == tmp_path / "kept"
+
+
+@pytest.mark.skipif(
+    not has_commit(PREVIOUS_RELEASE), reason=f"{PREVIOUS_RELEASE} is not in this clone's history"
+)
+def test_upgrade_previous_release_builds_where_the_variable_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release the stacks run today packages into the directory the variable names, so
+    checks from it reuse the dependencies kept in the repository's .build."""
+    monkeypatch.setenv(BUILD_DIR_ENV, str(tmp_path / "kept"))
+    with checkout(REPO_ROOT, PREVIOUS_RELEASE) as tree:
+        packaging = module_from_file(tree / "components" / "packaging.py")
+    assert packaging.default_build_dir() == tmp_path / "kept"

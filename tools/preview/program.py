@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,12 @@ class ProgramRun:
     """A program running under mocks in a child interpreter; ``result()`` waits for it."""
 
     def __init__(
-        self, stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT, python: str = sys.executable
+        self,
+        stack: StackConfig,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        python: str = sys.executable,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self._stack = stack
         self._timeout = timeout
@@ -68,7 +74,7 @@ class ProgramRun:
         self._process = subprocess.Popen(
             [python, "-m", "tools.preview.program_child", str(self._request_path)],
             cwd=stack.program_dir,
-            env=_child_environment(),
+            env=_child_environment(environment or {}),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -135,10 +141,18 @@ def _reject_duplicate_urns(resources: list[PreviewResource]) -> None:
 
 
 def start_program(
-    stack: StackConfig, *, timeout: float = DEFAULT_TIMEOUT, python: str = sys.executable
+    stack: StackConfig,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    python: str = sys.executable,
+    environment: Mapping[str, str] | None = None,
 ) -> ProgramRun:
-    """Start the stack's program under mocks in a child ``python``; returns at once."""
-    return ProgramRun(stack, timeout=timeout, python=python)
+    """Start the stack's program under mocks in a child ``python``; returns at once.
+
+    ``environment`` adds variables to (or overrides them in) the child's, which is otherwise
+    this process's.
+    """
+    return ProgramRun(stack, timeout=timeout, python=python, environment=environment)
 
 
 def run_program(
@@ -154,8 +168,8 @@ def _temporary_file(prefix: str) -> Path:
     return Path(name)
 
 
-def _child_environment() -> dict[str, str]:
-    env = dict(os.environ)
+def _child_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    env = {**os.environ, **extra}
     paths = [str(TOOLS_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env.setdefault("PYTHONIOENCODING", "utf-8")

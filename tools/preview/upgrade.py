@@ -1,9 +1,19 @@
 """``python -m tools.preview --baseline REF``: the plan from the program at a git ref to the
-program in the work tree, for one stack, in the shape of ``pulumi preview --json``."""
+program in the work tree, for one stack, in the shape of ``pulumi preview --json``.
+
+The program at the ref runs from a temporary checkout, so its components would package the
+Lambda functions into a build directory inside that checkout: a pip install per function, per
+stack, on every run, into a directory removed afterwards. Instead it runs with
+``CW_ANALYTICS_BUILD_DIR`` set to the repository's own ``.build`` (unless the user set the
+variable, which both runs then share): the vendored dependencies there are keyed by the lock's
+content, the target and the packaging format version, so a ref whose locks match the work
+tree's reuses them, and an older ref's are built once and kept for the next check.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -18,6 +28,8 @@ from tools.preview.stack_config import StackConfig, load_stack_config
 from tools.preview.values import REDACTED
 
 _SHOWN_OPS = ("replace", "delete", "create", "update")
+BUILD_DIR_ENV = "CW_ANALYTICS_BUILD_DIR"
+"""Where the components build Lambda archives (``components.lib.paths.BUILD_DIR_ENV``)."""
 
 
 def plan_upgrade(program: Path, stack: str, ref: str, output: Path | None) -> int:
@@ -32,7 +44,12 @@ def plan_upgrade(program: Path, stack: str, ref: str, output: Path | None) -> in
         with checkout(repo, commit) as tree:
             base_program = tree / program.relative_to(repo)
             if any(base_program.glob(f"Pulumi.{stack}.y*ml")):
-                runs.append(start_program(load_stack_config(base_program, stack)))
+                runs.append(
+                    start_program(
+                        load_stack_config(base_program, stack),
+                        environment=baseline_environment(repo),
+                    )
+                )
             else:
                 note += f"; stack {stack} has no stack file at {ref}, so everything is created"
             new = runs[0].result().resources
@@ -77,6 +94,14 @@ def render_plan(document: dict[str, Any], title: str) -> str:
     counts: Counter[str] = Counter(document["changeSummary"])
     lines.append("  " + ", ".join(f"{counts[op]} {op}" for op in sorted(counts)))
     return "\n".join(lines) + "\n"
+
+
+def baseline_environment(repo: Path) -> dict[str, str]:
+    """What the program at the ref runs with besides this process's environment: the
+    repository's build directory, unless ``CW_ANALYTICS_BUILD_DIR`` already names one."""
+    if os.environ.get(BUILD_DIR_ENV):
+        return {}
+    return {BUILD_DIR_ENV: str(repo / ".build")}
 
 
 def _blinded_config(stack: StackConfig) -> dict[str, str]:
