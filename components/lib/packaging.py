@@ -19,6 +19,8 @@ Build output lives outside git, in ``<repo>/.build/`` or ``$CW_ANALYTICS_BUILD_D
 - ``deps/<key>/``: the vendored dependencies, keyed by the sha256 of (the lock's bytes, platform,
   implementation, Python version, architecture); a warm key means no pip run and no network.
 - ``archives/<function>-<arch>-py<ver>-<source hash>.zip``: rebuilt only when the hash changes.
+- ``locks/``: one lock file per dependency key; a build that finds another installing the same
+  key waits for it and reuses its result instead of running pip again.
 
 Both are written to a temporary sibling and moved into place with ``os.replace``, so two
 processes building the same function at once both end up with a complete result.
@@ -27,6 +29,7 @@ processes building the same function at once both end up with a complete result.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import io
 import os
@@ -36,6 +39,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -183,6 +187,37 @@ def _ensure_dependencies(
     if final.is_dir():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(root / "locks" / f"deps-{final.name}.lock"):
+        if final.is_dir():  # built by the process that held the lock before us
+            return final
+        return _install_dependencies(
+            name, requirements, final, installer, platform=(architecture, python_version)
+        )
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock_path``: one install per key at a time, so parallel
+    builds (test workers, several stacks previewed at once) wait for it instead of repeating it."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _install_dependencies(
+    name: str,
+    requirements: Path,
+    final: Path,
+    installer: Installer,
+    *,
+    platform: tuple[Architecture, str],
+) -> Path:
+    """Install ``requirements`` for ``platform`` (architecture, Python version) into ``final``."""
+    architecture, python_version = platform
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
     arguments = [
         "--quiet",

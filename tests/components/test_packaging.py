@@ -130,16 +130,16 @@ def test_build_function_archive_hash_is_base64_sha256_of_the_zip(
 class FakePip:
     """Installs a tiny package the way pip would, machine-specific records included."""
 
-    def __init__(self, barrier: threading.Barrier | None = None) -> None:
+    def __init__(self, seconds: float = 0.0) -> None:
         self.calls: list[list[str]] = []
-        self.barrier = barrier
+        self.seconds = seconds
+        """How long an install takes: the window a parallel build of the same lock falls into."""
         self._lock = threading.Lock()
 
     def __call__(self, arguments: Sequence[str], target: Path) -> None:
         with self._lock:
             self.calls.append(list(arguments))
-        if self.barrier is not None:
-            self.barrier.wait(timeout=10)
+        time.sleep(self.seconds)
         (target / "fakedep").mkdir()
         (target / "fakedep" / "__init__.py").write_text("VALUE = 1\n")
         (target / "fakedep" / "__pycache__").mkdir()
@@ -425,14 +425,18 @@ def test_build_function_archive_honours_the_build_dir_variable(
     assert archive.path.is_relative_to(tmp_path / "from-env")
 
 
-def test_build_function_archive_concurrent_builds_agree(function_dir: Path, tmp_path: Path) -> None:
-    # Every builder waits inside "pip" until all four are there: a true cold-cache race.
-    fake = FakePip(barrier=threading.Barrier(4))
+def test_build_function_archive_concurrent_builds_install_once_and_agree(
+    function_dir: Path, tmp_path: Path
+) -> None:
+    # Four builders start together on a cold cache while the first install is still running.
+    fake = FakePip(seconds=0.5)
+    start = threading.Barrier(4)
     results: list[FunctionArchive] = []
     errors: list[BaseException] = []
 
     def build() -> None:
         try:
+            start.wait(timeout=10)
             results.append(
                 build_function_archive(function_dir, build_dir=tmp_path / "b", installer=fake)
             )
@@ -445,7 +449,8 @@ def test_build_function_archive_concurrent_builds_agree(function_dir: Path, tmp_
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len({r.sha256_base64 for r in results}) == 1
+    assert len(fake.calls) == 1, "the builders that waited must reuse the first install"
+    assert len(results) == 4 and len({r.sha256_base64 for r in results}) == 1
     leftovers = [p.name for p in (tmp_path / "b").rglob(".sample_fn-*")]
     assert leftovers == []
     assert "fakedep/__init__.py" in _names(results[0])
