@@ -8,7 +8,6 @@ declares it, and the app stacks declare none of it.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import pytest
 import yaml

@@ -42,5 +42,5 @@ def test_iam_proof_cli_reason_without_a_reason_exits_2(
 def test_iam_proof_preview_run_of_a_stack_without_config_fails_naming_the_exit_status() -> None:
     # The proof runs the preview itself when given none: a stack it cannot preview fails with
     # the preview's exit status and output, not a missing-file error.
-    with pytest.raises(RunError, match=r"preview of stack no-such-stack wrote no report \(exit 2\)"):
+    with pytest.raises(RunError, match=r"stack no-such-stack wrote no report \(exit 2\)"):
         PreviewRun("no-such-stack").resources()
