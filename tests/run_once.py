@@ -40,7 +40,7 @@ def shared_directory(factory: pytest.TempPathFactory) -> Path:
     base = factory.getbasetemp()
     run_root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     directory = run_root / "shared-runs"
-    directory.mkdir(exist_ok=True)
+    directory.mkdir(mode=0o700, exist_ok=True)
     return directory
 
 
