@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.tools.helpers import FIXTURES, ToolRun
 from tools.policy_analyzer import PolicyPackProcess, load_policy_config
 from tools.preview.interpreters import pack_interpreter
 from tools.preview.judgement import Judgement, judge
@@ -71,3 +72,16 @@ def judge_program(pack: PolicyPackProcess, program_dir: Path, stack: str = "test
 def mandatory_names(judgement: Judgement) -> frozenset[str]:
     """Logical names of the resources a mandatory policy rejected."""
     return frozenset(f.urn.rsplit("::", 1)[-1] for f in judgement.report.mandatory)
+
+
+def as_tool_run(judgement: Judgement) -> ToolRun:
+    """The verdict as the command hands it over: its exit status, the text it prints and the
+    report ``--json`` writes (nothing goes to stderr when the program runs)."""
+    return ToolRun(judgement.exit_status, judgement.console(), "", judgement.json_report())
+
+
+@contextlib.contextmanager
+def judged_fixtures(*names: str) -> Iterator[dict[str, ToolRun]]:
+    """Fixture programs of tests/tools/fixtures judged by one repository pack, as command runs."""
+    with pack_process() as pack:
+        yield {name: as_tool_run(judge_program(pack, FIXTURES / name)) for name in names}
