@@ -5,6 +5,7 @@ Readers: the stack checks (tests/tools/test_repo_stacks.py), the name rule
 (tests/policies/test_names.py), the IAM proof, the account project, the destroy order of the
 function roles, and the alarm and architecture pages. Each result is what the command gives a
 user: its exit status, output and JSON report; a failed build fails every reader the same way.
+Every reader in a process gets the same objects: read them, or change a copy.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from tools.preview.stack_config import load_stack_config
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _program_key(program: Path) -> str:
-    if program.resolve() == REPO_ROOT:
-        return ""
-    return program.resolve().relative_to(REPO_ROOT).as_posix().replace("/", "-") + "-"
+def _preview_key(stack: str, program: Path) -> str:
+    """``preview-dev`` for the root project's stack, ``preview-account-eu-west-1`` for another's."""
+    where = program.resolve().relative_to(REPO_ROOT).as_posix().replace("/", "-")
+    return f"preview-{where}-{stack}" if where != "." else f"preview-{stack}"
 
 
 def stack_preview(
@@ -35,7 +36,7 @@ def stack_preview(
     its exit status, output and report. ``program`` is this repository's root (the app
     stacks) or one of its projects (``account/``)."""
     directory = shared_directory(factory)
-    key = f"preview-{_program_key(program)}{stack}"
+    key = _preview_key(stack, program)
     where = [] if program.resolve() == REPO_ROOT else ["--program", str(program)]
     return once(
         directory,
@@ -49,7 +50,7 @@ def stack_preview_json(
 ) -> Path:
     """The JSON report ``stack_preview`` wrote (it fails the test if the preview wrote none)."""
     run = stack_preview(factory, stack, program)
-    path = shared_directory(factory) / f"preview-{_program_key(program)}{stack}.json"
+    path = shared_directory(factory) / f"{_preview_key(stack, program)}.json"
     assert run.report is not None and path.is_file(), run.describe()
     return path
 
