@@ -38,14 +38,15 @@ def runs() -> Iterator[dict[str, Judgement]]:
 def failures() -> dict[str, ProgramError | None]:
     """What the preview's program child reports for each program that fails (run side by side)."""
     started = {name: start_program(load_stack_config(FIXTURES / name, "test")) for name in FAILING}
-    found: dict[str, ProgramError | None] = {}
-    for name, run in started.items():
-        found[name] = None
-        try:
-            run.result()
-        except ProgramError as error:
-            found[name] = error
-        finally:
+    found: dict[str, ProgramError | None] = dict.fromkeys(FAILING)
+    try:
+        for name, run in started.items():
+            try:
+                run.result()
+            except ProgramError as error:
+                found[name] = error
+    finally:
+        for run in started.values():
             run.close()
     return found
 
