@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
-from stack_settings import CONFIG_KEYS, declared_keys, unknown_key_problems
-from tests.tools.helpers import REPO_ROOT, run_tool
+from stack_settings import CONFIG_KEYS, ConfigError, declared_keys, unknown_key_problems
+from tools.preview.stack_config import load_stack_config
+from tools.pulumi_mocks import run_program_in_mocks
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_unknown_key_problems_names_key_and_nearest_declared_key() -> None:
@@ -31,23 +37,22 @@ def test_declared_keys_cover_every_key_the_settings_read(key: str) -> None:
     assert key in declared_keys(), f"{key} is read but not declared in Pulumi.yaml"
 
 
-def test_preview_of_a_stack_with_a_misspelt_key_fails_naming_it() -> None:
-    stack = REPO_ROOT / "Pulumi.typo-test.yaml"
-    stack.write_text(
+def test_preview_of_a_stack_with_a_misspelt_key_fails_naming_it(tmp_path: Path) -> None:
+    # The project and a stack file with the typo, loaded as the preview loads them; the
+    # repository's program then runs with that config (in this process: the CLI's own way of
+    # reporting a program that raises is proven in tests/tools/test_preview_cli.py).
+    shutil.copy(REPO_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "__main__.py").symlink_to(REPO_ROOT / "__main__.py")
+    (tmp_path / "Pulumi.typo-test.yaml").write_text(
         (REPO_ROOT / "Pulumi.prod.yaml")
         .read_text()
         .replace("dbDeletionProtection:", "dbDeletionProtecton:")
     )
-    try:
-        run = run_tool(
-            "--stack",
-            "typo-test",
-            "--policy-pack-config",
-            str(REPO_ROOT / "policies" / "config" / "prod.json"),
+    stack = load_stack_config(tmp_path, "typo-test")
+    with pytest.raises(ConfigError) as failure:
+        run_program_in_mocks(
+            REPO_ROOT, config=stack.config, project=stack.project, stack=stack.stack
         )
-    finally:
-        stack.unlink()
-    assert run.returncode == 2, run.describe()
-    assert "cw-analytics:dbDeletionProtecton is not a key this program reads" in run.stderr, (
-        run.describe()
-    )
+    assert "cw-analytics:dbDeletionProtecton is not a key this program reads" in str(
+        failure.value
+    ), failure.value

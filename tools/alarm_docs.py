@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from google.protobuf import json_format
 
 from tools.preview.model import PreviewResource
 from tools.preview.program import run_program
-from tools.preview.stack_config import load_stack_config
+from tools.preview.stack_config import StackConfig, load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOC = REPO_ROOT / "docs" / "alarms.md"
@@ -83,14 +83,22 @@ def render(by_stack: Mapping[str, Sequence[Alarm]]) -> str:
     return "\n".join([BEGIN_MARKER, *lines, "", END_MARKER])
 
 
-def generate(stacks: Sequence[str] = STACKS) -> str:
-    """Run each stack's program under mocks and render the catalogue of its alarms."""
+def program_resources(config: StackConfig) -> Sequence[PreviewResource]:
+    """What the stack's program registers, run under the offline preview's mocks."""
+    return run_program(config).resources
+
+
+def generate(
+    stacks: Sequence[str] = STACKS,
+    resources_of: Callable[[StackConfig], Sequence[PreviewResource]] = program_resources,
+) -> str:
+    """The catalogue of the alarms each stack's program declares (``resources_of`` runs it)."""
     by_stack = {}
     for stack in stacks:
         config = load_stack_config(REPO_ROOT, stack)
         project = config.config.get("cw-analytics:projectName", config.project)
         suffix = config.config["cw-analytics:environmentSuffix"]
-        by_stack[stack] = stack_alarms(run_program(config).resources, f"{project}-{suffix}")
+        by_stack[stack] = stack_alarms(resources_of(config), f"{project}-{suffix}")
     return render(by_stack)
 
 

@@ -8,15 +8,12 @@ declares it, and the app stacks declare none of it.
 from __future__ import annotations
 
 import functools
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from account.account_settings import account_settings_from_config
+from tests import shared_runs
 from tests.components.support import REPO_ROOT, explicit_dependencies, whole_stack
 from tests.harness import REGION, parse_document
 from tools.pulumi_mocks import ACCOUNT_ID, MockRun, run_program_in_mocks
@@ -155,20 +152,12 @@ def test_account_settings_require_a_region() -> None:
         account_settings_from_config({}, None)
 
 
-def test_account_preview_passes_the_policy_pack(tmp_path: Path) -> None:
+def test_account_preview_passes_the_policy_pack(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The project previews offline like the app stacks, with no mandatory finding."""
-    report_path = tmp_path / "account.json"
-    completed = subprocess.run(
-        [sys.executable, "-m", "tools.preview", "--program", str(ACCOUNT_DIR), "--stack", STACK]
-        + ["--json", str(report_path)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = shared_runs.stack_preview(tmp_path_factory, STACK, ACCOUNT_DIR)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    report = json.loads(report_path.read_text())
+    report = completed.report
+    assert report is not None
     mandatory = [v for v in report["policyViolations"] if v["enforcementLevel"] == "mandatory"]
     assert not mandatory, f"account preview: {mandatory}"
     assert any(r["type"] == ACCOUNT for r in report["resources"]), "preview lost the setting"

@@ -5,27 +5,27 @@ Read from the destroy order the offline preview computes for the program itself.
 
 from __future__ import annotations
 
-import functools
 import json
-from pathlib import Path
 
 import pytest
 
+from tests import shared_runs
 from tools.preview.destroy import DestroyPlan
 from tools.preview.destroy_checks import RELEASE_ACTION, allows_action
 from tools.preview.model import PreviewResource
 from tools.preview.options import resolve_options
-from tools.preview.program import run_program
-from tools.preview.stack_config import load_stack_config
 from tools.preview.values import plain_properties
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 HOLDERS = {"aws:ec2/subnet:Subnet", "aws:ec2/securityGroup:SecurityGroup"}
 
 
-@functools.cache
-def _preview(stack: str) -> list[PreviewResource]:
-    return resolve_options(run_program(load_stack_config(REPO_ROOT, stack)).resources)
+@pytest.fixture(scope="module")
+def previews(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[PreviewResource]]:
+    """Each stack's resources with their effective options, as the preview resolves them."""
+    return {
+        stack: resolve_options(shared_runs.stack_resources(tmp_path_factory, stack))
+        for stack in ("dev", "prod")
+    }
 
 
 def _vpc_functions(resources: list[PreviewResource]) -> list[PreviewResource]:
@@ -59,9 +59,9 @@ def _role_of(function: PreviewResource, by_urn: dict[str, PreviewResource]) -> P
 @pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_function_role_and_grant_are_destroyed_after_the_vpc_function_s_network(
-    stack: str,
+    stack: str, previews: dict[str, list[PreviewResource]]
 ) -> None:
-    resources = _preview(stack)
+    resources = previews[stack]
     by_urn = {r.urn: r for r in resources}
     plan = DestroyPlan(resources)
     functions = _vpc_functions(resources)
@@ -82,8 +82,10 @@ def test_function_role_and_grant_are_destroyed_after_the_vpc_function_s_network(
 
 
 @pytest.mark.slow
-def test_function_role_grant_names_no_subnet_or_group() -> None:
-    resources = _preview("dev")
+def test_function_role_grant_names_no_subnet_or_group(
+    previews: dict[str, list[PreviewResource]],
+) -> None:
+    resources = previews["dev"]
     for function in _vpc_functions(resources):
         role = _role_of(function, {r.urn: r for r in resources})
         for grant in _release_grants(resources, role):

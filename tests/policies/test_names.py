@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +12,9 @@ import pytest
 from pulumi_policy import PolicyProviderResource, PolicyResource, StackValidationArgs
 
 from policies.rules.names import claim_of, name_inputs, validate_unique_physical_names
+from tests import shared_runs
 from tests.policies.helpers import UNKNOWN, engine_args
+from tests.preview_in_process import judge_program, pack_process
 from tools import physical_names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -276,26 +275,12 @@ def test_names_name_input_derived_from_pulumi_aws_matches_aws(
 @pytest.fixture(scope="module")
 def stack_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The offline preview's JSON report of dev and prod (the pack runs the rule in it)."""
-    out = tmp_path_factory.mktemp("names")
     reports = {}
     for stack in ("dev", "prod"):
-        path = out / f"{stack}.json"
-        done = preview("--stack", stack, "--json", str(path))
-        assert done.returncode == 0, done.stdout + done.stderr
-        reports[stack] = json.loads(path.read_text(encoding="utf-8"))
+        run = shared_runs.stack_preview(tmp_path_factory, stack)
+        assert run.returncode == 0 and run.report is not None, run.describe()
+        reports[stack] = run.report
     return reports
-
-
-def preview(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m tools.preview ARGS`` from the repository root."""
-    return subprocess.run(
-        [sys.executable, "-m", "tools.preview", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.mark.slow
@@ -361,7 +346,9 @@ def test_names_collision_fails_the_offline_preview(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    done = preview("--program", str(tmp_path), "--stack", "test")
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "physical-name-unique" in done.stdout
-    assert "'shared-handler' in the account, across regions" in done.stdout
+    with pack_process() as pack:
+        judgement = judge_program(pack, tmp_path)
+    console = judgement.console()
+    assert judgement.exit_status == 1, console
+    assert "physical-name-unique" in console
+    assert "'shared-handler' in the account, across regions" in console

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests import shared_runs
 from tests.tools.builders import STACK_URN, resource, stack
 from tools import alarm_docs
 from tools.alarm_docs import Alarm, render, replace_block, stack_alarms
 from tools.preview.model import PreviewResource
+from tools.preview.stack_config import StackConfig
 
 from .test_graph import component
 
@@ -66,7 +70,27 @@ def test_alarm_docs_refuses_a_page_without_markers() -> None:
 
 
 @pytest.mark.slow
-def test_alarm_docs_page_matches_the_stacks() -> None:
-    assert alarm_docs.main(["--check"]) == 0, (
+def test_alarm_docs_page_matches_the_stacks(tmp_path_factory: pytest.TempPathFactory) -> None:
+    def resources_of(config: StackConfig) -> list[PreviewResource]:
+        return shared_runs.stack_resources(tmp_path_factory, config.stack)
+
+    document = alarm_docs.DOC.read_text(encoding="utf-8")
+    generated = alarm_docs.generate(resources_of=resources_of)
+    assert replace_block(document, generated) == document, (
         "docs/alarms.md is out of date: run python -m tools.alarm_docs"
     )
+
+
+def test_alarm_docs_check_fails_on_a_stale_page_until_it_is_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = tmp_path / "alarms.md"
+    page.write_text(f"# Alarms\n{render({'dev': []})}\nafter\n", encoding="utf-8")
+    current = render({"dev": [Alarm("database", "db-cpu", "page", "> 80 %")]})
+    monkeypatch.setattr(alarm_docs, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(alarm_docs, "DOC", page)
+    monkeypatch.setattr(alarm_docs, "generate", lambda: current)
+    assert alarm_docs.main(["--check"]) == 1
+    assert alarm_docs.main([]) == 0
+    assert page.read_text(encoding="utf-8") == f"# Alarms\n{current}\nafter\n"
+    assert alarm_docs.main(["--check"]) == 0

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import shared_runs
 from tests.tools.builders import STACK_URN, resource, stack, struct
-from tests.tools.helpers import REPO_ROOT, run_tool
+from tests.tools.helpers import REPO_ROOT
+from tools.preview import cli
 from tools.preview.errors import PreviewError
 from tools.preview.graph import (
     BEGIN_MARKER,
@@ -158,14 +160,20 @@ def test_replace_generated_block_without_markers_names_them() -> None:
         replace_generated_block("no markers", "flowchart LR\n", Path("a.md"))
 
 
-def test_preview_write_without_graph_is_a_usage_error(tmp_path: Path) -> None:
-    run = run_tool("--write", str(tmp_path / "x.md"))
-    assert run.returncode == 2 and "--write needs --graph" in run.stderr, run.describe()
+def test_preview_write_without_graph_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--write", str(tmp_path / "x.md")])
+    stderr = capsys.readouterr().err
+    assert exited.value.code == 2 and "--write needs --graph" in stderr, stderr
 
 
 @pytest.mark.slow
-def test_architecture_doc_holds_the_current_diagram() -> None:
-    run = run_tool("--stack", "dev", "--graph", "mermaid")
+def test_architecture_doc_holds_the_current_diagram(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    run = shared_runs.stack_diagram(tmp_path_factory, "dev")
     assert run.returncode == 0, run.describe()
     held = generated_block(ARCHITECTURE.read_text(encoding="utf-8"))
     assert held == run.stdout, (

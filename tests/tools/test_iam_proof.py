@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests import shared_runs
 from tools.iam_proof.__main__ import report
 from tools.iam_proof.grants import Justification, load_justifications
 from tools.iam_proof.model import check_iam_data
@@ -29,11 +30,12 @@ TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/cw-analytics-dev-metr
 
 
 @pytest.fixture(scope="module")
-def inputs() -> Inputs:
-    """The recorded scenario and the dev stack's preview."""
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
+    """The recorded scenario and the dev stack's preview (the run's shared one)."""
     check_iam_data()
+    preview = shared_runs.stack_preview_json(tmp_path_factory, "dev")
     try:
-        return gather("dev")
+        return gather("dev", preview)
     except PostgresUnavailableError as exc:
         pytest.fail(str(exc), pytrace=False)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tools.iam_proof.__main__ import main
+from tools.iam_proof.run import PreviewRun, RunError
 
 
 def test_iam_proof_cli_missing_preview_report_exits_2(
@@ -36,3 +37,10 @@ def test_iam_proof_cli_reason_without_a_reason_exits_2(
     )
     assert main(["--justified", str(reasons)]) == 2
     assert "entry 1 lacks reason" in capsys.readouterr().err
+
+
+def test_iam_proof_preview_run_of_a_stack_without_config_fails_naming_the_exit_status() -> None:
+    # The proof runs the preview itself when given none: a stack it cannot preview fails with
+    # the preview's exit status and output, not a missing-file error.
+    with pytest.raises(RunError, match=r"stack no-such-stack wrote no report \(exit 2\)"):
+        PreviewRun("no-such-stack").resources()

@@ -1,15 +1,26 @@
-"""``python -m tools.preview`` end to end on small fixture programs: exit codes, output, JSON."""
+"""``python -m tools.preview`` end to end on small fixture programs: exit codes, output, JSON.
+
+One real command per exit status (0 accepted, 1 a mandatory violation, 2 could not run), which
+also shows what it prints and writes. Failures of the command line itself run ``main`` in this
+process; what a pack concludes is judged in this process too, and shown to be what the command
+reports.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.tools.helpers import SAMPLE_PACK, ToolRun, run_fixture
+from tests.preview_in_process import judge_program, pack_process
+from tests.tools.helpers import FIXTURES, SAMPLE_PACK, ToolRun, run_fixture
+from tools.policy_analyzer import PolicyPackProcess
+from tools.preview import cli
+from tools.preview.judgement import Judgement
 
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options", "effectiveOptions"}
 EFFECTIVE_KEYS = {"protect", "retainOnDelete", "deletedWith", "inheritedFrom"}
@@ -28,32 +39,50 @@ OPTION_KEYS = {
 VIOLATION_KEYS = {"policyPack", "policy", "enforcementLevel", "urn", "message"}
 LEVELS = {"advisory", "mandatory", "remediate", "disabled"}
 SECRET = "offline-fixture-secret-value"
+COMMANDS = ("clean", "wildcard_iam", "raises")
+"""The fixtures run through the real command: exit status 0, 1 and 2."""
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ToolRun]:
-    """Each fixture previewed once (against the repository's pack unless noted)."""
+    """Each command previewed once against the repository's pack, side by side."""
     out = tmp_path_factory.mktemp("reports")
-    cases: dict[str, tuple[str, ...]] = {
-        "clean": (),
-        "wildcard_iam": (),
-        "undeletable_rds": (),
-        "raises": (),
-        "missing_key": (),
-        "secure_value": (),
-    }
-    jobs: dict[str, tuple[str, tuple[str, ...]]] = {
-        name: (name, extra) for name, extra in cases.items()
-    }
-    jobs["clean-sample"] = ("clean", ("--policy-pack", str(SAMPLE_PACK)))
-    jobs["raises-verbose"] = ("raises", ("--verbose",))
-    # Independent processes: run them side by side.
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {
-            key: pool.submit(run_fixture, fixture, out / f"{key}.json", *extra)
-            for key, (fixture, extra) in jobs.items()
-        }
-        return {key: future.result() for key, future in futures.items()}
+    with ThreadPoolExecutor(max_workers=len(COMMANDS)) as pool:
+        futures = {name: pool.submit(run_fixture, name, out / f"{name}.json") for name in COMMANDS}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def repo_pack() -> Iterator[PolicyPackProcess]:
+    """The repository's pack, started once for the programs judged in this process."""
+    with pack_process() as pack:
+        yield pack
+
+
+@pytest.fixture(scope="module")
+def sample() -> Iterator[Judgement]:
+    """The clean fixture judged by the sample pack (advisory, disabled and echoing policies)."""
+    with pack_process(SAMPLE_PACK) as pack:
+        yield judge_program(pack, FIXTURES / "clean")
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``python -m tools.preview ARGS`` run in this process: exit status, stdout, stderr."""
+    status = cli.main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _fixture(name: str) -> tuple[str, ...]:
+    return ("--program", str(FIXTURES / name), "--stack", "test")
+
+
+def _by_urn(report: dict[str, Any]) -> dict[str, tuple[str, str | None, Any]]:
+    return {r["urn"]: (r["type"], r["parent"], r["inputs"]) for r in report["resources"]}
+
+
+def _findings(report: dict[str, Any]) -> list[tuple[str, ...]]:
+    return sorted(tuple(v[k] for k in sorted(VIOLATION_KEYS)) for v in report["policyViolations"])
 
 
 def _violations(run: ToolRun, level: str) -> list[dict[str, Any]]:
@@ -80,12 +109,12 @@ def test_preview_wildcard_iam_policy_prints_violation_under_policies(
     assert "mandatory (1)" in policies and "(aws:iam/policy:Policy: admin)" in policies
 
 
-def test_preview_undeletable_rds_exits_one(runs: dict[str, ToolRun]) -> None:
-    run = runs["undeletable_rds"]
-    assert run.returncode == 1, run.describe()
-    mandatory = _violations(run, "mandatory")
-    assert mandatory and all(v["urn"].endswith("aws:rds/instance:Instance::db") for v in mandatory)
-    assert any("deletion" in v["message"].lower() for v in mandatory), mandatory
+def test_preview_undeletable_rds_exits_one(repo_pack: PolicyPackProcess) -> None:
+    run = judge_program(repo_pack, FIXTURES / "undeletable_rds")
+    assert run.exit_status == 1, run.console()
+    mandatory = run.report.mandatory
+    assert mandatory and all(f.urn.endswith("aws:rds/instance:Instance::db") for f in mandatory)
+    assert any("deletion" in f.message.lower() for f in mandatory), mandatory
 
 
 def test_preview_raising_program_exits_two_with_error(runs: dict[str, ToolRun]) -> None:
@@ -100,31 +129,34 @@ def test_preview_raising_program_hides_traceback_without_verbose(
     assert "Traceback" not in runs["raises"].stderr, runs["raises"].describe()
 
 
-def test_preview_raising_program_shows_traceback_with_verbose(runs: dict[str, ToolRun]) -> None:
-    run = runs["raises-verbose"]
-    assert run.returncode == 2 and "Traceback" in run.stderr, run.describe()
-    assert "raises/__main__.py" in run.stderr, run.describe()
+def test_preview_raising_program_shows_traceback_with_verbose(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, _, stderr = _main(capsys, *_fixture("raises"), "--verbose")
+    assert status == 2 and "Traceback" in stderr, stderr
+    assert "raises/__main__.py" in stderr, stderr
 
 
-def test_preview_missing_required_key_exits_two_naming_key(runs: dict[str, ToolRun]) -> None:
-    run = runs["missing_key"]
-    assert run.returncode == 2, run.describe()
-    assert "missing required config 'fixture-missing-key:owner'" in run.stderr, run.describe()
+def test_preview_missing_required_key_exits_two_naming_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, _, stderr = _main(capsys, *_fixture("missing_key"))
+    assert status == 2, stderr
+    assert "missing required config 'fixture-missing-key:owner'" in stderr, stderr
 
 
-def test_preview_secure_value_exits_two_naming_key(runs: dict[str, ToolRun]) -> None:
-    run = runs["secure_value"]
-    assert run.returncode == 2, run.describe()
-    assert "'fixture-secure-value:apiToken' is an encrypted (secure) value" in run.stderr
+def test_preview_secure_value_exits_two_naming_key(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, stderr = _main(capsys, *_fixture("secure_value"))
+    assert status == 2, stderr
+    assert "'fixture-secure-value:apiToken' is an encrypted (secure) value" in stderr, stderr
 
 
 def test_preview_failure_writes_no_report(runs: dict[str, ToolRun]) -> None:
     assert runs["raises"].report is None
 
 
-def test_preview_json_matches_documented_shape(runs: dict[str, ToolRun]) -> None:
-    for name in ("clean", "wildcard_iam", "clean-sample"):
-        report = runs[name].report
+def test_preview_json_matches_documented_shape(runs: dict[str, ToolRun], sample: Judgement) -> None:
+    for report in (runs["clean"].report, runs["wildcard_iam"].report, sample.json_report()):
         assert report is not None
         assert set(report) == {"stack", "resources", "destroy", "policyViolations"}
         assert set(report["destroy"]) == {"blockedBy", "order"}
@@ -172,55 +204,74 @@ def test_preview_console_lists_tree_and_counts(runs: dict[str, ToolRun]) -> None
     assert "+ 6 to create" in out and "1  aws:iam/rolePolicy:RolePolicy" in out, out
 
 
-def test_preview_never_prints_secret_even_when_pack_echoes_it(runs: dict[str, ToolRun]) -> None:
-    run = runs["clean-sample"]
-    assert "sample-echo-parameter" in run.stdout, run.describe()
-    assert SECRET not in run.stdout + run.stderr + str(run.report), run.describe()
+def test_preview_never_prints_secret_even_when_pack_echoes_it(sample: Judgement) -> None:
+    console, report = sample.console(), sample.json_report()
+    assert "sample-echo-parameter" in console, console
+    assert SECRET not in console + str(report), console
 
 
-def test_preview_sends_options_to_stack_policies(runs: dict[str, ToolRun]) -> None:
-    advisory = _violations(runs["clean-sample"], "advisory")
-    protected = [v for v in advisory if v["policy"] == "sample-protected"]
-    assert [v["urn"].rsplit("::", 1)[-1] for v in protected] == ["token"], advisory
+def test_preview_sends_options_to_stack_policies(sample: Judgement) -> None:
+    advisory = [f for f in sample.report.findings if f.enforcement_level == "advisory"]
+    protected = [f for f in advisory if f.policy == "sample-protected"]
+    assert [f.urn.rsplit("::", 1)[-1] for f in protected] == ["token"], advisory
 
 
-def test_preview_advisory_violations_exit_zero(runs: dict[str, ToolRun]) -> None:
-    run = runs["clean-sample"]
-    assert run.returncode == 0 and _violations(run, "advisory"), run.describe()
+def test_preview_advisory_violations_exit_zero(sample: Judgement) -> None:
+    advisory = [f for f in sample.report.findings if f.enforcement_level == "advisory"]
+    assert sample.exit_status == 0 and advisory, sample.console()
 
 
-def test_preview_skips_disabled_policies(runs: dict[str, ToolRun]) -> None:
-    report = runs["clean-sample"].report
-    assert report is not None
-    assert all(v["policy"] != "sample-disabled" for v in report["policyViolations"])
+def test_preview_skips_disabled_policies(sample: Judgement) -> None:
+    assert all(f.policy != "sample-disabled" for f in sample.report.findings)
 
 
-def test_preview_missing_policy_pack_exits_two(tmp_path: Path) -> None:
-    run = run_fixture("clean", tmp_path / "r.json", "--policy-pack", str(tmp_path / "none"))
-    assert run.returncode == 2 and "has no PulumiPolicy.yaml" in run.stderr, run.describe()
+@pytest.mark.parametrize("name", ["clean", "wildcard_iam"])
+def test_preview_judged_in_process_reports_what_the_command_reports(
+    runs: dict[str, ToolRun], repo_pack: PolicyPackProcess, name: str
+) -> None:
+    command = runs[name]
+    assert command.report is not None, command.describe()
+    judged = judge_program(repo_pack, FIXTURES / name)
+    report = judged.json_report()
+    assert _by_urn(report) == _by_urn(command.report)
+    assert _findings(report) == _findings(command.report)
+    assert judged.exit_status == command.returncode, command.describe()
 
 
-def test_preview_invalid_pack_config_exits_two_naming_file(tmp_path: Path) -> None:
+def test_preview_missing_policy_pack_exits_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack", str(tmp_path / "none"))
+    assert status == 2 and "has no PulumiPolicy.yaml" in stderr, stderr
+
+
+def test_preview_invalid_pack_config_exits_two_naming_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "broken.json"
     config.write_text("{")
-    run = run_fixture("clean", tmp_path / "r.json", "--policy-pack-config", str(config))
-    assert run.returncode == 2 and "broken.json is not valid JSON" in run.stderr, run.describe()
+    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack-config", str(config))
+    assert status == 2 and "broken.json is not valid JSON" in stderr, stderr
 
 
-def test_preview_pack_that_cannot_start_exits_two(tmp_path: Path) -> None:
+def test_preview_pack_that_cannot_start_exits_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pack = tmp_path / "broken-pack"
     pack.mkdir()
     (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (pack / "__main__.py").write_text("raise SystemExit('pack refuses to start')\n")
-    run = run_fixture("clean", tmp_path / "r.json", "--policy-pack", str(pack))
-    assert run.returncode == 2 and "pack refuses to start" in run.stderr, run.describe()
+    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack", str(pack))
+    assert status == 2 and "pack refuses to start" in stderr, stderr
 
 
-def test_preview_crashing_pack_hides_its_traceback_without_verbose(tmp_path: Path) -> None:
+def test_preview_crashing_pack_hides_its_traceback_without_verbose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pack = tmp_path / "crashing-pack"
     pack.mkdir()
     (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (pack / "__main__.py").write_text("raise RuntimeError('pack bug')\n")
-    run = run_fixture("clean", tmp_path / "r.json", "--policy-pack", str(pack))
-    assert run.returncode == 2 and "RuntimeError: pack bug" in run.stderr, run.describe()
-    assert "Traceback" not in run.stderr, run.describe()
+    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack", str(pack))
+    assert status == 2 and "RuntimeError: pack bug" in stderr, stderr
+    assert "Traceback" not in stderr, stderr

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from tests.preview_in_process import judged_fixtures
 from tests.tools.builders import STACK_URN, resource, stack
-from tests.tools.helpers import ToolRun, run_fixture
+from tests.tools.helpers import ToolRun
 from tools.preview.destroy_checks import (
     INTERFACES_RELEASED,
     KEY_OUTLIVES_DATA,
@@ -21,13 +24,20 @@ def _findings(run: ToolRun, policy: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def wrong(tmp_path_factory: pytest.TempPathFactory) -> ToolRun:
-    return run_fixture("destroy_order_wrong", tmp_path_factory.mktemp("wrong") / "r.json")
+def runs() -> Iterator[dict[str, ToolRun]]:
+    """The preview of a stack whose destroy order is wrong and of the same stack made right."""
+    with judged_fixtures("destroy_order_wrong", "destroy_order_right") as runs:
+        yield runs
 
 
 @pytest.fixture(scope="module")
-def right(tmp_path_factory: pytest.TempPathFactory) -> ToolRun:
-    return run_fixture("destroy_order_right", tmp_path_factory.mktemp("right") / "r.json")
+def wrong(runs: dict[str, ToolRun]) -> ToolRun:
+    return runs["destroy_order_wrong"]
+
+
+@pytest.fixture(scope="module")
+def right(runs: dict[str, ToolRun]) -> ToolRun:
+    return runs["destroy_order_right"]
 
 
 @pytest.mark.slow

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
+from tests.preview_in_process import judged_fixtures
 from tests.tools.builders import resource, stack
-from tests.tools.helpers import ToolRun, run_fixture
+from tests.tools.helpers import ToolRun
 from tools.preview.findings import PolicyReport
 from tools.preview.lifecycle import (
     CHECKS_PACK,
@@ -76,10 +77,10 @@ def test_with_lifecycle_findings_lists_preview_checks_after_packs() -> None:
 
 
 @pytest.fixture(scope="module")
-def kept_run(tmp_path_factory: pytest.TempPathFactory) -> ToolRun:
+def kept_run() -> Iterator[ToolRun]:
     """The preview of databases of every family, some retained or deleted with another."""
-    out: Path = tmp_path_factory.mktemp("lifecycle") / "report.json"
-    return run_fixture("database_outlives_destroy", out)
+    with judged_fixtures("database_outlives_destroy") as runs:
+        yield runs["database_outlives_destroy"]
 
 
 def _preview_findings(run: ToolRun) -> dict[str, list[dict[str, str]]]:

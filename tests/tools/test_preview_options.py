@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.preview_in_process import judged_fixtures
 from tests.tools.builders import resource
 from tests.tools.helpers import ToolRun, run_fixture
 from tools.policy_analyzer import analyzer_options
@@ -15,9 +17,10 @@ from tools.preview.report_json import build_report
 
 
 @pytest.fixture(scope="module")
-def options_run(tmp_path_factory: pytest.TempPathFactory) -> ToolRun:
+def options_run() -> Iterator[ToolRun]:
     """The preview of a program that sets every option on resources the pack accepts."""
-    return run_fixture("resource_options", tmp_path_factory.mktemp("options") / "report.json")
+    with judged_fixtures("resource_options") as runs:
+        yield runs["resource_options"]
 
 
 def _options(run: ToolRun, name: str) -> dict[str, Any]:

@@ -5,11 +5,10 @@ Part of ``make test``: CI rejects a change that breaks the program or violates t
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from tests.tools.helpers import REPO_ROOT, ToolRun, run_tool
+from tests import shared_runs
+from tests.tools.helpers import REPO_ROOT, ToolRun
 
 STACKS = sorted(p.name.split(".")[1] for p in REPO_ROOT.glob("Pulumi.*.yaml"))
 COMPONENTS = (
@@ -23,14 +22,8 @@ COMPONENTS = (
 
 @pytest.fixture(scope="module")
 def previews(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ToolRun]:
-    """The offline preview of every stack, run side by side (independent processes)."""
-    out = tmp_path_factory.mktemp("stacks")
-    with ThreadPoolExecutor(max_workers=max(1, len(STACKS))) as pool:
-        futures = {
-            stack: pool.submit(run_tool, "--stack", stack, json_path=out / f"{stack}.json")
-            for stack in STACKS
-        }
-        return {stack: future.result() for stack, future in futures.items()}
+    """The offline preview of every stack (run once per test run, shared with other files)."""
+    return {stack: shared_runs.stack_preview(tmp_path_factory, stack) for stack in STACKS}
 
 
 def test_repo_has_dev_and_prod_stacks() -> None:

@@ -15,22 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from tools.policy_analyzer import PolicyPackError, PolicyPackProcess, load_policy_config
-from tools.preview.analysis import analyse
 from tools.preview.errors import PreviewError
 from tools.preview.graph import render_mermaid, replace_generated_block
 from tools.preview.interpreters import pack_interpreter, program_interpreter
-from tools.preview.lifecycle import with_lifecycle_findings
-from tools.preview.options import resolve_options
+from tools.preview.judgement import EXIT_COULD_NOT_RUN, EXIT_OK, judge
 from tools.preview.program import TOOLS_ROOT, run_program, start_program
-from tools.preview.render import render_preview
-from tools.preview.report_json import build_report, write_report
+from tools.preview.report_json import write_report
 from tools.preview.stack_config import load_stack_config, pack_config_path
 from tools.preview.upgrade import plan_upgrade
-from tools.preview.values import secret_strings
 
-EXIT_OK = 0
-EXIT_MANDATORY_VIOLATION = 1
-EXIT_COULD_NOT_RUN = 2
 REPO_ROOT = TOOLS_ROOT
 
 
@@ -156,17 +149,13 @@ def preview(args: Arguments) -> int:
             program = run.result()
             if args.verbose and program.log:
                 sys.stderr.write(program.log)
-            resources = resolve_options(program.resources)
-            secrets = set().union(*(secret_strings(r.inputs) for r in resources))
-            secrets |= {v for k, v in stack.config.items() if k in stack.secret_keys and len(v) > 3}
-            report = analyse(pack, args.policy_pack, resources, secrets)
-        report = with_lifecycle_findings(report, resources)
+            judgement = judge(pack, args.policy_pack, stack, program.resources)
     finally:
         run.close()
-    sys.stdout.write(render_preview(args.stack, resources, report, show_inputs=args.verbose))
+    sys.stdout.write(judgement.console(show_inputs=args.verbose))
     if args.json is not None:
-        write_report(args.json, build_report(args.stack, resources, report.findings, secrets))
-    return EXIT_MANDATORY_VIOLATION if report.mandatory else EXIT_OK
+        write_report(args.json, judgement.json_report())
+    return judgement.exit_status
 
 
 def draw(args: Arguments) -> int:

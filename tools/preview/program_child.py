@@ -28,7 +28,7 @@ def main() -> int:
     request = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     result_path = Path(request["resultPath"])
     try:
-        resources = _run(request)
+        resources = run_request(request)
     except BaseException as error:  # noqa: BLE001 - a program may raise anything, even SystemExit
         failure = {
             "type": type(error).__name__,
@@ -51,7 +51,11 @@ def _program_traceback(error: BaseException, program_dir: Path) -> str:
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
-def _run(request: dict[str, Any]) -> list[dict[str, Any]]:
+def run_request(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run the request's program under mocks in this process; its resources as reported.
+
+    Tests call it to judge many small programs in one process without an interpreter each.
+    """
     main_file = Path(request["main"])
     sys.path.insert(0, str(main_file.parent))
     run = run_in_mocks(
