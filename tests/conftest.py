@@ -9,6 +9,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run unless asked otherwise: a green suite stays
+# green and a red one is reproducible on any machine. HYPOTHESIS_PROFILE=explore draws fresh
+# examples each run, to hunt for new counterexamples on purpose (README).
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:

@@ -253,7 +253,7 @@ def owner_wildcard(pattern: str, service: str | None = None) -> str | None:
     return None if any(r is None for r in reasons) else reasons[0]
 
 
-def _owner_wildcard(text: str, service: str | None) -> str | None:
+def _owner_wildcard(text: str, service: str | None, *, buckets: bool = True) -> str | None:
     if not _has_wildcard(text):
         return None
     if text.strip("*?") == "":
@@ -263,10 +263,10 @@ def _owner_wildcard(text: str, service: str | None) -> str | None:
         return "matches ARNs of any account (a wildcard where the account is): anyone's resource"
     parts = _split_arn(text)
     s3_pattern = len(parts) < 3 or glob_matches(parts[2], "s3")  # noqa: PLR2004
-    if (service is None and not s3_pattern) or (service is not None and service != "s3"):
+    if not buckets or (service is None and not s3_pattern) or (service not in (None, "s3")):
         return None
-    buckets = arn_owners.bucket_owners(text)
-    if arn_owners.MANY in buckets or len(buckets) > 1:
+    names = arn_owners.bucket_owners(text)
+    if arn_owners.MANY in names or len(names) > 1:
         return "matches any bucket name (a wildcard where the bucket is): anyone's bucket"
     return None
 
@@ -380,7 +380,20 @@ def _wild_name(template: str, pattern: str, id_prefix: str | None) -> str | None
     # an object of one bucket, an index of one table) and are scoped by it.
     if positions and _says_nothing(positions[0][1], id_prefix):
         return positions[0][0]
+    if len(positions) > 1 and _first_name_runs_on(template):
+        # No literal ends the first name (``package-group/${DomainName}${Pattern}``): a ``*``
+        # at the start can take the whole of it, so ``package-group/*abc`` is every domain's.
+        text = positions[0][1] + positions[1][1]
+        if "*" in text[: len(text) - len(text.lstrip("*?"))]:
+            return positions[0][0]
     return None
+
+
+def _first_name_runs_on(template: str) -> bool:
+    """Whether AWS's format puts the second name right after the first, with no literal."""
+    resource = template.split(":", _ARN_PARTS - 1)[-1]
+    first = _VARIABLE.search(resource)
+    return first is not None and _VARIABLE.match(resource, first.end()) is not None
 
 
 def _covers_type(text: str, template: str, resource_type: str, service: str) -> str | None:
@@ -444,8 +457,18 @@ def broad_resource(pattern: str, action: str, *, strict: bool) -> Breadth | None
     return found
 
 
+def _acts_on_buckets(action: str) -> bool:
+    """Whether ``action`` can act on a bucket or an object (``arn:…:s3:::bucket[/key]``); an
+    action with no resource types in the IAM data counts, as every resource is then its own.
+    ``s3:PutStorageLensConfigurationTagging`` on ``arn:aws:s3:*:123456789012:storage-lens/x``
+    reaches no bucket, though ``*`` could spell ``::bucket/`` there."""
+    templates = [template for _, template in iam_data.action_arn_templates(action)]
+    return not templates or any(t.startswith("arn:${Partition}:s3:::") for t in templates)
+
+
 def _broad_reading(text: str, action: str, service: str, *, strict: bool) -> Breadth | None:
-    reason = _owner_wildcard(text, service)
+    buckets = service != "s3" or _acts_on_buckets(action)
+    reason = _owner_wildcard(text, service, buckets=buckets)
     if reason is not None:
         return Breadth(reason, None)
     if not _has_wildcard(text):

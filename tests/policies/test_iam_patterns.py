@@ -169,6 +169,47 @@ def test_iam_no_wildcard_rejects_bucket_policy_on_every_bucket() -> None:
     assert found, f"bucket policy 'res' on arn:aws:s3:::* accepted: {found}"
 
 
+STORAGE_LENS_ANY_REGION = f"arn:aws:s3:*:{ACCOUNT}:storage-lens/dashboard"
+
+
+def test_iam_no_wildcard_accepts_storage_lens_action_on_its_configuration_in_any_region() -> None:
+    # The region's `*` could spell `::bucket/` and reach objects, but this action acts on
+    # Storage Lens configurations only: no bucket is granted.
+    statement = allow("s3:PutStorageLensConfigurationTagging", STORAGE_LENS_ANY_REGION)
+    found = run(
+        validate_no_wildcard, engine_args("aws:iam/policy:Policy", {"policy": doc(statement)})
+    )
+    assert found == [], f"storage lens configuration in any region flagged: {found}"
+
+
+def test_iam_no_wildcard_rejects_object_action_where_the_region_wildcard_spells_any_bucket() -> (
+    None
+):
+    statement = allow("s3:GetObject", STORAGE_LENS_ANY_REGION)
+    found = run(
+        validate_no_wildcard, engine_args("aws:iam/policy:Policy", {"policy": doc(statement)})
+    )
+    assert found and "any bucket name" in found[0], (
+        f"s3:GetObject on {STORAGE_LENS_ANY_REGION}: {found}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("group", "broad"),
+    [("*abc", True), ("*", True), ("?*/npm/abc", True), ("my-domain/*", False), ("my*", False)],
+)
+def test_iam_no_wildcard_judges_package_group_whose_domain_runs_into_its_pattern(
+    group: str, broad: bool
+) -> None:
+    # AWS's format: package-group/${DomainName}${EncodedPackageGroupPattern}, no literal between.
+    resource = f"arn:aws:codeartifact:us-east-1:{ACCOUNT}:package-group/{group}"
+    statement = allow("codeartifact:ListAllowedRepositoriesForGroup", resource)
+    found = run(
+        validate_no_wildcard, engine_args("aws:iam/policy:Policy", {"policy": doc(statement)})
+    )
+    assert bool(found) == broad, f"{resource}: {found}"
+
+
 @pytest.mark.parametrize(
     "principal",
     [
