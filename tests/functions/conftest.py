@@ -105,14 +105,19 @@ def _drop_database(server: PgServer, db: PgDatabase) -> None:
         con.close()
 
 
+TEST_REGION = "eu-west-1"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+"""What ``aws_env`` sets; clients made outside a test's environment take them as keywords."""
+
+
 @pytest.fixture()
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> str:
     """Fake credentials and a fixed region, so no test can reach a real AWS account."""
-    region = "eu-west-1"
+    region = TEST_REGION
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for key, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("AWS_REGION", region)
     monkeypatch.setenv("AWS_DEFAULT_REGION", region)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
