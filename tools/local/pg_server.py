@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-SUPERUSER = "postgres"
+from tools.local.pg_cluster import SUPERUSER, new_cluster
+
 PRIVATE_DIR_MODE = 0o700
 """Mode of the server's directory, which holds its Unix socket: its owner only."""
 _BIN_CANDIDATES = ("/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
@@ -159,11 +160,11 @@ class PgServer:
         """The cluster's data directory."""
         return self.base_dir / "data"
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, input: str | None = None) -> None:  # noqa: A002 - subprocess's name
         cmd = list(args)
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False, input=input)
         if result.returncode != 0:
             log = self.data_dir / "server.log"
             tail = log.read_text()[-2000:] if log.exists() else ""
@@ -270,8 +271,10 @@ def start_server(
     force_ssl: bool = False,
     port: int | None = None,
     base_dir: Path | None = None,
+    template_root: Path | None = None,
 ) -> PgServer:
-    """initdb a fresh cluster in a temporary directory, start it and return it.
+    """A fresh cluster in a temporary directory (``tools.local.pg_cluster``: a copy of an
+    initdb'd template), started; returns it.
 
     TCP and Unix-socket connections need a password (SCRAM); the superuser's is random
     (``server.superuser_password``) and the socket's directory is ``PRIVATE_DIR_MODE``. With
@@ -279,7 +282,8 @@ def start_server(
     ``server.tls.ca_cert``. ``force_ssl`` (needs ``tls``) rejects plaintext TCP, as RDS does
     with ``rds.force_ssl=1``; without it plain TCP stays allowed. ``port``: a free one if None.
     ``base_dir``: an empty directory to use (and delete on ``destroy``); a new one if None.
-    The CA's PEM is always ``<base_dir>/tls/ca.pem``.
+    The CA's PEM is always ``<base_dir>/tls/ca.pem``. ``template_root``: where the cluster
+    template is kept (the temporary directory if None).
     """
     if force_ssl and not tls:
         raise ValueError("force_ssl needs tls")
@@ -298,28 +302,14 @@ def start_server(
     if as_postgres:
         pw = pwd.getpwnam("postgres")
         os.chown(base_dir, pw.pw_uid, pw.pw_gid)
-    pwfile = base_dir / "pwfile"
-    pwfile.touch(mode=0o600)
-    pwfile.write_text(server.superuser_password + "\n")
-    if as_postgres:
-        os.chown(pwfile, pw.pw_uid, pw.pw_gid)
-    try:
-        server._run(
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data_dir),
-            "-U",
-            SUPERUSER,
-            "--auth-local=scram-sha-256",
-            "--auth-host=scram-sha-256",
-            f"--pwfile={pwfile}",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        )
-    finally:
-        pwfile.unlink()
+    new_cluster(
+        server._run,
+        bin_dir,
+        data_dir,
+        server.superuser_password,
+        as_postgres,
+        template_root=template_root,
+    )
     conf = [
         "fsync = off",
         "synchronous_commit = off",
