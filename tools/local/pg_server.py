@@ -226,9 +226,12 @@ class PgServer:
                 f"{verb} ROLE {pg8000.native.identifier(owner)} LOGIN PASSWORD "
                 f"{pg8000.native.literal(password)}"
             )
+            # FILE_COPY (PostgreSQL 15+): for a database the size of template1, copying the
+            # files is quicker than PostgreSQL 15's default of writing them through the WAL,
+            # and the database is dropped about twice as fast (the Lambda tests make hundreds).
             con.run(
                 f"CREATE DATABASE {pg8000.native.identifier(name)} "
-                f"OWNER {pg8000.native.identifier(owner)}"
+                f"OWNER {pg8000.native.identifier(owner)} STRATEGY FILE_COPY"
             )
         finally:
             con.close()
