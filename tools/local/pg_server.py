@@ -160,7 +160,7 @@ class PgServer:
         """The cluster's data directory."""
         return self.base_dir / "data"
 
-    def _run(self, *args: str, input: str | None = None) -> None:  # noqa: A002 - subprocess's name
+    def _run(self, *args: str, input: str | None = None) -> None:
         cmd = list(args)
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
