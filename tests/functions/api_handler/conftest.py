@@ -163,6 +163,7 @@ def moto_endpoint() -> Iterator[str]:
 class MotoClients:
     """The tests' own clients of the moto server (the function makes its own per container)."""
 
+    endpoint: str
     dynamodb: Any
     secrets: Any
 
@@ -177,6 +178,7 @@ def moto_clients(moto_endpoint: str) -> MotoClients:
         **{name.lower(): value for name, value in FAKE_CREDENTIALS.items()},
     }
     return MotoClients(
+        endpoint=moto_endpoint,
         dynamodb=boto3.client("dynamodb", **options),
         secrets=boto3.client("secretsmanager", **options),
     )
@@ -256,14 +258,13 @@ class ApiEnv:
 @pytest.fixture()
 def api_env(
     aws_env: str,
-    moto_endpoint: str,
     moto_clients: MotoClients,
     pg_database: PgDatabase,
     handler_module: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ApiEnv]:
     """A fresh container: own table, own secret, own database; env vars set as Pulumi sets them."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_clients.endpoint)
     dynamodb, secrets_client = moto_clients.dynamodb, moto_clients.secrets
     table = f"metrics-{secrets.token_hex(4)}"
     dynamodb.create_table(
