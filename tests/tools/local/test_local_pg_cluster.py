@@ -19,11 +19,25 @@ from tools.local.pg_server import SUPERUSER, PgServer, find_bin_dir, start_serve
 AS_POSTGRES = os.geteuid() == 0
 
 
-@pytest.fixture()
-def template_root() -> Iterator[Path]:
-    """A directory PostgreSQL can reach (as root the servers run as ``postgres``)."""
+def _reachable_root() -> Path:
+    """A new directory PostgreSQL can reach (as root the servers run as ``postgres``)."""
     root = Path(tempfile.mkdtemp(prefix="cwa-template-test-"))
     root.chmod(0o755)
+    return root
+
+
+@pytest.fixture(scope="module")
+def template_root() -> Iterator[Path]:
+    """One root for the module: its first server makes the template, the others copy it."""
+    root = _reachable_root()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture()
+def empty_root() -> Iterator[Path]:
+    """A root of the test's own."""
+    root = _reachable_root()
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
@@ -63,15 +77,15 @@ def test_pg_cluster_template_is_private_to_the_servers_user(template_root: Path)
     assert usable_template(template, AS_POSTGRES)
 
 
-def test_pg_cluster_never_copies_a_template_others_can_write(template_root: Path) -> None:
+def test_pg_cluster_never_copies_a_template_others_can_write(empty_root: Path) -> None:
     """Someone made the template's name first, writable by all: it is left alone and the
     server is initdb'd with its own password instead."""
-    planted = template_path(find_bin_dir(), AS_POSTGRES, template_root)
+    planted = template_path(find_bin_dir(), AS_POSTGRES, empty_root)
     (planted / "data").mkdir(parents=True)
     (planted / "data" / "PG_VERSION").write_text("15\n")
     planted.chmod(0o777)
     assert not usable_template(planted, AS_POSTGRES)
-    server = start_server(tls=True, template_root=template_root)
+    server = start_server(tls=True, template_root=empty_root)
     try:
         _tcp_login(server, server.superuser_password)
         assert sorted(p.name for p in (planted / "data").iterdir()) == ["PG_VERSION"]
