@@ -19,7 +19,8 @@ from typing import Any
 
 from tools.iam_proof.calls import Recording, read_recording
 from tools.local.gateway import HttpRequest
-from tools.local.system import LocalOptions, LocalSystem
+from tools.local.options import LocalOptions
+from tools.local.system import LocalSystem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PREVIEW_TIMEOUT_SECONDS = 300.0

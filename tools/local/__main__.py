@@ -9,14 +9,13 @@ import sys
 import threading
 import time
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from tools.local.emulator import FAKE_CREDENTIALS
-from tools.local.functions import FunctionInitError
-from tools.local.http_server import PortInUseError
-from tools.local.pg_server import PostgresUnavailableError
-from tools.local.stack import StackError
-from tools.local.system import DEFAULT_PORT, LocalOptions, LocalSystem
-from tools.preview.errors import ProgramError
+from tools.local.http_server import PortInUseError, bind_http
+from tools.local.options import DEFAULT_PORT, LocalOptions
+
+if TYPE_CHECKING:
+    from tools.local.system import LocalSystem  # noqa: PLC0415
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -48,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> LocalOptions:
 def emulator_lines(endpoint: str, region: str, table: str) -> list[str]:
     """Where the AWS emulator listens, and how to read the metrics table with the AWS CLI and
     boto3 (the emulator takes any credentials; these are the functions')."""
+    from tools.local.emulator import FAKE_CREDENTIALS  # noqa: PLC0415 - loaded once running
+
     creds = " ".join(f"{name}={value}" for name, value in FAKE_CREDENTIALS.items())
     client = f"boto3.client('dynamodb', endpoint_url='{endpoint}', region_name='{region}')"
     return [
@@ -103,6 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     """Start, print the banner, wait for a signal, stop."""
     started = time.monotonic()
     options = parse_args(argv)
+    try:
+        http = bind_http(options.port)
+    except PortInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    # The rest (moto, the component library, Pulumi's SDK: seconds of imports) only once the
+    # port is ours, so a taken port is reported at once. A signal before the handlers below
+    # ends the process, which has started nothing yet.
+    from tools.local.functions import FunctionInitError  # noqa: PLC0415
+    from tools.local.pg_server import PostgresUnavailableError  # noqa: PLC0415
+    from tools.local.stack import StackError  # noqa: PLC0415
+    from tools.local.system import LocalSystem  # noqa: PLC0415
+    from tools.preview.errors import ProgramError  # noqa: PLC0415
+
     stop = threading.Event()
     ready = threading.Event()
 
@@ -118,12 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     # would outlive this process if SIGHUP's default action ended it without the clean-up.
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, on_signal)
-    system = LocalSystem(options)
+    system = LocalSystem(options, http=http)
     try:
         system.start()
-    except PortInUseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except (PostgresUnavailableError, ProgramError, StackError, FunctionInitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -20,12 +20,25 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from components.lib import schedule
-from components.lib.paths import default_build_dir
 from tools.preview.errors import ProgramError
 from tools.preview.model import PreviewResource
 from tools.preview.program import decode_resource
 from tools.preview.stack_config import load_stack_config
+
+BUILD_DIR_ENV = "CW_ANALYTICS_BUILD_DIR"
+"""Overrides the build directory (as for the Lambda archives, ``components.lib.paths``)."""
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_cache_dir() -> Path:
+    """``local/`` in the build directory the Lambda archives use: ``$CW_ANALYTICS_BUILD_DIR`` or
+    the repository's ``.build``, as ``components.lib.paths.default_build_dir`` names it there.
+
+    Not imported from there: the component library's package loads Pulumi's SDK and every
+    component (about 1.5 s of CPU), which a start from the cached description never needs.
+    """
+    override = os.environ.get(BUILD_DIR_ENV)
+    return (Path(override) if override else REPO_ROOT / ".build") / "local"
 
 
 class StackError(RuntimeError):
@@ -71,6 +84,10 @@ class StackDescription:
 
 def schedule_seconds(expression: str) -> int:
     """``rate(5 minutes)`` → 300; only ``rate()`` schedules can run on a local timer."""
+    # Imported here: the component library's package loads Pulumi's SDK and every component
+    # (about 1.5 s), which a start from the cached description does without.
+    from components.lib import schedule  # noqa: PLC0415
+
     try:
         return schedule.schedule_seconds(expression.strip())
     except ValueError as error:
@@ -266,7 +283,7 @@ def load_stack(program_dir: Path, stack: str, cache_dir: Path | None = None) -> 
     on the files ``program_digest`` reads, so it is kept in ``cache_dir`` (default: ``local/``
     in the build directory the Lambda archives use) between runs.
     """
-    cache_dir = cache_dir or default_build_dir() / "local"
+    cache_dir = cache_dir or default_cache_dir()
     cached = cache_dir / f"stack-{stack}-{program_digest(program_dir, stack)}.json"
     if cached.is_file():
         try:

@@ -10,15 +10,12 @@ the AWS-published Lambda and API Gateway metrics, and DynamoDB, Secrets Manager 
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,45 +26,23 @@ from tools.local.emulator import ACCOUNT_ID, Emulator
 from tools.local.functions import Invocation, LocalFunction
 from tools.local.gateway import Gateway, HttpRequest, HttpResponse, new_api_key
 from tools.local.http_server import ApiHttpServer, bind_http
+from tools.local.options import LocalOptions
 from tools.local.pg_server import PgServer, find_bin_dir, free_port, start_server
 from tools.local.scratch import clean_stale_scratch_dirs, new_scratch_dir
 from tools.local.stack import FunctionDescription, StackDescription, load_stack
 
-DEFAULT_PORT = 8080
 PG_HOST = "127.0.0.1"
 PG_START_TIMEOUT_SECONDS = 60.0
-
-
-def _to_stderr(line: str) -> None:
-    """Print to stderr; once the terminal is closed (SIGHUP) writes fail, and the clean-up
-    must still run."""
-    with contextlib.suppress(OSError):
-        print(line, file=sys.stderr, flush=True)
-
-
-@dataclass
-class LocalOptions:
-    """How to run the local system."""
-
-    port: int = DEFAULT_PORT
-    """TCP port of the API on 127.0.0.1 (0: any free port)."""
-    stack: str = "dev"
-    """Which ``Pulumi.<stack>.yaml`` the system is seeded from."""
-    aggregate_every: float | None = None
-    """Seconds between aggregator runs; None: the stack's schedule; 0: never on its own."""
-    aggregator_environment: dict[str, str] = field(default_factory=dict)
-    """Overrides of the aggregator's environment (tests shorten its period)."""
-    log: Callable[[str], None] = _to_stderr
-    """Where the functions' log lines and the system's own messages go."""
-    aws_call_log: Path | None = None
-    """Append every AWS call both functions make to this file (``tools.iam_proof`` reads it)."""
 
 
 class LocalSystem:
     """Everything ``make local`` runs; ``start()`` then ``stop()`` (or use it with ``with``)."""
 
-    def __init__(self, options: LocalOptions) -> None:
+    def __init__(self, options: LocalOptions, http: ApiHttpServer | None = None) -> None:
+        """``http``: the API's server, bound already (``python -m tools.local`` binds the port
+        before importing the rest); else ``start`` binds ``options.port`` first."""
         self.options = options
+        self._bound = http
         self.api_key = new_api_key()
         self.stack: StackDescription | None = None
         self.pg: PgServer | None = None
@@ -104,7 +79,8 @@ class LocalSystem:
 
     def start(self) -> None:
         """Start PostgreSQL, the emulator and both functions, then serve the API."""
-        self._http = bind_http(self.options.port)
+        self._http = self._bound or bind_http(self.options.port)
+        self._bound = None
         try:
             self._start_services()
         except BaseException:

@@ -19,7 +19,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.functions.conftest import PgDatabase
+from tests.functions.conftest import FAKE_CREDENTIALS, TEST_REGION, PgDatabase
 
 FUNCTION_DIR = Path(__file__).resolve().parents[3] / "functions" / "api_handler"
 SHARED_DIR = FUNCTION_DIR.parent / "shared"
@@ -159,6 +159,31 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
+@dataclass(frozen=True)
+class MotoClients:
+    """The tests' own clients of the moto server (the function makes its own per container)."""
+
+    endpoint: str
+    dynamodb: Any
+    secrets: Any
+
+
+@pytest.fixture(scope="session")
+def moto_clients(moto_endpoint: str) -> MotoClients:
+    """Made once: a boto3 client costs tens of milliseconds of CPU, and every test sets up its
+    table and secret through these two."""
+    options: dict[str, Any] = {
+        "region_name": TEST_REGION,
+        "endpoint_url": moto_endpoint,
+        **{name.lower(): value for name, value in FAKE_CREDENTIALS.items()},
+    }
+    return MotoClients(
+        endpoint=moto_endpoint,
+        dynamodb=boto3.client("dynamodb", **options),
+        secrets=boto3.client("secretsmanager", **options),
+    )
+
+
 METRICS_KEY_SCHEMA = [
     {"AttributeName": "pk", "KeyType": "HASH"},
     {"AttributeName": "sk", "KeyType": "RANGE"},
@@ -233,15 +258,14 @@ class ApiEnv:
 @pytest.fixture()
 def api_env(
     aws_env: str,
-    moto_endpoint: str,
+    moto_clients: MotoClients,
     pg_database: PgDatabase,
     handler_module: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ApiEnv]:
     """A fresh container: own table, own secret, own database; env vars set as Pulumi sets them."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    dynamodb = boto3.client("dynamodb", region_name=aws_env, endpoint_url=moto_endpoint)
-    secrets_client = boto3.client("secretsmanager", region_name=aws_env, endpoint_url=moto_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_clients.endpoint)
+    dynamodb, secrets_client = moto_clients.dynamodb, moto_clients.secrets
     table = f"metrics-{secrets.token_hex(4)}"
     dynamodb.create_table(
         TableName=table,

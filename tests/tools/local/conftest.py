@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tools.local.options import LocalOptions
 from tools.local.pg_server import PostgresUnavailableError
-from tools.local.system import LocalOptions, LocalSystem
+from tools.local.system import LocalSystem
 
 FAST_AGGREGATOR = {"PERIOD_SECONDS": "1", "LOOKBACK_MINUTES": "5"}
 

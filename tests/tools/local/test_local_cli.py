@@ -20,7 +20,10 @@ import pytest
 
 from tools.local import contract
 from tools.local.__main__ import banner, parse_args
-from tools.local.pg_server import free_port
+from tools.local.pg_server import find_bin_dir, free_port
+from tools.local.scratch import clean_stale_scratch_dirs
+
+pytestmark = pytest.mark.slow
 
 START_TIMEOUT = 120.0
 STOP_SECONDS = 10.0
@@ -113,16 +116,45 @@ def _health(port: int) -> int:
         return int(response.status)
 
 
+def _postmaster(directory: Path) -> int:
+    """The pid of the PostgreSQL server running on a run's scratch directory."""
+    return int((directory / "data" / "postmaster.pid").read_text().splitlines()[0])
+
+
+STOPS = {"first": signal.SIGTERM, "second": signal.SIGINT, "third": signal.SIGHUP}
+"""How each run after the killed one is stopped: SIGTERM, Ctrl-C, a closed terminal."""
+
+
+def _wait_gone(pid: int) -> bool:
+    """Whether ``pid`` has ended, waiting up to ``STOP_SECONDS``."""
+    deadline = time.monotonic() + STOP_SECONDS
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """Run once and stop with SIGTERM, then again at once on the same port and stop with SIGINT."""
+    """Four runs one after the other, each a real ``python -m tools.local``.
+
+    A run killed with SIGKILL, which gives it no chance to clean up; then three runs on one
+    port, each started at once after the last stopped: the first (whose start must clean up
+    after the killed run) stopped with SIGTERM, the second with SIGINT, the third with SIGHUP.
+    """
     logs = tmp_path_factory.mktemp("local-cli")
-    port = free_port()
     outcome: dict[str, object] = {}
     started: list[subprocess.Popen[str]] = []
+    killed: Running | None = None
     try:
-        for name, signum in (("first", signal.SIGTERM), ("second", signal.SIGINT)):
+        killed = _start(free_port(), logs / "killed.err", started)
+        killed_server = _postmaster(killed.scratch)
+        killed.process.kill()
+        killed.process.wait(timeout=STOP_SECONDS)
+        outcome["killed_server_outlived_its_run"] = _alive(killed_server)
+        port = free_port()
+        for name, signum in STOPS.items():
             running = _start(port, logs / f"{name}.err", started)
+            server = _postmaster(running.scratch)
             outcome[f"{name}_health"] = _health(port)
             began = time.monotonic()
             running.process.send_signal(signum)
@@ -130,8 +162,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
             outcome[f"{name}_stop_seconds"] = time.monotonic() - began
             outcome[f"{name}_port_free"] = _port_free(port)
             outcome[f"{name}_scratch_left"] = running.scratch.exists()
+            outcome[f"{name}_server_left"] = _alive(server)
             outcome[f"{name}_children_left"] = sorted(p for p in running.children if _alive(p))
             outcome[f"{name}_using_scratch"] = _using(running.scratch)
+            if name == "first":
+                outcome["killed_server_left"] = not _wait_gone(killed_server)
+                outcome["killed_scratch_left"] = killed.scratch.exists()
         yield outcome
     finally:
         for process in started:
@@ -143,37 +179,61 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+        if killed is not None and killed.scratch.exists():
+            clean_stale_scratch_dirs(
+                find_bin_dir() / "pg_ctl", root=killed.scratch.parent, log=lambda _: None
+            )
 
 
-@pytest.mark.parametrize("name", ["first", "second"])
+RUNS = list(STOPS)
+
+
+@pytest.mark.parametrize("name", RUNS)
 def test_local_cli_serves_health(runs: dict[str, object], name: str) -> None:
     assert runs[f"{name}_health"] == 200, f"{name} run"
 
 
-@pytest.mark.parametrize("name", ["first", "second"])
+@pytest.mark.parametrize("name", RUNS)
 def test_local_cli_stops_on_signal_within_seconds(runs: dict[str, object], name: str) -> None:
-    assert runs[f"{name}_code"] == 0, f"{name} run exit status"
+    """SIGTERM, SIGINT and SIGHUP (the terminal closed) all stop the run cleanly."""
+    assert runs[f"{name}_code"] == 0, f"{name} run ({STOPS[name].name}) exit status"
     assert float(runs[f"{name}_stop_seconds"]) < STOP_SECONDS, f"{name} run took too long"  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", ["first", "second"])
+@pytest.mark.parametrize("name", RUNS)
 def test_local_cli_frees_its_port(runs: dict[str, object], name: str) -> None:
     assert runs[f"{name}_port_free"], f"{name} run left its port bound"
 
 
-@pytest.mark.parametrize("name", ["first", "second"])
+@pytest.mark.parametrize("name", RUNS)
 def test_local_cli_removes_its_scratch_directory(runs: dict[str, object], name: str) -> None:
     assert runs[f"{name}_scratch_left"] is False, f"{name} run left its scratch directory"
 
 
-@pytest.mark.parametrize("name", ["first", "second"])
+@pytest.mark.parametrize("name", RUNS)
 def test_local_cli_ends_its_child_processes(runs: dict[str, object], name: str) -> None:
     assert runs[f"{name}_children_left"] == [], f"{name} run left processes behind"
 
 
-@pytest.mark.parametrize("name", ["first", "second"])
+@pytest.mark.parametrize("name", RUNS)
 def test_local_cli_ends_postgresql(runs: dict[str, object], name: str) -> None:
-    assert runs[f"{name}_using_scratch"] == [], f"{name} run left PostgreSQL running"
+    """PostgreSQL runs in its own session (pg_ctl detaches it): it must be stopped explicitly,
+    on SIGHUP too, which would otherwise end the run without its clean-up."""
+    assert runs[f"{name}_server_left"] is False, f"{name} run left its PostgreSQL server running"
+    assert runs[f"{name}_using_scratch"] == [], f"{name} run left processes naming its scratch"
+
+
+def test_local_cli_killed_run_leaves_postgresql_running(runs: dict[str, object]) -> None:
+    """SIGKILL gives no chance to clean up: the server outlives the run (why the next start
+    cleans up)."""
+    assert runs["killed_server_outlived_its_run"] is True
+
+
+def test_local_cli_start_cleans_a_killed_runs_server_and_directory(
+    runs: dict[str, object],
+) -> None:
+    assert runs["killed_server_left"] is False, "PostgreSQL of the killed run still runs"
+    assert runs["killed_scratch_left"] is False, "scratch directory of the killed run left behind"
 
 
 def test_local_cli_port_in_use_exits_2_naming_the_port() -> None:

@@ -1,36 +1,26 @@
-"""Left-overs of earlier runs: SIGHUP cleans up like SIGTERM; a killed run's directory and server
-are removed by the next run, and nothing else is."""
+"""Left-overs of earlier runs: a directory is removed only when the run that made it is gone, and
+its server stopped first. (The CLI end to end, SIGHUP and a killed run included: test_local_cli.)"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.tools.local.test_local_cli import (
-    STOP_SECONDS,
-    _alive,
-    _port_free,
-    _start,
-    _using,
-)
-from tools.local.pg_server import PgServer, find_bin_dir, free_port, start_server
+from tests.tools.local.test_local_cli import _alive, _postmaster
+from tools.local.pg_server import PgServer, find_bin_dir, start_server
 from tools.local.scratch import (
     OWNER_FILE,
     SCRATCH_PREFIX,
     clean_stale_scratch_dirs,
     new_scratch_dir,
 )
-
-pytestmark = pytest.mark.slow
 
 
 def _dead_pid() -> int:
@@ -40,71 +30,9 @@ def _dead_pid() -> int:
     return process.pid
 
 
-def _postmaster(directory: Path) -> int:
-    return int((directory / "data" / "postmaster.pid").read_text().splitlines()[0])
-
-
-@pytest.fixture()
-def started() -> Iterator[list[subprocess.Popen[str]]]:
-    """CLI processes a test starts, ended whatever happens."""
-    processes: list[subprocess.Popen[str]] = []
-    yield processes
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 @pytest.fixture()
 def pg_ctl() -> Path:
     return find_bin_dir() / "pg_ctl"
-
-
-def test_local_cli_sighup_leaves_nothing(
-    tmp_path: Path, started: list[subprocess.Popen[str]]
-) -> None:
-    """Closing the terminal sends SIGHUP: the run stops PostgreSQL (which pg_ctl detached from
-    the terminal) and removes its scratch directory, as on SIGTERM."""
-    port = free_port()
-    running = _start(port, tmp_path / "err", started)
-    assert running.scratch.name.startswith(SCRATCH_PREFIX), running.scratch
-    server = _postmaster(running.scratch)
-    running.process.send_signal(signal.SIGHUP)
-    code = running.process.wait(timeout=STOP_SECONDS * 3)
-    assert code == 0, (tmp_path / "err").read_text()[-2000:]
-    assert not running.scratch.exists(), f"{running.scratch} left behind"
-    assert not _alive(server), f"PostgreSQL {server} left running"
-    assert _using(running.scratch) == [], "processes still name the scratch directory"
-    assert [p for p in running.children if _alive(p)] == [], "function workers left running"
-    assert _port_free(port), f"port {port} left bound"
-
-
-def test_local_cli_start_cleans_a_killed_runs_server_and_directory(
-    tmp_path: Path, started: list[subprocess.Popen[str]], pg_ctl: Path
-) -> None:
-    """SIGKILL gives no chance to clean up: PostgreSQL keeps running on the scratch directory
-    until the next run stops it and removes the directory."""
-    killed = _start(free_port(), tmp_path / "killed.err", started)
-    server = _postmaster(killed.scratch)
-    killed.process.kill()
-    killed.process.wait(timeout=STOP_SECONDS)
-    assert _alive(server), "PostgreSQL should outlive a killed run (pg_ctl detaches it)"
-    try:
-        second = _start(free_port(), tmp_path / "second.err", started)
-        second.process.send_signal(signal.SIGTERM)
-        second.process.wait(timeout=STOP_SECONDS * 3)
-        deadline = time.monotonic() + STOP_SECONDS
-        while _alive(server) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(server), f"PostgreSQL {server} of the killed run still runs"
-        assert not killed.scratch.exists(), f"{killed.scratch} of the killed run left behind"
-    finally:
-        if killed.scratch.exists():
-            clean_stale_scratch_dirs(pg_ctl, root=killed.scratch.parent, log=lambda _: None)
 
 
 def _stale(root: Path, *, owner: int | None, postmaster: int | None) -> Path:
