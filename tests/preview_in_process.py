@@ -21,7 +21,7 @@ from tools.policy_analyzer import PolicyPackProcess, load_policy_config
 from tools.preview.interpreters import pack_interpreter
 from tools.preview.judgement import Judgement, judge
 from tools.preview.model import PreviewResource
-from tools.preview.program import decode_resource
+from tools.preview.program import decode_resource, program_request
 from tools.preview.program_child import run_request
 from tools.preview.stack_config import StackConfig, load_stack_config, pack_config_path
 
@@ -47,13 +47,7 @@ def pack_process(pack_dir: Path = REPO_PACK, stack: str = "test") -> Iterator[Po
 def program_resources(stack: StackConfig) -> list[PreviewResource]:
     """What ``stack``'s program registers under mocks, run in this process from its own
     directory, decoded exactly as the CLI decodes its program child's report."""
-    request = {
-        "project": stack.project,
-        "stack": stack.stack,
-        "main": str(stack.main),
-        "config": stack.config,
-        "secretKeys": list(stack.secret_keys),
-    }
+    request = program_request(stack)
     search_path = list(sys.path)
     try:
         with contextlib.chdir(stack.program_dir):

@@ -46,6 +46,17 @@ class ProgramResult:
     log: str
 
 
+def program_request(stack: StackConfig) -> dict[str, Any]:
+    """What the program child needs to run ``stack``'s program (``tools.preview.program_child``)."""
+    return {
+        "project": stack.project,
+        "stack": stack.stack,
+        "main": str(stack.main),
+        "config": stack.config,
+        "secretKeys": list(stack.secret_keys),
+    }
+
+
 class ProgramRun:
     """A program running under mocks in a child interpreter; ``result()`` waits for it."""
 
@@ -61,14 +72,7 @@ class ProgramRun:
         self._timeout = timeout
         self._result_path = _temporary_file("preview-result-")
         self._request_path = _temporary_file("preview-request-")
-        request = {
-            "project": stack.project,
-            "stack": stack.stack,
-            "main": str(stack.main),
-            "config": stack.config,
-            "secretKeys": list(stack.secret_keys),
-            "resultPath": str(self._result_path),
-        }
+        request = {**program_request(stack), "resultPath": str(self._result_path)}
         # The request goes in a file, not stdin, so the program runs as soon as it starts.
         self._request_path.write_text(json.dumps(request), encoding="utf-8")
         self._process = subprocess.Popen(
