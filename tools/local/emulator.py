@@ -99,6 +99,13 @@ class Emulator:
         )
         return str(response["ARN"])
 
+    def create_topic(self, arn: str) -> None:
+        """The SNS topic ``arn`` names (the alert topic the aggregator reads), in this region."""
+        name = arn.rsplit(":", 1)[-1]
+        created = str(self.client("sns").create_topic(Name=name)["TopicArn"])
+        if created != arn:
+            raise ValueError(f"the emulator made topic {created}, not {arn} (account or region)")
+
     def create_table(self, table: TableDescription) -> None:
         """The metrics table with the stack's keys and TTL attribute."""
         dynamodb = self.client("dynamodb")

@@ -140,6 +140,10 @@ class LocalSystem:
             },
         )
         self.emulator.create_table(stack.table)
+        alert_topic = stack.aggregator.environment.get("ALERT_TOPIC_ARN")
+        if alert_topic:
+            # The aggregator reads the topic's confirmed subscriptions on every run.
+            self.emulator.create_topic(alert_topic)
         api_env = {
             **stack.api_handler.environment,
             "DB_HOST": PG_HOST,

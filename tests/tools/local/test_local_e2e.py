@@ -185,6 +185,17 @@ def test_e2e_aggregator_run_succeeds_without_query_errors(scenario: Scenario) ->
     assert scenario.run.result["items"] > 0, scenario.run.result
 
 
+def test_e2e_alert_topic_the_aggregator_reads_exists_with_no_subscriber(
+    scenario: Scenario,
+) -> None:
+    system = scenario.system
+    assert system.stack is not None and system.emulator is not None
+    arn = system.stack.aggregator.environment["ALERT_TOPIC_ARN"]
+    sns = system.emulator.client("sns")
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert attributes["SubscriptionsConfirmed"] == "0", attributes
+
+
 def test_e2e_catalogue_lists_the_handler_route_series(scenario: Scenario) -> None:
     expected = {scenario.route_series(route, status) for route, status in scenario.handler_counts}
     reply = call(scenario.system.base_url, "GET", "/metrics?limit=1000")
