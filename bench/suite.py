@@ -2,8 +2,9 @@
 
 Runs ``python -m pytest`` as ``make pytest`` does (the project's pytest options, so in parallel
 over the cores when those options say so) and prints, from pytest's JUnit report: the wall time,
-the CPU time of every process it started (user + system, the workers and everything they ran:
-the figure a 2-core machine divides by two at best), the outcome counts, the slowest tests
+the CPU time of the processes it started (user + system of the workers and of everything they
+ran and waited for; a server that detaches, like PostgreSQL's postmaster, is not counted: the
+figure a 2-core machine divides by two at best), the outcome counts, the slowest tests
 (set-up, call and tear-down together) and the time per test directory (the sum of its tests'
 times: worker time, which exceeds the wall time when tests run side by side). ``--lint`` times
 ``make lint`` first, so lint plus the suite is what ``make test`` costs. Prints, never asserts::
