@@ -1,7 +1,8 @@
 """cw-analytics: compose the components for the current stack and export its outputs.
 
-Composition only: the stack's config is read and validated once (every bad key reported
-together), then mapped onto each component's plain arguments. The API and function names the
+Composition only: the stack's config keys and types are read and checked once (every bad key
+reported together), then mapped onto each component's plain arguments; each component checks
+its own values when it is built. The API and function names the
 aggregator watches follow from the API's resource name and prefix, so the aggregator (which
 owns the metrics table) can be built before the API reads it. The service dashboard comes
 last: it composes the alarms and widgets the other components expose.
@@ -43,6 +44,9 @@ provider = aws.Provider(
     region=settings.region,
     default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags),
 )
+# The API's resource name: its physical names derive from it, and the aggregator (built before
+# the API, whose handler reads the aggregator's table) watches the API by the names it gives.
+API = "api"
 with_provider = pulumi.ResourceOptions(providers=[provider])
 
 hub = AlertingHub("alerting", hub_args(settings), opts=with_provider)
@@ -51,7 +55,7 @@ api_role = FunctionRole(
     function_role_args(settings, "API handler"),
     opts=with_provider,
     # The API component built the role up to release 0.2.
-    moved_from=pulumi.create_urn("api", ApiWithHandler.TYPE_TOKEN),
+    moved_from=pulumi.create_urn(API, ApiWithHandler.TYPE_TOKEN),
 )
 network = MonitoredVpc(
     "network",
@@ -74,16 +78,16 @@ aggregator = MetricAggregator(
         settings,
         hub,
         WatchedResources(
-            api_name=api_name(settings, "api"),
+            api_name=api_name(settings, API),
             api_stage=API_STAGE_NAME,
-            function_names=[api_function_name(settings, "api")],
+            function_names=[api_function_name(settings, API)],
             db_identifier=database.identifier,
         ),
     ),
     opts=with_provider,
 )
 api = ApiWithHandler(
-    "api",
+    API,
     api_args(
         settings,
         hub,

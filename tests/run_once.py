@@ -67,7 +67,9 @@ def once(directory: Path, key: str, build: Callable[[], T]) -> T:
 def _build_and_store(stored: Path, build: Callable[[], object]) -> None:
     try:
         outcome = pickle.dumps(("value", build()))
-    except Exception:  # noqa: BLE001 - every kind of failure is kept for every waiter
+    except KeyboardInterrupt:
+        raise  # the run is being stopped: nothing to keep
+    except BaseException:  # noqa: BLE001 - SystemExit, pytest's fail/timeout too: kept for all
         outcome = pickle.dumps(("error", traceback.format_exc()))
     partial = stored.with_suffix(".partial")
     partial.write_bytes(outcome)

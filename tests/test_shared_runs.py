@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -91,6 +92,25 @@ def test_once_raises_the_failure_in_the_building_process_too(tmp_path: Path) -> 
     for _ in range(2):
         with pytest.raises(SharedRunError, match="ValueError: no result"):
             once(tmp_path, "result", build)
+
+
+@pytest.mark.parametrize(
+    "stop", [lambda: sys.exit(3), lambda: pytest.fail("timed out")], ids=["exit", "pytest-fail"]
+)
+def test_once_keeps_a_build_that_exits_or_fails_the_test(
+    tmp_path: Path, stop: Callable[[], None]
+) -> None:
+    builds: list[int] = []
+
+    def build() -> int:
+        builds.append(1)
+        stop()
+        return 0
+
+    for _ in range(2):
+        with pytest.raises(SharedRunError):
+            once(tmp_path, "result", build)
+    assert builds == [1], "a build that exited or failed ran again for the next caller"
 
 
 def test_once_builds_again_when_the_builder_died_holding_the_lock(tmp_path: Path) -> None:

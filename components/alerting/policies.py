@@ -17,10 +17,18 @@ _KEY_USE_ACTIONS = [
 ]
 
 
+SERVICE_LOG_PATHS = ("/aws/lambda/", "/aws/vpc/", "/aws/rds/instance/", "/aws/apigateway/")
+"""The AWS service paths the components' log groups live under; the key serves no other."""
+
+
 def log_group_patterns(prefixes: Sequence[str]) -> list[str]:
-    """Log group names the key serves: ``<prefix>-*`` bare or under an AWS service path
-    (``/aws/lambda/``, ``/aws/vpc/``, ``/aws/rds/instance/``, ``/aws/apigateway/``)."""
-    return [pattern for p in prefixes for pattern in (f"{p}-*", f"/aws/*/{p}-*")]
+    """Log group names the key serves: ``<prefix>-*`` bare or under one of
+    ``SERVICE_LOG_PATHS`` (a ``/aws/*/`` would also admit any other service's groups)."""
+    return [
+        pattern
+        for p in prefixes
+        for pattern in (f"{p}-*", *(f"{path}{p}-*" for path in SERVICE_LOG_PATHS))
+    ]
 
 
 def served_arns(

@@ -168,10 +168,10 @@ def _validate(name: str, args: ApiWithHandlerArgs) -> None:
         args.throttle_rate_limit > 0, "throttle_rate_limit", args.throttle_rate_limit, "must be > 0"
     )
     check.require(
-        args.throttle_burst_limit >= 0,
+        args.throttle_burst_limit >= 1,
         "throttle_burst_limit",
         args.throttle_burst_limit,
-        "must be 0 or more",
+        "must be at least 1 (a burst of 0 throttles every request)",
     )
     check.require(
         args.reserved_concurrency == -1 or args.reserved_concurrency >= 1,
@@ -343,11 +343,15 @@ class ApiWithHandler(pulumi.ComponentResource):
             {} if args.metrics_table_name is None else {"METRICS_TABLE": args.metrics_table_name}
         )
         vpc = None
-        if args.vpc_id is not None and args.subnet_ids is not None:
+        if (
+            args.vpc_id is not None
+            and args.subnet_ids is not None
+            and args.security_group_id is not None
+        ):
             vpc = VpcPlacement(
                 vpc_id=args.vpc_id,
                 subnet_ids=args.subnet_ids,
-                security_group_id=args.security_group_id or "",
+                security_group_id=args.security_group_id,
             )
         return FunctionSpec(
             function_type="api-handler",

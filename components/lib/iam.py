@@ -64,16 +64,6 @@ def ec2_arn(where: AccountContext, resource: str) -> str:
     return f"arn:{where.partition}:ec2:{where.region}:{where.account_id}:{resource}"
 
 
-def vpc_network_interface_statements(
-    where: AccountContext, subnet_ids: Sequence[str], security_group_id: str
-) -> list[Statement]:
-    """What Lambda needs to attach a function to the VPC, scoped to its subnets and group."""
-    return [
-        *interface_create_statements(where, subnet_ids, security_group_id),
-        *interface_release_statements(where),
-    ]
-
-
 def interface_create_statements(
     where: AccountContext, subnet_ids: Sequence[str], security_group_id: str
 ) -> list[Statement]:

@@ -158,7 +158,7 @@ def validate_destroyable(args: ResourceValidationArgs, report: ReportViolation) 
         return
     allow_protection = is_truthy(config_value(args, "allowDeletionProtection", False))
     for problem in _option_problems(args) + _property_problems(args, allow_protection):
-        report(f"{problem}", None)
+        report(problem, None)
 
 
 def _protect_source(
@@ -218,8 +218,7 @@ def validate_not_public(args: ResourceValidationArgs, report: ReportViolation) -
     if is_truthy(get(args.props, "publiclyAccessible")):
         report(
             f"{label(args)} sets publicly_accessible=True; keep databases in private subnets "
-            "with publicly_accessible=False and reach them through the VPC "
-            f"",
+            "with publicly_accessible=False and reach them through the VPC",
             None,
         )
 
@@ -237,7 +236,7 @@ def validate_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
     if not is_truthy(encrypted) or get(props, "kmsKeyId") in (None, ""):
         report(
             f"{label(args)} must set storage_encrypted=True and kms_key_id to the stack's "
-            f"customer managed KMS key",
+            "customer managed KMS key",
             None,
         )
 
@@ -297,7 +296,7 @@ not_public = ResourceValidationPolicy(
 
 encrypted_cmk = ResourceValidationPolicy(
     name="rds-encrypted-cmk",
-    description=("RDS storage must be encrypted with a customer managed KMS key."),
+    description="RDS storage must be encrypted with a customer managed KMS key.",
     validate=validate_encrypted,
     enforcement_level=EnforcementLevel.ADVISORY,
 )

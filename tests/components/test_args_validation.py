@@ -88,6 +88,7 @@ CASES = [
     (api(db_address="db.internal"), r"db_address 'set' needs db_port, db_name, db_secret_arn too"),
     (api(metrics_table_arn="arn:t"), r"metrics_table_arn 'set' needs metrics_table_name too"),
     (api(reserved_concurrency=0), r"reserved_concurrency 0 must be -1"),
+    (api(throttle_burst_limit=0), r"throttle_burst_limit 0 must be at least 1"),
     (aggregator(schedule="rate(12 hours)"), r"MetricAggregator 'metrics': schedule .* 8 hours"),
     (aggregator(schedule="every 5 minutes"), r"schedule 'every 5 minutes' must be an EventBridge"),
     (aggregator(reserved_concurrency=2), r"reserved_concurrency 2 must be -1 .* or 1"),

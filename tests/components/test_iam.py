@@ -19,7 +19,12 @@ ARN = "arn:aws:ec2:eu-west-1:123456789012"
 
 
 def _interface_statements() -> list[dict[str, object]]:
-    return iam.vpc_network_interface_statements(WHERE, SUBNETS, GROUP)
+    """Both halves of a VPC function's interface grant: creation (the function's) and release
+    (the FunctionRole's)."""
+    return [
+        *iam.interface_create_statements(WHERE, SUBNETS, GROUP),
+        *iam.interface_release_statements(WHERE),
+    ]
 
 
 def test_vpc_interface_create_is_granted_in_exactly_one_statement() -> None:

@@ -222,7 +222,9 @@ def test_example_two_databases_behind_a_hub_with_another_prefix_preview_clean(
     assert identifiers == ["billing-staging-invoices-db", "billing-staging-orders-db"]
     [key] = [r for r in resources if r["type"] == "aws:kms/key:Key"]
     policy = json.dumps(json.loads(key["inputs"]["policy"]))
-    assert "/aws/*/billing-staging-*" in policy and "/aws/*/platform-staging-*" in policy
+    assert "/aws/rds/instance/billing-staging-*" in policy
+    assert "/aws/rds/instance/platform-staging-*" in policy
+    assert "/aws/*/" not in policy, "the key admits every service's log groups"
 
 
 def test_example_api_with_its_own_handler_previews_clean(installed: Path) -> None:

@@ -55,9 +55,11 @@ def test_program_interpreter_missing_virtualenv_fails_like_the_cli(tmp_path: Pat
 
 
 def test_program_interpreter_resolves_virtualenv_against_the_project(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text(PACK_YAML.format(venv="../common-env"))
-    python = _fake_venv(tmp_path / ".." / "common-env")
-    assert program_interpreter(tmp_path).path == python
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(PACK_YAML.format(venv="../common-env"))
+    python = _fake_venv(tmp_path / "common-env")
+    assert program_interpreter(project).path.resolve() == python.resolve()
 
 
 def test_program_interpreter_override_wins(tmp_path: Path) -> None:

@@ -133,7 +133,7 @@ def test_preview_baseline_names_an_unknown_ref(capsys: pytest.CaptureFixture[str
 
 def test_upgrade_check_without_base_says_how_to_call_it() -> None:
     done = subprocess.run(
-        ["make", "-o", "venv/.installed", "upgrade-check"],
+        ["make", "-o", "venv/.installed", "-o", "policies/venv/.installed", "upgrade-check"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
