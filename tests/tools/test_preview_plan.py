@@ -197,6 +197,17 @@ def test_plan_removed_retained_resource_is_a_state_only_delete_the_guard_reports
     assert verdict.judgements[0].retained
 
 
+def test_plan_removed_child_of_a_retained_component_is_a_state_only_delete() -> None:
+    # retain_on_delete on the component: the engine stores it on the child too.
+    parent = component("database", retain_on_delete=True)
+    child = database(DB_INPUTS)
+    document = build_plan([parent, child], [])
+    steps = {step["urn"]: step for step in document["steps"]}
+    assert steps[child.urn]["oldState"]["retainOnDelete"] is True
+    verdict = judge(parse_digest(document), {})
+    assert not verdict.refused, verdict
+
+
 def test_plan_removed_unretained_account_setting_is_refused_by_the_guard() -> None:
     account = resource("aws:apigateway/account:Account", "api-account", {})
     verdict = judge(parse_digest(build_plan([account], [])), {})

@@ -26,6 +26,7 @@ from typing import Any
 
 from tools.preview.force_new import force_new
 from tools.preview.model import STACK_TYPE, PreviewResource
+from tools.preview.options import resolve_options
 from tools.preview.values import plain_properties
 
 
@@ -48,6 +49,8 @@ def build_plan(
     diagnostics: Sequence[dict[str, str]] = (),
 ) -> dict[str, Any]:
     """The plan from ``old`` to ``new`` as a preview digest document."""
+    # The engine saves the options a resource inherits from its parent in the state.
+    old, new = resolve_options(old), resolve_options(new)
     old_by_urn = {resource.urn: resource for resource in old}
     aliases = _effective_aliases(new)
     claimed: set[str] = set()
@@ -182,8 +185,9 @@ def _step(
 
 
 def _state(resource: PreviewResource) -> dict[str, Any]:
-    """A ``ResourceV3`` as the CLI writes it in a digest (secrets as ``"[secret]"``)."""
-    options = resource.options
+    """A ``ResourceV3`` as the CLI writes it in a digest (secrets as ``"[secret]"``), with the
+    effective ``protect``, ``retainOnDelete`` and ``deletedWith`` the engine stores."""
+    options, lifecycle = resource.options, resource.lifecycle
     state: dict[str, Any] = {
         "urn": resource.urn,
         "custom": resource.custom,
@@ -193,7 +197,7 @@ def _state(resource: PreviewResource) -> dict[str, Any]:
     }
     if resource.parent:
         state["parent"] = resource.parent
-    if options.protect:
+    if lifecycle.protect:
         state["protect"] = True
     if options.dependencies:
         state["dependencies"] = list(options.dependencies)
@@ -205,10 +209,10 @@ def _state(resource: PreviewResource) -> dict[str, Any]:
         }
     if options.aliases:
         state["aliases"] = list(options.aliases)
-    if options.retain_on_delete:
+    if lifecycle.retain_on_delete:
         state["retainOnDelete"] = True
-    if options.deleted_with:
-        state["deletedWith"] = options.deleted_with
+    if lifecycle.deleted_with:
+        state["deletedWith"] = lifecycle.deleted_with
     return state
 
 
