@@ -135,6 +135,17 @@ def test_config_value_text_matches_pulumi_encoding(value: object, text: str) -> 
     assert config_value_text(value) == text
 
 
+@pytest.mark.parametrize(
+    ("stack", "config"), [("pr-42-prod", "prod"), ("pr-42-dev", "dev"), ("pr-7", "dev")]
+)
+def test_pack_config_path_gives_a_pull_request_stack_the_config_of_its_stack(
+    stack: str, config: str
+) -> None:
+    # CI names them pr-<number>-<stack> and checks each with its stack's pack config.
+    pack = REPO_ROOT / "policies"
+    assert pack_config_path(pack, stack) == pack / "config" / f"{config}.json"
+
+
 def test_pack_config_path_gives_a_pull_request_stack_dev_s_config() -> None:
     pack = REPO_ROOT / "policies"
     assert pack_config_path(pack, "pr-42") == pack / "config" / "dev.json"
@@ -146,3 +157,4 @@ def test_pack_config_path_keeps_a_stack_s_own_config_and_none_for_others() -> No
     assert pack_config_path(pack, "prod") == pack / "config" / "prod.json"
     assert pack_config_path(pack, "staging") is None
     assert pack_config_path(pack, "pr-x") is None
+    assert pack_config_path(pack, "pr-42-staging") is None

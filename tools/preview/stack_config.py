@@ -83,18 +83,23 @@ def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
     )
 
 
-PULL_REQUEST_STACK = re.compile(r"^pr-\d+$")
-"""Stacks CI creates for a pull request (``pr-123``): previewed under dev's pack config."""
+PULL_REQUEST_STACK = re.compile(r"^pr-\d+(?:-(?P<base>[A-Za-z0-9_.-]+))?$")
+"""Stacks CI creates for a pull request: ``pr-<number>-<stack>`` (previewed under that stack's
+pack config, as CI's matrix does) or a bare ``pr-<number>`` (dev's shape)."""
 
 
 def pack_config_path(pack_dir: Path, stack: str) -> Path | None:
-    """The pack config a stack is checked with: ``<pack>/config/<stack>.json``, else dev's for
-    a pull-request stack (it is dev's shape with another suffix), else none."""
+    """The pack config a stack is checked with: ``<pack>/config/<stack>.json``, else, for a
+    pull-request stack, the config of the stack it was made from (dev for a bare ``pr-<n>``),
+    else none."""
     own = pack_dir / "config" / f"{stack}.json"
     if own.is_file():
         return own
-    dev = pack_dir / "config" / "dev.json"
-    return dev if PULL_REQUEST_STACK.match(stack) and dev.is_file() else None
+    match = PULL_REQUEST_STACK.match(stack)
+    if match is None:
+        return None
+    base = pack_dir / "config" / f"{match.group('base') or 'dev'}.json"
+    return base if base.is_file() else None
 
 
 def config_value_text(value: Any) -> str:
