@@ -4,6 +4,7 @@ what a new account can deploy, and that every lifecycle key is declared in Pulum
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import pytest
 import yaml
@@ -27,6 +28,7 @@ DECISION_KEYS = {
 }
 
 
+@functools.cache
 def _declared() -> dict[str, dict[str, object]]:
     config = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["config"]
     return {key.removeprefix("cw-analytics:"): spec for key, spec in config.items()}

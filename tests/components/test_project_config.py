@@ -7,6 +7,7 @@ validates values and reports every bad key at once.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ MINIMAL = {"environmentSuffix": "test", "alarmEmails": '["oncall@example.com"]'}
 REGION = "eu-west-1"
 
 
+@functools.cache
 def declared() -> dict[str, dict[str, Any]]:
     block = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["config"]
     prefix = f"{NAMESPACE}:"

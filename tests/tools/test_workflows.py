@@ -3,6 +3,8 @@ pinned Pulumi CLI, the shared test job, the preview stack's life cycle, and acti
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 import shutil
@@ -53,11 +55,17 @@ WRITE_SCOPES = {"id-token", "pull-requests"}
 CLOUD_WORKFLOWS = ["deploy.yml", "drift.yml", "pr-cleanup.yml", "pull-request.yml"]
 
 
-def _load(name: str) -> dict[str, Any]:
+@functools.cache
+def _parsed(name: str) -> dict[str, Any]:
     document = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
     # YAML 1.1 reads the key `on` as the boolean True.
     document["on"] = document.pop(True, document.get("on"))
     return document
+
+
+def _load(name: str) -> dict[str, Any]:
+    """The workflow as parsed, a copy of its own (parsing is slow, and a test may edit it)."""
+    return copy.deepcopy(_parsed(name))
 
 
 def _jobs(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
