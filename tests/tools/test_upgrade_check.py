@@ -13,11 +13,11 @@ from types import ModuleType
 import pytest
 
 from tests import shared_runs
+from tests.tools.builders import struct
 from tests.tools.helpers import REPO_ROOT
 from tools.plan_guard.allow import load_allow_file
 from tools.plan_guard.digest import load_digest
 from tools.plan_guard.guard import judge
-from tests.tools.builders import struct
 from tools.preview.checkout import checkout
 from tools.preview.cli import main as preview_main
 from tools.preview.model import PreviewResource
