@@ -72,7 +72,7 @@ def plan_upgrade(
         for run in (work_tree, base):
             if run is not None:
                 run.close()
-    new = current_resources if current_resources is not None else []  # set by either side
+    new = current_resources if current_resources is not None else []  # the caller's or the run's
     diagnostics = [
         {
             "message": note + ": both programs ran under mocks; the deployed state and changes "
