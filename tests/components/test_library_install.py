@@ -5,7 +5,8 @@ The install goes into a fresh target directory from a copy of the sources the bu
 the shared environment's setuptools (no network), once per module. What the library imports is
 read in one child interpreter whose path holds only that target (the repository's own
 ``components`` is out of reach); the examples run as the preview runs any program, in a child
-interpreter with the target on ``PYTHONPATH``.
+interpreter with the target on ``PYTHONPATH``: the first through the command, and one policy pack
+judges the other two.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,12 @@ from unittest import mock
 import pytest
 from packaging.requirements import Requirement
 
+from tests.preview_in_process import pack_process
+from tools.policy_analyzer import PolicyPackProcess
 from tools.preview.cli import main as preview_main
+from tools.preview.judgement import judge
+from tools.preview.program import start_program
+from tools.preview.stack_config import load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMPORT_NAME = "cw_analytics_components"
@@ -173,10 +180,33 @@ def test_install_dependencies_admit_the_pinned_versions() -> None:
         assert dependency.specifier.contains(pinned), f"{dependency} rejects {pinned}"
 
 
+@pytest.fixture(scope="module")
+def example_pack() -> Iterator[PolicyPackProcess]:
+    """The repository's pack as the preview starts it for the examples' stack, started once
+    for the examples judged in this process."""
+    with pack_process(stack="staging") as pack:
+        yield pack
+
+
 def test_example_program_previews_clean_with_the_policy_pack(installed: Path) -> None:
     """A second program (its own Pulumi.yaml and stack) reuses four components from the
-    installed library, and the policy pack finds no mandatory violation."""
-    report = _preview_example(installed, EXAMPLE.name)
+    installed library, and the policy pack finds no mandatory violation: previewed by the
+    command as ``make preview-example`` runs it, ``--python`` and all."""
+    report_path = installed.parent / f"{EXAMPLE.name}-preview.json"
+    output = io.StringIO()
+    with (
+        mock.patch.dict(os.environ, {"PYTHONPATH": str(installed)}),
+        redirect_stdout(output),
+        redirect_stderr(output),
+    ):
+        status = preview_main(
+            ["--program", str(EXAMPLE), "--stack", "staging", "--json", str(report_path)]
+            # The example's Pulumi.yaml names its own virtualenv; here the library is on
+            # PYTHONPATH.
+            + ["--python", sys.executable]
+        )
+    assert status == 0, output.getvalue()[-6000:]
+    report = json.loads(report_path.read_text(encoding="utf-8"))
     types = {r["type"] for r in report["resources"]}
     assert {
         "cw-analytics:alerting:AlertingHub",
@@ -187,35 +217,28 @@ def test_example_program_previews_clean_with_the_policy_pack(installed: Path) ->
     assert "cw-analytics:api:ApiWithHandler" not in types
 
 
-def _preview_example(installed: Path, name: str) -> dict[str, Any]:
-    """The offline preview (with the policy pack) of ``examples/<name>``, stack ``staging``,
-    with only the pip-installed library on the program's path; fails on any mandatory
-    violation. The preview's own process is this one (its command line is tested with the
-    repository's stacks); the program and the pack run in their own interpreters as always."""
-    report = installed.parent / f"{name}-preview.json"
-    output = io.StringIO()
-    with (
-        mock.patch.dict(os.environ, {"PYTHONPATH": str(installed)}),
-        redirect_stdout(output),
-        redirect_stderr(output),
-    ):
-        status = preview_main(
-            ["--program", str(REPO_ROOT / "examples" / name), "--stack", "staging"]
-            + ["--json", str(report)]
-            # The example's Pulumi.yaml names its own virtualenv; here the library is on
-            # PYTHONPATH.
-            + ["--python", sys.executable]
-        )
-    assert status == 0, output.getvalue()[-6000:]
-    return dict(json.loads(report.read_text()))
+def _preview_example(installed: Path, pack: PolicyPackProcess, name: str) -> dict[str, Any]:
+    """The offline preview's report on ``examples/<name>``, stack ``staging``, with only the
+    pip-installed library on the program's path; fails on any mandatory violation. The program
+    runs in its own interpreter as the command runs it with ``--python`` (the first example
+    shows the command itself), and ``pack`` judges it through the command's own ``judge``."""
+    stack = load_stack_config(REPO_ROOT / "examples" / name, "staging")
+    run = start_program(stack, python=sys.executable, environment={"PYTHONPATH": str(installed)})
+    try:
+        program = run.result()
+    finally:
+        run.close()
+    judgement = judge(pack, pack.pack_dir, stack, program.resources)
+    assert judgement.exit_status == 0, judgement.console()[-6000:]
+    return judgement.json_report()
 
 
 def test_example_two_databases_behind_a_hub_with_another_prefix_preview_clean(
-    installed: Path,
+    installed: Path, example_pack: PolicyPackProcess
 ) -> None:
     """Two databases named with the billing prefix, one hub named with the platform's: the
     hub's key admits both databases' log groups, and nothing collides."""
-    resources = _preview_example(installed, "shared-hub-databases")["resources"]
+    resources = _preview_example(installed, example_pack, "shared-hub-databases")["resources"]
     identifiers = sorted(
         r["inputs"]["identifier"] for r in resources if r["type"] == "aws:rds/instance:Instance"
     )
@@ -227,10 +250,12 @@ def test_example_two_databases_behind_a_hub_with_another_prefix_preview_clean(
     assert "/aws/*/" not in policy, "the key admits every service's log groups"
 
 
-def test_example_api_with_its_own_handler_previews_clean(installed: Path) -> None:
+def test_example_api_with_its_own_handler_previews_clean(
+    installed: Path, example_pack: PolicyPackProcess
+) -> None:
     """An API with the program's own handler and two routes, given no database, table or VPC:
     the function carries that handler, and its role only what every function needs."""
-    resources = _preview_example(installed, "api-own-handler")["resources"]
+    resources = _preview_example(installed, example_pack, "api-own-handler")["resources"]
     methods = sorted(
         r["inputs"]["httpMethod"] for r in resources if r["type"] == "aws:apigateway/method:Method"
     )

@@ -72,6 +72,19 @@ def pack(pack_dir: Path) -> Iterator[PolicyPackProcess]:
 
 
 @pytest.fixture(scope="module")
+def relaxed_pack(pack_dir: Path) -> Iterator[PolicyPackProcess]:
+    """The pack configured as a team relaxing it would: every rule advisory, key rotation
+    disabled, and protect allowed on databases."""
+    config = {
+        "all": "advisory",
+        "kms-key-rotation": {"enforcementLevel": "disabled"},
+        "rds-destroyable-protect": {"allowProtect": True},
+    }
+    with PolicyPackProcess(pack_dir, config=config) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
 def prod_pack(pack_dir: Path) -> Iterator[PolicyPackProcess]:
     """The pack configured with policies/config/prod.json."""
     config = load_policy_config(pack_dir / "config" / "prod.json")
@@ -192,13 +205,11 @@ def test_pack_prod_config_requires_final_snapshot(prod_pack: PolicyPackProcess) 
     assert found and "final snapshot" in found[0].message, f"{db.urn} under prod config: {found}"
 
 
-def test_pack_config_all_level_changes_enforcement(pack_dir: Path) -> None:
-    config = {"all": "advisory", "kms-key-rotation": {"enforcementLevel": "disabled"}}
+def test_pack_config_all_level_changes_enforcement(relaxed_pack: PolicyPackProcess) -> None:
     key = resource("aws:kms/key:Key", "key", {"enableKeyRotation": False})
     bad = resource("aws:iam/policy:Policy", "p", {"policy": doc(allow("*", "*"))})
-    with PolicyPackProcess(pack_dir, config=config) as process:
-        levels = {v.enforcement_level for v in process.analyze(bad)}
-        rotation = process.analyze(key)
+    levels = {v.enforcement_level for v in relaxed_pack.analyze(bad)}
+    rotation = relaxed_pack.analyze(key)
     assert levels == {"advisory"}, f"{bad.urn} levels under all=advisory: {levels}"
     assert rotation == [], f"{key.urn} reported although kms-key-rotation is disabled: {rotation}"
 
@@ -213,11 +224,12 @@ def test_pack_enforcement_levels_are_pulumi_policy_levels() -> None:
     assert len(ENFORCEMENT_LEVELS) == len(expected), f"duplicates in {ENFORCEMENT_LEVELS}"
 
 
-def test_pack_config_schema_declares_every_key_the_stack_configs_use(pack_dir: Path) -> None:
+def test_pack_config_schema_declares_every_key_the_stack_configs_use(
+    pack: PolicyPackProcess, pack_dir: Path
+) -> None:
     import json
 
-    with PolicyPackProcess(pack_dir) as process:
-        schemas = {p.name: p.config_schema for p in process.info().policies}
+    schemas = {p.name: p.config_schema for p in pack.info().policies}
     for path in sorted((pack_dir / "config").glob("*.json")):
         for rule, entry in json.loads(path.read_text(encoding="utf-8")).items():
             if not isinstance(entry, dict):
@@ -250,12 +262,14 @@ def test_pack_analyze_stack_reports_protect_inherited_from_component(
     assert component.urn in found[0].message, f"source not named: {found[0].message}"
 
 
-def test_pack_analyze_stack_accepts_inherited_protect_when_config_allows(pack_dir: Path) -> None:
+def test_pack_analyze_stack_accepts_inherited_protect_when_config_allows(
+    relaxed_pack: PolicyPackProcess,
+) -> None:
+    # Under "all: advisory" the rule would still report, as advisory: the empty answer is
+    # allowProtect's doing.
     component = resource("cw-analytics:database:MonitoredDatabase", "db", {}, protect=True)
     db = resource("aws:rds/instance:Instance", "db-instance", DB_OK, parent=component.urn)
-    config = {"rds-destroyable-protect": {"allowProtect": True}}
-    with PolicyPackProcess(pack_dir, config=config) as process:
-        assert process.analyze_stack([component, db]) == []
+    assert relaxed_pack.analyze_stack([component, db]) == []
 
 
 def test_pack_messages_and_descriptions_name_their_controls(pack: PolicyPackProcess) -> None:

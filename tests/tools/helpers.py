@@ -48,3 +48,9 @@ def run_fixture(name: str, json_path: Path, *extra: str) -> ToolRun:
     return run_tool(
         "--program", str(FIXTURES / name), "--stack", "test", *extra, json_path=json_path
     )
+
+
+def by_urn(resources: list[dict[str, Any]]) -> dict[str, tuple[str, str | None, Any]]:
+    """Type, parent and inputs of each resource of a JSON report, by URN: what one program
+    registers whatever order its resources resolve in (dependency lists follow that order)."""
+    return {r["urn"]: (r["type"], r["parent"], r["inputs"]) for r in resources}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from tests import shared_runs
+from tests.preview_in_process import program_resources
 from tests.tools.builders import STACK_URN, resource, stack, struct
-from tests.tools.helpers import REPO_ROOT
+from tests.tools.helpers import FIXTURES, REPO_ROOT
 from tools.preview import cli
 from tools.preview.errors import PreviewError
 from tools.preview.graph import (
@@ -21,6 +23,7 @@ from tools.preview.graph import (
     replace_generated_block,
 )
 from tools.preview.model import PreviewResource
+from tools.preview.stack_config import load_stack_config
 
 ARCHITECTURE = REPO_ROOT / "docs" / "architecture.md"
 
@@ -62,6 +65,10 @@ ALARMS = [
     for i in range(3)
 ]
 STACK_RESOURCES = [stack(), HUB, KEY, TOPIC, DB, INSTANCE, *ALARMS]
+
+
+def _fixture(name: str) -> tuple[str, ...]:
+    return ("--program", str(FIXTURES / name), "--stack", "test")
 
 
 def _edges(diagram: str) -> list[str]:
@@ -169,14 +176,52 @@ def test_preview_write_without_graph_is_a_usage_error(
     assert exited.value.code == 2 and "--write needs --graph" in stderr, stderr
 
 
+def test_preview_graph_without_json_prints_the_diagram_and_runs_no_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A pack that does not exist would fail the run (exit 2) if the pack were started.
+    program = FIXTURES / "clean"
+    status = cli.main(
+        [*_fixture("clean"), "--graph", "mermaid", "--policy-pack", str(tmp_path / "none")]
+    )
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    assert printed.out == render_mermaid(program_resources(load_stack_config(program, "test")))
+
+
+def test_preview_graph_with_json_checks_the_same_program_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report_path = tmp_path / "report.json"
+    status = cli.main([*_fixture("wildcard_iam"), "--graph", "mermaid", "--json", str(report_path)])
+    printed = capsys.readouterr()
+    assert status == 1, printed.err  # the verdict: the fixture's wildcard policy is mandatory
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert [v["policy"] for v in report["policyViolations"]] == ["iam-no-wildcard"], report
+    # The diagram takes the place of the printed results.
+    assert printed.out.startswith("flowchart LR\n") and "Policies:" not in printed.out, printed.out
+    assert '["aws:iam:Policy"]' in printed.out, printed.out
+
+
+@pytest.mark.slow
+def test_preview_graph_write_with_json_prints_the_results_and_writes_both(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    run = shared_runs.stack_preview(tmp_path_factory, "dev")
+    assert run.returncode == 0 and run.report is not None, run.describe()
+    assert "wrote the dev diagram to" in run.stdout, run.describe()
+    assert "cw-analytics:database:MonitoredDatabase" in run.stdout, run.describe()
+    assert shared_runs.stack_diagram(tmp_path_factory, "dev").startswith("flowchart LR\n")
+
+
 @pytest.mark.slow
 def test_architecture_doc_holds_the_current_diagram(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    run = shared_runs.stack_diagram(tmp_path_factory, "dev")
-    assert run.returncode == 0, run.describe()
+    # The dev preview the run shares draws the diagram from the program run it checks.
+    drawn = shared_runs.stack_diagram(tmp_path_factory, "dev")
     held = generated_block(ARCHITECTURE.read_text(encoding="utf-8"))
-    assert held == run.stdout, (
+    assert held == drawn, (
         f"{ARCHITECTURE.relative_to(REPO_ROOT)} is out of date with the dev stack; "
         f"regenerate it with `{REGENERATE}` and commit it"
     )

@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
-from tests.preview_in_process import judge_program, pack_process
-from tests.tools.helpers import FIXTURES, SAMPLE_PACK, ToolRun, run_fixture
+from tests.preview_in_process import judge_program, pack_process, program_resources
+from tests.tools.helpers import FIXTURES, SAMPLE_PACK, ToolRun, by_urn, run_fixture
 from tools.policy_analyzer import PolicyPackProcess
 from tools.preview import cli
-from tools.preview.judgement import Judgement
+from tools.preview.judgement import Judgement, report_resources
+from tools.preview.stack_config import load_stack_config
 
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options", "effectiveOptions"}
 EFFECTIVE_KEYS = {"protect", "retainOnDelete", "deletedWith", "inheritedFrom"}
@@ -75,10 +76,6 @@ def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
 
 def _fixture(name: str) -> tuple[str, ...]:
     return ("--program", str(FIXTURES / name), "--stack", "test")
-
-
-def _by_urn(report: dict[str, Any]) -> dict[str, tuple[str, str | None, Any]]:
-    return {r["urn"]: (r["type"], r["parent"], r["inputs"]) for r in report["resources"]}
 
 
 def _findings(report: dict[str, Any]) -> list[tuple[str, ...]]:
@@ -235,9 +232,19 @@ def test_preview_judged_in_process_reports_what_the_command_reports(
     assert command.report is not None, command.describe()
     judged = judge_program(repo_pack, FIXTURES / name)
     report = judged.json_report()
-    assert _by_urn(report) == _by_urn(command.report)
+    assert by_urn(report["resources"]) == by_urn(command.report["resources"])
     assert _findings(report) == _findings(command.report)
     assert judged.exit_status == command.returncode, command.describe()
+
+
+def test_preview_report_resources_are_the_resources_the_command_reports(
+    runs: dict[str, ToolRun],
+) -> None:
+    command = runs["clean"].report
+    assert command is not None, runs["clean"].describe()
+    config = load_stack_config(FIXTURES / "clean", "test")
+    resources = report_resources(config, program_resources(config))
+    assert by_urn(resources) == by_urn(command["resources"])
 
 
 def test_preview_missing_policy_pack_exits_two(

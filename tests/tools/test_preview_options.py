@@ -10,8 +10,9 @@ import pytest
 
 from tests.preview_in_process import judged_fixtures
 from tests.tools.builders import resource
-from tests.tools.helpers import ToolRun, run_fixture
+from tests.tools.helpers import FIXTURES, ToolRun
 from tools.policy_analyzer import analyzer_options
+from tools.preview import cli
 from tools.preview.analysis import analyzed_resource
 from tools.preview.report_json import build_report
 
@@ -92,8 +93,16 @@ def test_analyzed_resource_hands_pack_timeouts_in_seconds() -> None:
 
 
 @pytest.mark.slow
-def test_preview_stops_on_a_timeout_the_engine_cannot_parse(tmp_path: Path) -> None:
-    run = run_fixture("unparsable_timeout", tmp_path / "report.json")
-    assert run.returncode == 2, run.describe()
-    assert "aws:sqs/queue:Queue 'queue': customTimeouts.delete" in run.stderr, run.describe()
-    assert "'90 minutes'" in run.stderr, run.describe()
+def test_preview_stops_on_a_timeout_the_engine_cannot_parse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command's own entry, in this process: exit 2 at the process boundary is shown in
+    # tests/tools/test_preview_cli.py.
+    report = tmp_path / "report.json"
+    program = str(FIXTURES / "unparsable_timeout")
+    status = cli.main(["--program", program, "--stack", "test", "--json", str(report)])
+    stderr = capsys.readouterr().err
+    assert status == 2, stderr
+    assert "aws:sqs/queue:Queue 'queue': customTimeouts.delete" in stderr, stderr
+    assert "'90 minutes'" in stderr, stderr
+    assert not report.exists(), "a preview that stopped wrote a report"

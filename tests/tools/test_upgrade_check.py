@@ -12,12 +12,15 @@ from types import ModuleType
 
 import pytest
 
+from tests import shared_runs
+from tests.tools.builders import struct
 from tests.tools.helpers import REPO_ROOT
 from tools.plan_guard.allow import load_allow_file
 from tools.plan_guard.digest import load_digest
 from tools.plan_guard.guard import judge
 from tools.preview.checkout import checkout
 from tools.preview.cli import main as preview_main
+from tools.preview.model import PreviewResource
 from tools.preview.upgrade import BUILD_DIR_ENV, baseline_environment, plan_upgrade
 
 pytestmark = pytest.mark.slow
@@ -104,10 +107,16 @@ def test_upgrade_check_fails_on_a_branch_that_replaces_the_database(tmp_path: Pa
 )
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_upgrade_from_previous_release_refuses_nothing_but_the_legacy_api_account(
-    tmp_path: Path, stack: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    stack: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # The release's program runs here; the work tree's is the run's shared program run (the
+    # command runs both: test_upgrade_check_fails_on_a_branch_that_replaces_the_database).
+    current = shared_runs.stack_resources(tmp_path_factory, stack)
     plan = tmp_path / f"plan-{stack}.json"
-    status = preview_main(["--stack", stack, "--baseline", PREVIOUS_RELEASE, "--json", str(plan)])
+    status = plan_upgrade(REPO_ROOT, stack, PREVIOUS_RELEASE, plan, current_resources=current)
     printed = capsys.readouterr()
     assert status == 0, printed.err
     digest = load_digest(plan)
@@ -169,20 +178,25 @@ def module_from_file(path: Path) -> ModuleType:
     return module
 
 
+def probe_repository(path: Path) -> Path:
+    """A git repository at ``path`` whose one commit holds the probe program, stack ``test``."""
+    path.mkdir()
+    (path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n", encoding="utf-8")
+    (path / "Pulumi.test.yaml").write_text("config: {}\n", encoding="utf-8")
+    (path / "__main__.py").write_text(PROBE, encoding="utf-8")
+    git(path, "init", "--quiet")
+    git(path, "add", "--all")
+    git(path, "commit", "--quiet", "-m", "probe")
+    return path
+
+
 def test_upgrade_runs_the_baseline_with_the_repository_build_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The program at the ref packages its functions into the repository's .build, where the
     content-keyed dependencies of earlier checks are, not into its throw-away checkout."""
     monkeypatch.delenv(BUILD_DIR_ENV, raising=False)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "Pulumi.yaml").write_text("name: probe\nruntime: python\n", encoding="utf-8")
-    (repo / "Pulumi.test.yaml").write_text("config: {}\n", encoding="utf-8")
-    (repo / "__main__.py").write_text(PROBE, encoding="utf-8")
-    git(repo, "init", "--quiet")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "probe")
+    repo = probe_repository(tmp_path / "repo")
     plan = tmp_path / "plan.json"
     assert plan_upgrade(repo, "test", "HEAD", plan) == 0, capsys.readouterr().err
     steps = json.loads(plan.read_text(encoding="utf-8"))["steps"]
@@ -190,6 +204,33 @@ def test_upgrade_runs_the_baseline_with_the_repository_build_dir(
     assert probe["oldState"]["inputs"]["buildDir"] == str(repo.resolve() / ".build"), probe
     # The work tree's program keeps its own default (the variable stays unset for it).
     assert probe["newState"]["inputs"]["buildDir"] == "", probe
+
+
+def test_upgrade_with_given_current_resources_runs_only_the_program_at_the_ref(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = probe_repository(tmp_path / "repo")
+    # The work tree's program now fails: the plan succeeds only if it does not run.
+    (repo / "__main__.py").write_text("raise SystemExit('work tree ran')\n", encoding="utf-8")
+    kept = PreviewResource(
+        urn="urn:pulumi:test::probe::pulumi:pulumi:Stack$test:index:Probe::probe",
+        type="test:index:Probe",
+        name="probe",
+        parent="urn:pulumi:test::probe::pulumi:pulumi:Stack::probe-test",
+        custom=True,
+        inputs=struct({"buildDir": "given"}),
+        outputs=struct({}),
+    )
+    plan = tmp_path / "plan.json"
+    status = plan_upgrade(repo, "test", "HEAD", plan, current_resources=[kept])
+    assert status == 0, capsys.readouterr().err
+    steps = {step["urn"]: step for step in json.loads(plan.read_text(encoding="utf-8"))["steps"]}
+    probe = steps[kept.urn]
+    assert probe["op"] == "update", probe
+    assert probe["oldState"]["inputs"]["buildDir"] == str(repo.resolve() / ".build"), probe
+    assert probe["newState"]["inputs"]["buildDir"] == "given", probe
+    # The ref's stack resource is not among the given ones: the plan deletes it.
+    assert steps["urn:pulumi:test::probe::pulumi:pulumi:Stack::probe-test"]["op"] == "delete"
 
 
 def test_upgrade_baseline_environment_keeps_a_build_dir_the_user_chose(

@@ -9,8 +9,6 @@ and DynamoDB all run against the emulator.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,9 +19,13 @@ from tools.iam_proof.calls import Recording, read_recording
 from tools.local.gateway import HttpRequest
 from tools.local.options import LocalOptions
 from tools.local.system import LocalSystem
+from tools.preview.errors import PreviewError
+from tools.preview.interpreters import program_interpreter
+from tools.preview.judgement import report_resources
+from tools.preview.program import start_program
+from tools.preview.stack_config import load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PREVIEW_TIMEOUT_SECONDS = 300.0
 _FAST_AGGREGATOR = {"PERIOD_SECONDS": "1", "LOOKBACK_MINUTES": "5"}
 
 
@@ -86,40 +88,32 @@ def record(stack: str, log_path: Path) -> str:
 
 
 class PreviewRun:
-    """The offline preview of a stack in a child process (it takes longest: start it first)."""
+    """The stack's program under the offline preview's mocks, in a child process (it takes
+    longest: start it first). The proof reads the resources only, so no policy pack runs."""
 
-    def __init__(self, stack: str) -> None:
-        self._scratch = tempfile.TemporaryDirectory(prefix="cwa-iam-proof-")
-        self._target = Path(self._scratch.name) / "preview.json"
+    def __init__(self, stack: str, program: Path = REPO_ROOT) -> None:
         self._stack = stack
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tools.preview", "--stack", stack, "--json", str(self._target)],
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        try:
+            self._config = load_stack_config(program, stack)
+            python = program_interpreter(self._config.program_dir).path
+        except PreviewError as exc:
+            raise RunError(f"cannot preview stack {stack}: {exc}") from exc
+        self._run = start_program(self._config, python=str(python))
 
     def resources(self) -> list[dict[str, Any]]:
-        """Wait for the preview and return its resources (``RunError`` if it wrote none)."""
+        """Wait for the program; its resources as the preview's JSON report gives them
+        (``RunError`` if it failed)."""
         try:
-            output, _ = self._process.communicate(timeout=PREVIEW_TIMEOUT_SECONDS)
-            if not self._target.exists():
-                raise RunError(
-                    f"the preview of stack {self._stack} wrote no report "
-                    f"(exit {self._process.returncode}):\n{output[-3000:]}"
-                )
-            return _resources(self._target)
+            program = self._run.result()
+        except PreviewError as exc:
+            raise RunError(f"the preview of stack {self._stack} failed: {exc}") from exc
         finally:
             self.close()
+        return report_resources(self._config, program.resources)
 
     def close(self) -> None:
-        """Stop the preview if it still runs and remove its scratch directory."""
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.communicate()
-        self._scratch.cleanup()
+        """Stop the program if it still runs."""
+        self._run.close()
 
 
 def _resources(path: Path) -> list[dict[str, Any]]:

@@ -77,8 +77,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         "--graph",
         choices=["mermaid"],
         default=None,
-        help="print a diagram of components, resources and dependencies instead of checking "
-        "policies",
+        help="print a diagram of components, resources and dependencies instead of the "
+        "policy results; the pack runs only with --json (one program run gives both)",
     )
     parser.add_argument(
         "--write",
@@ -152,9 +152,12 @@ def preview(args: Arguments) -> int:
             judgement = judge(pack, args.policy_pack, stack, program.resources)
     finally:
         run.close()
-    sys.stdout.write(judgement.console(show_inputs=args.verbose))
+    if args.graph is None or args.write is not None:
+        sys.stdout.write(judgement.console(show_inputs=args.verbose))
     if args.json is not None:
         write_report(args.json, judgement.json_report())
+    if args.graph is not None:
+        _show_diagram(args, render_mermaid(program.resources))
     return judgement.exit_status
 
 
@@ -166,16 +169,20 @@ def draw(args: Arguments) -> int:
     program = run_program(stack, python=str(program_python.path))
     if args.verbose and program.log:
         sys.stderr.write(program.log)
-    diagram = render_mermaid(program.resources)
+    _show_diagram(args, render_mermaid(program.resources))
+    return EXIT_OK
+
+
+def _show_diagram(args: Arguments, diagram: str) -> None:
+    """Print ``diagram``, or put it into the generated block of the file ``--write`` names."""
     if args.write is None:
         sys.stdout.write(diagram)
-        return EXIT_OK
+        return
     if not args.write.is_file():
         raise PreviewError(f"{args.write} not found: --write updates an existing Markdown file")
     document = args.write.read_text(encoding="utf-8")
     args.write.write_text(replace_generated_block(document, diagram, args.write), encoding="utf-8")
     sys.stdout.write(f"wrote the {args.stack} diagram to {args.write}\n")
-    return EXIT_OK
 
 
 def _pack_config(path: Path | None) -> dict[str, Any] | None:
@@ -195,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.baseline is not None:
             return plan_upgrade(args.program, args.stack, args.baseline, args.json)
-        return draw(args) if args.graph else preview(args)
+        # With --json the pack checks the program run that draws the diagram.
+        return draw(args) if args.graph and args.json is None else preview(args)
     except PreviewError as error:
         _report_failure(str(error), error.detail if args.verbose else "")
     except PolicyPackError as error:

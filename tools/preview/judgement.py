@@ -61,8 +61,25 @@ def judge(
 ) -> Judgement:
     """Check ``registered`` (in registration order) with a running ``pack`` loaded from
     ``pack_dir``, then add the preview's lifecycle findings."""
+    resources, secrets = prepare(stack, registered)
+    report = with_lifecycle_findings(analyse(pack, pack_dir, resources, set(secrets)), resources)
+    return Judgement(stack.stack, resources, report, secrets)
+
+
+def prepare(
+    stack: StackConfig, registered: Sequence[PreviewResource]
+) -> tuple[list[PreviewResource], frozenset[str]]:
+    """``registered`` with effective options resolved, and the secret values (secret inputs,
+    secret config) kept out of everything the preview prints."""
     resources = resolve_options(registered)
     secrets = set().union(*(secret_strings(r.inputs) for r in resources))
     secrets |= {v for k, v in stack.config.items() if k in stack.secret_keys and len(v) > 3}
-    report = with_lifecycle_findings(analyse(pack, pack_dir, resources, secrets), resources)
-    return Judgement(stack.stack, resources, report, frozenset(secrets))
+    return resources, frozenset(secrets)
+
+
+def report_resources(stack: StackConfig, registered: Sequence[PreviewResource]) -> list[Any]:
+    """The ``resources`` of the JSON report ``--json`` writes for ``registered``, without a
+    policy pack (for tools that read the resources only)."""
+    resources, secrets = prepare(stack, registered)
+    entries: list[Any] = build_report(stack.stack, resources, [], set(secrets))["resources"]
+    return entries

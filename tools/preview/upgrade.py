@@ -17,11 +17,13 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tools.preview.checkout import checkout, resolve_ref
 from tools.preview.errors import PreviewError
+from tools.preview.model import PreviewResource
 from tools.preview.plan import build_plan
 from tools.preview.program import ProgramRun, start_program
 from tools.preview.stack_config import StackConfig, load_stack_config
@@ -32,31 +34,45 @@ BUILD_DIR_ENV = "CW_ANALYTICS_BUILD_DIR"
 """Where the components build Lambda archives (``components.lib.paths.BUILD_DIR_ENV``)."""
 
 
-def plan_upgrade(program: Path, stack: str, ref: str, output: Path | None) -> int:
-    """Run both versions of the program for ``stack``, print the plan, write it to ``output``."""
+def plan_upgrade(
+    program: Path,
+    stack: str,
+    ref: str,
+    output: Path | None,
+    *,
+    current_resources: Sequence[PreviewResource] | None = None,
+) -> int:
+    """Run both versions of the program for ``stack``, print the plan, write it to ``output``.
+
+    ``current_resources`` is what the work tree's program registers for ``stack`` (as
+    ``tools.preview.program`` decodes it), for a caller that ran it already: then only the
+    program at the ref runs.
+    """
     program = program.resolve()
     repo = _repository_root(program)
     commit = resolve_ref(repo, ref)
     current = load_stack_config(program, stack)
-    runs: list[ProgramRun] = [start_program(current)]
+    # The work tree's program starts first and runs while the ref is checked out.
+    work_tree = start_program(current) if current_resources is None else None
+    base: ProgramRun | None = None
     note = f"offline plan from {ref} ({commit[:12]}) to the work tree for stack {stack}"
     try:
         with checkout(repo, commit) as tree:
             base_program = tree / program.relative_to(repo)
             if any(base_program.glob(f"Pulumi.{stack}.y*ml")):
-                runs.append(
-                    start_program(
-                        load_stack_config(base_program, stack),
-                        environment=baseline_environment(repo),
-                    )
+                base = start_program(
+                    load_stack_config(base_program, stack), environment=baseline_environment(repo)
                 )
             else:
                 note += f"; stack {stack} has no stack file at {ref}, so everything is created"
-            new = runs[0].result().resources
-            old = runs[1].result().resources if len(runs) > 1 else []
+            old = base.result().resources if base is not None else []
+            if work_tree is not None:
+                current_resources = work_tree.result().resources
     finally:
-        for run in runs:
-            run.close()
+        for run in (work_tree, base):
+            if run is not None:
+                run.close()
+    new = current_resources if current_resources is not None else []  # the caller's or the run's
     diagnostics = [
         {
             "message": note + ": both programs ran under mocks; the deployed state and changes "
