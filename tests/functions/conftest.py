@@ -134,16 +134,21 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 """What ``aws_env`` sets; clients made outside a test's environment take them as keywords."""
 
 
+def set_neutral_aws_env(patch: pytest.MonkeyPatch) -> str:
+    """Set fake credentials and a fixed region (no profile, no endpoint); return the region."""
+    region = TEST_REGION
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+        patch.delenv(key, raising=False)
+    for key, value in FAKE_CREDENTIALS.items():
+        patch.setenv(key, value)
+    patch.setenv("AWS_REGION", region)
+    patch.setenv("AWS_DEFAULT_REGION", region)
+    patch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    return region
+
+
 @pytest.fixture()
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> str:
     """Fake credentials and a fixed region, so no test can reach a real AWS account."""
-    region = TEST_REGION
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in FAKE_CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("AWS_REGION", region)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-    return region
+    return set_neutral_aws_env(monkeypatch)

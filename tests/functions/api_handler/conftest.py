@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import json
 import secrets
@@ -314,9 +315,10 @@ def api_env(
         deps.reset()
 
 
-@pytest.fixture()
-def silent_server() -> Iterator[int]:
-    """A TCP server that accepts connections and never says a word (a hung database)."""
+@contextlib.contextmanager
+def serve_silently() -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word (a hung
+    database or endpoint); yields its port."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -342,6 +344,13 @@ def silent_server() -> Iterator[int]:
         for conn in accepted:
             conn.close()
         listener.close()
+
+
+@pytest.fixture()
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never says a word (a hung database)."""
+    with serve_silently() as port:
+        yield port
 
 
 LogReader = Callable[[], list[dict[str, Any]]]
