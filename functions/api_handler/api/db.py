@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -137,22 +138,45 @@ def ssl_context_for(ca_bundle: str | None) -> ssl.SSLContext:
         return context
 
 
+def open_socket(params: ConnectParams) -> socket.socket:
+    """The TCP connection to the server, with Nagle's algorithm off and keep-alives on.
+
+    pg8000 sends parts of the connection start-up in separate small writes; with Nagle's
+    algorithm each such write waits for the server's delayed ACK (about 40 ms on Linux), on
+    every connection: here it took a TLS connection from about 13 ms to 55 ms. Keep-alives are
+    what pg8000 sets on the sockets it opens itself.
+    """
+    sock = socket.create_connection((params.host, params.port), params.connect_timeout_s)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Connection:
     """Open a connection with bounded connect time and a server-side statement timeout."""
-    con = pg8000.native.Connection(
-        credentials.username,
-        host=params.host,
-        port=params.port,
-        database=params.database,
-        password=credentials.password,
-        ssl_context=ssl_context_for(params.ca_bundle),
-        timeout=params.connect_timeout_s,
-        application_name="cw-analytics-api",
-        startup_params={
-            "statement_timeout": str(params.statement_timeout_ms),
-            "TimeZone": "UTC",
-        },
-    )
+    sock = open_socket(params)
+    try:
+        con = pg8000.native.Connection(
+            credentials.username,
+            host=params.host,  # the name the server's certificate is checked against
+            sock=sock,
+            database=params.database,
+            password=credentials.password,
+            ssl_context=ssl_context_for(params.ca_bundle),
+            timeout=params.connect_timeout_s,
+            application_name="cw-analytics-api",
+            startup_params={
+                "statement_timeout": str(params.statement_timeout_ms),
+                "TimeZone": "UTC",
+            },
+        )
+    except BaseException:
+        sock.close()  # a socket TLS took over is closed already; this one would leak
+        raise
     _set_read_timeout(con, statement_read_timeout(params))
     return con
 

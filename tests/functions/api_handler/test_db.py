@@ -315,6 +315,34 @@ def test_connect_reuses_one_tls_context_per_ca_bundle(
 
 
 @pytest.mark.postgres
+def test_connect_sends_without_nagle_delay_and_keeps_alive(pg_database: PgDatabase) -> None:
+    """The connection's TCP socket has Nagle's algorithm off (no delayed-ACK stall in the
+    start-up) and keep-alives on; it is still TLS."""
+    con = connect(_params(pg_database), Credentials(pg_database.user, pg_database.password))
+    try:
+        sock = con._usock  # noqa: SLF001 - the socket pg8000 talks through
+        assert isinstance(sock, ssl.SSLSocket)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0
+    finally:
+        con.close()
+
+
+def test_connect_to_a_closed_port_is_unavailable() -> None:
+    """Nothing listens: 503 "connection failed", as when pg8000 opened the socket."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    params = ConnectParams(
+        host="127.0.0.1", port=port, database="d", connect_timeout_s=2, statement_timeout_ms=1000
+    )
+    db = Database(params, lambda _: Credentials("app", "pw"))
+    with pytest.raises(DependencyUnavailable) as caught:
+        db.run(sql.ping)
+    assert caught.value.reason == "database: connection failed"
+
+
+@pytest.mark.postgres
 def test_connect_with_ca_bundle_refuses_a_server_certificate_it_did_not_sign(
     pg_database: PgDatabase, tmp_path: Path
 ) -> None:
