@@ -3,6 +3,9 @@
 A VPC endpoint that accepts TCP connections and never answers is the worst case for botocore:
 each attempt waits out its read timeout. Lambda kills an invocation at its timeout and API
 Gateway then answers a bare 502, so the handler must answer a 503 first.
+
+The runs against such an endpoint wait out real timeouts (the deployed ones): they are made once,
+side by side, each in a process of its own, and the tests below read what each run saw.
 """
 
 from __future__ import annotations
