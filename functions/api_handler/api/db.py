@@ -158,6 +158,7 @@ def open_socket(params: ConnectParams) -> socket.socket:
 
 def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Connection:
     """Open a connection with bounded connect time and a server-side statement timeout."""
+    context = ssl_context_for(params.ca_bundle)
     sock = open_socket(params)
     try:
         con = pg8000.native.Connection(
@@ -166,7 +167,7 @@ def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Co
             sock=sock,
             database=params.database,
             password=credentials.password,
-            ssl_context=ssl_context_for(params.ca_bundle),
+            ssl_context=context,
             timeout=params.connect_timeout_s,
             application_name="cw-analytics-api",
             startup_params={
@@ -175,7 +176,9 @@ def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Co
             },
         )
     except BaseException:
-        sock.close()  # a socket TLS took over is closed already; this one would leak
+        # pg8000 leaves open a socket it was handed when the start-up fails before TLS (a
+        # server that never answers the SSLRequest); closing one it closed is harmless.
+        sock.close()
         raise
     _set_read_timeout(con, statement_read_timeout(params))
     return con
