@@ -342,6 +342,44 @@ def test_connect_to_a_closed_port_is_unavailable() -> None:
     assert caught.value.reason == "database: connection failed"
 
 
+def test_connect_hangs_up_on_a_server_that_never_answers_the_tls_request() -> None:
+    """The SSLRequest is never answered: 503 after the connect timeout, and the server sees the
+    connection closed then, not whenever the failed attempt happens to be collected."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(5)
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(3)
+            seen.append(conn.recv(8))  # the SSLRequest, left unanswered
+            try:
+                seen.append(conn.recv(1))  # b"" once the client hangs up
+            except TimeoutError:
+                seen.append(b"still open")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    params = ConnectParams(
+        host="127.0.0.1",
+        port=int(listener.getsockname()[1]),
+        database="d",
+        connect_timeout_s=0.3,
+        statement_timeout_ms=1000,
+    )
+    try:
+        with pytest.raises(DependencyUnavailable) as caught:
+            Database(params, lambda _: Credentials("app", "pw")).run(sql.ping)
+        thread.join(timeout=5)
+    finally:
+        listener.close()
+    assert caught.value.reason == "database: timed out"
+    assert seen == [struct.pack("!ii", 8, 80877103), b""]
+
+
 @pytest.mark.postgres
 def test_connect_with_ca_bundle_refuses_a_server_certificate_it_did_not_sign(
     pg_database: PgDatabase, tmp_path: Path
