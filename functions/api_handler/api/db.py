@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -85,41 +87,99 @@ def sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+MINIMUM_TLS_VERSION = ssl.TLSVersion.TLSv1_2
+"""The oldest protocol offered (RDS for PostgreSQL accepts 1.2 and 1.3)."""
+
+_contexts: dict[str | None, tuple[tuple[int, ...], ssl.SSLContext]] = {}
+_contexts_lock = threading.Lock()
+
+
+def _new_context(ca_bundle: str | None) -> ssl.SSLContext:
+    # PROTOCOL_TLS_CLIENT has the options and ciphers of ``ssl.create_default_context()``; only
+    # the CA certificates differ. Without a bundle nothing is verified, so the system's CA store
+    # (about 50 ms of CPU to load on every call) is not loaded at all.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = MINIMUM_TLS_VERSION
+    if ca_bundle is None:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        context.load_verify_locations(cafile=ca_bundle)
+        context.check_hostname = True
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def _bundle_version(ca_bundle: str | None) -> tuple[int, ...]:
+    if ca_bundle is None:
+        return ()
+    seen = os.stat(ca_bundle)
+    return (seen.st_ino, seen.st_size, seen.st_mtime_ns)
+
+
 def ssl_context_for(ca_bundle: str | None) -> ssl.SSLContext:
     """TLS is always required; the server's certificate is verified when a CA bundle is given.
 
     Never pass pg8000 ``ssl_context=None``: it then falls back to plaintext when the server (or
     anyone in the path) answers the SSLRequest with "N", and hands the password to whoever asks
     for it in clear text. With a context, pg8000 fails with "Server refuses SSL" instead.
+
+    One context per bundle path serves every connection of the container (pg8000 only wraps
+    sockets with it); a bundle file replaced in place is read again. A bundle that cannot be
+    read raises ``OSError`` (or ``ssl.SSLError`` when it holds no certificate).
     """
-    if ca_bundle is None:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    else:
-        context = ssl.create_default_context(cafile=ca_bundle)
-        context.check_hostname = True
-        context.verify_mode = ssl.CERT_REQUIRED
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
+    version = _bundle_version(ca_bundle)
+    with _contexts_lock:
+        known = _contexts.get(ca_bundle)
+        if known is not None and known[0] == version:
+            return known[1]
+        context = _new_context(ca_bundle)
+        _contexts[ca_bundle] = (version, context)
+        return context
+
+
+def open_socket(params: ConnectParams) -> socket.socket:
+    """The TCP connection to the server, with Nagle's algorithm off and keep-alives on.
+
+    pg8000 sends parts of the connection start-up in separate small writes; with Nagle's
+    algorithm each such write waits for the server's delayed ACK (about 40 ms on Linux), on
+    every connection: here it took a TLS connection from about 13 ms to 55 ms. Keep-alives are
+    what pg8000 sets on the sockets it opens itself.
+    """
+    sock = socket.create_connection((params.host, params.port), params.connect_timeout_s)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Connection:
     """Open a connection with bounded connect time and a server-side statement timeout."""
-    con = pg8000.native.Connection(
-        credentials.username,
-        host=params.host,
-        port=params.port,
-        database=params.database,
-        password=credentials.password,
-        ssl_context=ssl_context_for(params.ca_bundle),
-        timeout=params.connect_timeout_s,
-        application_name="cw-analytics-api",
-        startup_params={
-            "statement_timeout": str(params.statement_timeout_ms),
-            "TimeZone": "UTC",
-        },
-    )
+    context = ssl_context_for(params.ca_bundle)
+    sock = open_socket(params)
+    try:
+        con = pg8000.native.Connection(
+            credentials.username,
+            host=params.host,  # the name the server's certificate is checked against
+            sock=sock,
+            database=params.database,
+            password=credentials.password,
+            ssl_context=context,
+            timeout=params.connect_timeout_s,
+            application_name="cw-analytics-api",
+            startup_params={
+                "statement_timeout": str(params.statement_timeout_ms),
+                "TimeZone": "UTC",
+            },
+        )
+    except BaseException:
+        # pg8000 leaves open a socket it was handed when the start-up fails before TLS (a
+        # server that never answers the SSLRequest); closing one it closed is harmless.
+        sock.close()
+        raise
     _set_read_timeout(con, statement_read_timeout(params))
     return con
 

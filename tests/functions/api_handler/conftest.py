@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import json
 import secrets
@@ -29,6 +30,7 @@ for _root in (SHARED_DIR, FUNCTION_DIR):
         sys.path.insert(0, str(_root))
 
 from api import deadline, deps  # noqa: E402 - needs the path above
+from api.aws import make_client  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -202,7 +204,7 @@ class ApiEnv:
     secrets: Any
     monkeypatch: pytest.MonkeyPatch
     secret_fetches: list[str] = field(default_factory=list)
-    """One entry per GetSecretValue call the function's own client made."""
+    """One entry per GetSecretValue call the function's own clients made."""
 
     def call(
         self, method: str, path: str, *, context: FakeContext | None = None, **kwargs: Any
@@ -304,19 +306,30 @@ def api_env(
         secrets=secrets_client,
         monkeypatch=monkeypatch,
     )
-    deps.container().secrets.meta.events.register(
-        "before-call.secrets-manager.GetSecretValue",
-        lambda **_: env_under_test.secret_fetches.append(secret_arn),
-    )
+
+    def make_counted_client(service: str, region: str | None) -> Any:
+        # The hook goes on the function's own clients as they are built, not on a client built
+        # here for it: most tests never read the secret, and a client costs ~10 ms of CPU.
+        client = make_client(service, region)
+        if service == "secretsmanager":
+            client.meta.events.register(
+                "before-call.secrets-manager.GetSecretValue",
+                lambda **_: env_under_test.secret_fetches.append(secret_arn),
+            )
+        return client
+
+    monkeypatch.setattr(deps, "make_client", make_counted_client)
+    deps.container()  # the settings are read now, from this environment
     try:
         yield env_under_test
     finally:
         deps.reset()
 
 
-@pytest.fixture()
-def silent_server() -> Iterator[int]:
-    """A TCP server that accepts connections and never says a word (a hung database)."""
+@contextlib.contextmanager
+def serve_silently() -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word (a hung
+    database or endpoint); yields its port."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -342,6 +355,13 @@ def silent_server() -> Iterator[int]:
         for conn in accepted:
             conn.close()
         listener.close()
+
+
+@pytest.fixture()
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never says a word (a hung database)."""
+    with serve_silently() as port:
+        yield port
 
 
 LogReader = Callable[[], list[dict[str, Any]]]

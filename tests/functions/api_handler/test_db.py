@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pg8000.native
 import pytest
 from api import sql
-from api.db import ConnectParams, Credentials, Database, connect, sqlstate
+from api.db import ConnectParams, Credentials, Database, connect, sqlstate, ssl_context_for
 from api.errors import DependencyUnavailable, IdempotencyKeyReused
 from api.validation import NewEvent, SummaryQuery
 from pg8000.exceptions import DatabaseError, InterfaceError
 
 from tests.functions.conftest import PgDatabase
+from tools.local.pg_server import PgServer, make_ca_and_server_cert
 
 PARAMS = ConnectParams(
     host="db", port=5432, database="d", connect_timeout_s=1, statement_timeout_ms=1000
@@ -239,6 +242,226 @@ def test_connect_refuses_a_server_that_declines_tls(
         db.run(sql.ping)
     assert "refused TLS" in caught.value.reason
     assert not any(b"s3cret-password" in chunk for chunk in received), received
+
+
+def test_ssl_context_without_bundle_loads_no_ca_certificates() -> None:
+    """No bundle means no verification, so no CA store is loaded (about 50 ms of CPU per load,
+    on every cold start and, before, on every connection)."""
+    context = ssl_context_for(None)
+    assert context.verify_mode == ssl.CERT_NONE and not context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+
+
+@pytest.mark.parametrize("with_bundle", [False, True])
+def test_ssl_context_offers_what_the_default_context_offers_from_tls_1_2(
+    with_bundle: bool, pg_ca_bundle: str
+) -> None:
+    """Protocol options and cipher suites are those of ``ssl.create_default_context()`` (no
+    SSLv2/3, no compression, ...); nothing older than TLS 1.2 is offered."""
+    context = ssl_context_for(pg_ca_bundle if with_bundle else None)
+    reference = ssl.create_default_context()
+    assert context.options == reference.options
+    assert [c["name"] for c in context.get_ciphers()] == [
+        c["name"] for c in reference.get_ciphers()
+    ]
+    assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+    assert context.protocol == ssl.PROTOCOL_TLS_CLIENT
+
+
+@pytest.fixture()
+def pg_ca_bundle(pg_server: PgServer) -> str:
+    """The PEM of the CA that signed the session server's certificate."""
+    assert pg_server.tls is not None
+    return str(pg_server.tls.ca_cert)
+
+
+def _params(
+    db: PgDatabase, *, ca_bundle: str | None = None, host: str | None = None
+) -> ConnectParams:
+    return ConnectParams(
+        host=host or db.host,
+        port=db.port,
+        database=db.name,
+        connect_timeout_s=2,
+        statement_timeout_ms=5000,
+        ca_bundle=ca_bundle,
+    )
+
+
+def _tls_context_of(con: pg8000.native.Connection) -> ssl.SSLContext:
+    sock = con._usock  # noqa: SLF001 - the socket pg8000 wrapped, to see which context did it
+    assert isinstance(sock, ssl.SSLSocket)
+    return sock.context
+
+
+@pytest.mark.postgres
+def test_connect_reuses_one_tls_context_per_ca_bundle(
+    pg_database: PgDatabase, pg_ca_bundle: str
+) -> None:
+    """Connections of a container share the context of their bundle (none is one too)."""
+    login = Credentials(pg_database.user, pg_database.password)
+    cons = [
+        connect(_params(pg_database, ca_bundle=bundle), login)
+        for bundle in (None, None, pg_ca_bundle, pg_ca_bundle)
+    ]
+    try:
+        plain_a, plain_b, verified_a, verified_b = (_tls_context_of(con) for con in cons)
+    finally:
+        for con in cons:
+            con.close()
+    assert plain_a is plain_b
+    assert verified_a is verified_b
+    assert plain_a is not verified_a
+
+
+@pytest.mark.postgres
+def test_connect_sends_without_nagle_delay_and_keeps_alive(pg_database: PgDatabase) -> None:
+    """The connection's TCP socket has Nagle's algorithm off (no delayed-ACK stall in the
+    start-up) and keep-alives on; it is still TLS."""
+    con = connect(_params(pg_database), Credentials(pg_database.user, pg_database.password))
+    try:
+        sock = con._usock  # noqa: SLF001 - the socket pg8000 talks through
+        assert isinstance(sock, ssl.SSLSocket)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0
+    finally:
+        con.close()
+
+
+def test_connect_to_a_closed_port_is_unavailable() -> None:
+    """Nothing listens: 503 "connection failed", as when pg8000 opened the socket."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    params = ConnectParams(
+        host="127.0.0.1", port=port, database="d", connect_timeout_s=2, statement_timeout_ms=1000
+    )
+    db = Database(params, lambda _: Credentials("app", "pw"))
+    with pytest.raises(DependencyUnavailable) as caught:
+        db.run(sql.ping)
+    assert caught.value.reason == "database: connection failed"
+
+
+def test_connect_hangs_up_on_a_server_that_never_answers_the_tls_request() -> None:
+    """The SSLRequest is never answered: 503 after the connect timeout, and the server sees the
+    connection closed then, not whenever the failed attempt happens to be collected."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(5)
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(3)
+            seen.append(conn.recv(8))  # the SSLRequest, left unanswered
+            try:
+                seen.append(conn.recv(1))  # b"" once the client hangs up
+            except TimeoutError:
+                seen.append(b"still open")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    params = ConnectParams(
+        host="127.0.0.1",
+        port=int(listener.getsockname()[1]),
+        database="d",
+        connect_timeout_s=0.3,
+        statement_timeout_ms=1000,
+    )
+    try:
+        with pytest.raises(DependencyUnavailable) as caught:
+            Database(params, lambda _: Credentials("app", "pw")).run(sql.ping)
+        thread.join(timeout=5)
+    finally:
+        listener.close()
+    assert caught.value.reason == "database: timed out"
+    assert seen == [struct.pack("!ii", 8, 80877103), b""]
+
+
+@pytest.mark.postgres
+def test_connect_with_ca_bundle_refuses_a_server_certificate_it_did_not_sign(
+    pg_database: PgDatabase, tmp_path: Path
+) -> None:
+    """A bundle that did not sign the server's certificate: no connection, no credentials."""
+    other = make_ca_and_server_cert(tmp_path, common_name="some other CA")
+    db = Database(
+        _params(pg_database, ca_bundle=str(other.ca_cert)),
+        lambda _: Credentials(pg_database.user, pg_database.password),
+    )
+    with pytest.raises(DependencyUnavailable) as caught:
+        db.run(sql.ping)
+    assert caught.value.reason == "database: TLS certificate verification failed"
+
+
+@pytest.mark.postgres
+def test_connect_reads_a_ca_bundle_replaced_in_place(
+    pg_database: PgDatabase, pg_ca_bundle: str, tmp_path: Path
+) -> None:
+    """The bundle at one path replaced by another: the next connection verifies with the new
+    one, not with a context kept from the old file."""
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(make_ca_and_server_cert(tmp_path / "other").ca_cert.read_bytes())
+    login = Credentials(pg_database.user, pg_database.password)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        connect(_params(pg_database, ca_bundle=str(bundle)), login)
+    bundle.write_bytes(Path(pg_ca_bundle).read_bytes() + b"\n")
+    connect(_params(pg_database, ca_bundle=str(bundle)), login).close()
+
+
+@pytest.fixture()
+def tls_server_for_another_address(pg_server: PgServer) -> Iterator[tuple[str, int]]:
+    """A PostgreSQL-like TLS endpoint on 127.0.0.2 presenting the session server's certificate
+    (signed by the trusted CA, but issued for 127.0.0.1 and localhost only)."""
+    assert pg_server.tls is not None
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(pg_server.tls.server_cert, pg_server.tls.server_key)
+    listener = socket.socket()
+    listener.bind(("127.0.0.2", 0))
+    listener.listen(1)
+    listener.settimeout(5)
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(2)
+            try:
+                conn.recv(8)  # SSLRequest
+                conn.sendall(b"S")
+                server_context.wrap_socket(conn, server_side=True).close()
+            except OSError:
+                pass  # the client hangs up during the handshake
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield "127.0.0.2", int(listener.getsockname()[1])
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_connect_with_ca_bundle_checks_the_host_name(
+    tls_server_for_another_address: tuple[str, int], pg_ca_bundle: str
+) -> None:
+    """A certificate from the trusted CA but for another host: refused (a stolen certificate of
+    one server does not let its holder pose as the database)."""
+    host, port = tls_server_for_another_address
+    params = ConnectParams(
+        host=host,
+        port=port,
+        database="d",
+        connect_timeout_s=2,
+        statement_timeout_ms=1000,
+        ca_bundle=pg_ca_bundle,
+    )
+    with pytest.raises(ssl.SSLCertVerificationError) as refused:
+        connect(params, Credentials("app", "s3cret-password"))
+    assert "mismatch" in str(refused.value), refused.value
 
 
 @pytest.mark.postgres

@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 from aggregator.queries import aligned_window
-from aggregator.run import ConfigurationError, RunStats, Runtime, Settings, build_runtime
+from aggregator.run import (
+    BOTO_CONFIG,
+    ConfigurationError,
+    RunStats,
+    Runtime,
+    Settings,
+    build_runtime,
+)
 from aggregator.writer import WriteIncomplete
 from analytics_contract.routes import ROUTE_LABELS, STATUS_LABELS
 from analytics_contract.sources import MetricSources
@@ -112,17 +119,36 @@ def now() -> datetime:
 
 @pytest.fixture
 def runtime(env: None, dynamodb: Any, cloudwatch: Any, now: datetime, clock: FakeClock) -> Runtime:
+    """The function's settings from the environment, with the test's clients and clocks
+    (``build_runtime``'s own clients are checked once, below)."""
     import os
 
-    built = build_runtime(os.environ)
     return Runtime(
-        settings=built.settings,
+        settings=Settings.from_env(os.environ),
         cloudwatch=cloudwatch,
         dynamodb=dynamodb,
         wall_clock=now.timestamp,
         monotonic=clock,
         sleep=clock.sleep,
     )
+
+
+def test_build_runtime_reads_the_settings_and_configures_both_clients(env: None) -> None:
+    """The container's runtime: settings from the environment, and CloudWatch and DynamoDB
+    clients in the function's region with its timeouts and retries."""
+    import os
+
+    built = build_runtime(os.environ)
+    assert built.settings == Settings.from_env(os.environ)
+    for client, service in ((built.cloudwatch, "cloudwatch"), (built.dynamodb, "dynamodb")):
+        assert client.meta.service_model.service_name == service
+        assert client.meta.region_name == built.settings.region
+        config = client.meta.config
+        assert (config.connect_timeout, config.read_timeout) == (
+            BOTO_CONFIG.connect_timeout,
+            BOTO_CONFIG.read_timeout,
+        )
+        assert config.retries == BOTO_CONFIG.retries
 
 
 class _CurrentStdout:
