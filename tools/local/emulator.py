@@ -20,6 +20,7 @@ from moto.cloudwatch import models as cloudwatch_models
 from moto.server import ThreadedMotoServer
 
 from tools.local.emf import MetricPut
+from tools.local.http_server import stop_serving
 from tools.local.stack import TableDescription
 
 ACCOUNT_ID = "123456789012"
@@ -137,7 +138,9 @@ class Emulator:
     def stop(self) -> None:
         """Forget everything and shut the server down (its port is free afterwards)."""
         self.reset()
-        self._server.stop()
         server = getattr(self._server, "_server", None)
+        if server is not None:
+            stop_serving(server)  # at once, not after the serving loop's next 0.5 s poll
+        self._server.stop()  # joins the server's thread, which has ended or is ending
         if server is not None:
             server.server_close()

@@ -25,7 +25,7 @@ from tools.local.emf import MetricPut, parse_emf
 from tools.local.emulator import ACCOUNT_ID, Emulator
 from tools.local.functions import Invocation, LocalFunction
 from tools.local.gateway import Gateway, HttpRequest, HttpResponse, new_api_key
-from tools.local.http_server import ApiHttpServer, bind_http
+from tools.local.http_server import ApiHttpServer, bind_http, stop_serving
 from tools.local.options import LocalOptions
 from tools.local.pg_server import PgServer, find_bin_dir, free_port, start_server
 from tools.local.scratch import clean_stale_scratch_dirs, new_scratch_dir
@@ -299,17 +299,28 @@ class LocalSystem:
         self._stopping.set()
         if self._http is not None:
             if self._threads:
-                self._http.shutdown()
+                stop_serving(self._http)
             self._http.server_close()
-        for function in (self.api, self.aggregator):
-            if function is not None:
-                function.stop()
+        # The functions, the emulator and PostgreSQL no longer depend on each other once the API
+        # takes no requests, and each mostly waits for a process or thread to end: side by side.
+        # Every part runs to its end; the first error (if any) is raised afterwards.
+        functions = [f.stop for f in (self.api, self.aggregator) if f is not None]
+        parts = [*functions, self._stop_emulator, self._stop_postgres]
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="local-stop") as pool:
+            stopping = [pool.submit(part) for part in parts]
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads = []
+        self._http = None
+        for part in stopping:
+            part.result()
+
+    def _stop_emulator(self) -> None:
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
+
+    def _stop_postgres(self) -> None:
         if self.pg is None and self._pg_future is not None:
             # Stopped while PostgreSQL was still starting: let it finish, then stop it.
             try:
@@ -324,4 +335,3 @@ class LocalSystem:
         if self._pg_dir is not None:
             # Also when PostgreSQL failed to start and no PgServer owns the directory.
             shutil.rmtree(self._pg_dir, ignore_errors=True)
-        self._http = None

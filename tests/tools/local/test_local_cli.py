@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ import pytest
 
 from tools.local import contract
 from tools.local.__main__ import banner, parse_args
+from tools.local.pg_cluster import template_path, usable_template
 from tools.local.pg_server import find_bin_dir, free_port
 from tools.local.scratch import clean_stale_scratch_dirs
 
@@ -59,13 +62,38 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start(port: int, stderr: Path, started: list[subprocess.Popen[str]]) -> Running:
+@pytest.fixture(scope="module")
+def private_tmp() -> Iterator[Path]:
+    """A temporary directory (``TMPDIR``) for this module's runs alone.
+
+    A start cleans up the scratch directories of runs that are gone in the temporary directory:
+    in a shared one it could take another test's directory for a killed run's, or this module's
+    killed run could be cleaned up by another test's start. PostgreSQL (``postgres`` when root)
+    must reach it, as it does the system's temporary directory. The cluster template the
+    servers are copied from is linked in from the system's temporary directory when there is
+    one there, as a user's temporary directory would hold it after a first run; else the first
+    run makes it here (``initdb``).
+    """
+    root = Path(tempfile.mkdtemp(prefix="cwa-local-cli-"))
+    root.chmod(0o755)
+    as_postgres = os.geteuid() == 0
+    shared = template_path(find_bin_dir(), as_postgres)
+    if usable_template(shared, as_postgres):
+        subprocess.run(["cp", "-al", str(shared), str(root / shared.name)], check=False)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(port: int, stderr: Path, started: list[subprocess.Popen[str]], tmp: Path) -> Running:
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.local", "--port", str(port), "--aggregate-every", "0"],
         cwd=contract.REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=stderr.open("w"),
         text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
     )
     started.append(process)  # ended by the fixture whatever happens next
     assert process.stdout is not None
@@ -134,7 +162,9 @@ def _wait_gone(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, private_tmp: Path
+) -> Iterator[dict[str, object]]:
     """Four runs one after the other, each a real ``python -m tools.local``.
 
     A run killed with SIGKILL, which gives it no chance to clean up; then three runs on one
@@ -146,14 +176,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
     started: list[subprocess.Popen[str]] = []
     killed: Running | None = None
     try:
-        killed = _start(free_port(), logs / "killed.err", started)
+        killed = _start(free_port(), logs / "killed.err", started, private_tmp)
+        outcome["killed_scratch_is_private"] = killed.scratch.parent == private_tmp
         killed_server = _postmaster(killed.scratch)
         killed.process.kill()
         killed.process.wait(timeout=STOP_SECONDS)
         outcome["killed_server_outlived_its_run"] = _alive(killed_server)
         port = free_port()
         for name, signum in STOPS.items():
-            running = _start(port, logs / f"{name}.err", started)
+            running = _start(port, logs / f"{name}.err", started, private_tmp)
             server = _postmaster(running.scratch)
             outcome[f"{name}_health"] = _health(port)
             began = time.monotonic()
@@ -168,6 +199,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
             if name == "first":
                 outcome["killed_server_left"] = not _wait_gone(killed_server)
                 outcome["killed_scratch_left"] = killed.scratch.exists()
+                outcome["first_stderr"] = (logs / "first.err").read_text()
+                outcome["killed_scratch"] = killed.scratch
         yield outcome
     finally:
         for process in started:
@@ -236,6 +269,17 @@ def test_local_cli_start_cleans_a_killed_runs_server_and_directory(
     assert runs["killed_scratch_left"] is False, "scratch directory of the killed run left behind"
 
 
+def test_local_cli_start_says_it_removed_the_killed_runs_directory(
+    runs: dict[str, object],
+) -> None:
+    """The run that cleans up names what it removed, and it is the killed run's directory, made
+    in this module's own temporary directory (not another test's)."""
+    assert runs["killed_scratch_is_private"] is True, runs["killed_scratch"]
+    said = str(runs["first_stderr"])
+    assert f"removed {runs['killed_scratch']}, left by an earlier run" in said, said[-2000:]
+    assert f"left running by an earlier run in {runs['killed_scratch']}" in said, said[-2000:]
+
+
 def test_local_cli_port_in_use_exits_2_naming_the_port() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -253,6 +297,25 @@ def test_local_cli_port_in_use_exits_2_naming_the_port() -> None:
     assert result.returncode == 2, result.stderr
     assert f"port {port}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_local_cli_binds_its_port_before_loading_the_system() -> None:
+    """What ``main`` imports before it binds the port leaves out the system's dependencies
+    (moto, boto3, the functions' code, PostgreSQL's driver): a taken port is reported at once."""
+    heavy = {"aggregator", "boto3", "botocore", "moto", "pg8000", "cryptography", "functions"}
+    probe = (
+        "import sys, tools.local.__main__; "
+        f"print(sorted({{name.split('.')[0] for name in sys.modules}} & {heavy!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=contract.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "[]", result.stdout
 
 
 def test_local_cli_rejects_a_negative_schedule(capsys: pytest.CaptureFixture[str]) -> None:
@@ -274,19 +337,29 @@ def _scratch_of(worker: int) -> Path | None:
     return None
 
 
-def test_local_cli_signal_during_start_up_cleans_up(tmp_path: Path) -> None:
+def _main_thread_children(pid: int) -> list[int]:
+    """The processes ``pid``'s main thread started (the function workers): one small read,
+    where ``_children`` reads every process's status, too slow to poll."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_local_cli_signal_during_start_up_cleans_up(tmp_path: Path, private_tmp: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.local", "--port", "0", "--aggregate-every", "0"],
         cwd=contract.REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "err").open("w"),
+        env={**os.environ, "TMPDIR": str(private_tmp)},
     )
     try:
         scratch = None
         deadline = time.monotonic() + START_TIMEOUT
         while scratch is None and time.monotonic() < deadline and process.poll() is None:
             # The function workers start while PostgreSQL is still starting.
-            scratch = next(filter(None, map(_scratch_of, _children(process.pid))), None)
+            scratch = next(filter(None, map(_scratch_of, _main_thread_children(process.pid))), None)
             time.sleep(0.02)
         assert scratch is not None, "never saw the system starting"
         children = _children(process.pid)

@@ -7,13 +7,13 @@ this module makes: nothing else talks to this module's system.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.tools.local.client import Reply, call
+from tests.tools.local.periods import let_the_period_end
 from tools.local import contract
 from tools.local.functions import Invocation
 from tools.local.system import LocalSystem
@@ -81,8 +81,11 @@ class Scenario:
 
 
 @pytest.fixture(scope="module")
-def scenario(local_system: LocalSystem) -> Scenario:
-    """Writes with and without the key, an invalid write, reads; then one aggregator run."""
+def scenario(own_local_system: LocalSystem) -> Scenario:
+    """Writes with and without the key, an invalid write, reads; then one aggregator run.
+
+    On a system of this module's own: the expected counts are every request it saw."""
+    local_system = own_local_system
     base, key = local_system.base_url, local_system.api_key
     posted = [
         call(
@@ -113,7 +116,7 @@ def scenario(local_system: LocalSystem) -> Scenario:
     unknown_series = call(base, "GET", f"/metrics/{UNKNOWN_SERIES}")
     summary = call(base, "GET", f"/events/summary?name={EVENT_NAME}&bucket=day")
     # The aggregator reads complete periods only (1 s here): let the last one end.
-    time.sleep(1.1)
+    let_the_period_end(int(local_system.options.aggregator_environment["PERIOD_SECONDS"]))
     run = local_system.run_aggregator()
     return Scenario(
         system=local_system,
