@@ -376,16 +376,11 @@ def test_local_banner_commands_read_the_metrics_table(local_system: LocalSystem)
     item: dict[str, Any] = {table.hash_key: {"S": marker}}
     if table.range_key:
         item[table.range_key] = {"S": marker}
-    dynamodb = local_system.emulator.client("dynamodb")
-    dynamodb.put_item(TableName=table.name, Item=item)
-    try:
-        lines = [line.strip() for line in banner(local_system, 1.0).splitlines()]
-        assert any(local_system.emulator.endpoint in line and "emulator" in line for line in lines)
-        cli = next(line for line in lines if " aws " in f" {line} ")
-        assert shlex.split(cli)[-2:] == ["--table-name", table.name]
-        assert marker in _run_banner_line(cli)
-        python = next(line for line in lines if "venv/bin/python -c" in line)
-        assert marker in _run_banner_line(python)
-    finally:
-        # The system is shared with other modules: the table is left as it was found.
-        dynamodb.delete_item(TableName=table.name, Key=item)
+    local_system.emulator.client("dynamodb").put_item(TableName=table.name, Item=item)
+    lines = [line.strip() for line in banner(local_system, 1.0).splitlines()]
+    assert any(local_system.emulator.endpoint in line and "emulator" in line for line in lines)
+    cli = next(line for line in lines if " aws " in f" {line} ")
+    assert shlex.split(cli)[-2:] == ["--table-name", table.name]
+    assert marker in _run_banner_line(cli)
+    python = next(line for line in lines if "venv/bin/python -c" in line)
+    assert marker in _run_banner_line(python)

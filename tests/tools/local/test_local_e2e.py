@@ -81,11 +81,8 @@ class Scenario:
 
 
 @pytest.fixture(scope="module")
-def scenario(own_local_system: LocalSystem) -> Scenario:
-    """Writes with and without the key, an invalid write, reads; then one aggregator run.
-
-    On a system of this module's own: the expected counts are every request it saw."""
-    local_system = own_local_system
+def scenario(local_system: LocalSystem) -> Scenario:
+    """Writes with and without the key, an invalid write, reads; then one aggregator run."""
     base, key = local_system.base_url, local_system.api_key
     posted = [
         call(
