@@ -78,7 +78,8 @@ class LocalSystem:
         self.stop()
 
     def start(self) -> None:
-        """Start PostgreSQL, the emulator and both functions, then serve the API."""
+        """Start PostgreSQL, the emulator and the functions (the aggregator only if it is
+        scheduled), then serve the API."""
         self._http = self._bound or bind_http(self.options.port)
         self._bound = None
         try:
@@ -96,9 +97,7 @@ class LocalSystem:
         self._http.answer = self.handle
         self._http.log = self.options.log
         self._spawn(self._http.serve_forever, "http")
-        every = self.options.aggregate_every
-        if every is None:
-            every = float(self._stack().schedule_seconds)
+        every = self._aggregate_every()
         if every > 0:
             self.next_aggregation = datetime.now(UTC) + timedelta(seconds=every)
             self._spawn(lambda: self._schedule(every), "schedule")
@@ -106,6 +105,11 @@ class LocalSystem:
     def _stack(self) -> StackDescription:
         assert self.stack is not None
         return self.stack
+
+    def _aggregate_every(self) -> float:
+        """Seconds between scheduled aggregator runs; 0: not scheduled."""
+        every = self.options.aggregate_every
+        return float(self._stack().schedule_seconds) if every is None else every
 
     def _start_services(self) -> None:
         # PostgreSQL (certificates, initdb) and the functions' imports take longest: they run
@@ -123,7 +127,8 @@ class LocalSystem:
         self.pg.create_database(stack.db_name, stack.db_username, password)
         assert self.api is not None and self.aggregator is not None
         self.api.wait_ready()
-        self.aggregator.wait_ready()
+        if self._aggregate_every() > 0:
+            self.aggregator.wait_ready()
 
     def _start_functions(self, pg_port: int, password: str, ca_bundle: Path) -> None:
         self.stack = stack = load_stack(contract.REPO_ROOT, self.options.stack)
@@ -159,7 +164,11 @@ class LocalSystem:
         self.api = self._function(stack.api_handler, contract.API_HANDLER_DIR, api_env)
         self.aggregator = self._function(stack.aggregator, contract.AGGREGATOR_DIR, aggregator_env)
         self.api.start()
-        self.aggregator.start()
+        if self._aggregate_every() > 0:
+            # Unscheduled, the aggregator runs only when asked (``run_aggregator``), which the
+            # command never does: its process starts cold at its first run, as a Lambda
+            # function's does, and never if there is none.
+            self.aggregator.start()
 
     def _function(
         self, description: FunctionDescription, code: Path, environment: Mapping[str, str]

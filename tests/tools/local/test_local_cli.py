@@ -86,9 +86,12 @@ def private_tmp() -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _start(port: int, stderr: Path, started: list[subprocess.Popen[str]], tmp: Path) -> Running:
+def _start(
+    port: int, stderr: Path, started: list[subprocess.Popen[str]], tmp: Path, every: str = "0"
+) -> Running:
+    """A run on ``port`` with ``TMPDIR`` ``tmp``, the aggregator every ``every`` seconds."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.local", "--port", str(port), "--aggregate-every", "0"],
+        [sys.executable, "-m", "tools.local", "--port", str(port), "--aggregate-every", every],
         cwd=contract.REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=stderr.open("w"),
@@ -151,6 +154,22 @@ def _postmaster(directory: Path) -> int:
 
 STOPS = {"first": signal.SIGTERM, "second": signal.SIGINT, "third": signal.SIGHUP}
 """How each run after the killed one is stopped: SIGTERM, Ctrl-C, a closed terminal."""
+SCHEDULED = {"first": "3600"}
+"""Runs with the aggregator scheduled (an hour: never due during the test), so that both
+function processes run; the others leave it unscheduled, and it has no process."""
+
+
+def _function_workers(children: set[int]) -> list[str]:
+    """The functions (their directories' names) whose worker processes are among ``children``."""
+    found = []
+    for pid in children:
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 2 and args[1].endswith(b"worker.py"):
+            found.append(Path(args[2].decode()).name)
+    return sorted(found)
 
 
 def _wait_gone(pid: int) -> bool:
@@ -184,7 +203,10 @@ def runs(
         outcome["killed_server_outlived_its_run"] = _alive(killed_server)
         port = free_port()
         for name, signum in STOPS.items():
-            running = _start(port, logs / f"{name}.err", started, private_tmp)
+            running = _start(
+                port, logs / f"{name}.err", started, private_tmp, SCHEDULED.get(name, "0")
+            )
+            outcome[f"{name}_workers"] = _function_workers(running.children)
             server = _postmaster(running.scratch)
             outcome[f"{name}_health"] = _health(port)
             began = time.monotonic()
@@ -246,6 +268,14 @@ def test_local_cli_removes_its_scratch_directory(runs: dict[str, object], name: 
 @pytest.mark.parametrize("name", RUNS)
 def test_local_cli_ends_its_child_processes(runs: dict[str, object], name: str) -> None:
     assert runs[f"{name}_children_left"] == [], f"{name} run left processes behind"
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_local_cli_starts_the_aggregator_only_when_it_is_scheduled(
+    runs: dict[str, object], name: str
+) -> None:
+    expected = ["api_handler", "metric_aggregator"] if name in SCHEDULED else ["api_handler"]
+    assert runs[f"{name}_workers"] == expected, f"{name} run"
 
 
 @pytest.mark.parametrize("name", RUNS)
