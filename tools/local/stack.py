@@ -25,8 +25,8 @@ from tools.preview.errors import ProgramError
 if TYPE_CHECKING:
     from tools.preview.model import PreviewResource
 
-# Reading the program's resources (protobuf, the preview's decoder, the stack's YAML) is imported
-# where it is done: a start from the cached description, the usual one, does without it.
+# What reads the program's resources (protobuf, the preview's decoder, the stack's YAML) is
+# imported where it is used: a start from the cached description, the usual one, needs none of it.
 
 BUILD_DIR_ENV = "CW_ANALYTICS_BUILD_DIR"
 """Overrides the build directory (as for the Lambda archives, ``components.lib.paths``)."""
