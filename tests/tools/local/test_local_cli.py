@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.tools.local.fresh_imports import loaded_by_importing
 from tools.local import contract
 from tools.local.__main__ import banner, parse_args
 from tools.local.pg_cluster import template_path, usable_template
@@ -333,19 +334,7 @@ def test_local_cli_binds_its_port_before_loading_the_system() -> None:
     """What ``main`` imports before it binds the port leaves out the system's dependencies
     (moto, boto3, the functions' code, PostgreSQL's driver): a taken port is reported at once."""
     heavy = {"aggregator", "boto3", "botocore", "moto", "pg8000", "cryptography", "functions"}
-    probe = (
-        "import sys, tools.local.__main__; "
-        f"print(sorted({{name.split('.')[0] for name in sys.modules}} & {heavy!r}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=contract.REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert result.stdout.strip() == "[]", result.stdout
+    assert loaded_by_importing("tools.local.__main__", heavy) == []
 
 
 def test_local_cli_rejects_a_negative_schedule(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import ast
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from components.lib.paths import BUILD_DIR_ENV, default_build_dir
+from tests.tools.local.fresh_imports import loaded_by_importing
 from tools.local import contract
 from tools.local.stack import (
     KEPT_DESCRIPTIONS,
@@ -102,18 +101,7 @@ def test_stack_cache_dir_is_local_in_the_lambda_build_dir(
 def test_local_system_module_does_not_load_pulumi() -> None:
     """``python -m tools.local`` starts from the cached description without Pulumi's SDK or the
     component library (about 1.5 s of CPU a start)."""
-    probe = (
-        "import sys, tools.local.system; print(sorted({'pulumi', 'components'} & set(sys.modules)))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=contract.REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert result.stdout.strip() == "[]", result.stdout
+    assert loaded_by_importing("tools.local.system", {"pulumi", "components"}) == []
 
 
 @pytest.fixture(scope="module")
