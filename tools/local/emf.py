@@ -1,7 +1,7 @@
-"""CloudWatch embedded metric format (EMF) log lines → PutMetricData requests.
+"""CloudWatch embedded metric format (EMF) log lines → metric datums, PutMetricData's shape.
 
 In AWS, CloudWatch Logs extracts metrics from EMF lines a function prints; locally the same
-lines are read from the worker's stdout and put into the emulator with these requests.
+lines are read from the worker's stdout and their datums stored in the emulator.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class MetricPut:
-    """One PutMetricData call: a namespace and its datums (boto3 shape)."""
+    """A namespace and its datums, in PutMetricData's (boto3's) shape."""
 
     namespace: str
     metric_data: list[dict[str, Any]]

@@ -92,6 +92,11 @@ class LocalFunction:
         )
         self._reader.start()
 
+    @property
+    def running(self) -> bool:
+        """Whether the function's worker process is up (started and not ended)."""
+        return self._process is not None and self._process.poll() is None
+
     def wait_ready(self) -> None:
         """Wait until the handler module is imported; ``FunctionInitError`` if it failed."""
         reply = self._next_reply(INIT_TIMEOUT_SECONDS)

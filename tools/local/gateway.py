@@ -19,10 +19,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
-from tools.local.contract import Route, path_slug
+if TYPE_CHECKING:
+    # The contract loads the aggregator's package (botocore, Powertools: about 0.3 s of CPU):
+    # only once a request is answered, so that ``python -m tools.local`` binds its port, and
+    # reports a taken one, before that.
+    from tools.local.contract import Route
 
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
 FORBIDDEN = {"message": "Forbidden"}
@@ -164,6 +168,8 @@ class Gateway:
         query: str,
     ) -> dict[str, Any]:
         """The REST API v1 proxy event for ``request`` on ``route``."""
+        from tools.local.contract import path_slug  # noqa: PLC0415 - see the import above
+
         headers: dict[str, str] = {}
         multi_headers: dict[str, list[str]] = {}
         for name, value in request.headers:

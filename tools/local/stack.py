@@ -7,23 +7,26 @@ builds it), their timeouts, the schedule, the stage, the database name and maste
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-from google.protobuf import json_format
+from typing import TYPE_CHECKING, Any
 
 from tools.preview.errors import ProgramError
-from tools.preview.model import PreviewResource
-from tools.preview.program import decode_resource
-from tools.preview.stack_config import load_stack_config
+
+if TYPE_CHECKING:
+    from tools.preview.model import PreviewResource
+
+# What reads the program's resources (protobuf, the preview's decoder, the stack's YAML) is
+# imported where it is used: a start from the cached description, the usual one, needs none of it.
 
 BUILD_DIR_ENV = "CW_ANALYTICS_BUILD_DIR"
 """Overrides the build directory (as for the Lambda archives, ``components.lib.paths``)."""
@@ -95,6 +98,8 @@ def schedule_seconds(expression: str) -> int:
 
 
 def _inputs(resource: PreviewResource) -> dict[str, Any]:
+    from google.protobuf import json_format  # noqa: PLC0415 - see the imports
+
     return json_format.MessageToDict(resource.inputs)
 
 
@@ -158,6 +163,8 @@ class StackReader:
     """
 
     def __init__(self, program_dir: Path, stack: str, timeout: float = 180.0) -> None:
+        from tools.preview.stack_config import load_stack_config  # noqa: PLC0415 - see the imports
+
         config = load_stack_config(program_dir, stack)
         self._stack = stack
         self._region = config.region or str(config.config.get("aws:region", "us-east-1"))
@@ -212,6 +219,8 @@ class StackReader:
                 f"program {self._main} failed: {failure['type']}: {failure['message']}",
                 detail=failure.get("traceback", ""),
             )
+        from tools.preview.program import decode_resource  # noqa: PLC0415 - see the imports
+
         resources = [decode_resource(item) for item in document["resources"]]
         return describe(resources, self._stack, self._region)
 
@@ -276,29 +285,59 @@ def program_digest(program_dir: Path, stack: str) -> str:
     return digest.hexdigest()[:20]
 
 
+KEPT_DESCRIPTIONS = 8
+"""Descriptions kept per stack, the most recently used: checkouts (branches, worktrees) that
+share one build directory each find their own, instead of each replacing the last one's."""
+
+
+def store_description(
+    cache_dir: Path, stack: str, digest: str, description: StackDescription
+) -> Path:
+    """Write ``description`` as the cache entry of ``digest`` (atomically: a reader never sees
+    half a file, and two runs writing at once each rename their own file), then drop all but
+    the ``KEPT_DESCRIPTIONS`` most recently used entries of ``stack``; return the entry."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"stack-{stack}-{digest}.json"
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=cache_dir)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(to_json(description))
+    os.replace(temporary, target)
+    entry = re.compile(rf"stack-{re.escape(stack)}-[0-9a-f]{{20}}\.json")
+    used = []
+    for path in cache_dir.iterdir():
+        if entry.fullmatch(path.name):
+            try:
+                used.append((path.stat().st_mtime_ns, path))
+            except OSError:
+                continue  # removed by another run meanwhile
+    for _, old in sorted(used, reverse=True)[KEPT_DESCRIPTIONS:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
 def load_stack(program_dir: Path, stack: str, cache_dir: Path | None = None) -> StackDescription:
     """The stack's description, from the cache when the program has not changed since.
 
     Running the program under mocks takes seconds (Pulumi's SDK); its description depends only
     on the files ``program_digest`` reads, so it is kept in ``cache_dir`` (default: ``local/``
-    in the build directory the Lambda archives use) between runs.
+    in the build directory the Lambda archives use) between runs, one entry per digest.
     """
     cache_dir = cache_dir or default_cache_dir()
-    cached = cache_dir / f"stack-{stack}-{program_digest(program_dir, stack)}.json"
+    digest = program_digest(program_dir, stack)
+    cached = cache_dir / f"stack-{stack}-{digest}.json"
     if cached.is_file():
         try:
-            return from_json(cached.read_text(encoding="utf-8"))
+            description = from_json(cached.read_text(encoding="utf-8"))
         except (ValueError, TypeError, KeyError):
             cached.unlink(missing_ok=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(cached)  # used now: the last to be dropped
+            return description
     reader = StackReader(program_dir, stack)
     try:
         description = reader.result()
     finally:
         reader.close()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    for old in cache_dir.glob(f"stack-{stack}-*.json"):
-        old.unlink(missing_ok=True)
-    temporary = cached.with_suffix(".tmp")
-    temporary.write_text(to_json(description), encoding="utf-8")
-    temporary.replace(cached)
+    store_description(cache_dir, stack, digest, description)
     return description

@@ -25,7 +25,7 @@ from tools.local.emf import MetricPut, parse_emf
 from tools.local.emulator import ACCOUNT_ID, Emulator
 from tools.local.functions import Invocation, LocalFunction
 from tools.local.gateway import Gateway, HttpRequest, HttpResponse, new_api_key
-from tools.local.http_server import ApiHttpServer, bind_http
+from tools.local.http_server import ApiHttpServer, bind_http, stop_serving
 from tools.local.options import LocalOptions
 from tools.local.pg_server import PgServer, find_bin_dir, free_port, start_server
 from tools.local.scratch import clean_stale_scratch_dirs, new_scratch_dir
@@ -78,7 +78,8 @@ class LocalSystem:
         self.stop()
 
     def start(self) -> None:
-        """Start PostgreSQL, the emulator and both functions, then serve the API."""
+        """Start PostgreSQL, the emulator and the functions (the aggregator only if it is
+        scheduled), then serve the API."""
         self._http = self._bound or bind_http(self.options.port)
         self._bound = None
         try:
@@ -96,9 +97,7 @@ class LocalSystem:
         self._http.answer = self.handle
         self._http.log = self.options.log
         self._spawn(self._http.serve_forever, "http")
-        every = self.options.aggregate_every
-        if every is None:
-            every = float(self._stack().schedule_seconds)
+        every = self._aggregate_every()
         if every > 0:
             self.next_aggregation = datetime.now(UTC) + timedelta(seconds=every)
             self._spawn(lambda: self._schedule(every), "schedule")
@@ -106,6 +105,11 @@ class LocalSystem:
     def _stack(self) -> StackDescription:
         assert self.stack is not None
         return self.stack
+
+    def _aggregate_every(self) -> float:
+        """Seconds between scheduled aggregator runs; 0: not scheduled."""
+        every = self.options.aggregate_every
+        return float(self._stack().schedule_seconds) if every is None else every
 
     def _start_services(self) -> None:
         # PostgreSQL (certificates, initdb) and the functions' imports take longest: they run
@@ -123,7 +127,8 @@ class LocalSystem:
         self.pg.create_database(stack.db_name, stack.db_username, password)
         assert self.api is not None and self.aggregator is not None
         self.api.wait_ready()
-        self.aggregator.wait_ready()
+        if self._aggregate_every() > 0:
+            self.aggregator.wait_ready()
 
     def _start_functions(self, pg_port: int, password: str, ca_bundle: Path) -> None:
         self.stack = stack = load_stack(contract.REPO_ROOT, self.options.stack)
@@ -159,7 +164,11 @@ class LocalSystem:
         self.api = self._function(stack.api_handler, contract.API_HANDLER_DIR, api_env)
         self.aggregator = self._function(stack.aggregator, contract.AGGREGATOR_DIR, aggregator_env)
         self.api.start()
-        self.aggregator.start()
+        if self._aggregate_every() > 0:
+            # Unscheduled, the aggregator runs only when asked (``run_aggregator``), which the
+            # command never does: its process starts cold at its first run, as a Lambda
+            # function's does, and never if there is none.
+            self.aggregator.start()
 
     def _function(
         self, description: FunctionDescription, code: Path, environment: Mapping[str, str]
@@ -299,17 +308,28 @@ class LocalSystem:
         self._stopping.set()
         if self._http is not None:
             if self._threads:
-                self._http.shutdown()
+                stop_serving(self._http)
             self._http.server_close()
-        for function in (self.api, self.aggregator):
-            if function is not None:
-                function.stop()
+        # The functions, the emulator and PostgreSQL no longer depend on each other once the API
+        # takes no requests, and each mostly waits for a process or thread to end: side by side.
+        # Every part runs to its end; the first error (if any) is raised afterwards.
+        functions = [f.stop for f in (self.api, self.aggregator) if f is not None]
+        parts = [*functions, self._stop_emulator, self._stop_postgres]
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="local-stop") as pool:
+            stopping = [pool.submit(part) for part in parts]
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads = []
+        self._http = None
+        for part in stopping:
+            part.result()
+
+    def _stop_emulator(self) -> None:
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
+
+    def _stop_postgres(self) -> None:
         if self.pg is None and self._pg_future is not None:
             # Stopped while PostgreSQL was still starting: let it finish, then stop it.
             try:
@@ -324,4 +344,3 @@ class LocalSystem:
         if self._pg_dir is not None:
             # Also when PostgreSQL failed to start and no PgServer owns the directory.
             shutil.rmtree(self._pg_dir, ignore_errors=True)
-        self._http = None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,8 +20,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.tools.local.fresh_imports import loaded_by_importing
 from tools.local import contract
 from tools.local.__main__ import banner, parse_args
+from tools.local.pg_cluster import template_path, usable_template
 from tools.local.pg_server import find_bin_dir, free_port
 from tools.local.scratch import clean_stale_scratch_dirs
 
@@ -59,13 +63,41 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start(port: int, stderr: Path, started: list[subprocess.Popen[str]]) -> Running:
+@pytest.fixture(scope="module")
+def private_tmp() -> Iterator[Path]:
+    """A temporary directory (``TMPDIR``) for this module's runs alone.
+
+    A start cleans up the scratch directories of runs that are gone in the temporary directory:
+    in a shared one it could take another test's directory for a killed run's, or this module's
+    killed run could be cleaned up by another test's start. PostgreSQL (``postgres`` when root)
+    must reach it, as it does the system's temporary directory. The cluster template the
+    servers are copied from is linked in from the system's temporary directory when there is
+    one there, as a user's temporary directory would hold it after a first run; else the first
+    run makes it here (``initdb``).
+    """
+    root = Path(tempfile.mkdtemp(prefix="cwa-local-cli-"))
+    root.chmod(0o755)
+    as_postgres = os.geteuid() == 0
+    shared = template_path(find_bin_dir(), as_postgres)
+    if usable_template(shared, as_postgres):
+        subprocess.run(["cp", "-al", str(shared), str(root / shared.name)], check=False)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(
+    port: int, stderr: Path, started: list[subprocess.Popen[str]], tmp: Path, every: str = "0"
+) -> Running:
+    """A run on ``port`` with ``TMPDIR`` ``tmp``, the aggregator every ``every`` seconds."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.local", "--port", str(port), "--aggregate-every", "0"],
+        [sys.executable, "-m", "tools.local", "--port", str(port), "--aggregate-every", every],
         cwd=contract.REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=stderr.open("w"),
         text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
     )
     started.append(process)  # ended by the fixture whatever happens next
     assert process.stdout is not None
@@ -123,6 +155,22 @@ def _postmaster(directory: Path) -> int:
 
 STOPS = {"first": signal.SIGTERM, "second": signal.SIGINT, "third": signal.SIGHUP}
 """How each run after the killed one is stopped: SIGTERM, Ctrl-C, a closed terminal."""
+SCHEDULED = {"first": "3600"}
+"""Runs with the aggregator scheduled (an hour: never due during the test), so that both
+function processes run; the others leave it unscheduled, and it has no process."""
+
+
+def _function_workers(children: set[int]) -> list[str]:
+    """The functions (their directories' names) whose worker processes are among ``children``."""
+    found = []
+    for pid in children:
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 2 and args[1].endswith(b"worker.py"):
+            found.append(Path(args[2].decode()).name)
+    return sorted(found)
 
 
 def _wait_gone(pid: int) -> bool:
@@ -134,7 +182,9 @@ def _wait_gone(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, private_tmp: Path
+) -> Iterator[dict[str, object]]:
     """Four runs one after the other, each a real ``python -m tools.local``.
 
     A run killed with SIGKILL, which gives it no chance to clean up; then three runs on one
@@ -146,14 +196,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
     started: list[subprocess.Popen[str]] = []
     killed: Running | None = None
     try:
-        killed = _start(free_port(), logs / "killed.err", started)
+        killed = _start(free_port(), logs / "killed.err", started, private_tmp)
+        outcome["killed_scratch_is_private"] = killed.scratch.parent == private_tmp
         killed_server = _postmaster(killed.scratch)
         killed.process.kill()
         killed.process.wait(timeout=STOP_SECONDS)
         outcome["killed_server_outlived_its_run"] = _alive(killed_server)
         port = free_port()
         for name, signum in STOPS.items():
-            running = _start(port, logs / f"{name}.err", started)
+            running = _start(
+                port, logs / f"{name}.err", started, private_tmp, SCHEDULED.get(name, "0")
+            )
+            outcome[f"{name}_workers"] = _function_workers(running.children)
             server = _postmaster(running.scratch)
             outcome[f"{name}_health"] = _health(port)
             began = time.monotonic()
@@ -168,6 +222,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
             if name == "first":
                 outcome["killed_server_left"] = not _wait_gone(killed_server)
                 outcome["killed_scratch_left"] = killed.scratch.exists()
+                outcome["first_stderr"] = (logs / "first.err").read_text()
+                outcome["killed_scratch"] = killed.scratch
         yield outcome
     finally:
         for process in started:
@@ -216,6 +272,14 @@ def test_local_cli_ends_its_child_processes(runs: dict[str, object], name: str) 
 
 
 @pytest.mark.parametrize("name", RUNS)
+def test_local_cli_starts_the_aggregator_only_when_it_is_scheduled(
+    runs: dict[str, object], name: str
+) -> None:
+    expected = ["api_handler", "metric_aggregator"] if name in SCHEDULED else ["api_handler"]
+    assert runs[f"{name}_workers"] == expected, f"{name} run"
+
+
+@pytest.mark.parametrize("name", RUNS)
 def test_local_cli_ends_postgresql(runs: dict[str, object], name: str) -> None:
     """PostgreSQL runs in its own session (pg_ctl detaches it): it must be stopped explicitly,
     on SIGHUP too, which would otherwise end the run without its clean-up."""
@@ -234,6 +298,17 @@ def test_local_cli_start_cleans_a_killed_runs_server_and_directory(
 ) -> None:
     assert runs["killed_server_left"] is False, "PostgreSQL of the killed run still runs"
     assert runs["killed_scratch_left"] is False, "scratch directory of the killed run left behind"
+
+
+def test_local_cli_start_says_it_removed_the_killed_runs_directory(
+    runs: dict[str, object],
+) -> None:
+    """The run that cleans up names what it removed, and it is the killed run's directory, made
+    in this module's own temporary directory (not another test's)."""
+    assert runs["killed_scratch_is_private"] is True, runs["killed_scratch"]
+    said = str(runs["first_stderr"])
+    assert f"removed {runs['killed_scratch']}, left by an earlier run" in said, said[-2000:]
+    assert f"left running by an earlier run in {runs['killed_scratch']}" in said, said[-2000:]
 
 
 def test_local_cli_port_in_use_exits_2_naming_the_port() -> None:
@@ -255,6 +330,13 @@ def test_local_cli_port_in_use_exits_2_naming_the_port() -> None:
     assert "Traceback" not in result.stderr, result.stderr
 
 
+def test_local_cli_binds_its_port_before_loading_the_system() -> None:
+    """What ``main`` imports before it binds the port leaves out the system's dependencies
+    (moto, boto3, the functions' code, PostgreSQL's driver): a taken port is reported at once."""
+    heavy = {"aggregator", "boto3", "botocore", "moto", "pg8000", "cryptography", "functions"}
+    assert loaded_by_importing("tools.local.__main__", heavy) == []
+
+
 def test_local_cli_rejects_a_negative_schedule(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         parse_args(["--aggregate-every", "-5"])
@@ -274,19 +356,29 @@ def _scratch_of(worker: int) -> Path | None:
     return None
 
 
-def test_local_cli_signal_during_start_up_cleans_up(tmp_path: Path) -> None:
+def _main_thread_children(pid: int) -> list[int]:
+    """The processes ``pid``'s main thread started (the function workers): one small read,
+    where ``_children`` reads every process's status, too slow to poll."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_local_cli_signal_during_start_up_cleans_up(tmp_path: Path, private_tmp: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.local", "--port", "0", "--aggregate-every", "0"],
         cwd=contract.REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "err").open("w"),
+        env={**os.environ, "TMPDIR": str(private_tmp)},
     )
     try:
         scratch = None
         deadline = time.monotonic() + START_TIMEOUT
         while scratch is None and time.monotonic() < deadline and process.poll() is None:
             # The function workers start while PostgreSQL is still starting.
-            scratch = next(filter(None, map(_scratch_of, _children(process.pid))), None)
+            scratch = next(filter(None, map(_scratch_of, _main_thread_children(process.pid))), None)
             time.sleep(0.02)
         assert scratch is not None, "never saw the system starting"
         children = _children(process.pid)

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import subprocess
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.tools.local.periods import let_the_period_end
 from tools.local import contract
 from tools.local.system import LocalSystem
 
@@ -157,7 +157,8 @@ def answers(local_system: LocalSystem) -> list[tuple[int, dict[str, str], Any]]:
     results = []
     for example in EXAMPLES:
         if "/metrics" in example.command and not aggregated:
-            time.sleep(1.1)  # the last 1-second period must be complete
+            # The period in progress must be complete for the run to read it.
+            let_the_period_end(int(local_system.options.aggregator_environment["PERIOD_SECONDS"]))
             local_system.run_aggregator()
             aggregated = True
         results.append(_run(example.command, env))

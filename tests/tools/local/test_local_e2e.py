@@ -7,13 +7,13 @@ this module makes: nothing else talks to this module's system.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.tools.local.client import Reply, call
+from tests.tools.local.periods import let_the_period_end
 from tools.local import contract
 from tools.local.functions import Invocation
 from tools.local.system import LocalSystem
@@ -36,6 +36,8 @@ class Scenario:
     unknown_series: Reply
     summary: Reply
     run: Invocation
+    aggregator_up_before_its_run: bool
+    aggregator_up_after_its_run: bool
     handler_invocations: int
     gateway_requests: int
     client_errors: int
@@ -113,7 +115,9 @@ def scenario(local_system: LocalSystem) -> Scenario:
     unknown_series = call(base, "GET", f"/metrics/{UNKNOWN_SERIES}")
     summary = call(base, "GET", f"/events/summary?name={EVENT_NAME}&bucket=day")
     # The aggregator reads complete periods only (1 s here): let the last one end.
-    time.sleep(1.1)
+    let_the_period_end(int(local_system.options.aggregator_environment["PERIOD_SECONDS"]))
+    assert local_system.aggregator is not None
+    up_before = local_system.aggregator.running
     run = local_system.run_aggregator()
     return Scenario(
         system=local_system,
@@ -125,6 +129,8 @@ def scenario(local_system: LocalSystem) -> Scenario:
         unknown_series=unknown_series,
         summary=summary,
         run=run,
+        aggregator_up_before_its_run=up_before,
+        aggregator_up_after_its_run=local_system.aggregator.running,
         # Reached the handler: three writes, the invalid write, the unknown series, the summary.
         handler_invocations=len(EVENT_VALUES) + 3,
         gateway_requests=len(EVENT_VALUES) + 6,
@@ -183,6 +189,14 @@ def test_e2e_aggregator_run_succeeds_without_query_errors(scenario: Scenario) ->
     assert scenario.run.error is None, scenario.run.error
     assert scenario.run.result["query_errors"] == 0, scenario.run.result
     assert scenario.run.result["items"] > 0, scenario.run.result
+
+
+def test_e2e_unscheduled_aggregator_starts_cold_at_its_first_run(scenario: Scenario) -> None:
+    """Not scheduled (the tests run it by hand), the aggregator has no process until its first
+    run, as a Lambda function has no container until its first invocation; then it stays warm."""
+    assert scenario.aggregator_up_before_its_run is False
+    assert scenario.aggregator_up_after_its_run is True
+    assert scenario.run.error is None, scenario.run.error
 
 
 def test_e2e_alert_topic_the_aggregator_reads_exists_with_no_subscriber(

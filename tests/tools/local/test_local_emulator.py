@@ -51,7 +51,7 @@ def test_emulator_get_metric_data_answers_p99(emulator: Emulator) -> None:
             ],
         )
     )
-    response = emulator.cloudwatch.get_metric_data(
+    response = emulator.client("cloudwatch").get_metric_data(
         MetricDataQueries=[
             {
                 "Id": "q0",
@@ -70,6 +70,58 @@ def test_emulator_get_metric_data_answers_p99(emulator: Emulator) -> None:
         EndTime=now + timedelta(minutes=2),
     )
     assert response["MetricDataResults"][0]["Values"] == [99.0], response["MetricDataResults"]
+
+
+def test_emulator_put_metrics_are_read_back_through_the_api(emulator: Emulator) -> None:
+    """Datums stored without the API come back through it with their dimensions and unit, at
+    the time they were stamped with (a zone-aware time, as the system stamps them)."""
+    stamped = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=3)
+    dimensions = [{"Name": "ApiName", "Value": "read-back"}, {"Name": "Stage", "Value": "v1"}]
+    emulator.put_metrics(
+        MetricPut(
+            "test/read-back",
+            [
+                {
+                    "MetricName": "Count",
+                    "Dimensions": dimensions,
+                    "Timestamp": stamped,
+                    "Value": value,
+                    "Unit": "Count",
+                }
+                for value in (1.0, 2.0)
+            ],
+        )
+    )
+    cloudwatch = emulator.client("cloudwatch")
+    listed = cloudwatch.list_metrics(Namespace="test/read-back")["Metrics"]
+    # moto lists a metric with two dimensions once per datum, whichever way it was put.
+    assert {(m["MetricName"], str(m["Dimensions"])) for m in listed} == {("Count", str(dimensions))}
+    points = cloudwatch.get_metric_statistics(
+        Namespace="test/read-back",
+        MetricName="Count",
+        Dimensions=dimensions,
+        StartTime=stamped - timedelta(seconds=30),
+        EndTime=stamped + timedelta(seconds=30),
+        Period=60,
+        Statistics=["Sum", "SampleCount"],
+    )["Datapoints"]
+    assert [(p["Sum"], p["SampleCount"], p["Unit"]) for p in points] == [(3.0, 2.0, "Count")]
+
+
+@pytest.mark.parametrize(
+    ("datum", "complaint"),
+    [
+        ({"Value": 1.0}, "MetricName"),
+        ({"MetricName": "Count", "Value": "1"}, "number"),
+        ({"MetricName": "Count", "Value": True}, "number"),
+    ],
+)
+def test_emulator_put_metrics_refuses_what_put_metric_data_would(
+    emulator: Emulator, datum: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        emulator.put_metrics(MetricPut("test/refused", [datum]))
+    assert emulator.client("cloudwatch").list_metrics(Namespace="test/refused")["Metrics"] == []
 
 
 def test_emulator_table_has_the_described_keys_and_ttl(emulator: Emulator) -> None:

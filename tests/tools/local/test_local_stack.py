@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
+import os
+from pathlib import Path
 
 import pytest
 
 from components.lib.paths import BUILD_DIR_ENV, default_build_dir
+from tests.tools.local.fresh_imports import loaded_by_importing
 from tools.local import contract
 from tools.local.stack import (
+    KEPT_DESCRIPTIONS,
+    StackDescription,
     StackError,
     default_cache_dir,
     digest_inputs,
     from_json,
     load_stack,
+    program_digest,
     schedule_seconds,
+    store_description,
     to_json,
 )
 
@@ -96,15 +101,52 @@ def test_stack_cache_dir_is_local_in_the_lambda_build_dir(
 def test_local_system_module_does_not_load_pulumi() -> None:
     """``python -m tools.local`` starts from the cached description without Pulumi's SDK or the
     component library (about 1.5 s of CPU a start)."""
-    probe = (
-        "import sys, tools.local.system; print(sorted({'pulumi', 'components'} & set(sys.modules)))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=contract.REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert result.stdout.strip() == "[]", result.stdout
+    assert loaded_by_importing("tools.local.system", {"pulumi", "components"}) == []
+
+
+@pytest.fixture(scope="module")
+def dev_stack() -> StackDescription:
+    """The dev stack's description (from the build directory's cache when it is there)."""
+    return load_stack(contract.REPO_ROOT, "dev")
+
+
+def _entry(cache: Path, digest: str, used_at: int) -> Path:
+    """A cache entry last used at ``used_at`` (seconds since the epoch)."""
+    path = cache / f"stack-dev-{digest}.json"
+    path.write_text("{}", encoding="utf-8")
+    os.utime(path, (used_at, used_at))
+    return path
+
+
+def test_stack_cache_keeps_the_description_of_another_checkout(
+    tmp_path: Path, dev_stack: StackDescription
+) -> None:
+    """Two checkouts sharing a build directory (another branch: another digest) do not evict
+    each other's description, which would make every start of each run the program again."""
+    other = _entry(tmp_path, "a" * 20, 1_000_000)
+    stored = store_description(tmp_path, "dev", "b" * 20, dev_stack)
+    assert other.exists()
+    assert from_json(stored.read_text(encoding="utf-8")) == dev_stack
+
+
+def test_stack_cache_drops_the_least_recently_used_beyond_its_limit(
+    tmp_path: Path, dev_stack: StackDescription
+) -> None:
+    entries = [_entry(tmp_path, f"{n:020x}", 1_000_000 + n) for n in range(KEPT_DESCRIPTIONS)]
+    another_stack = tmp_path / f"stack-dev-eu-{'c' * 20}.json"
+    another_stack.write_text("{}", encoding="utf-8")
+    os.utime(another_stack, (1, 1))
+    stored = store_description(tmp_path, "dev", "d" * 20, dev_stack)
+    kept = sorted(tmp_path.glob("stack-dev-*.json"))
+    assert not entries[0].exists(), "the least recently used entry was kept"
+    assert set(kept) == {*entries[1:], stored, another_stack}, kept
+    assert not list(tmp_path.glob("*.tmp")), "a temporary file was left behind"
+
+
+def test_stack_cache_hit_counts_as_a_use(tmp_path: Path, dev_stack: StackDescription) -> None:
+    """A description read from the cache becomes the most recently used (the last to go)."""
+    digest = program_digest(contract.REPO_ROOT, "dev")
+    entry = store_description(tmp_path, "dev", digest, dev_stack)
+    os.utime(entry, (1_000_000, 1_000_000))
+    assert load_stack(contract.REPO_ROOT, "dev", cache_dir=tmp_path) == dev_stack
+    assert entry.stat().st_mtime > 1_000_000
