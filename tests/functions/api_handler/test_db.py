@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,41 +193,51 @@ def test_connect_without_ca_bundle_is_tls_where_plaintext_is_refused(
         con.close()
 
 
-@pytest.fixture()
-def tls_declining_server() -> Iterator[tuple[int, list[bytes]]]:
-    """Answers the SSLRequest with "N", then asks for the password in clear text; records bytes.
-
-    What a man in the middle (or a server without TLS) can do to a client that falls back.
-    """
+@contextlib.contextmanager
+def _serving_one_connection(address: str, serve: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A listener on ``address`` whose first connection ``serve`` answers in a thread (an
+    ``OSError``, such as the client hanging up, ends it); yields the port."""
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((address, 0))
     listener.listen(1)
     listener.settimeout(5)
-    received: list[bytes] = []
 
-    def serve() -> None:
+    def accept() -> None:
         try:
             conn, _ = listener.accept()
         except OSError:
             return
         with conn:
             conn.settimeout(2)
-            try:
-                received.append(conn.recv(8))  # SSLRequest
-                conn.sendall(b"N")
-                received.append(conn.recv(4096))  # StartupMessage, if the client goes on
-                conn.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
-                received.append(conn.recv(4096))  # PasswordMessage
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                serve(conn)
 
-    thread = threading.Thread(target=serve, daemon=True)
+    thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield int(listener.getsockname()[1]), received
+        yield int(listener.getsockname()[1])
     finally:
         thread.join(timeout=5)
         listener.close()
+
+
+@pytest.fixture()
+def tls_declining_server() -> Iterator[tuple[int, list[bytes]]]:
+    """Answers the SSLRequest with "N", then asks for the password in clear text; records bytes.
+
+    What a man in the middle (or a server without TLS) can do to a client that falls back.
+    """
+    received: list[bytes] = []
+
+    def serve(conn: socket.socket) -> None:
+        received.append(conn.recv(8))  # SSLRequest
+        conn.sendall(b"N")
+        received.append(conn.recv(4096))  # StartupMessage, if the client goes on
+        conn.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
+        received.append(conn.recv(4096))  # PasswordMessage
+
+    with _serving_one_connection("127.0.0.1", serve) as port:
+        yield port, received
 
 
 def test_connect_refuses_a_server_that_declines_tls(
@@ -417,32 +428,14 @@ def tls_server_for_another_address(pg_server: PgServer) -> Iterator[tuple[str, i
     assert pg_server.tls is not None
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(pg_server.tls.server_cert, pg_server.tls.server_key)
-    listener = socket.socket()
-    listener.bind(("127.0.0.2", 0))
-    listener.listen(1)
-    listener.settimeout(5)
 
-    def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(2)
-            try:
-                conn.recv(8)  # SSLRequest
-                conn.sendall(b"S")
-                server_context.wrap_socket(conn, server_side=True).close()
-            except OSError:
-                pass  # the client hangs up during the handshake
+    def serve(conn: socket.socket) -> None:
+        conn.recv(8)  # SSLRequest
+        conn.sendall(b"S")
+        server_context.wrap_socket(conn, server_side=True).close()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield "127.0.0.2", int(listener.getsockname()[1])
-    finally:
-        thread.join(timeout=5)
-        listener.close()
+    with _serving_one_connection("127.0.0.2", serve) as port:
+        yield "127.0.0.2", port
 
 
 def test_connect_with_ca_bundle_checks_the_host_name(
