@@ -201,6 +201,25 @@ def test_preview_graph_with_json_checks_the_same_program_run(
     # The diagram takes the place of the printed results.
     assert printed.out.startswith("flowchart LR\n") and "Policies:" not in printed.out, printed.out
     assert '["aws:iam:Policy"]' in printed.out, printed.out
+    # The reasons for the exit status 1 go to stderr.
+    assert "iam-no-wildcard" in printed.err, printed.err
+
+
+def test_preview_graph_write_to_a_missing_file_stops_before_the_program_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.md"
+    report_path = tmp_path / "report.json"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(
+            [*_fixture("raises"), "--graph", "mermaid", "--write", str(missing)]
+            + ["--json", str(report_path)]
+        )
+    printed = capsys.readouterr()
+    assert stopped.value.code == 2
+    assert f"--write {missing}: not found" in printed.err, printed.err
+    # The fixture's program raises: had it run, its error would show; no report was written.
+    assert "program interpreter" not in printed.err and not report_path.exists(), printed.err
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ raw values put, which is what CloudWatch gives for small samples). KMS, IAM, VPC
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -17,6 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.session
+import botocore.utils
+import botocore.validate
 from moto.cloudwatch import models as cloudwatch_models
 from moto.server import ThreadedMotoServer
 
@@ -52,18 +56,40 @@ def _percentile_shim() -> None:
     cloudwatch_models.Statistics.get_statistics_for_type = get_statistics_for_type  # type: ignore[method-assign]
 
 
-def _as_received(datum: Mapping[str, Any]) -> dict[str, Any]:
-    """A datum as moto's PutMetricData hands it to its backend: the name a string, the value a
-    number, the time in UTC without a zone (moto compares it with its own naive UTC clock)."""
-    name, value = datum.get("MetricName"), datum.get("Value", 0.0)
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"MetricName must be a non-empty string, not {name!r}")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"Value of {name} must be a number, not {value!r}")
-    received = dict(datum)
-    stamp = datum.get("Timestamp")
-    if isinstance(stamp, datetime) and stamp.tzinfo is not None:
-        received["Timestamp"] = stamp.astimezone(UTC).replace(tzinfo=None)
+@functools.cache
+def _put_metric_data_shape() -> Any:
+    """PutMetricData's request shape from botocore's CloudWatch model (read at the first put)."""
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    return model.operation_model("PutMetricData").input_shape
+
+
+def _checked(put: MetricPut) -> list[dict[str, Any]]:
+    """The put's datums as moto's PutMetricData hands them to its backend, once the whole
+    request passed the checks botocore makes before it sends one (names, dimensions, types;
+    ``ValueError`` naming each problem): all of it is stored, or none.
+
+    Timestamps become what the API's wire format gives moto: UTC without a zone (moto compares
+    them with its own naive UTC clock), whatever botocore accepts (aware or naive datetime,
+    ISO 8601 text, epoch seconds).
+    """
+    request = {"Namespace": put.namespace, "MetricData": put.metric_data}
+    report = botocore.validate.ParamValidator().validate(request, _put_metric_data_shape())
+    if report.has_errors():
+        raise ValueError(report.generate_report())
+    received = []
+    for datum in put.metric_data:
+        value = datum.get("Value", 0.0)
+        if isinstance(value, bool):  # botocore's check takes True for a number
+            raise ValueError(f"Value of {datum['MetricName']} must be a number, not {value!r}")
+        copy = dict(datum)
+        if "Timestamp" in datum:
+            stamp = datum["Timestamp"]
+            if not isinstance(stamp, datetime):
+                stamp = botocore.utils.parse_timestamp(stamp)
+            if stamp.tzinfo is not None:
+                stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+            copy["Timestamp"] = stamp
+        received.append(copy)
     return received
 
 
@@ -148,11 +174,13 @@ class Emulator:
         Straight into moto's backend, not through the API: neither the metrics AWS publishes
         (API Gateway's, Lambda's) nor those CloudWatch Logs extracts from EMF lines pass through
         PutMetricData, and a call over HTTP costs about 9 ms of CPU (botocore's request, moto's
-        parsing), three or four times per API request. The backend applies PutMetricData's own
-        checks; what botocore would refuse before sending is refused here (``ValueError``).
+        parsing), three or four times per API request. What botocore would refuse before
+        sending is refused here, the whole put (``ValueError``); the backend applies
+        PutMetricData's own checks after that.
         """
+        datums = _checked(put)
         backend = cloudwatch_models.cloudwatch_backends[ACCOUNT_ID][self.region]
-        backend.put_metric_data(put.namespace, [_as_received(datum) for datum in put.metric_data])
+        backend.put_metric_data(put.namespace, datums)
 
     def stop(self) -> None:
         """Forget everything and shut the server down (its port is free afterwards)."""

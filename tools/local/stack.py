@@ -299,9 +299,13 @@ def store_description(
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / f"stack-{stack}-{digest}.json"
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=cache_dir)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(to_json(description))
-    os.replace(temporary, target)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(to_json(description))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)  # no half-written file left beside the cache
+        raise
     entry = re.compile(rf"stack-{re.escape(stack)}-[0-9a-f]{{20}}\.json")
     used = []
     for path in cache_dir.iterdir():

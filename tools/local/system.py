@@ -207,10 +207,11 @@ class LocalSystem:
             self._put(put)
 
     def _put(self, put: MetricPut) -> None:
-        if self.emulator is None:
+        emulator = self.emulator  # stop() clears it from another thread
+        if emulator is None:
             return
         try:
-            self.emulator.put_metrics(put)
+            emulator.put_metrics(put)
         except Exception as exc:  # noqa: BLE001 - a lost datapoint must not stop the system
             self.options.log(f"could not put metrics of {put.namespace}: {exc}")
 

@@ -106,6 +106,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Arguments:
         parser.error("--baseline and --graph do not combine")
     if namespace.write is not None and namespace.graph is None:
         parser.error("--write needs --graph")
+    if namespace.write is not None and not namespace.write.is_file():
+        # Checked before the program runs: a run that cannot end well is not started.
+        parser.error(f"--write {namespace.write}: not found (it updates an existing Markdown file)")
     config = namespace.policy_pack_config
     if config is None:
         config = pack_config_path(namespace.policy_pack, namespace.stack)
@@ -152,8 +155,10 @@ def preview(args: Arguments) -> int:
             judgement = judge(pack, args.policy_pack, stack, program.resources)
     finally:
         run.close()
-    if args.graph is None or args.write is not None:
-        sys.stdout.write(judgement.console(show_inputs=args.verbose))
+    # The diagram alone goes to stdout when it is printed; the verdict's reasons then go to
+    # stderr, so an exit status 1 is never left unexplained.
+    report = sys.stdout if args.graph is None or args.write is not None else sys.stderr
+    report.write(judgement.console(show_inputs=args.verbose))
     if args.json is not None:
         write_report(args.json, judgement.json_report())
     if args.graph is not None:

@@ -95,18 +95,17 @@ _contexts_lock = threading.Lock()
 
 
 def _new_context(ca_bundle: str | None) -> ssl.SSLContext:
-    # PROTOCOL_TLS_CLIENT has the options and ciphers of ``ssl.create_default_context()``; only
-    # the CA certificates differ. Without a bundle nothing is verified, so the system's CA store
-    # (about 50 ms of CPU to load on every call) is not loaded at all.
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = MINIMUM_TLS_VERSION
-    if ca_bundle is None:
+    if ca_bundle is not None:
+        # Python's default client context, which loads only the bundle given (and follows
+        # whatever checks later Python versions add to it, such as strict X.509).
+        context = ssl.create_default_context(cafile=ca_bundle)
+    else:
+        # PROTOCOL_TLS_CLIENT has the default context's options and ciphers; nothing is
+        # verified here, so the system's CA store (about 50 ms of CPU) is not loaded at all.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    else:
-        context.load_verify_locations(cafile=ca_bundle)
-        context.check_hostname = True
-        context.verify_mode = ssl.CERT_REQUIRED
+    context.minimum_version = MINIMUM_TLS_VERSION
     return context
 
 

@@ -263,13 +263,7 @@ def test_ssl_context_without_bundle_loads_no_ca_certificates() -> None:
     assert context.cert_store_stats()["x509_ca"] == 0
 
 
-@pytest.mark.parametrize("with_bundle", [False, True])
-def test_ssl_context_offers_what_the_default_context_offers_from_tls_1_2(
-    with_bundle: bool, pg_ca_bundle: str
-) -> None:
-    """Protocol options and cipher suites are those of ``ssl.create_default_context()`` (no
-    SSLv2/3, no compression, ...); nothing older than TLS 1.2 is offered."""
-    context = ssl_context_for(pg_ca_bundle if with_bundle else None)
+def _offers_what_the_default_context_offers(context: ssl.SSLContext) -> None:
     reference = ssl.create_default_context()
     assert context.options == reference.options
     assert [c["name"] for c in context.get_ciphers()] == [
@@ -277,6 +271,23 @@ def test_ssl_context_offers_what_the_default_context_offers_from_tls_1_2(
     ]
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
     assert context.protocol == ssl.PROTOCOL_TLS_CLIENT
+
+
+def test_ssl_context_without_bundle_offers_what_the_default_context_offers_from_tls_1_2() -> None:
+    """Protocol options and cipher suites are those of ``ssl.create_default_context()`` (no
+    SSLv2/3, no compression, ...); nothing older than TLS 1.2 is offered."""
+    _offers_what_the_default_context_offers(ssl_context_for(None))
+
+
+@pytest.mark.postgres
+def test_ssl_context_with_bundle_is_the_default_context_from_tls_1_2(pg_ca_bundle: str) -> None:
+    """With a bundle it verifies as Python's default context does (its X.509 flags too),
+    against that bundle's CA alone."""
+    context = ssl_context_for(pg_ca_bundle)
+    _offers_what_the_default_context_offers(context)
+    assert context.verify_flags == ssl.create_default_context().verify_flags
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 1
 
 
 @pytest.fixture()
@@ -438,6 +449,7 @@ def tls_server_for_another_address(pg_server: PgServer) -> Iterator[tuple[str, i
         yield "127.0.0.2", port
 
 
+@pytest.mark.postgres
 def test_connect_with_ca_bundle_checks_the_host_name(
     tls_server_for_another_address: tuple[str, int], pg_ca_bundle: str
 ) -> None:

@@ -10,7 +10,9 @@ side by side, each in a process of its own, and the tests below read what each r
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import socket
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -25,7 +27,6 @@ from tests.functions.api_handler.conftest import (
     FakeContext,
     decode_response,
     make_event,
-    serve_silently,
 )
 from tests.functions.conftest import TEST_REGION, set_neutral_aws_env
 
@@ -157,15 +158,26 @@ SHORT_REMAINING_MS = 4_000
 """Less than one hanging call may block: /health must stop waiting at the deadline."""
 
 
+@contextlib.contextmanager
+def _silent_listener() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that completes each connection and never reads or answers (the
+    kernel queues up to the backlog without ``accept``): no thread runs beside the forks."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield int(listener.getsockname()[1])
+
+
 @pytest.fixture(scope="module")
-def hanging_runs(handler_module: ModuleType) -> Iterator[HangingRuns]:
-    """Each run in its own process, all at once, against one silent endpoint."""
-    with serve_silently() as port, pytest.MonkeyPatch.context() as patch:
+def hanging_runs(handler_module: ModuleType) -> HangingRuns:
+    """Each run in its own process, all at once, against one silent endpoint; the endpoint
+    variables are this fixture's alone (restored before any test runs)."""
+    with _silent_listener() as port, pytest.MonkeyPatch.context() as patch:
         _cold_container_with_hanging_aws(patch, port)
         cold = _in_forked_process(lambda: _timed_health(handler_module, FUNCTION_TIMEOUT_MS))
         short = _in_forked_process(lambda: _timed_health(handler_module, SHORT_REMAINING_MS))
         call = _in_forked_process(lambda: _timed_describe_table(TEST_REGION))
-        yield HangingRuns(cold_health=cold(), short_health=short(), describe_table=call())
+        return HangingRuns(cold_health=cold(), short_health=short(), describe_table=call())
 
 
 def test_health_cold_with_hanging_aws_answers_within_function_timeout(

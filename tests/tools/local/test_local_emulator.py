@@ -112,7 +112,10 @@ def test_emulator_put_metrics_are_read_back_through_the_api(emulator: Emulator) 
     ("datum", "complaint"),
     [
         ({"Value": 1.0}, "MetricName"),
-        ({"MetricName": "Count", "Value": "1"}, "number"),
+        (
+            {"MetricName": "Count", "Value": "1"},
+            r"Invalid type for parameter MetricData\[0\]\.Value",
+        ),
         ({"MetricName": "Count", "Value": True}, "number"),
     ],
 )
@@ -122,6 +125,45 @@ def test_emulator_put_metrics_refuses_what_put_metric_data_would(
     with pytest.raises(ValueError, match=complaint):
         emulator.put_metrics(MetricPut("test/refused", [datum]))
     assert emulator.client("cloudwatch").list_metrics(Namespace="test/refused")["Metrics"] == []
+
+
+def test_emulator_put_metrics_stores_nothing_when_a_later_datum_is_refused(
+    emulator: Emulator,
+) -> None:
+    """PutMetricData is all or nothing: a dimension without its value in the second datum
+    keeps the first one out too."""
+    good = {"MetricName": "Count", "Value": 1.0}
+    bad = {"MetricName": "Count", "Value": 1.0, "Dimensions": [{"Name": "Stage"}]}
+    with pytest.raises(ValueError, match=r"MetricData\[1\]\.Dimensions\[0\].*Value"):
+        emulator.put_metrics(MetricPut("test/all-or-nothing", [good, bad]))
+    listed = emulator.client("cloudwatch").list_metrics(Namespace="test/all-or-nothing")
+    assert listed["Metrics"] == []
+
+
+@pytest.mark.parametrize("form", ["iso", "epoch", "aware", "naive"])
+def test_emulator_put_metrics_reads_back_every_timestamp_form_botocore_accepts(
+    emulator: Emulator, form: str
+) -> None:
+    stamped = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
+    given: object = {
+        "iso": stamped.isoformat(),
+        "epoch": stamped.timestamp(),
+        "aware": stamped,
+        "naive": stamped.replace(tzinfo=None),
+    }[form]
+    namespace = f"test/stamp-{form}"
+    emulator.put_metrics(
+        MetricPut(namespace, [{"MetricName": "Count", "Value": 2.0, "Timestamp": given}])
+    )
+    points = emulator.client("cloudwatch").get_metric_statistics(
+        Namespace=namespace,
+        MetricName="Count",
+        StartTime=stamped - timedelta(seconds=30),
+        EndTime=stamped + timedelta(seconds=30),
+        Period=60,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    assert [p["Sum"] for p in points] == [2.0]
 
 
 def test_emulator_table_has_the_described_keys_and_ttl(emulator: Emulator) -> None:

@@ -12,6 +12,7 @@ import pytest
 from components.lib.paths import BUILD_DIR_ENV, default_build_dir
 from tests.tools.local.fresh_imports import loaded_by_importing
 from tools.local import contract
+from tools.local import stack as stack_module
 from tools.local.stack import (
     KEPT_DESCRIPTIONS,
     StackDescription,
@@ -143,10 +144,17 @@ def test_stack_cache_drops_the_least_recently_used_beyond_its_limit(
     assert not list(tmp_path.glob("*.tmp")), "a temporary file was left behind"
 
 
-def test_stack_cache_hit_counts_as_a_use(tmp_path: Path, dev_stack: StackDescription) -> None:
+def test_stack_cache_hit_counts_as_a_use(
+    tmp_path: Path, dev_stack: StackDescription, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A description read from the cache becomes the most recently used (the last to go)."""
     digest = program_digest(contract.REPO_ROOT, "dev")
     entry = store_description(tmp_path, "dev", digest, dev_stack)
     os.utime(entry, (1_000_000, 1_000_000))
+
+    def no_program_run(*_: object) -> None:
+        raise AssertionError("a cache hit must not run the program")
+
+    monkeypatch.setattr(stack_module, "StackReader", no_program_run)
     assert load_stack(contract.REPO_ROOT, "dev", cache_dir=tmp_path) == dev_stack
     assert entry.stat().st_mtime > 1_000_000
