@@ -50,7 +50,19 @@ def run_fixture(name: str, json_path: Path, *extra: str) -> ToolRun:
     )
 
 
-def by_urn(resources: list[dict[str, Any]]) -> dict[str, tuple[str, str | None, Any]]:
-    """Type, parent and inputs of each resource of a JSON report, by URN: what one program
-    registers whatever order its resources resolve in (dependency lists follow that order)."""
-    return {r["urn"]: (r["type"], r["parent"], r["inputs"]) for r in resources}
+def by_urn(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each resource of a JSON report by URN, whole (type, parent, inputs, declared and
+    effective options), with the dependency lists sorted: they follow the order in which the
+    SDK resolves a program's outputs, which differs between two runs of one program."""
+    return {r["urn"]: _order_free(r) for r in resources}
+
+
+def _order_free(resource: dict[str, Any]) -> dict[str, Any]:
+    options = dict(resource.get("options") or {})
+    if "dependencies" in options:
+        options["dependencies"] = sorted(options["dependencies"])
+    if "propertyDependencies" in options:
+        options["propertyDependencies"] = {
+            key: sorted(urns) for key, urns in options["propertyDependencies"].items()
+        }
+    return {**resource, "options": options}
