@@ -17,6 +17,7 @@ from tools.plan_guard.guard import judge
 from tools.preview.force_new import FORCE_NEW
 from tools.preview.model import PreviewResource
 from tools.preview.plan import build_plan
+from tools.preview.property_paths import PropertyPathError
 from tools.preview.values import SECRET_SIG, SIG_KEY
 from tools.resource_options import ResourceOptions
 
@@ -122,6 +123,62 @@ def test_plan_ignores_changes_to_inputs_under_ignore_changes() -> None:
         [database({**DB_INPUTS, "engine": "mysql"}, ignore_changes=("engine",))],
     )
     assert ops(document) == [("same", "database-instance")]
+
+
+def test_plan_ignore_changes_path_hides_only_that_value() -> None:
+    """``ignoreChanges: ["tags.Name"]`` keeps the state's Name; a changed Owner tag still
+    updates the instance (the whole ``tags`` input is not ignored)."""
+    old = database({**DB_INPUTS, "tags": {"Name": "a", "Owner": "x"}})
+    renamed = database(
+        {**DB_INPUTS, "tags": {"Name": "b", "Owner": "x"}}, ignore_changes=("tags.Name",)
+    )
+    assert ops(build_plan([old], [renamed])) == [("same", "database-instance")]
+    reowned = database(
+        {**DB_INPUTS, "tags": {"Name": "b", "Owner": "y"}}, ignore_changes=('tags["Name"]',)
+    )
+    [step] = build_plan([old], [reowned])["steps"]
+    assert (step["op"], step["diffReasons"]) == ("update", ["tags"])
+
+
+def test_plan_ignore_changes_wildcard_covers_each_element() -> None:
+    old = resource(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "sg",
+        {"ingress": [{"cidrBlocks": ["10.0.0.0/8"], "fromPort": 443}]},
+    )
+    widened = resource(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "sg",
+        {"ingress": [{"cidrBlocks": ["0.0.0.0/0"], "fromPort": 443}]},
+        ignore_changes=("ingress[*].cidrBlocks",),
+    )
+    assert ops(build_plan([old], [widened])) == [("same", "sg")]
+
+
+def test_plan_replace_on_changes_path_replaces_on_a_change_under_it_only() -> None:
+    """``replaceOnChanges: ["tags.Name"]``: a new Name replaces the queue, a new Owner tag
+    updates it."""
+    old = resource("aws:sqs/queue:Queue", "q", {"tags": {"Name": "a", "Owner": "x"}})
+    rule = {"replace_on_changes": ("tags.Name",)}
+    renamed = resource("aws:sqs/queue:Queue", "q", {"tags": {"Name": "b", "Owner": "x"}}, **rule)
+    reowned = resource("aws:sqs/queue:Queue", "q", {"tags": {"Name": "a", "Owner": "y"}}, **rule)
+    assert "replace" in {op for op, _ in ops(build_plan([old], [renamed]))}
+    assert ops(build_plan([old], [reowned])) == [("update", "q")]
+
+
+def test_plan_replace_on_changes_path_replaces_when_its_container_goes() -> None:
+    """The tags removed altogether take ``tags.Name`` with them: a replacement (the plan
+    assumes it where the engine's answer rests on the provider's detailed diff)."""
+    old = resource("aws:sqs/queue:Queue", "q", {"tags": {"Name": "a"}})
+    new = resource("aws:sqs/queue:Queue", "q", {}, replace_on_changes=("tags.Name",))
+    assert "replace" in {op for op, _ in ops(build_plan([old], [new]))}
+
+
+def test_plan_names_a_malformed_option_path_and_its_resource() -> None:
+    old = resource("aws:sqs/queue:Queue", "q", {"tags": {"Name": "a"}})
+    new = resource("aws:sqs/queue:Queue", "q", {"tags": {"Name": "b"}}, ignore_changes=("tags[",))
+    with pytest.raises(PropertyPathError, match=r"ignoreChanges of urn:pulumi:.*::q: 'tags\['"):
+        build_plan([old], [new])
 
 
 def test_plan_replaces_on_a_replace_on_changes_input() -> None:

@@ -10,7 +10,9 @@ engine compares the program with the state:
 - a resource whose inputs differ is an ``update``, or a replacement when a changed input is one
   the provider documents as forcing a new resource (``tools.preview.force_new``), is listed in
   ``replaceOnChanges``, or reads an output of a resource being replaced through such an input
-  (the engine sees that value as unknown); inputs under ``ignoreChanges`` never differ.
+  (the engine sees that value as unknown); values under an ``ignoreChanges`` path never differ.
+  Both options take property paths (``tags.Name``, ``ingress[*].cidrBlocks``), applied path by
+  path as the engine applies them (``tools.preview.property_paths``).
 
 It is written in the shape of the CLI's preview digest (``pulumi preview --json``), so the plan
 guard reads both. It is a plan between two programs, not against the deployed state: drift and
@@ -24,9 +26,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from google.protobuf import json_format
+
 from tools.preview.force_new import force_new
 from tools.preview.model import STACK_TYPE, PreviewResource
 from tools.preview.options import resolve_options
+from tools.preview.property_paths import (
+    Path,
+    PropertyPathError,
+    changed_paths,
+    contains,
+    parse_path,
+    reset,
+)
 from tools.preview.values import plain_properties
 
 
@@ -98,28 +110,51 @@ def _compare(resource: PreviewResource, old: PreviewResource | None, replaced: s
     if resource.type != old.type:
         # An alias may name another type (a resource re-typed): the provider cannot update it.
         return _Change("replace", resource, old, ("__type",), ("__type",))
-    # The engine leaves inputs named by ignoreChanges as the state has them: no diff there.
-    ignored = {path.split(".")[0].split("[")[0] for path in resource.options.ignore_changes}
-    changed = _changed_keys(old, resource) - ignored
-    row = force_new(resource.type)
-    forcing = set(row.inputs) if row else set()
-    forcing |= set(resource.options.replace_on_changes)
+    changed = _changed_paths(old, resource)
     reads_replaced = {
         key
         for key, urns in resource.options.property_dependencies.items()
         if replaced.intersection(urns)
     }
-    diff = tuple(sorted(changed | reads_replaced))
-    replace = tuple(key for key in diff if key in forcing or "*" in forcing)
+    diff = tuple(sorted({str(path[0]) for path in changed} | reads_replaced))
+    row = force_new(resource.type)
+    forced_inputs = set(row.inputs) if row else set()
+    forcing = _paths(resource, "replaceOnChanges", resource.options.replace_on_changes)
+    # A path of replaceOnChanges forces a replacement when a change touches it: lies under
+    # it (``tags`` and ``tags.Name``) or holds it (``tags`` removed, for ``tags.Name``). The
+    # engine's answer to the second depends on the provider's detailed diff; the plan
+    # assumes the replacement, the outcome a guard must not miss.
+    touched = [*changed, *((key,) for key in reads_replaced)]
+    replace = tuple(
+        key
+        for key in diff
+        if key in forced_inputs
+        or any(
+            path[0] == key and (contains(rule, path) or contains(path, rule))
+            for path in touched
+            for rule in forcing
+        )
+    )
     if replace:
         return _Change("replace", resource, old, diff, replace)
     return _Change("update" if diff else "same", resource, old, diff)
 
 
-def _changed_keys(old: PreviewResource, new: PreviewResource) -> set[str]:
-    """Top-level inputs whose wire values differ (secrets compared by value, shown redacted)."""
-    before, after = old.inputs.fields, new.inputs.fields
-    return {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+def _changed_paths(old: PreviewResource, new: PreviewResource) -> set[Path]:
+    """Where the new inputs differ from the old (secrets compared by value, shown redacted),
+    after resetting each ``ignoreChanges`` path to the old value as the engine does."""
+    before = json_format.MessageToDict(old.inputs)
+    after = json_format.MessageToDict(new.inputs)
+    for path in _paths(new, "ignoreChanges", new.options.ignore_changes):
+        after = reset(before, after, path)
+    return changed_paths(before, after)
+
+
+def _paths(resource: PreviewResource, option: str, entries: Sequence[str]) -> list[Path]:
+    try:
+        return [parse_path(entry) for entry in entries]
+    except PropertyPathError as error:
+        raise PropertyPathError(f"{option} of {resource.urn}: {error}") from error
 
 
 def _steps(change: _Change) -> list[dict[str, Any]]:
