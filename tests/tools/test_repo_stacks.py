@@ -5,7 +5,10 @@ Part of ``make test``: CI rejects a change that breaks the program or violates t
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+import yaml
 
 from tests import shared_runs
 from tests.tools.helpers import REPO_ROOT, ToolRun
@@ -28,6 +31,24 @@ def previews(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ToolRun]:
 
 def test_repo_has_dev_and_prod_stacks() -> None:
     assert {"dev", "prod"} <= set(STACKS), STACKS
+
+
+def _suffix(stack: str) -> str:
+    config = yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    return str(config["config"]["cw-analytics:environmentSuffix"])
+
+
+def test_repo_stack_suffixes_never_extend_one_another() -> None:
+    """The key and topic policies admit names ``<project>-<suffix>-*``: were one suffix another
+    followed by ``-`` (``dev`` and ``dev-eu``), the first stack's grants would cover the second
+    stack's resources. Pull-request stacks (``pr-<n>-<stack>``) keep the property."""
+    suffixes = {_suffix(stack) for stack in STACKS}
+    suffixes |= {f"pr-7-{suffix}" for suffix in suffixes}
+    assert len(suffixes) == 2 * len(STACKS), "two stacks share a suffix"
+    extending = [
+        (a, b) for a, b in itertools.permutations(sorted(suffixes), 2) if b.startswith(f"{a}-")
+    ]
+    assert extending == [], f"suffixes extending another: {extending}"
 
 
 @pytest.mark.slow
