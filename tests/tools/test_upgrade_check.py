@@ -233,6 +233,71 @@ def test_upgrade_with_given_current_resources_runs_only_the_program_at_the_ref(
     assert steps["urn:pulumi:test::probe::pulumi:pulumi:Stack::probe-test"]["op"] == "delete"
 
 
+PYTHON_PROBE = """\
+import sys
+
+import pulumi
+
+pulumi.CustomResource("test:index:Probe", "probe", {"python": sys.executable})
+"""
+
+
+def _probe_repository(root: Path, main: str) -> Path:
+    """A one-commit repository whose program is ``main``, with stack ``test``."""
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text("name: probe\nruntime: python\n", encoding="utf-8")
+    (root / "Pulumi.test.yaml").write_text("config: {}\n", encoding="utf-8")
+    (root / "__main__.py").write_text(main, encoding="utf-8")
+    git(root, "init", "--quiet")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", "probe")
+    return root
+
+
+def _environment_beside(target: Path) -> Path:
+    """A virtual environment at ``target`` sharing this one's packages: its own ``bin/python``
+    (so ``sys.executable`` names it), this environment's ``pyvenv.cfg`` and ``lib``."""
+    (target / "bin").mkdir(parents=True)
+    (target / "bin" / "python").symlink_to(Path(sys.executable).resolve())
+    (target / "pyvenv.cfg").write_text(
+        (Path(sys.prefix) / "pyvenv.cfg").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (target / "lib").symlink_to(Path(sys.prefix) / "lib")
+    return target / "bin" / "python"
+
+
+def test_upgrade_runs_both_programs_with_the_python_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--python`` reaches both programs of a ``--baseline`` plan, as it reaches a preview's."""
+    repo = _probe_repository(tmp_path / "repo", PYTHON_PROBE)
+    python = _environment_beside(tmp_path / "other-env")
+    plan = tmp_path / "plan.json"
+    status = preview_main(
+        ["--program", str(repo), "--stack", "test", "--baseline", "HEAD"]
+        + ["--python", str(python), "--json", str(plan)]
+    )
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    assert f"program interpreter: {python}" in printed.err, printed.err
+    steps = json.loads(plan.read_text(encoding="utf-8"))["steps"]
+    [probe] = [step for step in steps if step["urn"].endswith("::probe")]
+    assert probe["oldState"]["inputs"]["python"] == str(python), probe
+    assert probe["newState"]["inputs"]["python"] == str(python), probe
+
+
+def test_upgrade_with_a_missing_python_stops_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _probe_repository(tmp_path / "repo", PYTHON_PROBE)
+    missing = tmp_path / "no-such-python"
+    status = preview_main(
+        ["--program", str(repo), "--stack", "test", "--baseline", "HEAD", "--python", str(missing)]
+    )
+    assert status == 2
+    assert f"--python {missing}: no such interpreter" in capsys.readouterr().err
+
+
 def test_upgrade_baseline_environment_keeps_a_build_dir_the_user_chose(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

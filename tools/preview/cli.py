@@ -206,7 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
     try:
         if args.baseline is not None:
-            return plan_upgrade(args.program, args.stack, args.baseline, args.json)
+            return plan_upgrade(
+                args.program, args.stack, args.baseline, args.json, python=args.python
+            )
         # With --json the pack checks the program run that draws the diagram.
         return draw(args) if args.graph and args.json is None else preview(args)
     except PreviewError as error:

@@ -23,6 +23,7 @@ from typing import Any
 
 from tools.preview.checkout import checkout, resolve_ref
 from tools.preview.errors import PreviewError
+from tools.preview.interpreters import program_interpreter
 from tools.preview.model import PreviewResource
 from tools.preview.plan import build_plan
 from tools.preview.program import ProgramRun, start_program
@@ -40,20 +41,27 @@ def plan_upgrade(
     ref: str,
     output: Path | None,
     *,
+    python: Path | None = None,
     current_resources: Sequence[PreviewResource] | None = None,
 ) -> int:
     """Run both versions of the program for ``stack``, print the plan, write it to ``output``.
 
-    ``current_resources`` is what the work tree's program registers for ``stack`` (as
-    ``tools.preview.program`` decodes it), for a caller that ran it already: then only the
-    program at the ref runs.
+    Both run with the interpreter the work tree's ``Pulumi.yaml`` names (``python`` instead,
+    as ``--python`` gives it): the deployment that runs the program at the ref today is the
+    environment the new version will run in. ``current_resources`` is what the work tree's
+    program registers for ``stack`` (as ``tools.preview.program`` decodes it), for a caller
+    that ran it already: then only the program at the ref runs.
     """
     program = program.resolve()
     repo = _repository_root(program)
     commit = resolve_ref(repo, ref)
     current = load_stack_config(program, stack)
+    interpreter = program_interpreter(program, python)
+    sys.stderr.write(f"program interpreter: {interpreter.describe()}\n")
     # The work tree's program starts first and runs while the ref is checked out.
-    work_tree = start_program(current) if current_resources is None else None
+    work_tree = (
+        start_program(current, python=str(interpreter.path)) if current_resources is None else None
+    )
     base: ProgramRun | None = None
     note = f"offline plan from {ref} ({commit[:12]}) to the work tree for stack {stack}"
     try:
@@ -61,7 +69,9 @@ def plan_upgrade(
             base_program = tree / program.relative_to(repo)
             if any(base_program.glob(f"Pulumi.{stack}.y*ml")):
                 base = start_program(
-                    load_stack_config(base_program, stack), environment=baseline_environment(repo)
+                    load_stack_config(base_program, stack),
+                    python=str(interpreter.path),
+                    environment=baseline_environment(repo),
                 )
             else:
                 note += f"; stack {stack} has no stack file at {ref}, so everything is created"
