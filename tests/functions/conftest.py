@@ -46,9 +46,11 @@ def record_aws_calls() -> Iterator[None]:
         recorder.uninstall()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def shared_botocore_loader() -> Iterator[None]:
-    """One botocore data loader per data path for the session, instead of one per boto3 session.
+    """One botocore data loader per data path while this package's tests run, instead of one
+    per boto3 session (package scope: the tests of other packages a worker runs in between
+    get botocore as it is).
 
     Each test starts a fresh "container", whose code makes a new boto3 session (as a cold start
     does); each new session would parse botocore's model and endpoint files again, which cost
