@@ -178,12 +178,13 @@ def module_from_file(path: Path) -> ModuleType:
     return module
 
 
-def probe_repository(path: Path) -> Path:
-    """A git repository at ``path`` whose one commit holds the probe program, stack ``test``."""
+def probe_repository(path: Path, main: str = PROBE) -> Path:
+    """A git repository at ``path`` whose one commit holds the program ``main`` (the build
+    directory probe by default), stack ``test``."""
     path.mkdir()
     (path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n", encoding="utf-8")
     (path / "Pulumi.test.yaml").write_text("config: {}\n", encoding="utf-8")
-    (path / "__main__.py").write_text(PROBE, encoding="utf-8")
+    (path / "__main__.py").write_text(main, encoding="utf-8")
     git(path, "init", "--quiet")
     git(path, "add", "--all")
     git(path, "commit", "--quiet", "-m", "probe")
@@ -242,18 +243,6 @@ pulumi.CustomResource("test:index:Probe", "probe", {"python": sys.executable})
 """
 
 
-def _probe_repository(root: Path, main: str) -> Path:
-    """A one-commit repository whose program is ``main``, with stack ``test``."""
-    root.mkdir()
-    (root / "Pulumi.yaml").write_text("name: probe\nruntime: python\n", encoding="utf-8")
-    (root / "Pulumi.test.yaml").write_text("config: {}\n", encoding="utf-8")
-    (root / "__main__.py").write_text(main, encoding="utf-8")
-    git(root, "init", "--quiet")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "probe")
-    return root
-
-
 def _environment_beside(target: Path) -> Path:
     """A virtual environment at ``target`` sharing this one's packages: its own ``bin/python``
     (so ``sys.executable`` names it), this environment's ``pyvenv.cfg`` and ``lib``."""
@@ -270,7 +259,7 @@ def test_upgrade_runs_both_programs_with_the_python_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--python`` reaches both programs of a ``--baseline`` plan, as it reaches a preview's."""
-    repo = _probe_repository(tmp_path / "repo", PYTHON_PROBE)
+    repo = probe_repository(tmp_path / "repo", PYTHON_PROBE)
     python = _environment_beside(tmp_path / "other-env")
     plan = tmp_path / "plan.json"
     status = preview_main(
@@ -289,7 +278,7 @@ def test_upgrade_runs_both_programs_with_the_python_given(
 def test_upgrade_with_a_missing_python_stops_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = _probe_repository(tmp_path / "repo", PYTHON_PROBE)
+    repo = probe_repository(tmp_path / "repo", PYTHON_PROBE)
     missing = tmp_path / "no-such-python"
     status = preview_main(
         ["--program", str(repo), "--stack", "test", "--baseline", "HEAD", "--python", str(missing)]
