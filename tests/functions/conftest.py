@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,15 +119,24 @@ class ServerAdmin:
 
     def run(self, statement: str) -> None:
         """Run one statement; on a session the server dropped, once more on a new session."""
+        self.work(lambda con: con.run(statement))
+
+    def create_database(self, db: PgDatabase) -> None:
+        """``db``'s login role and database, made as the local system makes its own."""
+        self.work(
+            lambda con: self._server.create_database(db.name, db.user, db.password, connection=con)
+        )
+
+    def work(self, step: Callable[[pg8000.native.Connection], object]) -> None:
+        """Run ``step`` on the session; on a session the server dropped, once more on a new
+        one (the server was restarted between two tests: the step never reached it)."""
         for last_try in (False, True):
             if self._con is None:
                 self._con = self._server.superuser_connection()
             try:
-                self._con.run(statement)
+                step(self._con)
                 return
             except InterfaceError:
-                # "network error": the server went away since the last statement (it was
-                # restarted between two tests), so this one never reached it; run it again.
                 self.close()
                 if last_try:
                     raise
@@ -164,9 +173,7 @@ def pg_database(pg_server: PgServer, pg_admin: ServerAdmin) -> Iterator[PgDataba
         password=secrets.token_urlsafe(16),
     )
     name, user = pg8000.native.identifier(db.name), pg8000.native.identifier(db.user)
-    pg_admin.run(f"CREATE ROLE {user} LOGIN PASSWORD {pg8000.native.literal(db.password)}")
-    # FILE_COPY, as tools.local's servers do: quicker than WAL_LOG for a database this small.
-    pg_admin.run(f"CREATE DATABASE {name} OWNER {user} STRATEGY FILE_COPY")
+    pg_admin.create_database(db)
     yield db
     # The handler may still hold a session: FORCE ends it.
     pg_admin.run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -216,9 +216,17 @@ class PgServer:
             ssl_context=False,
         )
 
-    def create_database(self, name: str, owner: str, password: str) -> None:
-        """Create (or reset the password of) a login role and a database it owns."""
-        con = self.superuser_connection()
+    def create_database(
+        self,
+        name: str,
+        owner: str,
+        password: str,
+        *,
+        connection: pg8000.native.Connection | None = None,
+    ) -> None:
+        """Create (or reset the password of) a login role and a database it owns; on the
+        caller's superuser ``connection`` when given (it stays open), else on a new one."""
+        con = connection if connection is not None else self.superuser_connection()
         try:
             exists = con.run("SELECT 1 FROM pg_roles WHERE rolname = :r", r=owner)
             verb = "ALTER" if exists else "CREATE"
@@ -234,7 +242,8 @@ class PgServer:
                 f"OWNER {pg8000.native.identifier(owner)} STRATEGY FILE_COPY"
             )
         finally:
-            con.close()
+            if connection is None:
+                con.close()
 
     def set_password(self, role: str, password: str) -> None:
         """Change a role's password (what a Secrets Manager rotation does)."""
