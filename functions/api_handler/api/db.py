@@ -176,7 +176,9 @@ def connect(params: ConnectParams, credentials: Credentials) -> pg8000.native.Co
         )
     except BaseException:
         # pg8000 leaves open a socket it was handed when the start-up fails before TLS (a
-        # server that never answers the SSLRequest); closing one it closed is harmless.
+        # server that never answers the SSLRequest); closing one it closed is harmless. After
+        # the handshake ``sock`` is detached into pg8000's TLS socket, which is closed when
+        # the failed attempt is dropped (this close is then a no-op).
         sock.close()
         raise
     _set_read_timeout(con, statement_read_timeout(params))
