@@ -183,9 +183,7 @@ def _show_diagram(args: Arguments, diagram: str) -> None:
     if args.write is None:
         sys.stdout.write(diagram)
         return
-    if not args.write.is_file():
-        raise PreviewError(f"{args.write} not found: --write updates an existing Markdown file")
-    document = args.write.read_text(encoding="utf-8")
+    document = args.write.read_text(encoding="utf-8")  # its existence is checked up front
     args.write.write_text(replace_generated_block(document, diagram, args.write), encoding="utf-8")
     sys.stdout.write(f"wrote the {args.stack} diagram to {args.write}\n")
 
