@@ -115,6 +115,8 @@ def test_alerting_key_policy_logs_admits_the_served_prefix_only(run: MockRun) ->
         "/aws/lambda/cw-analytics-prod-api-handler",
         "/aws/lambda/cw-analytics-testing-api-handler",
         "/aws/lambda/other-team-handler",
+        # Another service's groups under this stack's prefix: a /aws/*/ pattern would admit it.
+        "/aws/codebuild/cw-analytics-test-build",
         "cw-analytics-test",
     ):
         assert not admitted(foreign), f"the key admits {foreign}"

@@ -106,6 +106,8 @@ def ensure_template(
     template, and of two made at the same time one wins and the other is removed.
     """
     target = template_path(bin_dir, as_postgres, root)
+    if os.path.lexists(target) and not usable_template(target, as_postgres):
+        return None  # taken by something no server may copy: the rename below would fail too
     if not usable_template(target, as_postgres):
         build = Path(tempfile.mkdtemp(prefix=f"{TEMPLATE_PREFIX}build-", dir=target.parent))
         try:

@@ -13,7 +13,7 @@ import pg8000.native
 import pytest
 from pg8000.exceptions import DatabaseError
 
-from tools.local.pg_cluster import server_uid, template_path, usable_template
+from tools.local.pg_cluster import ensure_template, server_uid, template_path, usable_template
 from tools.local.pg_server import SUPERUSER, PgServer, find_bin_dir, start_server
 
 AS_POSTGRES = os.geteuid() == 0
@@ -91,3 +91,17 @@ def test_pg_cluster_never_copies_a_template_others_can_write(empty_root: Path) -
         assert sorted(p.name for p in (planted / "data").iterdir()) == ["PG_VERSION"]
     finally:
         server.destroy()
+
+
+def test_pg_cluster_builds_no_template_where_the_name_is_taken(empty_root: Path) -> None:
+    """An unusable template in the way is not worked around with a template that could never
+    take its name: the server's own initdb is the only one."""
+    planted = template_path(find_bin_dir(), AS_POSTGRES, empty_root)
+    (planted / "data").mkdir(parents=True)
+    planted.chmod(0o777)
+    commands: list[tuple[object, ...]] = []
+    template = ensure_template(
+        lambda *command, **_: commands.append(command), find_bin_dir(), AS_POSTGRES, empty_root
+    )
+    assert template is None
+    assert commands == [], "a template was built that could not be used"
