@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..lib.account import AccountContext
-from ..lib.naming import API_EXECUTION_LOG_GROUP_PREFIX
+from ..lib.naming import (
+    API_EXECUTION_LOG_GROUP_PREFIX,
+    API_GATEWAY_LOG_GROUP_PREFIX,
+    LAMBDA_LOG_GROUP_PREFIX,
+    RDS_LOG_GROUP_PREFIX,
+    VPC_LOG_GROUP_PREFIX,
+)
 
 _KEY_USE_ACTIONS = [
     "kms:Encrypt",
@@ -17,7 +23,12 @@ _KEY_USE_ACTIONS = [
 ]
 
 
-SERVICE_LOG_PATHS = ("/aws/lambda/", "/aws/vpc/", "/aws/rds/instance/", "/aws/apigateway/")
+SERVICE_LOG_PATHS = (
+    LAMBDA_LOG_GROUP_PREFIX,
+    VPC_LOG_GROUP_PREFIX,
+    RDS_LOG_GROUP_PREFIX,
+    API_GATEWAY_LOG_GROUP_PREFIX,
+)
 """The AWS service paths the components' log groups live under; the key serves no other."""
 
 

@@ -19,7 +19,7 @@ from ..lib.lambda_function import (
     VpcPlacement,
     monitored_function,
 )
-from ..lib.naming import NameRule, Naming, instance_naming
+from ..lib.naming import API_GATEWAY_LOG_GROUP_PREFIX, NameRule, Naming, instance_naming
 from ..lib.rules import LOG_RETENTION_DAYS, LOG_RETENTION_RULE
 from .alarms import api_alarm_specs, api_widgets
 from .iam import api_handler_statements
@@ -41,7 +41,7 @@ NAMES = {
     "api-handler": NameRule(64, "Lambda function"),
     "api-handler-role": NameRule(64, "IAM role"),
     "api-handler-access": NameRule(128, "IAM inline policy"),
-    "api-access-logs": NameRule(512, "CloudWatch log group", prefix="/aws/apigateway/"),
+    "api-access-logs": NameRule(512, "CloudWatch log group", prefix=API_GATEWAY_LOG_GROUP_PREFIX),
     "api-key": NameRule(1024, "API Gateway API key"),
     "api-usage-plan": NameRule(1024, "API Gateway usage plan"),
 }

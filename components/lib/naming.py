@@ -20,6 +20,9 @@ LAMBDA_LOG_GROUP_PREFIX = "/aws/lambda/"
 # API Gateway names its execution log group itself: {prefix}{rest api id}/{stage}.
 API_EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"
 RDS_LOG_GROUP_PREFIX = "/aws/rds/instance/"
+# Paths the components put their own log groups under (AWS's convention for each service).
+VPC_LOG_GROUP_PREFIX = "/aws/vpc/"
+API_GATEWAY_LOG_GROUP_PREFIX = "/aws/apigateway/"
 # The PostgreSQL logs the database exports to CloudWatch Logs; RDS names their log groups.
 RDS_LOG_EXPORTS = ("postgresql", "upgrade")
 ALARM_NAME_LIMIT = 255

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from ..lib.alarms import alarm_arns, paging_alarm_names, render_alarms
 from ..lib.args import ArgsCheck, Defaulted, from_inputs
-from ..lib.naming import NameRule, instance_naming
+from ..lib.naming import VPC_LOG_GROUP_PREFIX, NameRule, instance_naming
 from ..lib.rules import LOG_RETENTION_DAYS, LOG_RETENTION_RULE, cidr_problem
 from .alarms import network_alarm_specs, network_widgets
 from .flow_logs import create_flow_logs
@@ -42,7 +42,7 @@ NAMES = {
     "db-sg": NameRule(255, "security group"),
     "endpoints-sg": NameRule(255, "security group"),
     "db-subnets": NameRule(255, "DB subnet group"),
-    "flow-logs": NameRule(512, "CloudWatch log group", prefix="/aws/vpc/"),
+    "flow-logs": NameRule(512, "CloudWatch log group", prefix=VPC_LOG_GROUP_PREFIX),
     "flow-logs-role": NameRule(64, "IAM role"),
     "flow-logs-policy": NameRule(128, "IAM inline policy"),
     "rejected-packets": NameRule(512, "CloudWatch Logs metric filter"),
