@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.run_once import bind_session
+
 # Property tests draw the same examples on every run unless asked otherwise: a green suite stays
 # green and a red one is reproducible on any machine. HYPOTHESIS_PROFILE=explore draws fresh
 # examples each run, to hunt for new counterexamples on purpose (README).
@@ -74,6 +76,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow_files)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bind_session(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The session's shared directory for results that readers ask for without a factory
+    (``tests.shared_runs.stack_run``, the components' ``whole_stack``)."""
+    bind_session(tmp_path_factory)
 
 
 @pytest.hookimpl(trylast=True)

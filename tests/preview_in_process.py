@@ -3,7 +3,7 @@
 ``python -m tools.preview`` starts an interpreter for the program and another for the policy
 pack, for every preview. Tests that ask what the pack concludes about a program (which resources
 it rejects, what the JSON report holds) need neither: the program runs here through the program
-child's own entry (``run_request``), and one running pack judges any number of programs through
+child's own entry (``record_request``), and one running pack judges any number of programs through
 the CLI's own ``judge``. What only the process boundary shows (exit status, the files and text
 the CLI writes) is still proven with the real command (tests/tools/test_preview_cli.py), which
 also proves this path reports what the command does.
@@ -22,8 +22,9 @@ from tools.preview.interpreters import pack_interpreter
 from tools.preview.judgement import Judgement, judge
 from tools.preview.model import PreviewResource
 from tools.preview.program import decode_resource, program_request
-from tools.preview.program_child import run_request
+from tools.preview.program_child import encode_resources, record_request
 from tools.preview.stack_config import StackConfig, load_stack_config, pack_config_path
+from tools.pulumi_mocks import MockRun
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REPO_PACK = REPO_ROOT / "policies"
@@ -44,17 +45,28 @@ def pack_process(pack_dir: Path = REPO_PACK, stack: str = "test") -> Iterator[Po
         yield pack
 
 
-def program_resources(stack: StackConfig) -> list[PreviewResource]:
-    """What ``stack``'s program registers under mocks, run in this process from its own
-    directory, decoded exactly as the CLI decodes its program child's report."""
+def program_run(stack: StackConfig) -> MockRun:
+    """``stack``'s program run under mocks in this process from its own directory, through the
+    program child's own entry: what it registered and exported."""
     request = program_request(stack)
     search_path = list(sys.path)
     try:
         with contextlib.chdir(stack.program_dir):
-            reported = run_request(request)
+            return record_request(request)
     finally:
         sys.path[:] = search_path  # the program's directory goes first while it runs
-    return [decode_resource(item) for item in reported]
+
+
+def as_previewed(run: MockRun) -> list[PreviewResource]:
+    """A run's resources encoded as the program child reports them and decoded exactly as the
+    CLI decodes that report."""
+    return [decode_resource(item) for item in encode_resources(run)]
+
+
+def program_resources(stack: StackConfig) -> list[PreviewResource]:
+    """What ``stack``'s program registers under mocks, run in this process from its own
+    directory, decoded exactly as the CLI decodes its program child's report."""
+    return as_previewed(program_run(stack))
 
 
 def judge_program(pack: PolicyPackProcess, program_dir: Path, stack: str = "test") -> Judgement:

@@ -44,6 +44,23 @@ def shared_directory(factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+_SESSION_DIRECTORY: list[Path] = []
+"""The running session's shared directory, once ``bind_session`` has been called."""
+
+
+def bind_session(factory: pytest.TempPathFactory) -> None:
+    """Remember the session's shared directory for readers handed no factory
+    (``session_directory``); tests/conftest.py binds it before any test runs."""
+    _SESSION_DIRECTORY[:] = [shared_directory(factory)]
+
+
+def session_directory() -> Path:
+    """The shared directory ``bind_session`` remembered."""
+    if not _SESSION_DIRECTORY:
+        raise RuntimeError("no test session is bound (tests/conftest.py binds it)")
+    return _SESSION_DIRECTORY[0]
+
+
 def once(directory: Path, key: str, build: Callable[[], T]) -> T:
     """``build()``'s result, built by the first caller in ``directory`` and read by the rest.
 

@@ -1,26 +1,31 @@
-"""The offline previews of this repository's stacks, run once per test run and shared by every
-test file and xdist worker that reads them (``tests.run_once``).
+"""The offline previews of this repository's stacks and its program's runs under mocks, each
+made once per test run and shared by every test file and xdist worker that reads them
+(``tests.run_once``).
 
-Readers: the stack checks (tests/tools/test_repo_stacks.py), the name rule
-(tests/policies/test_names.py), the IAM proof, the account project, the destroy order of the
-function roles, and the alarm and architecture pages. Each result is what the command gives a
-user: its exit status, output, JSON report and diagram (one program run gives all of them);
-a failed build fails every reader the same way.
+Readers of the previews: the stack checks (tests/tools/test_repo_stacks.py), the name rule
+(tests/policies/test_names.py), the IAM proof, the account project, the alarm and architecture
+pages. Each result is what the command gives a user: its exit status, output, JSON report and
+diagram (one program run gives all of them); a failed build fails every reader the same way.
+Readers of the program's runs: the component tests of the whole stack (``whole_stack``), the
+destroy order of the function roles, the alarm page, the upgrade plan.
 Every reader in a process gets the same objects: read them, or change a copy.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.preview_in_process import program_resources
-from tests.run_once import once, shared_directory
+from tests.preview_in_process import as_previewed, program_run
+from tests.run_once import once, session_directory, shared_directory
 from tests.tools.helpers import ToolRun, run_tool
 from tools.preview.graph import BEGIN_MARKER, END_MARKER, generated_block
 from tools.preview.model import PreviewResource
 from tools.preview.stack_config import load_stack_config
+from tools.pulumi_mocks import MockRun
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,12 +76,36 @@ def stack_diagram(factory: pytest.TempPathFactory, stack: str) -> str:
     return drawn
 
 
+@dataclass(frozen=True)
+class StackRun:
+    """One run of the repository's program for a stack under mocks, and the seconds it took."""
+
+    run: MockRun
+    seconds: float
+
+
+def stack_run(stack: str, factory: pytest.TempPathFactory | None = None) -> StackRun:
+    """The repository's program for ``stack`` under the preview's mocks, through the program
+    child's own entry, run once per test run: the first caller in any worker runs it, every
+    other reads what it registered and exported. Without ``factory``, the session's shared
+    directory (``tests.run_once.bind_session``)."""
+    directory = session_directory() if factory is None else shared_directory(factory)
+
+    def run() -> StackRun:
+        started = time.perf_counter()
+        recorded = program_run(load_stack_config(REPO_ROOT, stack))
+        return StackRun(recorded, time.perf_counter() - started)
+
+    return once(directory, f"program-{stack}", run)
+
+
+_PREVIEWED: dict[str, list[PreviewResource]] = {}
+
+
 def stack_resources(factory: pytest.TempPathFactory, stack: str) -> list[PreviewResource]:
     """What the repository's program registers for ``stack`` under the preview's mocks, as the
-    preview decodes it (options as declared; ``resolve_options`` gives the effective ones),
-    run once per test run."""
-    return once(
-        shared_directory(factory),
-        f"program-{stack}",
-        lambda: program_resources(load_stack_config(REPO_ROOT, stack)),
-    )
+    preview decodes it (options as declared; ``resolve_options`` gives the effective ones):
+    ``stack_run``'s resources, decoded once per process."""
+    if stack not in _PREVIEWED:
+        _PREVIEWED[stack] = as_previewed(stack_run(stack, factory).run)
+    return _PREVIEWED[stack]

@@ -12,7 +12,8 @@ from typing import cast
 
 import pytest
 
-from tests import shared_runs
+from tests import run_once, shared_runs
+from tests.components.support import whole_stack
 from tests.run_once import SharedRunError, once, shared_directory
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -165,3 +166,35 @@ def test_shared_stack_resources_are_what_the_stack_preview_reports(
     reported = {(r["urn"], r["type"], r["parent"]) for r in preview.report["resources"]}
     registered = shared_runs.stack_resources(tmp_path_factory, stack)
     assert {(r.urn, r.type, r.parent or None) for r in registered} == reported
+
+
+def test_session_directory_without_a_bound_session_names_who_binds_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(run_once, "_SESSION_DIRECTORY", [])
+    with pytest.raises(RuntimeError, match=r"no test session is bound \(tests/conftest.py"):
+        run_once.session_directory()
+
+
+def test_session_directory_is_the_bound_factory_s_shared_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_once, "_SESSION_DIRECTORY", [])
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    run_once.bind_session(cast(pytest.TempPathFactory, _Factory(tmp_path)))
+    assert run_once.session_directory() == tmp_path / "shared-runs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_shared_stack_resources_decode_the_one_run_every_reader_shares(
+    tmp_path_factory: pytest.TempPathFactory, stack: str
+) -> None:
+    # The components' whole_stack, the previewed resources and the run a worker reads by stack
+    # name alone are one run of the program, not three.
+    shared = shared_runs.stack_run(stack)
+    assert shared_runs.stack_run(stack, tmp_path_factory) is shared
+    assert whole_stack(stack) is shared.run
+    previewed = shared_runs.stack_resources(tmp_path_factory, stack)
+    assert [r.urn for r in previewed] == [r.urn for r in shared.run.resources]
+    assert shared.seconds > 0

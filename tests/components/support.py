@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import fnmatch
-import functools
 import io
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from tests import shared_runs
 from tests.harness import parse_document, statements
 from tools.preview.stack_config import load_stack_config
-from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource, run_program_in_mocks
+from tools.pulumi_mocks import ACCOUNT_ID, MockRun, RecordedResource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "aws:lambda/function:Function"
@@ -31,25 +30,16 @@ def stack_config(stack: str) -> dict[str, str]:
     return dict(load_stack_config(REPO_ROOT, stack).config)
 
 
-@functools.cache
 def whole_stack(stack: str) -> MockRun:
-    """The program (``__main__.py``) for one stack file, run once per test session (per worker
-    under ``make pytest``); how long that run took is ``whole_stack_seconds(stack)``."""
-    started = time.perf_counter()
-    run = run_program_in_mocks(
-        REPO_ROOT, config=stack_config(stack), project="cw-analytics", stack=stack
-    )
-    _RUN_SECONDS[stack] = time.perf_counter() - started
-    return run
-
-
-_RUN_SECONDS: dict[str, float] = {}
+    """The program (``__main__.py``) for one stack file under mocks, run once per test run and
+    read by every worker (``tests.shared_runs.stack_run``); how long that run took is
+    ``whole_stack_seconds(stack)``."""
+    return shared_runs.stack_run(stack).run
 
 
 def whole_stack_seconds(stack: str) -> float:
     """Seconds the one run of ``whole_stack(stack)`` took (running it if it has not run yet)."""
-    whole_stack(stack)
-    return _RUN_SECONDS[stack]
+    return shared_runs.stack_run(stack).seconds
 
 
 def key_admits_log_group(run: MockRun, name: str) -> bool:

@@ -20,7 +20,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.sync_await import _sync_await
 
 from tools.preview.program import encode_struct
-from tools.pulumi_mocks import RecordedResource, run_in_mocks
+from tools.pulumi_mocks import MockRun, RecordedResource, run_in_mocks
 
 
 def main() -> int:
@@ -56,15 +56,28 @@ def run_request(request: dict[str, Any]) -> list[dict[str, Any]]:
 
     Tests call it to judge many small programs in one process without an interpreter each.
     """
+    return encode_resources(record_request(request))
+
+
+def record_request(request: dict[str, Any]) -> MockRun:
+    """Run the request's program under mocks in this process; what it registered and exported.
+
+    The program's directory goes first on ``sys.path`` (as the Pulumi host puts it) and stays.
+    """
     main_file = Path(request["main"])
     sys.path.insert(0, str(main_file.parent))
-    run = run_in_mocks(
+    return run_in_mocks(
         lambda: runpy.run_path(str(main_file), run_name="__main__"),
         config=request["config"],
         project=request["project"],
         stack=request["stack"],
         secret_keys=request["secretKeys"],
     )
+
+
+def encode_resources(run: MockRun) -> list[dict[str, Any]]:
+    """A run's resources as the child reports them (``tools.preview.program.decode_resource``
+    reads them back)."""
 
     def encode(recorded: RecordedResource) -> dict[str, Any]:
         return {
