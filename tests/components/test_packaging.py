@@ -26,6 +26,8 @@ from components.lib.packaging import (
 from components.lib.paths import BUILD_DIR_ENV
 from tools.lockfile import parse_lock
 
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AGGREGATOR_DIR = REPO_ROOT / "functions" / "metric_aggregator"
 

@@ -18,6 +18,8 @@ from tools.resource_options import ResourceOptions
 
 from .helpers import allow, doc
 
+pytestmark = pytest.mark.slow
+
 EXPECTED_LEVELS = {
     "iam-no-wildcard": "mandatory",
     "iam-no-broad-managed-policy": "mandatory",

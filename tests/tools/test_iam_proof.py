@@ -24,6 +24,8 @@ from tools.iam_proof.run import Inputs, gather
 from tools.iam_proof.stack import from_resources
 from tools.local.pg_server import PostgresUnavailableError
 
+pytestmark = pytest.mark.slow
+
 API = "cw-analytics-dev-api-handler"
 AGGREGATOR = "cw-analytics-dev-aggregator"
 TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/cw-analytics-dev-metrics"

@@ -16,6 +16,8 @@ from tools.preview.interpreters import InterpreterError, pack_interpreter, progr
 
 from .helpers import REPO_ROOT, run_tool
 
+pytestmark = pytest.mark.slow
+
 PACK_YAML = "name: p\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
 
 

@@ -23,6 +23,8 @@ from tools.preview import cli
 from tools.preview.judgement import Judgement, report_resources
 from tools.preview.stack_config import load_stack_config
 
+pytestmark = pytest.mark.slow
+
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options", "effectiveOptions"}
 EFFECTIVE_KEYS = {"protect", "retainOnDelete", "deletedWith", "inheritedFrom"}
 STEP_KEYS = {"urn", "wave", "action", "waitsFor"}

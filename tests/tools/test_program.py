@@ -12,6 +12,8 @@ from tools.preview.errors import ProgramError
 from tools.preview.program import run_program
 from tools.preview.stack_config import load_stack_config
 
+pytestmark = pytest.mark.slow
+
 _PROJECT = "name: {name}\nruntime: python\n"
 
 

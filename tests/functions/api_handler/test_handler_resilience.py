@@ -15,7 +15,7 @@ import pytest
 from tests.functions.api_handler.conftest import ApiEnv, LogReader
 from tools.local.pg_server import make_ca_and_server_cert
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def _backend_pids(api_env: ApiEnv) -> list[int]:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.functions.api_handler.conftest import ApiEnv, FakeContext, decode_response, make_event
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_health_reports_every_dependency_ok(api_env: ApiEnv) -> None:

@@ -37,6 +37,8 @@ from .helpers import (
     scan_all,
 )
 
+pytestmark = pytest.mark.slow
+
 EVENT = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
 # Queries that do not grow with the routes, for the two functions of the sources fixture:
 # API Gateway 5, Lambda 5 per function, RDS 6, table 2, 2 per DynamoDB operation (4), heartbeat 1.

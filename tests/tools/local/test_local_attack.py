@@ -27,6 +27,8 @@ from tools.local.__main__ import banner
 from tools.local.http_server import MAX_PAYLOAD_BYTES, ApiRequestHandler
 from tools.local.system import LocalSystem
 
+pytestmark = pytest.mark.slow
+
 BURST = 64
 """Simultaneous connections: above the 50 that got resets with a listen queue of 5."""
 MISSING_TOKEN = {"message": "Missing Authentication Token"}

@@ -24,6 +24,8 @@ from tests.tools.local.periods import let_the_period_end
 from tools.local import contract
 from tools.local.system import LocalSystem
 
+pytestmark = pytest.mark.slow
+
 DOC = contract.REPO_ROOT / "docs" / "api.md"
 _BLOCK = re.compile(
     r"```sh\n(?P<command>curl [^\n]+)\n```\s*\n+```http\n(?P<response>.*?)```", re.S

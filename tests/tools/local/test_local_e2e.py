@@ -18,6 +18,8 @@ from tools.local import contract
 from tools.local.functions import Invocation
 from tools.local.system import LocalSystem
 
+pytestmark = pytest.mark.slow
+
 EVENT_NAME = "e2e.signup"
 EVENT_VALUES = (1.0, 2.0, 3.0)
 UNKNOWN_SERIES = "custom.nobody.Nothing.Sum"

@@ -16,6 +16,8 @@ from pg8000.exceptions import DatabaseError
 from tools.local.pg_cluster import ensure_template, server_uid, template_path, usable_template
 from tools.local.pg_server import SUPERUSER, PgServer, find_bin_dir, start_server
 
+pytestmark = pytest.mark.slow
+
 AS_POSTGRES = os.geteuid() == 0
 
 
