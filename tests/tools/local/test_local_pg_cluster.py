@@ -56,9 +56,15 @@ def test_pg_cluster_copies_of_one_template_keep_their_own_passwords(template_roo
     try:
         template = template_path(find_bin_dir(), AS_POSTGRES, template_root)
         made = template.stat().st_ino
+        # A file PostgreSQL ignores, planted in the template: only a copy of it carries it.
+        marker = template / "data" / "planted-in-the-template"
+        marker.write_text("copied\n")
+        os.chown(marker, server_uid(AS_POSTGRES), -1)
         second = start_server(tls=True, template_root=template_root)
         try:
             assert template.stat().st_ino == made, "the template was made again"
+            copied = second.data_dir / marker.name
+            assert copied.is_file(), "the second server was not copied from the template"
             assert first.superuser_password != second.superuser_password
             _tcp_login(first, first.superuser_password)
             _tcp_login(second, second.superuser_password)
