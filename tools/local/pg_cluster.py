@@ -46,7 +46,9 @@ def server_uid(as_postgres: bool) -> int:
     return pwd.getpwnam("postgres").pw_uid if as_postgres else os.geteuid()
 
 
-def _give(path: Path, as_postgres: bool) -> None:
+def give_to_server_user(path: Path, as_postgres: bool) -> None:
+    """Make ``postgres`` the owner of ``path`` when the servers run as ``postgres`` (the caller
+    is root); else the caller already owns it."""
     if as_postgres:
         entry = pwd.getpwnam("postgres")
         os.chown(path, entry.pw_uid, entry.pw_gid)
@@ -58,7 +60,7 @@ def initdb(run: Runner, bin_dir: Path, data_dir: Path, password: str, as_postgre
     pwfile = data_dir.parent / "pwfile"
     pwfile.touch(mode=0o600)
     pwfile.write_text(password + "\n")
-    _give(pwfile, as_postgres)
+    give_to_server_user(pwfile, as_postgres)
     try:
         run(str(bin_dir / "initdb"), "-D", str(data_dir), *INITDB_OPTIONS, f"--pwfile={pwfile}")
     finally:
@@ -111,7 +113,7 @@ def ensure_template(
     if not usable_template(target, as_postgres):
         build = Path(tempfile.mkdtemp(prefix=f"{TEMPLATE_PREFIX}build-", dir=target.parent))
         try:
-            _give(build, as_postgres)
+            give_to_server_user(build, as_postgres)
             # A password nobody keeps: every copy sets its own before it first starts.
             initdb(run, bin_dir, build / "data", secrets.token_urlsafe(24), as_postgres)
             os.rename(build, target)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-import pwd
 import secrets
 import shutil
 import socket
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tools.local.pg_cluster import SUPERUSER, new_cluster
+from tools.local.pg_cluster import SUPERUSER, give_to_server_user, new_cluster
 
 PRIVATE_DIR_MODE = 0o700
 """Mode of the server's directory, which holds its Unix socket: its owner only."""
@@ -311,9 +310,7 @@ def start_server(
         superuser_password=secrets.token_urlsafe(24),
         _as_postgres=as_postgres,
     )
-    if as_postgres:
-        pw = pwd.getpwnam("postgres")
-        os.chown(base_dir, pw.pw_uid, pw.pw_gid)
+    give_to_server_user(base_dir, as_postgres)
     new_cluster(
         server._run,
         bin_dir,
@@ -337,8 +334,7 @@ def start_server(
             target = data_dir / path.name
             shutil.copy(path, target)
             target.chmod(0o600)
-            if as_postgres:
-                os.chown(target, pw.pw_uid, pw.pw_gid)
+            give_to_server_user(target, as_postgres)
         conf += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
         server.tls = material
     with (data_dir / "postgresql.conf").open("a") as fh:
