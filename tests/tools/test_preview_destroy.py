@@ -27,7 +27,7 @@ def _wave(plan: DestroyPlan, urn: str) -> int:
 def test_destroy_plan_deletes_dependents_before_their_dependencies() -> None:
     vpc = resource("aws:ec2/vpc:Vpc", "vpc")
     subnet = resource(SUBNET, "subnet", property_dependencies={"vpcId": (vpc.urn,)})
-    plan = DestroyPlan([stack(), vpc, subnet])
+    plan = DestroyPlan(resolve_options([stack(), vpc, subnet]))
     assert _wave(plan, subnet.urn) < _wave(plan, vpc.urn)
     assert plan.outlives(vpc.urn, subnet.urn) and not plan.outlives(subnet.urn, vpc.urn)
 
@@ -45,14 +45,14 @@ def test_destroy_plan_deletes_a_component_s_children_before_what_it_depends_on()
     role = resource(ROLE, "role")
     network = _component("network", dependencies=(role.urn,))
     subnet = resource(SUBNET, "subnet", parent=network.urn)
-    plan = DestroyPlan([stack(), role, network, subnet])
+    plan = DestroyPlan(resolve_options([stack(), role, network, subnet]))
     assert plan.outlives(role.urn, subnet.urn), "the subnet's parent depends on the role"
     assert _wave(plan, subnet.urn) < _wave(plan, role.urn)
 
 
 def test_destroy_plan_leaves_unrelated_resources_unordered_by_the_graph() -> None:
     role, subnet = resource(ROLE, "role"), resource(SUBNET, "subnet")
-    plan = DestroyPlan([stack(), role, subnet])
+    plan = DestroyPlan(resolve_options([stack(), role, subnet]))
     assert not plan.outlives(role.urn, subnet.urn) and not plan.outlives(subnet.urn, role.urn)
 
 
@@ -75,6 +75,6 @@ def test_destroy_plan_is_blocked_by_protected_resources_inherited_too() -> None:
 def test_destroy_plan_lists_only_custom_resources_with_what_they_wait_for() -> None:
     vpc = resource("aws:ec2/vpc:Vpc", "vpc")
     subnet = resource(SUBNET, "subnet", property_dependencies={"vpcId": (vpc.urn,)})
-    plan = DestroyPlan([stack(), vpc, subnet])
+    plan = DestroyPlan(resolve_options([stack(), vpc, subnet]))
     assert [s.urn for s in plan.steps] == [subnet.urn, vpc.urn]
     assert plan.step(vpc.urn).waits_for == (subnet.urn,)  # type: ignore[union-attr]

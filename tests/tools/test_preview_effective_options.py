@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.tools.builders import STACK_URN, resource, stack
 from tools.preview.analysis import analyzed_resource
-from tools.preview.model import PreviewResource
+from tools.preview.model import PreviewResource, UnresolvedOptionsError
 from tools.preview.options import resolve_options
 from tools.preview.report_json import build_report
 
@@ -66,3 +68,13 @@ def test_analyzed_resource_hands_the_pack_the_inherited_protect() -> None:
     db = resource(DB, "db", parent=outer.urn)
     resolved = resolve_options([stack(), outer, db])[-1]
     assert analyzed_resource(resolved, for_stack=False).options.protect is True
+
+
+def test_effective_options_of_an_unresolved_resource_are_refused_not_guessed() -> None:
+    # Its own options alone would hide the retain it inherits: a caller that skipped
+    # resolve_options is told so instead of getting a wrong answer.
+    outer = _component("outer", retain_on_delete=True)
+    db = resource(DB, "db", parent=outer.urn)
+    with pytest.raises(UnresolvedOptionsError, match=r"db: effective options not resolved"):
+        _ = db.lifecycle
+    assert resolve_options([stack(), outer, db])[-1].lifecycle.retain_on_delete

@@ -14,6 +14,7 @@ from tests.tools.helpers import FIXTURES, ToolRun
 from tools.policy_analyzer import analyzer_options
 from tools.preview import cli
 from tools.preview.analysis import analyzed_resource
+from tools.preview.options import resolve_options
 from tools.preview.report_json import build_report
 
 
@@ -79,7 +80,7 @@ def test_build_report_carries_every_reviewer_option() -> None:
         replace_on_changes=("name",),
         custom_timeouts={"update": "10m"},
     )
-    options = build_report("test", [queue], [])["resources"][0]["options"]
+    options = build_report("test", resolve_options([queue]), [])["resources"][0]["options"]
     assert options["retainOnDelete"] is True and options["deletedWith"] == "urn:x", options
     assert options["replaceOnChanges"] == ["name"], options
     assert options["customTimeouts"] == {"update": "10m"}, options
@@ -87,7 +88,7 @@ def test_build_report_carries_every_reviewer_option() -> None:
 
 def test_analyzed_resource_hands_pack_timeouts_in_seconds() -> None:
     queue = resource("aws:sqs/queue:Queue", "q", custom_timeouts={"create": "5m", "delete": "1h"})
-    options = analyzed_resource(queue, for_stack=False).options
+    options = analyzed_resource(resolve_options([queue])[0], for_stack=False).options
     timeouts = analyzer_options(options, queue.parent).customTimeouts
     assert (timeouts.create, timeouts.update, timeouts.delete) == (300.0, 0.0, 3600.0), timeouts
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.tools.builders import STACK_URN, resource, secret, stack
 from tools.preview.findings import Finding, PackSummary, PolicyReport
+from tools.preview.options import resolve_options
 from tools.preview.render import (
     display_type,
     render_counts,
@@ -18,13 +19,15 @@ PACK = PackSummary("pack", "1.0.0", "policies", 3)
 
 def _component_tree() -> list:
     hub = resource("demo:index:Hub", "hub")
-    return [
-        stack(),
-        hub,
-        resource("aws:sns/topic:Topic", "topic", parent=hub.urn),
-        resource("aws:kms/key:Key", "key", parent=hub.urn),
-        resource("aws:iam/role:Role", "role"),
-    ]
+    return resolve_options(
+        [
+            stack(),
+            hub,
+            resource("aws:sns/topic:Topic", "topic", parent=hub.urn),
+            resource("aws:kms/key:Key", "key", parent=hub.urn),
+            resource("aws:iam/role:Role", "role"),
+        ]
+    )
 
 
 def test_display_type_shortens_module_file_like_pulumi() -> None:
@@ -49,7 +52,7 @@ def test_render_tree_marks_every_resource_as_create() -> None:
 
 def test_render_tree_never_prints_secret_inputs() -> None:
     param = resource("aws:ssm/parameter:Parameter", "p", inputs={"value": secret("hunter2!")})
-    text = render_tree([stack(), param], show_inputs=True)
+    text = render_tree(resolve_options([stack(), param]), show_inputs=True)
     assert "hunter2!" not in text and 'value: "[secret]"' in text
 
 
@@ -99,7 +102,7 @@ def test_urn_label_names_stack_for_empty_urn() -> None:
 def test_render_tree_marks_lifecycle_options_after_the_name() -> None:
     db = resource("aws:rds/instance:Instance", "db", retain_on_delete=True, protect=True)
     replica = resource("aws:rds/instance:Instance", "replica", deleted_with=db.urn)
-    lines = render_tree([stack(), db, replica]).splitlines()
+    lines = render_tree(resolve_options([stack(), db, replica])).splitlines()
     [db_line, replica_line] = [line for line in lines if "aws:rds:Instance" in line]
     assert db_line.endswith("db  [protected]  [retain on delete]"), db_line
     assert replica_line.endswith("[deleted with aws:rds/instance:Instance: db]"), replica_line

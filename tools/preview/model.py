@@ -31,6 +31,10 @@ class EffectiveOptions:
         return {option: source for option, source in self.sources.items() if source != urn}
 
 
+class UnresolvedOptionsError(RuntimeError):
+    """A resource's effective options were asked for before ``resolve_options`` set them."""
+
+
 @dataclass(frozen=True)
 class PreviewResource:
     """One registered resource: URN, type, name, parent, inputs on the wire and its options."""
@@ -50,22 +54,14 @@ class PreviewResource:
 
     @property
     def lifecycle(self) -> EffectiveOptions:
-        """The effective options, or the resource's own when they were never resolved."""
-        if self.effective is not None:
-            return self.effective
-        own = self.options
-        sources = {
-            option: self.urn
-            for option, value in (
-                ("protect", own.protect),
-                ("retainOnDelete", own.retain_on_delete),
-                ("deletedWith", own.deleted_with),
+        """The effective options (``resolve_options`` sets them: a resource's own options
+        alone would miss what it inherits from its parents)."""
+        if self.effective is None:
+            raise UnresolvedOptionsError(
+                f"{self.urn}: effective options not resolved (tools.preview.options."
+                "resolve_options gives them)"
             )
-            if value
-        }
-        return EffectiveOptions(
-            bool(own.protect), bool(own.retain_on_delete), own.deleted_with, sources
-        )
+        return self.effective
 
     @property
     def is_stack(self) -> bool:
