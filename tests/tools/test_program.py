@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from tools.preview.errors import ProgramError
 from tools.preview.program import run_program
+from tools.preview.program_child import GC_THRESHOLD
 from tools.preview.stack_config import load_stack_config
 
 pytestmark = pytest.mark.slow
@@ -69,6 +71,15 @@ def test_run_program_reports_hard_exit_as_program_error(tmp_path: Path) -> None:
 def test_run_program_reports_sys_exit_with_its_type(tmp_path: Path) -> None:
     directory = _program(tmp_path, "sys-exits", "import sys\nsys.exit('configuration bad')\n")
     with pytest.raises(ProgramError, match=r"SystemExit: configuration bad"):
+        run_program(load_stack_config(directory, "test"))
+
+
+def test_run_program_runs_the_program_with_the_child_s_collector_thresholds(
+    tmp_path: Path,
+) -> None:
+    main = "import gc\nraise RuntimeError(f'thresholds {gc.get_threshold()}')\n"
+    directory = _program(tmp_path, "reports-gc", main)
+    with pytest.raises(ProgramError, match=re.escape(f"thresholds {GC_THRESHOLD}")):
         run_program(load_stack_config(directory, "test"))
 
 
