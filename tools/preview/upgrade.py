@@ -82,7 +82,8 @@ def plan_upgrade(
         for run in (work_tree, base):
             if run is not None:
                 run.close()
-    new = current_resources if current_resources is not None else []  # the caller's or the run's
+    assert current_resources is not None  # the caller's, or the work tree's run above
+    new = current_resources
     diagnostics = [
         {
             "message": note + ": both programs ran under mocks; the deployed state and changes "
