@@ -3,9 +3,9 @@ made once per test run and shared by every test file and xdist worker that reads
 (``tests.run_once``).
 
 Readers of the previews: the stack checks (tests/tools/test_repo_stacks.py), the name rule
-(tests/policies/test_names.py), the IAM proof, the account project, the alarm and architecture
-pages. Each result is what the command gives a user: its exit status, output, JSON report and
-diagram (one program run gives all of them); a failed build fails every reader the same way.
+(tests/policies/test_names.py), the IAM proof, the account project, the architecture page. Each
+result is what the command gives a user: its exit status, output, JSON report and diagram (one
+program run gives all of them); a failed build fails every reader the same way.
 Readers of the program's runs: the component tests of the whole stack (``whole_stack``), the
 destroy order of the function roles, the alarm page, the upgrade plan.
 Every reader in a process gets the same objects: read them, or change a copy.

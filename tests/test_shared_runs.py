@@ -188,13 +188,19 @@ def test_session_directory_is_the_bound_factory_s_shared_directory(
 @pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_shared_stack_resources_decode_the_one_run_every_reader_shares(
-    tmp_path_factory: pytest.TempPathFactory, stack: str
+    tmp_path_factory: pytest.TempPathFactory, stack: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The components' whole_stack, the previewed resources and the run a worker reads by stack
     # name alone are one run of the program, not three.
     shared = shared_runs.stack_run(stack)
     assert shared_runs.stack_run(stack, tmp_path_factory) is shared
     assert whole_stack(stack) is shared.run
+
+    def run_again(config: object) -> None:
+        raise AssertionError(f"the program ran again for {config}")
+
+    monkeypatch.setattr(shared_runs, "program_run", run_again)
+    monkeypatch.setattr(shared_runs, "_PREVIEWED", {})  # decoded afresh, from the stored run
     previewed = shared_runs.stack_resources(tmp_path_factory, stack)
     assert [r.urn for r in previewed] == [r.urn for r in shared.run.resources]
     assert shared.seconds > 0

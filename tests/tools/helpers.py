@@ -43,11 +43,14 @@ def run_tool(*args: str, json_path: Path | None = None) -> ToolRun:
     return ToolRun(done.returncode, done.stdout, done.stderr, report)
 
 
+def fixture_args(name: str) -> tuple[str, ...]:
+    """The preview's arguments for fixture program ``name`` (stack ``test``)."""
+    return ("--program", str(FIXTURES / name), "--stack", "test")
+
+
 def run_fixture(name: str, json_path: Path, *extra: str) -> ToolRun:
     """The preview of fixture program ``name`` (stack ``test``)."""
-    return run_tool(
-        "--program", str(FIXTURES / name), "--stack", "test", *extra, json_path=json_path
-    )
+    return run_tool(*fixture_args(name), *extra, json_path=json_path)
 
 
 def by_urn(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests import shared_runs
 from tests.preview_in_process import program_resources
 from tests.tools.builders import STACK_URN, resource, stack, struct
-from tests.tools.helpers import FIXTURES, REPO_ROOT
+from tests.tools.helpers import FIXTURES, REPO_ROOT, fixture_args
 from tools.preview import cli
 from tools.preview.errors import PreviewError
 from tools.preview.graph import (
@@ -65,10 +66,6 @@ ALARMS = [
     for i in range(3)
 ]
 STACK_RESOURCES = [stack(), HUB, KEY, TOPIC, DB, INSTANCE, *ALARMS]
-
-
-def _fixture(name: str) -> tuple[str, ...]:
-    return ("--program", str(FIXTURES / name), "--stack", "test")
 
 
 def _edges(diagram: str) -> list[str]:
@@ -182,7 +179,7 @@ def test_preview_graph_without_json_prints_the_diagram_and_runs_no_pack(
     # A pack that does not exist would fail the run (exit 2) if the pack were started.
     program = FIXTURES / "clean"
     status = cli.main(
-        [*_fixture("clean"), "--graph", "mermaid", "--policy-pack", str(tmp_path / "none")]
+        [*fixture_args("clean"), "--graph", "mermaid", "--policy-pack", str(tmp_path / "none")]
     )
     printed = capsys.readouterr()
     assert status == 0, printed.err
@@ -190,10 +187,21 @@ def test_preview_graph_without_json_prints_the_diagram_and_runs_no_pack(
 
 
 def test_preview_graph_with_json_checks_the_same_program_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    started: list[str] = []
+    for name in ("start_program", "run_program"):
+        real = getattr(cli, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            started.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(cli, name, counted)
     report_path = tmp_path / "report.json"
-    status = cli.main([*_fixture("wildcard_iam"), "--graph", "mermaid", "--json", str(report_path)])
+    status = cli.main(
+        [*fixture_args("wildcard_iam"), "--graph", "mermaid", "--json", str(report_path)]
+    )
     printed = capsys.readouterr()
     assert status == 1, printed.err  # the verdict: the fixture's wildcard policy is mandatory
     report = json.loads(report_path.read_text(encoding="utf-8"))
@@ -203,6 +211,7 @@ def test_preview_graph_with_json_checks_the_same_program_run(
     assert '["aws:iam:Policy"]' in printed.out, printed.out
     # The reasons for the exit status 1 go to stderr.
     assert "iam-no-wildcard" in printed.err, printed.err
+    assert len(started) == 1, f"the program ran {len(started)} times: {started}"
 
 
 def test_preview_graph_write_to_a_missing_file_stops_before_the_program_runs(
@@ -212,7 +221,7 @@ def test_preview_graph_write_to_a_missing_file_stops_before_the_program_runs(
     report_path = tmp_path / "report.json"
     with pytest.raises(SystemExit) as stopped:
         cli.main(
-            [*_fixture("raises"), "--graph", "mermaid", "--write", str(missing)]
+            [*fixture_args("raises"), "--graph", "mermaid", "--write", str(missing)]
             + ["--json", str(report_path)]
         )
     printed = capsys.readouterr()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.preview_in_process import judge_program, pack_process, program_resources
-from tests.tools.helpers import FIXTURES, SAMPLE_PACK, ToolRun, by_urn, run_fixture
+from tests.tools.helpers import FIXTURES, SAMPLE_PACK, ToolRun, by_urn, fixture_args, run_fixture
 from tools.policy_analyzer import PolicyPackProcess
 from tools.preview import cli
 from tools.preview.judgement import Judgement, report_resources
@@ -76,10 +76,6 @@ def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
     return status, captured.out, captured.err
 
 
-def _fixture(name: str) -> tuple[str, ...]:
-    return ("--program", str(FIXTURES / name), "--stack", "test")
-
-
 def _findings(report: dict[str, Any]) -> list[tuple[str, ...]]:
     return sorted(tuple(v[k] for k in sorted(VIOLATION_KEYS)) for v in report["policyViolations"])
 
@@ -131,7 +127,7 @@ def test_preview_raising_program_hides_traceback_without_verbose(
 def test_preview_raising_program_shows_traceback_with_verbose(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, _, stderr = _main(capsys, *_fixture("raises"), "--verbose")
+    status, _, stderr = _main(capsys, *fixture_args("raises"), "--verbose")
     assert status == 2 and "Traceback" in stderr, stderr
     assert "raises/__main__.py" in stderr, stderr
 
@@ -139,13 +135,13 @@ def test_preview_raising_program_shows_traceback_with_verbose(
 def test_preview_missing_required_key_exits_two_naming_key(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, _, stderr = _main(capsys, *_fixture("missing_key"))
+    status, _, stderr = _main(capsys, *fixture_args("missing_key"))
     assert status == 2, stderr
     assert "missing required config 'fixture-missing-key:owner'" in stderr, stderr
 
 
 def test_preview_secure_value_exits_two_naming_key(capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, stderr = _main(capsys, *_fixture("secure_value"))
+    status, _, stderr = _main(capsys, *fixture_args("secure_value"))
     assert status == 2, stderr
     assert "'fixture-secure-value:apiToken' is an encrypted (secure) value" in stderr, stderr
 
@@ -252,7 +248,9 @@ def test_preview_report_resources_are_the_resources_the_command_reports(
 def test_preview_missing_policy_pack_exits_two(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack", str(tmp_path / "none"))
+    status, _, stderr = _main(
+        capsys, *fixture_args("clean"), "--policy-pack", str(tmp_path / "none")
+    )
     assert status == 2 and "has no PulumiPolicy.yaml" in stderr, stderr
 
 
@@ -261,7 +259,7 @@ def test_preview_invalid_pack_config_exits_two_naming_file(
 ) -> None:
     config = tmp_path / "broken.json"
     config.write_text("{")
-    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack-config", str(config))
+    status, _, stderr = _main(capsys, *fixture_args("clean"), "--policy-pack-config", str(config))
     assert status == 2 and "broken.json is not valid JSON" in stderr, stderr
 
 
@@ -272,7 +270,7 @@ def test_preview_pack_that_cannot_start_exits_two(
     pack.mkdir()
     (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (pack / "__main__.py").write_text("raise SystemExit('pack refuses to start')\n")
-    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack", str(pack))
+    status, _, stderr = _main(capsys, *fixture_args("clean"), "--policy-pack", str(pack))
     assert status == 2 and "pack refuses to start" in stderr, stderr
 
 
@@ -283,6 +281,6 @@ def test_preview_crashing_pack_hides_its_traceback_without_verbose(
     pack.mkdir()
     (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (pack / "__main__.py").write_text("raise RuntimeError('pack bug')\n")
-    status, _, stderr = _main(capsys, *_fixture("clean"), "--policy-pack", str(pack))
+    status, _, stderr = _main(capsys, *fixture_args("clean"), "--policy-pack", str(pack))
     assert status == 2 and "RuntimeError: pack bug" in stderr, stderr
     assert "Traceback" not in stderr, stderr
